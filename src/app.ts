@@ -1,0 +1,117 @@
+import { randomInt } from 'node:crypto';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { readBearer, type TokenResolver } from './kernel/auth.js';
+import { ApiError, fromValidation } from './kernel/errors.js';
+import type { ApiRoute, RoutePolicy } from './kernel/route-policy.js';
+import { requireScopes } from './kernel/scopes.js';
+
+export interface AppDeps {
+  tokens: TokenResolver;
+  /** Every `/v5` route, from the family registry. */
+  routes: readonly ApiRoute[];
+  /** Routes outside `/v5` (served images and the like); registered as given. */
+  extraRoutes?: (app: FastifyInstance) => void;
+  logger: FastifyServerOptions['logger'];
+  version: string;
+}
+
+/** Pinterest: base64 images up to 20 MB arrive inflated by a third in JSON. */
+const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    policy?: RoutePolicy;
+  }
+}
+
+/**
+ * Builds the HTTP app; it never listens by itself.
+ * Request lifecycle: onRequest (request id, auth, scopes from the route's policy) ->
+ * schema validation -> handler (a typed call on the family's service) -> one error
+ * handler that writes Pinterest's `{ code, message }`.
+ */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  // Pinterest: x-pinterest-rid is a numeric request id; pinbox counts up from a random start.
+  let nextRequestId = BigInt(randomInt(1_000_000_000, 9_000_000_000)) * 1_000_000n;
+  const app = Fastify({
+    logger: deps.logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => (nextRequestId++).toString(),
+    // pinbox writes its own one-line request log (below), with the request id as `rid`.
+    logController: new LogController({ requestIdLogLabel: 'rid', disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: false,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false } },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-pinterest-rid', request.id);
+    reply.header('pinterest-version', deps.version);
+    const policy = request.routeOptions.config.policy;
+    if (!policy) return;
+    const token = readBearer(request.headers.authorization);
+    const auth = token ? await deps.tokens.resolve(token) : null;
+    if (!auth) throw new ApiError('authentication_failed');
+    requireScopes(auth.scopes, policy.scopes);
+    request.auth = auth;
+  });
+  app.decorateRequest('auth', null);
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { rid: request.id, method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    void reply.code(apiError.status).send(apiError.toBody());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ApiError('route_not_found', `No such endpoint: ${request.method} ${request.url.split('?')[0]}`);
+    void reply.code(error.status).send(error.toBody());
+  });
+
+  app.register(
+    async (v5) => {
+      for (const route of deps.routes) {
+        v5.route({
+          method: route.method,
+          url: route.url,
+          schema: route.schema,
+          config: { policy: { operationId: route.operationId, scopes: route.scopes, category: route.category } },
+          handler: route.handler,
+        });
+      }
+    },
+    { prefix: '/v5' },
+  );
+  deps.extraRoutes?.(app);
+  return app;
+}
+
+/** Maps anything thrown during a request to the catalog; a client's mistake is never a 500. */
+function toApiError(error: FastifyError): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error.validation) return fromValidation(error.validationContext, error.validation);
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('unsupported_media_type', 'Unsupported Content-Type: send the request body as application/json.');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('payload_too_large', `Request body is larger than ${BODY_LIMIT_BYTES} bytes.`);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('invalid_parameters', 'Invalid parameters: the request body is empty but Content-Type is application/json.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError('invalid_parameters', 'Invalid parameters: the request body is not valid JSON.');
+  }
+  if (error instanceof SyntaxError || error.name === 'SyntaxError') {
+    return new ApiError('invalid_parameters', 'Invalid parameters: the request body is not valid JSON.');
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new ApiError('invalid_parameters', `Invalid parameters: ${error.message}`);
+  }
+  return new ApiError('internal');
+}

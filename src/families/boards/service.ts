@@ -1,0 +1,179 @@
+import type { AuthContext } from '../../kernel/auth.js';
+import type { Clock } from '../../kernel/clock.js';
+import { pinterestTimestamp } from '../../kernel/clock.js';
+import { ApiError } from '../../kernel/errors.js';
+import type { IdGenerator } from '../../kernel/ids.js';
+import type { Bookmarks, Page, PageRequest } from '../../kernel/pagination.js';
+import type { Database, Queryable } from '../../storage/database.js';
+import { assertCanWriteBoard, canSeeBoard, roleOn, type BoardAction, type BoardRole } from './access.js';
+import type { BoardPrivacy, BoardRow, BoardStore, SectionRow } from './store.js';
+
+export type BoardPrivacyFilter = 'ALL' | 'PUBLIC' | 'PROTECTED' | 'SECRET' | 'PUBLIC_AND_SECRET';
+
+export interface BoardCreateInput {
+  name: string;
+  description?: string | null;
+  privacy?: BoardPrivacy;
+  is_ads_only?: boolean;
+}
+
+export interface BoardUpdateInput {
+  name?: string;
+  description?: string | null;
+  privacy?: 'PUBLIC' | 'SECRET';
+}
+
+export interface VisibleBoard {
+  board: BoardRow;
+  role: BoardRole;
+}
+
+/** Pinterest's rules for boards and board sections. */
+export class BoardService {
+  constructor(
+    private readonly deps: { db: Database; boards: BoardStore; ids: IdGenerator; clock: Clock; bookmarks: Bookmarks },
+  ) {}
+
+  private now(): string {
+    return pinterestTimestamp(this.deps.clock.now());
+  }
+
+  /** The board as this caller may see it, or Pinterest's 404 when it is invisible to them. */
+  async visible(auth: AuthContext, boardId: string, q: Queryable = this.deps.db): Promise<VisibleBoard> {
+    const board = await this.deps.boards.get(boardId, q);
+    if (!board) throw new ApiError('board_not_found');
+    const role = roleOn(board, auth.userId, board.owner_id !== auth.userId && (await this.deps.boards.isCollaborator(boardId, auth.userId, q)));
+    if (!canSeeBoard(auth, board, role)) throw new ApiError('board_not_found');
+    return { board, role };
+  }
+
+  /** A visible board this caller may change in the way `action` says. */
+  async writable(auth: AuthContext, boardId: string, action: BoardAction, q: Queryable): Promise<VisibleBoard> {
+    const visible = await this.visible(auth, boardId, q);
+    assertCanWriteBoard(auth, visible.board, visible.role, action);
+    return visible;
+  }
+
+  /** Which privacies a list can show this caller, given the filter and the token's scopes. */
+  privaciesFor(auth: AuthContext, filter: BoardPrivacyFilter = 'ALL'): BoardPrivacy[] {
+    const wanted: BoardPrivacy[] =
+      filter === 'ALL'
+        ? ['PUBLIC', 'PROTECTED', 'SECRET']
+        : filter === 'PUBLIC_AND_SECRET'
+          ? ['PUBLIC', 'SECRET']
+          : [filter];
+    // Pinterest: secret boards are listed only for tokens with boards:read_secret.
+    return wanted.filter((privacy) => privacy !== 'SECRET' || auth.scopes.has('boards:read_secret'));
+  }
+
+  list(auth: AuthContext, filter: BoardPrivacyFilter | undefined, page: PageRequest): Promise<Page<BoardRow>> {
+    const privacies = this.privaciesFor(auth, filter);
+    return this.deps.bookmarks.page(`boards/list:${auth.userId}:${filter ?? 'ALL'}`, page, (b) => b.id, (after, limit) =>
+      this.deps.boards.listForMember(auth.userId, privacies, after, limit),
+    );
+  }
+
+  listFollowed(auth: AuthContext, page: PageRequest): Promise<Page<BoardRow>> {
+    return this.deps.bookmarks.page(`boards/followed:${auth.userId}`, page, (b) => b.id, (after, limit) =>
+      this.deps.boards.listFollowed(auth.userId, after, limit),
+    );
+  }
+
+  async create(auth: AuthContext, input: BoardCreateInput): Promise<BoardRow> {
+    // Pinterest: an ads-only board is always PROTECTED.
+    const privacy: BoardPrivacy = input.is_ads_only ? 'PROTECTED' : (input.privacy ?? 'PUBLIC');
+    if (privacy === 'SECRET' && !auth.scopes.has('boards:write_secret')) throw new ApiError('insufficient_scope');
+    return this.deps.db.transaction(async (tx) => {
+      await this.assertNameFree(tx, auth.userId, input.name, null);
+      const id = this.deps.ids.next();
+      await this.deps.boards.insert(tx, {
+        id,
+        ownerId: auth.userId,
+        name: input.name,
+        description: input.description ?? null,
+        privacy,
+        isAdsOnly: input.is_ads_only ?? false,
+        now: this.now(),
+      });
+      return (await this.deps.boards.get(id, tx))!;
+    });
+  }
+
+  async update(auth: AuthContext, boardId: string, input: BoardUpdateInput): Promise<BoardRow> {
+    return this.deps.db.transaction(async (tx) => {
+      const { board } = await this.writable(auth, boardId, 'manage', tx);
+      if (input.privacy !== undefined && input.privacy !== board.privacy) {
+        // Making a board secret, or public again, is a write on secret content.
+        if (!auth.scopes.has('boards:write_secret')) throw new ApiError('insufficient_scope');
+        if (board.privacy === 'PROTECTED') {
+          throw new ApiError('invalid_parameters', "Invalid parameters: 'privacy' of an ads-only (protected) board cannot be changed.");
+        }
+      }
+      if (input.name !== undefined && input.name !== board.name) await this.assertNameFree(tx, board.owner_id, input.name, board.id);
+      await this.deps.boards.update(tx, boardId, input);
+      return (await this.deps.boards.get(boardId, tx))!;
+    });
+  }
+
+  async delete(auth: AuthContext, boardId: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      await this.writable(auth, boardId, 'manage', tx);
+      await this.deps.boards.delete(tx, boardId);
+    });
+  }
+
+  private async assertNameFree(q: Queryable, ownerId: string, name: string, exceptBoardId: string | null): Promise<void> {
+    const clash = await q.get<{ id: string }>('SELECT id FROM boards WHERE owner_id = ? AND LOWER(name) = LOWER(?)', [ownerId, name]);
+    if (clash && clash.id !== exceptBoardId) throw new ApiError('board_name_taken');
+  }
+
+  // Sections
+
+  async listSections(auth: AuthContext, boardId: string, page: PageRequest): Promise<Page<SectionRow>> {
+    await this.visible(auth, boardId);
+    return this.deps.bookmarks.page(`board_sections/list:${boardId}`, page, (s) => s.id, (after, limit) =>
+      this.deps.boards.listSections(boardId, after, limit),
+    );
+  }
+
+  /** The section on a board this caller can see, or 404. */
+  async visibleSection(auth: AuthContext, boardId: string, sectionId: string, q: Queryable = this.deps.db): Promise<VisibleBoard & { section: SectionRow }> {
+    const visible = await this.visible(auth, boardId, q);
+    const section = await this.deps.boards.getSection(boardId, sectionId, q);
+    if (!section) throw new ApiError('section_not_found');
+    return { ...visible, section };
+  }
+
+  async createSection(auth: AuthContext, boardId: string, name: string): Promise<SectionRow> {
+    return this.deps.db.transaction(async (tx) => {
+      await this.writable(auth, boardId, 'contribute', tx);
+      if (await this.deps.boards.findSectionByName(boardId, name, tx)) {
+        throw new ApiError('section_conflict', `A section named '${name}' already exists on this board.`);
+      }
+      const section: SectionRow = { id: this.deps.ids.next(), board_id: boardId, name, created_at: this.now() };
+      await this.deps.boards.insertSection(tx, section);
+      return section;
+    });
+  }
+
+  async updateSection(auth: AuthContext, boardId: string, sectionId: string, name: string): Promise<SectionRow> {
+    return this.deps.db.transaction(async (tx) => {
+      await this.writable(auth, boardId, 'contribute', tx);
+      const section = await this.deps.boards.getSection(boardId, sectionId, tx);
+      if (!section) throw new ApiError('section_not_found');
+      const clash = await this.deps.boards.findSectionByName(boardId, name, tx);
+      if (clash && clash.id !== sectionId) throw new ApiError('section_conflict', `A section named '${name}' already exists on this board.`);
+      await this.deps.boards.renameSection(tx, sectionId, name);
+      return { ...section, name };
+    });
+  }
+
+  async deleteSection(auth: AuthContext, boardId: string, sectionId: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      await this.writable(auth, boardId, 'contribute', tx);
+      const section = await this.deps.boards.getSection(boardId, sectionId, tx);
+      if (!section) throw new ApiError('section_not_found');
+      await this.deps.boards.deleteSection(tx, sectionId);
+    });
+  }
+}

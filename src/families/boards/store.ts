@@ -1,0 +1,163 @@
+import type { Database, Queryable, SqlValue } from '../../storage/database.js';
+import { assertTransaction } from '../../storage/database.js';
+
+export type BoardPrivacy = 'PUBLIC' | 'PROTECTED' | 'SECRET';
+
+export interface BoardRow {
+  id: string;
+  owner_id: string;
+  owner_username: string;
+  name: string;
+  description: string | null;
+  privacy: BoardPrivacy;
+  is_ads_only: number;
+  pin_count: number;
+  follower_count: number;
+  collaborator_count: number;
+  created_at: string;
+  board_pins_modified_at: string;
+}
+
+export interface SectionRow {
+  id: string;
+  board_id: string;
+  name: string;
+  created_at: string;
+}
+
+const BOARD_SELECT = `SELECT b.id, b.owner_id, u.username AS owner_username, b.name, b.description, b.privacy,
+  b.is_ads_only, b.pin_count, b.created_at, b.board_pins_modified_at,
+  (SELECT COUNT(*) FROM board_follows f WHERE f.board_id = b.id) AS follower_count,
+  (SELECT COUNT(*) FROM board_collaborators c WHERE c.board_id = b.id) AS collaborator_count
+  FROM boards b JOIN users u ON u.id = b.owner_id`;
+
+/** Which privacies a list may return; the service decides from the filter and the token's scopes. */
+export type PrivacySet = readonly BoardPrivacy[];
+
+/** Boards, their collaborators and followers, and their sections. */
+export class BoardStore {
+  constructor(private readonly db: Database) {}
+
+  get(id: string, q: Queryable = this.db): Promise<BoardRow | undefined> {
+    return q.get<BoardRow>(`${BOARD_SELECT} WHERE b.id = ?`, [id]);
+  }
+
+  async isCollaborator(boardId: string, userId: string, q: Queryable = this.db): Promise<boolean> {
+    return (await q.get('SELECT 1 AS one FROM board_collaborators WHERE board_id = ? AND user_id = ?', [boardId, userId])) !== undefined;
+  }
+
+  /** Boards the user owns or collaborates on, newest first. */
+  listForMember(userId: string, privacies: PrivacySet, after: string | null, limit: number): Promise<BoardRow[]> {
+    if (privacies.length === 0) return Promise.resolve([]);
+    const params: SqlValue[] = [userId, userId, ...privacies, userId];
+    if (after) params.push(after);
+    params.push(limit);
+    return this.db.all<BoardRow>(
+      `${BOARD_SELECT}
+       WHERE (b.owner_id = ? OR b.id IN (SELECT board_id FROM board_collaborators WHERE user_id = ?))
+         AND b.privacy IN (${privacies.map(() => '?').join(', ')})
+         AND (b.privacy <> 'PROTECTED' OR b.owner_id = ?)
+         ${after ? 'AND b.id < ?' : ''}
+       ORDER BY b.id DESC LIMIT ?`,
+      params,
+    );
+  }
+
+  /** Boards the user follows (never secret ones: a secret board cannot be followed). */
+  listFollowed(userId: string, after: string | null, limit: number): Promise<BoardRow[]> {
+    return this.db.all<BoardRow>(
+      `${BOARD_SELECT}
+       WHERE b.id IN (SELECT board_id FROM board_follows WHERE user_id = ?) AND b.privacy = 'PUBLIC'
+         ${after ? 'AND b.id < ?' : ''}
+       ORDER BY b.id DESC LIMIT ?`,
+      after ? [userId, after, limit] : [userId, limit],
+    );
+  }
+
+  /** The media of a board's newest Pins, for the board's cover and thumbnails. */
+  recentPinMedia(boardId: string, limit = 5): Promise<{ media: string }[]> {
+    return this.db.all<{ media: string }>('SELECT media FROM pins WHERE board_id = ? ORDER BY id DESC LIMIT ?', [boardId, limit]);
+  }
+
+  async insert(
+    q: Queryable,
+    board: { id: string; ownerId: string; name: string; description: string | null; privacy: BoardPrivacy; isAdsOnly: boolean; now: string },
+  ): Promise<void> {
+    await q.run(
+      `INSERT INTO boards (id, owner_id, name, description, privacy, is_ads_only, pin_count, created_at, board_pins_modified_at)
+       VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+      [board.id, board.ownerId, board.name, board.description, board.privacy, board.isAdsOnly ? 1 : 0, board.now, board.now],
+    );
+  }
+
+  async update(q: Queryable, id: string, changes: { name?: string; description?: string | null; privacy?: BoardPrivacy }): Promise<void> {
+    const sets: string[] = [];
+    const params: SqlValue[] = [];
+    if (changes.name !== undefined) (sets.push('name = ?'), params.push(changes.name));
+    if (changes.description !== undefined) (sets.push('description = ?'), params.push(changes.description));
+    if (changes.privacy !== undefined) (sets.push('privacy = ?'), params.push(changes.privacy));
+    if (sets.length === 0) return;
+    params.push(id);
+    await q.run(`UPDATE boards SET ${sets.join(', ')} WHERE id = ?`, params);
+  }
+
+  /** Deletes the board; its Pins, sections, collaborators and follows go with it (ON DELETE CASCADE). */
+  async delete(q: Queryable, id: string): Promise<void> {
+    await q.run('DELETE FROM boards WHERE id = ?', [id]);
+  }
+
+  /** Keeps `pin_count` and `board_pins_modified_at` true; must share the transaction of the Pin write. */
+  async pinsChanged(q: Queryable, boardId: string, delta: number, now: string): Promise<void> {
+    assertTransaction(q);
+    await q.run('UPDATE boards SET pin_count = pin_count + ?, board_pins_modified_at = ? WHERE id = ?', [delta, now, boardId]);
+  }
+
+  async addCollaborator(q: Queryable, boardId: string, userId: string, now: string): Promise<void> {
+    if (await this.isCollaborator(boardId, userId, q)) return;
+    await q.run('INSERT INTO board_collaborators (board_id, user_id, created_at) VALUES (?, ?, ?)', [boardId, userId, now]);
+  }
+
+  async follow(q: Queryable, userId: string, boardId: string, now: string): Promise<void> {
+    const existing = await q.get('SELECT 1 AS one FROM board_follows WHERE user_id = ? AND board_id = ?', [userId, boardId]);
+    if (!existing) await q.run('INSERT INTO board_follows (user_id, board_id, created_at) VALUES (?, ?, ?)', [userId, boardId, now]);
+  }
+
+  // Sections
+
+  getSection(boardId: string, sectionId: string, q: Queryable = this.db): Promise<SectionRow | undefined> {
+    return q.get<SectionRow>('SELECT id, board_id, name, created_at FROM board_sections WHERE id = ? AND board_id = ?', [sectionId, boardId]);
+  }
+
+  findSectionByName(boardId: string, name: string, q: Queryable = this.db): Promise<SectionRow | undefined> {
+    return q.get<SectionRow>('SELECT id, board_id, name, created_at FROM board_sections WHERE board_id = ? AND LOWER(name) = LOWER(?)', [
+      boardId,
+      name,
+    ]);
+  }
+
+  /** Sections in the order they were made. */
+  listSections(boardId: string, after: string | null, limit: number): Promise<SectionRow[]> {
+    return this.db.all<SectionRow>(
+      `SELECT id, board_id, name, created_at FROM board_sections WHERE board_id = ? ${after ? 'AND id > ?' : ''} ORDER BY id ASC LIMIT ?`,
+      after ? [boardId, after, limit] : [boardId, limit],
+    );
+  }
+
+  async insertSection(q: Queryable, section: SectionRow): Promise<void> {
+    await q.run('INSERT INTO board_sections (id, board_id, name, created_at) VALUES (?, ?, ?, ?)', [
+      section.id,
+      section.board_id,
+      section.name,
+      section.created_at,
+    ]);
+  }
+
+  async renameSection(q: Queryable, sectionId: string, name: string): Promise<void> {
+    await q.run('UPDATE board_sections SET name = ? WHERE id = ?', [name, sectionId]);
+  }
+
+  /** Deletes a section; its Pins stay on the board, outside any section (ON DELETE SET NULL). */
+  async deleteSection(q: Queryable, sectionId: string): Promise<void> {
+    await q.run('DELETE FROM board_sections WHERE id = ?', [sectionId]);
+  }
+}

@@ -1,0 +1,96 @@
+import { authOf } from '../../kernel/auth.js';
+import { publicBase } from '../../kernel/http.js';
+import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
+import { adAccountOnlyQuery } from '../boards/schemas.js';
+import { pinCreateBody, pinGetQuery, pinIdParams, pinListQuery, pinPage, pinResponse, pinSaveBody, pinUpdateBody } from './schemas.js';
+import type { PinCreateInput, PinListQuery, PinService, PinUpdateInput } from './service.js';
+
+type PinParams = { pin_id: string };
+const PIN_WRITE_SCOPES = ['boards:read', 'boards:write', 'pins:read', 'pins:write'] as const;
+
+/** The Pin routes of the spec's `pins` tag. */
+export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
+  const { pins } = deps;
+  return [
+    defineRoute<{ Body: PinCreateInput }>({
+      method: 'POST',
+      url: '/pins',
+      operationId: 'pins/create',
+      scopes: PIN_WRITE_SCOPES,
+      category: 'org_write',
+      schema: { querystring: adAccountOnlyQuery, body: pinCreateBody },
+      handler: async (request, reply) => {
+        const auth = authOf(request);
+        const pin = await pins.create(auth, request.body);
+        reply.code(201);
+        return pinResponse(pin, auth.userId, publicBase(request), false);
+      },
+    }),
+    defineRoute<{ Querystring: PinListQuery & { pin_metrics?: boolean } }>({
+      method: 'GET',
+      url: '/pins',
+      operationId: 'pins/list',
+      scopes: ['boards:read', 'pins:read'],
+      category: 'org_read',
+      schema: { querystring: pinListQuery },
+      handler: async (request, reply) => {
+        const auth = authOf(request);
+        const query = { ...request.query, creative_types: pins.creativeTypesOf(request.query.creative_types) };
+        const page = await pins.listOwn(auth, query);
+        return pinPage(page, auth.userId, publicBase(request), request.query.pin_metrics === true);
+      },
+    }),
+    defineRoute<{ Params: PinParams; Querystring: { pin_metrics?: boolean } }>({
+      method: 'GET',
+      url: '/pins/:pin_id',
+      operationId: 'pins/get',
+      scopes: ['boards:read', 'pins:read'],
+      category: 'org_read',
+      schema: { params: pinIdParams, querystring: pinGetQuery },
+      handler: async (request, reply) => {
+        const auth = authOf(request);
+        const pin = await pins.visible(auth, request.params.pin_id);
+        return pinResponse(pin, auth.userId, publicBase(request), request.query.pin_metrics === true);
+      },
+    }),
+    defineRoute<{ Params: PinParams; Body: PinUpdateInput }>({
+      method: 'PATCH',
+      url: '/pins/:pin_id',
+      operationId: 'pins/update',
+      scopes: PIN_WRITE_SCOPES,
+      category: 'org_write',
+      schema: { params: pinIdParams, querystring: adAccountOnlyQuery, body: pinUpdateBody },
+      handler: async (request, reply) => {
+        const auth = authOf(request);
+        const pin = await pins.update(auth, request.params.pin_id, request.body);
+        return pinResponse(pin, auth.userId, publicBase(request), false);
+      },
+    }),
+    defineRoute<{ Params: PinParams }>({
+      method: 'DELETE',
+      url: '/pins/:pin_id',
+      operationId: 'pins/delete',
+      scopes: PIN_WRITE_SCOPES,
+      category: 'org_write',
+      schema: { params: pinIdParams, querystring: adAccountOnlyQuery },
+      handler: async (request, reply) => {
+        await pins.delete(authOf(request), request.params.pin_id);
+        return reply.code(204).send();
+      },
+    }),
+    defineRoute<{ Params: PinParams; Body: { board_id?: string | null; board_section_id?: string | null } }>({
+      method: 'POST',
+      url: '/pins/:pin_id/save',
+      operationId: 'pins/save',
+      scopes: PIN_WRITE_SCOPES,
+      category: 'org_write',
+      schema: { params: pinIdParams, querystring: adAccountOnlyQuery, body: pinSaveBody },
+      handler: async (request, reply) => {
+        const auth = authOf(request);
+        const pin = await pins.save(auth, request.params.pin_id, request.body);
+        reply.code(201);
+        return pinResponse(pin, auth.userId, publicBase(request), false);
+      },
+    }),
+  ];
+}

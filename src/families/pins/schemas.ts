@@ -1,0 +1,122 @@
+import { adAccountQuery, numericId } from '../../kernel/schemas.js';
+import { paginationQuerySchema, type Page } from '../../kernel/pagination.js';
+import { mediaForResponse } from './media-source.js';
+import type { PinRow } from './store.js';
+
+/** Pinterest: title 100, description 800, link 2048, alt text 500 characters (`PinCreate` in the spec). */
+export const PIN_LIMITS = { titleMax: 100, descriptionMax: 800, linkMax: 2048, altTextMax: 500 } as const;
+
+/** Pinterest: the `CreativeType` enum of the spec. */
+export const CREATIVE_TYPES = [
+  'REGULAR',
+  'VIDEO',
+  'SHOPPING',
+  'CAROUSEL',
+  'MAX_VIDEO',
+  'SHOP_THE_PIN',
+  'COLLECTION',
+  'IDEA',
+  'SHOWCASE',
+  'QUIZ',
+  'COLLAGE',
+  'MAX_WIDTH_REGULAR_COLLECTION',
+  'MAX_WIDTH_VIDEO_COLLECTION',
+] as const;
+
+const nullableString = (maxLength: number) => ({ type: ['string', 'null'], maxLength }) as const;
+const nullableId = { type: ['string', 'null'], pattern: '^\\d+$', maxLength: 20 } as const;
+
+export const pinIdParams = { type: 'object', required: ['pin_id'], properties: { pin_id: numericId } } as const;
+
+export const pinCreateBody = {
+  type: 'object',
+  required: ['board_id', 'media_source'],
+  properties: {
+    board_id: numericId,
+    board_section_id: nullableId,
+    media_source: { type: 'object', required: ['source_type'], properties: { source_type: { type: 'string' } } },
+    title: nullableString(PIN_LIMITS.titleMax),
+    description: nullableString(PIN_LIMITS.descriptionMax),
+    link: nullableString(PIN_LIMITS.linkMax),
+    alt_text: nullableString(PIN_LIMITS.altTextMax),
+    dominant_color: { type: ['string', 'null'], maxLength: 32 },
+    parent_pin_id: nullableId,
+    sponsor_id: nullableId,
+  },
+} as const;
+
+export const pinUpdateBody = {
+  type: 'object',
+  properties: {
+    board_id: numericId,
+    board_section_id: nullableId,
+    title: nullableString(PIN_LIMITS.titleMax),
+    description: nullableString(PIN_LIMITS.descriptionMax),
+    link: nullableString(PIN_LIMITS.linkMax),
+    alt_text: nullableString(PIN_LIMITS.altTextMax),
+    carousel_slots: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          title: { type: 'string', maxLength: PIN_LIMITS.titleMax },
+          description: { type: 'string', maxLength: PIN_LIMITS.descriptionMax },
+          link: { type: 'string', maxLength: PIN_LIMITS.linkMax },
+        },
+      },
+    },
+  },
+} as const;
+
+export const pinSaveBody = {
+  type: 'object',
+  properties: { board_id: nullableId, board_section_id: nullableId },
+} as const;
+
+export const pinGetQuery = {
+  type: 'object',
+  properties: { ...adAccountQuery, pin_metrics: { type: 'boolean' } },
+} as const;
+
+export const pinListQuery = {
+  type: 'object',
+  properties: {
+    ...adAccountQuery,
+    ...paginationQuerySchema,
+    pin_filter: { type: 'string', enum: ['exclude_native', 'exclude_repins', 'has_been_promoted'] },
+    include_protected_pins: { type: 'boolean' },
+    pin_type: { type: 'string', enum: ['PRIVATE'] },
+    creative_types: { type: 'array', items: { type: 'string' } },
+    pin_metrics: { type: 'boolean' },
+  },
+} as const;
+
+/**
+ * The spec's `Pin`, field by field. `pin_metrics` comes only when asked for; its
+ * figures arrive with analytics, until then it is null (the spec allows it).
+ */
+export function pinResponse(row: PinRow, viewerId: string, base: string, withMetrics: boolean) {
+  const pin = {
+    id: row.id,
+    created_at: row.created_at,
+    link: row.link,
+    title: row.title,
+    description: row.description,
+    dominant_color: row.dominant_color,
+    alt_text: row.alt_text,
+    creative_type: row.creative_type,
+    board_id: row.board_id,
+    board_section_id: row.board_section_id,
+    board_owner: { username: row.board_owner_username },
+    is_owner: row.owner_id === viewerId,
+    media: mediaForResponse(row.media, base),
+    parent_pin_id: row.parent_pin_id,
+    is_standard: row.is_standard === 1,
+    has_been_promoted: row.has_been_promoted === 1,
+  };
+  return withMetrics ? { ...pin, pin_metrics: null } : pin;
+}
+
+export function pinPage(page: Page<PinRow>, viewerId: string, base: string, withMetrics: boolean) {
+  return { items: page.items.map((row) => pinResponse(row, viewerId, base, withMetrics)), bookmark: page.bookmark };
+}

@@ -1,0 +1,265 @@
+import type { AuthContext } from '../../kernel/auth.js';
+import type { Clock } from '../../kernel/clock.js';
+import { pinterestTimestamp } from '../../kernel/clock.js';
+import { ApiError, invalidField } from '../../kernel/errors.js';
+import type { IdGenerator } from '../../kernel/ids.js';
+import type { Bookmarks, Page, PageRequest } from '../../kernel/pagination.js';
+import type { Database, Queryable } from '../../storage/database.js';
+import { assertRole } from '../boards/access.js';
+import type { BoardService, VisibleBoard } from '../boards/service.js';
+import type { BoardPrivacy, BoardStore } from '../boards/store.js';
+import { resolveMediaSource, type StoredMedia } from './media-source.js';
+import { CREATIVE_TYPES } from './schemas.js';
+import type { OwnerPinFilter, PinChanges, PinRow, PinStore } from './store.js';
+
+export interface PinCreateInput {
+  board_id: string;
+  board_section_id?: string | null;
+  media_source: Record<string, unknown>;
+  title?: string | null;
+  description?: string | null;
+  link?: string | null;
+  alt_text?: string | null;
+  dominant_color?: string | null;
+  parent_pin_id?: string | null;
+}
+
+export interface PinUpdateInput {
+  carousel_slots?: { title?: string; description?: string; link?: string }[];
+  title?: string | null;
+  description?: string | null;
+  link?: string | null;
+  alt_text?: string | null;
+  board_id?: string;
+  board_section_id?: string | null;
+}
+
+export interface PinListQuery extends PageRequest {
+  pin_filter?: OwnerPinFilter['pinFilter'];
+  include_protected_pins?: boolean;
+  pin_type?: 'PRIVATE';
+  creative_types?: string[];
+}
+
+/**
+ * Whether a Pin exists for this caller. Pinterest: a Pin on a secret board is a
+ * secret Pin, seen only by the board's members with `pins:read_secret`; a Pin on a
+ * protected board only by the board owner and the Pin's owner.
+ */
+function canSeePin(auth: AuthContext, pin: PinRow, isCollaborator: boolean): boolean {
+  const member = pin.board_owner_id === auth.userId || pin.owner_id === auth.userId || isCollaborator;
+  if (pin.board_privacy === 'PUBLIC') return true;
+  if (pin.board_privacy === 'PROTECTED') return pin.board_owner_id === auth.userId || pin.owner_id === auth.userId;
+  return member && auth.scopes.has('pins:read_secret');
+}
+
+/** Pinterest's rules for Pins: creation, moves between boards and sections, saves, deletes. */
+export class PinService {
+  constructor(
+    private readonly deps: {
+      db: Database;
+      pins: PinStore;
+      boards: BoardStore;
+      boardService: BoardService;
+      ids: IdGenerator;
+      clock: Clock;
+      bookmarks: Bookmarks;
+    },
+  ) {}
+
+  private now(): string {
+    return pinterestTimestamp(this.deps.clock.now());
+  }
+
+  /** The Pin as this caller may see it, or 404. */
+  async visible(auth: AuthContext, pinId: string, q: Queryable = this.deps.db): Promise<PinRow> {
+    const pin = await this.deps.pins.get(pinId, q);
+    if (!pin) throw new ApiError('pin_not_found');
+    const collaborator =
+      pin.board_privacy !== 'PUBLIC' && pin.board_owner_id !== auth.userId && (await this.deps.boards.isCollaborator(pin.board_id, auth.userId, q));
+    if (!canSeePin(auth, pin, collaborator)) throw new ApiError('pin_not_found');
+    return pin;
+  }
+
+  /**
+   * A board this caller may put a Pin on: visible to them, a member's role, and for
+   * a secret board the secret Pin write scope.
+   */
+  private async targetBoard(auth: AuthContext, boardId: string, sectionId: string | null | undefined, q: Queryable): Promise<VisibleBoard> {
+    const target = await this.deps.boardService.visible(auth, boardId, q);
+    if (target.board.privacy === 'SECRET' && !auth.scopes.has('pins:write_secret')) throw new ApiError('insufficient_scope');
+    assertRole(target.role, 'contribute');
+    if (sectionId) {
+      const section = await this.deps.boards.getSection(boardId, sectionId, q);
+      if (!section) throw new ApiError('section_not_found');
+    }
+    return target;
+  }
+
+  async create(auth: AuthContext, input: PinCreateInput): Promise<PinRow> {
+    const { media, creativeType, blobs } = resolveMediaSource(input.media_source, () => this.deps.ids.next());
+    return this.deps.db.transaction(async (tx) => {
+      await this.targetBoard(auth, input.board_id, input.board_section_id, tx);
+      const now = this.now();
+      const id = this.deps.ids.next();
+      await this.deps.pins.insertBlobs(tx, blobs, now);
+      await this.deps.pins.insert(tx, {
+        id,
+        owner_id: auth.userId,
+        board_id: input.board_id,
+        board_section_id: input.board_section_id ?? null,
+        title: input.title ?? null,
+        description: input.description ?? null,
+        link: input.link ?? null,
+        alt_text: input.alt_text ?? null,
+        dominant_color: input.dominant_color ?? null,
+        parent_pin_id: input.parent_pin_id ?? null,
+        creative_type: creativeType,
+        is_standard: 1,
+        has_been_promoted: 0,
+        media: JSON.stringify(media),
+        created_at: now,
+      });
+      await this.deps.boards.pinsChanged(tx, input.board_id, +1, now);
+      return (await this.deps.pins.get(id, tx))!;
+    });
+  }
+
+  /** Saves (repins) a visible Pin onto one of the caller's boards; the copy records `parent_pin_id`. */
+  async save(auth: AuthContext, pinId: string, target: { board_id?: string | null; board_section_id?: string | null }): Promise<PinRow> {
+    return this.deps.db.transaction(async (tx) => {
+      const source = await this.visible(auth, pinId, tx);
+      const boardId = target.board_id ?? null;
+      if (!boardId) throw new ApiError('invalid_parameters', "Invalid parameters: 'board_id' is required.");
+      await this.targetBoard(auth, boardId, target.board_section_id, tx);
+      const now = this.now();
+      const id = this.deps.ids.next();
+      await this.deps.pins.insert(tx, {
+        id,
+        owner_id: auth.userId,
+        board_id: boardId,
+        board_section_id: target.board_section_id ?? null,
+        title: source.title,
+        description: source.description,
+        link: source.link,
+        alt_text: source.alt_text,
+        dominant_color: source.dominant_color,
+        parent_pin_id: source.id,
+        creative_type: source.creative_type,
+        is_standard: source.is_standard,
+        has_been_promoted: 0,
+        media: source.media,
+        created_at: now,
+      });
+      await this.deps.boards.pinsChanged(tx, boardId, +1, now);
+      return (await this.deps.pins.get(id, tx))!;
+    });
+  }
+
+  /**
+   * Changes only the fields given. Moving to another board or section needs the
+   * right to add Pins there; only the Pin's owner (or the board owner) may edit it.
+   */
+  async update(auth: AuthContext, pinId: string, input: PinUpdateInput): Promise<PinRow> {
+    return this.deps.db.transaction(async (tx) => {
+      const pin = await this.assertCanChange(auth, pinId, tx);
+      const changes: PinChanges = {};
+      for (const field of ['title', 'description', 'link', 'alt_text'] as const) {
+        if (input[field] !== undefined) changes[field] = input[field];
+      }
+      const boardId = input.board_id ?? pin.board_id;
+      const movesBoard = boardId !== pin.board_id;
+      if (movesBoard || input.board_section_id !== undefined) {
+        const sectionId = input.board_section_id !== undefined ? input.board_section_id : movesBoard ? null : pin.board_section_id;
+        await this.targetBoard(auth, boardId, sectionId, tx);
+        changes.board_id = boardId;
+        changes.board_section_id = sectionId;
+      }
+      if (input.carousel_slots) changes.media = withCarouselSlots(pin, input.carousel_slots);
+      await this.deps.pins.update(tx, pinId, changes);
+      if (movesBoard) {
+        const now = this.now();
+        await this.deps.boards.pinsChanged(tx, pin.board_id, -1, now);
+        await this.deps.boards.pinsChanged(tx, boardId, +1, now);
+      }
+      return (await this.deps.pins.get(pinId, tx))!;
+    });
+  }
+
+  async delete(auth: AuthContext, pinId: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const pin = await this.assertCanChange(auth, pinId, tx);
+      await this.deps.pins.delete(tx, pinId);
+      await this.deps.boards.pinsChanged(tx, pin.board_id, -1, this.now());
+      await this.deps.pins.releaseBlobs(tx, blobIdsOf(pin.media));
+    });
+  }
+
+  /**
+   * A collaborator edits and deletes their own Pins; the board owner may also remove
+   * anyone's Pin from their board. Secret Pins need `pins:write_secret`.
+   */
+  private async assertCanChange(auth: AuthContext, pinId: string, q: Queryable): Promise<PinRow> {
+    const pin = await this.visible(auth, pinId, q);
+    if (pin.board_privacy === 'SECRET' && !auth.scopes.has('pins:write_secret')) throw new ApiError('insufficient_scope');
+    const ownsPin = pin.owner_id === auth.userId;
+    const ownsBoard = pin.board_owner_id === auth.userId;
+    if (!(ownsPin || ownsBoard)) throw new ApiError('not_permitted');
+    return pin;
+  }
+
+  /** Reads `creative_types` given repeated or comma-separated; 400 on an unknown type. */
+  creativeTypesOf(values: string[] | undefined): string[] {
+    const types = (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+    for (const type of types) {
+      if (!(CREATIVE_TYPES as readonly string[]).includes(type)) throw invalidField('creative_types', `has an unknown creative type '${type}'`);
+    }
+    return [...new Set(types)];
+  }
+
+  // Lists
+
+  async listOnBoard(auth: AuthContext, boardId: string, creativeTypes: string[], page: PageRequest): Promise<Page<PinRow>> {
+    const { board } = await this.deps.boardService.visible(auth, boardId);
+    const hidden = board.privacy === 'SECRET' && !auth.scopes.has('pins:read_secret');
+    return this.deps.bookmarks.page(`boards/list_pins:${boardId}:${creativeTypes.join(',')}`, page, (p) => p.id, (after, limit) =>
+      hidden ? Promise.resolve([]) : this.deps.pins.listByBoard(boardId, creativeTypes, after, limit),
+    );
+  }
+
+  async listInSection(auth: AuthContext, boardId: string, sectionId: string, page: PageRequest): Promise<Page<PinRow>> {
+    const { board } = await this.deps.boardService.visibleSection(auth, boardId, sectionId);
+    const hidden = board.privacy === 'SECRET' && !auth.scopes.has('pins:read_secret');
+    return this.deps.bookmarks.page(`board_sections/list_pins:${sectionId}`, page, (p) => p.id, (after, limit) =>
+      hidden ? Promise.resolve([]) : this.deps.pins.listBySection(sectionId, after, limit),
+    );
+  }
+
+  async listOwn(auth: AuthContext, query: PinListQuery): Promise<Page<PinRow>> {
+    let privacies: BoardPrivacy[] = query.pin_type === 'PRIVATE' ? ['SECRET'] : ['PUBLIC', 'SECRET'];
+    if (query.include_protected_pins && query.pin_type !== 'PRIVATE') privacies.push('PROTECTED');
+    // Pinterest: secret Pins are listed only for tokens with pins:read_secret.
+    if (!auth.scopes.has('pins:read_secret')) privacies = privacies.filter((p) => p !== 'SECRET');
+    const filter: OwnerPinFilter = { privacies, pinFilter: query.pin_filter, creativeTypes: query.creative_types };
+    const listKey = `pins/list:${auth.userId}:${query.pin_filter ?? ''}:${query.include_protected_pins ? 1 : 0}:${query.pin_type ?? ''}:${(query.creative_types ?? []).join(',')}`;
+    return this.deps.bookmarks.page(listKey, query, (p) => p.id, (after, limit) => this.deps.pins.listByOwner(auth.userId, filter, after, limit));
+  }
+}
+
+/** Pinterest: `carousel_slots` edits the title, description and link of a carousel's items in order. */
+function withCarouselSlots(pin: PinRow, slots: NonNullable<PinUpdateInput['carousel_slots']>): string {
+  const media = JSON.parse(pin.media) as StoredMedia;
+  if (media.media_type !== 'multiple_images') throw invalidField('carousel_slots', 'can only change a carousel Pin');
+  if (slots.length > media.items.length) throw invalidField('carousel_slots', `has ${slots.length} slots but the carousel has ${media.items.length} images`);
+  slots.forEach((slot, index) => {
+    const item = media.items[index];
+    if (slot.title !== undefined) item.title = slot.title;
+    if (slot.description !== undefined) item.description = slot.description;
+    if (slot.link !== undefined) item.link = slot.link;
+  });
+  return JSON.stringify(media);
+}
+
+function blobIdsOf(media: string): string[] {
+  return [...media.matchAll(/\/media\/blobs\/(\d+)"/g)].map((m) => m[1]);
+}

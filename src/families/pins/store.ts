@@ -1,0 +1,149 @@
+import type { BoardPrivacy } from '../boards/store.js';
+import type { Database, Queryable, SqlValue } from '../../storage/database.js';
+import type { NewBlob } from './media-source.js';
+
+export interface PinRow {
+  id: string;
+  owner_id: string;
+  board_id: string;
+  board_section_id: string | null;
+  title: string | null;
+  description: string | null;
+  link: string | null;
+  alt_text: string | null;
+  dominant_color: string | null;
+  parent_pin_id: string | null;
+  creative_type: string;
+  is_standard: number;
+  has_been_promoted: number;
+  media: string;
+  created_at: string;
+  board_owner_id: string;
+  board_owner_username: string;
+  board_privacy: BoardPrivacy;
+}
+
+export type NewPin = Omit<PinRow, 'board_owner_id' | 'board_owner_username' | 'board_privacy'>;
+
+const PIN_SELECT = `SELECT p.id, p.owner_id, p.board_id, p.board_section_id, p.title, p.description, p.link, p.alt_text,
+  p.dominant_color, p.parent_pin_id, p.creative_type, p.is_standard, p.has_been_promoted, p.media, p.created_at,
+  b.owner_id AS board_owner_id, u.username AS board_owner_username, b.privacy AS board_privacy
+  FROM pins p JOIN boards b ON b.id = p.board_id JOIN users u ON u.id = b.owner_id`;
+
+export interface OwnerPinFilter {
+  privacies: readonly BoardPrivacy[];
+  /** exclude_native keeps only saves; exclude_repins keeps only original Pins; has_been_promoted keeps promoted ones. */
+  pinFilter?: 'exclude_native' | 'exclude_repins' | 'has_been_promoted';
+  creativeTypes?: readonly string[];
+}
+
+const UPDATABLE = ['title', 'description', 'link', 'alt_text', 'board_id', 'board_section_id', 'media'] as const;
+export type PinChanges = Partial<Record<(typeof UPDATABLE)[number], string | null>>;
+
+/** Pins and the uploaded bytes they refer to. */
+export class PinStore {
+  constructor(private readonly db: Database) {}
+
+  get(id: string, q: Queryable = this.db): Promise<PinRow | undefined> {
+    return q.get<PinRow>(`${PIN_SELECT} WHERE p.id = ?`, [id]);
+  }
+
+  async insert(q: Queryable, pin: NewPin): Promise<void> {
+    await q.run(
+      `INSERT INTO pins (id, owner_id, board_id, board_section_id, title, description, link, alt_text, dominant_color,
+        parent_pin_id, creative_type, is_standard, has_been_promoted, media, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        pin.id,
+        pin.owner_id,
+        pin.board_id,
+        pin.board_section_id,
+        pin.title,
+        pin.description,
+        pin.link,
+        pin.alt_text,
+        pin.dominant_color,
+        pin.parent_pin_id,
+        pin.creative_type,
+        pin.is_standard,
+        pin.has_been_promoted,
+        pin.media,
+        pin.created_at,
+      ],
+    );
+  }
+
+  async update(q: Queryable, id: string, changes: PinChanges): Promise<void> {
+    const sets: string[] = [];
+    const params: SqlValue[] = [];
+    for (const column of UPDATABLE) {
+      if (column in changes) {
+        sets.push(`${column} = ?`);
+        params.push(changes[column] ?? null);
+      }
+    }
+    if (sets.length === 0) return;
+    params.push(id);
+    await q.run(`UPDATE pins SET ${sets.join(', ')} WHERE id = ?`, params);
+  }
+
+  async delete(q: Queryable, id: string): Promise<void> {
+    await q.run('DELETE FROM pins WHERE id = ?', [id]);
+  }
+
+  /** A board's Pins, newest first, sections included (as on Pinterest). */
+  listByBoard(boardId: string, creativeTypes: readonly string[], after: string | null, limit: number): Promise<PinRow[]> {
+    const params: SqlValue[] = [boardId, ...creativeTypes];
+    if (after) params.push(after);
+    params.push(limit);
+    return this.db.all<PinRow>(
+      `${PIN_SELECT} WHERE p.board_id = ?
+       ${creativeTypes.length ? `AND p.creative_type IN (${creativeTypes.map(() => '?').join(', ')})` : ''}
+       ${after ? 'AND p.id < ?' : ''}
+       ORDER BY p.id DESC LIMIT ?`,
+      params,
+    );
+  }
+
+  listBySection(sectionId: string, after: string | null, limit: number): Promise<PinRow[]> {
+    return this.db.all<PinRow>(
+      `${PIN_SELECT} WHERE p.board_section_id = ? ${after ? 'AND p.id < ?' : ''} ORDER BY p.id DESC LIMIT ?`,
+      after ? [sectionId, after, limit] : [sectionId, limit],
+    );
+  }
+
+  /** The Pins a user made or saved, on any board, newest first. */
+  listByOwner(ownerId: string, filter: OwnerPinFilter, after: string | null, limit: number): Promise<PinRow[]> {
+    if (filter.privacies.length === 0) return Promise.resolve([]);
+    const where = ['p.owner_id = ?', `b.privacy IN (${filter.privacies.map(() => '?').join(', ')})`];
+    const params: SqlValue[] = [ownerId, ...filter.privacies];
+    if (filter.pinFilter === 'exclude_native') where.push('p.parent_pin_id IS NOT NULL');
+    if (filter.pinFilter === 'exclude_repins') where.push('p.parent_pin_id IS NULL');
+    if (filter.pinFilter === 'has_been_promoted') where.push('p.has_been_promoted = 1');
+    if (filter.creativeTypes?.length) {
+      where.push(`p.creative_type IN (${filter.creativeTypes.map(() => '?').join(', ')})`);
+      params.push(...filter.creativeTypes);
+    }
+    if (after) (where.push('p.id < ?'), params.push(after));
+    params.push(limit);
+    return this.db.all<PinRow>(`${PIN_SELECT} WHERE ${where.join(' AND ')} ORDER BY p.id DESC LIMIT ?`, params);
+  }
+
+  async insertBlobs(q: Queryable, blobs: readonly NewBlob[], now: string): Promise<void> {
+    for (const blob of blobs) {
+      await q.run('INSERT INTO blobs (id, content_type, data, created_at) VALUES (?, ?, ?, ?)', [blob.id, blob.contentType, blob.data, now]);
+    }
+  }
+
+  getBlob(id: string): Promise<{ content_type: string; data: Buffer } | undefined> {
+    return this.db.get<{ content_type: string; data: Buffer }>('SELECT content_type, data FROM blobs WHERE id = ?', [id]);
+  }
+
+  /** Removes uploaded bytes that no Pin's media refers to any more. */
+  async releaseBlobs(q: Queryable, blobIds: readonly string[]): Promise<void> {
+    for (const id of blobIds) {
+      const used = await q.get('SELECT 1 AS one FROM pins WHERE media LIKE ? LIMIT 1', [`%/media/blobs/${id}"%`]);
+      if (!used) await q.run('DELETE FROM blobs WHERE id = ?', [id]);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import type { Clock } from '../../kernel/clock.js';
+import { pinterestTimestamp } from '../../kernel/clock.js';
+import type { IdGenerator } from '../../kernel/ids.js';
+import type { Database, Queryable, SqlValue } from '../../storage/database.js';
+
+export type AccountType = 'PINNER' | 'BUSINESS';
+
+export interface UserRow {
+  id: string;
+  username: string;
+  account_type: AccountType;
+  business_name: string | null;
+  about: string;
+  website_url: string;
+  profile_image: string;
+  created_at: string;
+}
+
+export interface AccountCounts {
+  board_count: number;
+  pin_count: number;
+  follower_count: number;
+  following_count: number;
+}
+
+export interface InterestRow {
+  id: string;
+  key: string;
+  name: string;
+}
+
+const USER_COLUMNS = 'id, username, account_type, business_name, about, website_url, profile_image, created_at';
+
+/** Users, who follows whom, followed interests and linked businesses. */
+export class UserStore {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  async create(
+    q: Queryable,
+    user: { username: string; accountType?: AccountType; businessName?: string | null; about?: string; websiteUrl?: string },
+  ): Promise<UserRow> {
+    const row: UserRow = {
+      id: this.ids.next(),
+      username: user.username,
+      account_type: user.accountType ?? 'PINNER',
+      business_name: user.businessName ?? null,
+      about: user.about ?? '',
+      website_url: user.websiteUrl ?? '',
+      profile_image: '',
+      created_at: pinterestTimestamp(this.clock.now()),
+    };
+    await q.run(`INSERT INTO users (${USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
+      row.id,
+      row.username,
+      row.account_type,
+      row.business_name,
+      row.about,
+      row.website_url,
+      row.profile_image,
+      row.created_at,
+    ]);
+    return row;
+  }
+
+  getById(id: string, q: Queryable = this.db): Promise<UserRow | undefined> {
+    return q.get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, [id]);
+  }
+
+  getByUsername(username: string, q: Queryable = this.db): Promise<UserRow | undefined> {
+    return q.get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`, [username]);
+  }
+
+  async counts(userId: string): Promise<AccountCounts> {
+    const row = await this.db.get<AccountCounts>(
+      `SELECT
+         (SELECT COUNT(*) FROM boards WHERE owner_id = ?) AS board_count,
+         (SELECT COUNT(*) FROM pins WHERE owner_id = ?) AS pin_count,
+         (SELECT COUNT(*) FROM user_follows WHERE followee_id = ?) AS follower_count,
+         (SELECT COUNT(*) FROM user_follows WHERE follower_id = ?) AS following_count`,
+      [userId, userId, userId, userId],
+    );
+    return {
+      board_count: Number(row?.board_count ?? 0),
+      pin_count: Number(row?.pin_count ?? 0),
+      follower_count: Number(row?.follower_count ?? 0),
+      following_count: Number(row?.following_count ?? 0),
+    };
+  }
+
+  /** Records that `followerId` follows `followeeId`; following twice is a no-op. */
+  async follow(q: Queryable, followerId: string, followeeId: string): Promise<void> {
+    const existing = await q.get('SELECT 1 AS one FROM user_follows WHERE follower_id = ? AND followee_id = ?', [followerId, followeeId]);
+    if (existing) return;
+    await q.run('INSERT INTO user_follows (follower_id, followee_id, created_at) VALUES (?, ?, ?)', [
+      followerId,
+      followeeId,
+      pinterestTimestamp(this.clock.now()),
+    ]);
+  }
+
+  /** Users following `userId`, largest user id first, after the key `after`. */
+  followers(userId: string, after: string | null, limit: number): Promise<UserRow[]> {
+    return this.db.all<UserRow>(
+      `SELECT ${prefixed('u')} FROM user_follows f JOIN users u ON u.id = f.follower_id
+       WHERE f.followee_id = ? ${after ? 'AND u.id < ?' : ''} ORDER BY u.id DESC LIMIT ?`,
+      after ? [userId, after, limit] : [userId, limit],
+    );
+  }
+
+  /**
+   * Users `userId` follows. Pinterest: without `explicit_following`, the owners of
+   * boards the user follows count as followed too (implicit follows).
+   */
+  following(userId: string, explicitOnly: boolean, after: string | null, limit: number): Promise<UserRow[]> {
+    const implicit = explicitOnly
+      ? ''
+      : 'OR u.id IN (SELECT b.owner_id FROM board_follows bf JOIN boards b ON b.id = bf.board_id WHERE bf.user_id = ?)';
+    const params: SqlValue[] = [userId];
+    if (!explicitOnly) params.push(userId);
+    if (after) params.push(after);
+    params.push(limit);
+    return this.db.all<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users u
+       WHERE (u.id IN (SELECT followee_id FROM user_follows WHERE follower_id = ?) ${implicit})
+       ${after ? 'AND u.id < ?' : ''} ORDER BY u.id DESC LIMIT ?`,
+      params,
+    );
+  }
+
+  async ensureInterest(q: Queryable, interest: InterestRow): Promise<void> {
+    const existing = await q.get('SELECT 1 AS one FROM interests WHERE id = ?', [interest.id]);
+    if (!existing) await q.run('INSERT INTO interests (id, key, name) VALUES (?, ?, ?)', [interest.id, interest.key, interest.name]);
+  }
+
+  async followInterest(q: Queryable, userId: string, interestId: string): Promise<void> {
+    const existing = await q.get('SELECT 1 AS one FROM user_interests WHERE user_id = ? AND interest_id = ?', [userId, interestId]);
+    if (existing) return;
+    await q.run('INSERT INTO user_interests (user_id, interest_id, created_at) VALUES (?, ?, ?)', [
+      userId,
+      interestId,
+      pinterestTimestamp(this.clock.now()),
+    ]);
+  }
+
+  followedInterests(userId: string, after: string | null, limit: number): Promise<InterestRow[]> {
+    return this.db.all<InterestRow>(
+      `SELECT i.id, i.key, i.name FROM user_interests ui JOIN interests i ON i.id = ui.interest_id
+       WHERE ui.user_id = ? ${after ? 'AND i.id < ?' : ''} ORDER BY i.id DESC LIMIT ?`,
+      after ? [userId, after, limit] : [userId, limit],
+    );
+  }
+
+  async linkBusiness(q: Queryable, userId: string, businessUserId: string): Promise<void> {
+    const existing = await q.get('SELECT 1 AS one FROM linked_businesses WHERE user_id = ? AND business_user_id = ?', [
+      userId,
+      businessUserId,
+    ]);
+    if (existing) return;
+    await q.run('INSERT INTO linked_businesses (user_id, business_user_id, created_at) VALUES (?, ?, ?)', [
+      userId,
+      businessUserId,
+      pinterestTimestamp(this.clock.now()),
+    ]);
+  }
+
+  linkedBusinesses(userId: string): Promise<UserRow[]> {
+    return this.db.all<UserRow>(
+      `SELECT ${prefixed('u')} FROM linked_businesses l JOIN users u ON u.id = l.business_user_id
+       WHERE l.user_id = ? ORDER BY u.username`,
+      [userId],
+    );
+  }
+}
+
+function prefixed(alias: string): string {
+  return USER_COLUMNS.split(', ')
+    .map((column) => `${alias}.${column}`)
+    .join(', ');
+}

@@ -1,0 +1,69 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { ApiError } from './errors.js';
+
+/** Who is calling: resolved from the bearer token by the kernel before any handler runs. */
+export interface AuthContext {
+  userId: string;
+  appId: string;
+  scopes: ReadonlySet<string>;
+}
+
+/** Looks a presented token up; null when unknown, expired or revoked. */
+export interface TokenResolver {
+  resolve(token: string): Promise<AuthContext | null>;
+}
+
+/**
+ * Hashes a token or secret for storage and lookup. Tokens are long random strings,
+ * so one SHA-256 is enough to make a stolen database useless; looking up by hash
+ * also keeps the comparison independent of how much of a guess was right.
+ * @example hashToken('pina_ABC...') // 'e3b0c4...'
+ */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Constant-time equality of two strings (compares their SHA-256 digests). */
+export function safeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/**
+ * A new random token in Pinterest's shape: `pina_` for access tokens, `pinr_` for
+ * refresh tokens, followed by 64 characters of base32.
+ */
+export function newToken(kind: 'access' | 'refresh'): string {
+  const bytes = randomBytes(64);
+  let body = '';
+  for (const byte of bytes) body += TOKEN_ALPHABET[byte & 31];
+  return (kind === 'access' ? 'pina_' : 'pinr_') + body;
+}
+
+/** Extracts the bearer token from an Authorization header, or null. */
+export function readBearer(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : null;
+}
+
+/** The caller of a route that passed the kernel's auth hook. */
+export function authOf(request: FastifyRequest): AuthContext {
+  const auth = request.auth;
+  if (!auth) throw new ApiError('authentication_failed');
+  return auth;
+}
+
+/** Masks a token for logs: keeps the prefix and the last four characters. */
+export function redactToken(token: string): string {
+  if (token.length <= 12) return '[redacted]';
+  return `${token.slice(0, 5)}…${token.slice(-4)}`;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext | null;
+  }
+}

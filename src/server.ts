@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { Admin } from './control/admin.js';
+import { buildFamilies, type Core } from './families/index.js';
+import { ensureDevIdentity, type DevIdentity } from './families/oauth/dev-identity.js';
+import { Clock } from './kernel/clock.js';
+import { IdGenerator } from './kernel/ids.js';
+import { Bookmarks } from './kernel/pagination.js';
+import type { Database } from './storage/database.js';
+import { migrate } from './storage/migrate.js';
+import { SqliteDatabase } from './storage/sqlite/sqlite-database.js';
+import { PINBOX_VERSION } from './version.js';
+
+export interface PinboxOptions {
+  /** TCP port; 0 picks a free one. Default 0. */
+  port?: number;
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** A SQLite file to persist to; without it the store lives in memory. */
+  data?: string;
+  /** Fixes the dev access token string, so scripts can rely on it. */
+  token?: string;
+  /** Fixes the dev app's client secret. */
+  clientSecret?: string;
+  /** pino log level, or 'silent'. Default 'silent'. */
+  logLevel?: string;
+  /** A clock to share (tests); default a new running clock. */
+  clock?: Clock;
+}
+
+export interface Pinbox {
+  /** Base URL of the server, e.g. http://127.0.0.1:3000 (the API is under /v5). */
+  url: string;
+  /** The dev access token (every scope). */
+  token: string;
+  identity: DevIdentity;
+  clock: Clock;
+  admin: Admin;
+  /** The Fastify instance, for embedding. */
+  app: FastifyInstance;
+  /** Stops accepting connections, finishes in-flight requests and closes the store. */
+  close(): Promise<void>;
+}
+
+async function instanceSecret(db: Database): Promise<Buffer> {
+  return db.transaction(async (tx) => {
+    const row = await tx.get<{ value: string }>("SELECT value FROM meta WHERE key = 'instance_secret'");
+    if (row) return Buffer.from(row.value, 'hex');
+    const secret = randomBytes(32);
+    await tx.run("INSERT INTO meta (key, value) VALUES ('instance_secret', ?)", [secret.toString('hex')]);
+    return secret;
+  });
+}
+
+/**
+ * Starts pinbox: config -> store -> app -> listen.
+ * @example
+ * import { startPinbox } from 'pinbox';
+ * const pinbox = await startPinbox();
+ * await fetch(`${pinbox.url}/v5/user_account`, { headers: { authorization: `Bearer ${pinbox.token}` } });
+ * await pinbox.close();
+ */
+export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> {
+  const db = SqliteDatabase.open(options.data);
+  try {
+    await migrate(db);
+    const clock = options.clock ?? new Clock();
+    const core: Core = { db, clock, ids: new IdGenerator(clock), bookmarks: new Bookmarks(await instanceSecret(db)) };
+    const families = buildFamilies(core);
+    const identity = await ensureDevIdentity(core, families, { token: options.token, clientSecret: options.clientSecret });
+    const logLevel = options.logLevel ?? 'silent';
+    const app = buildApp({
+      tokens: families.stores.tokens,
+      routes: families.routes,
+      extraRoutes: families.publicRoutes,
+      version: PINBOX_VERSION,
+      logger:
+        logLevel === 'silent'
+          ? false
+          : { level: logLevel, redact: { paths: ['req.headers.authorization', '*.token', '*.access_token', '*.refresh_token', '*.client_secret'], censor: '[redacted]' } },
+    });
+    await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
+    let closing: Promise<void> | null = null;
+    return {
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      token: identity.token,
+      identity,
+      clock,
+      admin: new Admin(core, families, identity.app.id),
+      app,
+      close() {
+        closing ??= (async () => {
+          await app.close();
+          await db.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}

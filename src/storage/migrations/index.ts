@@ -1,0 +1,150 @@
+/**
+ * Versioned schema migrations, applied in order on start. The SQL is written to
+ * run on SQLite and PostgreSQL alike (TEXT ids, INTEGER flags and millisecond
+ * instants; BYTEA, which SQLite stores as a plain blob); a migration that cannot be shared carries one text per dialect.
+ * Never edit a migration that has shipped: add the next one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string | { sqlite: string; postgres: string };
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'foundation',
+    sql: `
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  account_type TEXT NOT NULL,
+  business_name TEXT,
+  about TEXT NOT NULL DEFAULT '',
+  website_url TEXT NOT NULL DEFAULT '',
+  profile_image TEXT NOT NULL DEFAULT '',
+  password_hash TEXT,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE apps (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  owner_user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  secret_hash TEXT NOT NULL,
+  tier TEXT NOT NULL DEFAULT 'trial',
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE tokens (
+  token_hash TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  scopes TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  revoked_at BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX tokens_user ON tokens(user_id, app_id);
+
+CREATE TABLE boards (
+  id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  description TEXT,
+  privacy TEXT NOT NULL,
+  is_ads_only INTEGER NOT NULL DEFAULT 0,
+  pin_count INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  board_pins_modified_at TEXT NOT NULL
+);
+CREATE INDEX boards_owner ON boards(owner_id, id);
+
+CREATE TABLE board_collaborators (
+  board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (board_id, user_id)
+);
+CREATE INDEX board_collaborators_user ON board_collaborators(user_id, board_id);
+
+CREATE TABLE board_follows (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (user_id, board_id)
+);
+CREATE INDEX board_follows_board ON board_follows(board_id);
+
+CREATE TABLE board_sections (
+  id TEXT PRIMARY KEY,
+  board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX board_sections_board ON board_sections(board_id, id);
+
+CREATE TABLE pins (
+  id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+  board_section_id TEXT REFERENCES board_sections(id) ON DELETE SET NULL,
+  title TEXT,
+  description TEXT,
+  link TEXT,
+  alt_text TEXT,
+  dominant_color TEXT,
+  parent_pin_id TEXT,
+  creative_type TEXT NOT NULL,
+  is_standard INTEGER NOT NULL DEFAULT 1,
+  has_been_promoted INTEGER NOT NULL DEFAULT 0,
+  media TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX pins_board ON pins(board_id, id);
+CREATE INDEX pins_section ON pins(board_section_id, id);
+CREATE INDEX pins_owner ON pins(owner_id, id);
+
+CREATE TABLE blobs (
+  id TEXT PRIMARY KEY,
+  content_type TEXT NOT NULL,
+  data BYTEA NOT NULL,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE user_follows (
+  follower_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  followee_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (follower_id, followee_id)
+);
+CREATE INDEX user_follows_followee ON user_follows(followee_id, follower_id);
+
+CREATE TABLE interests (
+  id TEXT PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL
+);
+
+CREATE TABLE user_interests (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  interest_id TEXT NOT NULL REFERENCES interests(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (user_id, interest_id)
+);
+
+CREATE TABLE linked_businesses (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  business_user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (user_id, business_user_id)
+);
+`,
+  },
+];
