@@ -1,0 +1,161 @@
+/**
+ * Test harness: starts a real pinbox on port 0 and talks to it over HTTP. Every
+ * response the suite receives is validated against the official spec; a
+ * violation fails the test that received it.
+ */
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPinbox, type Pinbox, type PinboxOptions } from '../src/index.js';
+import { checkResponse } from './spec.js';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | string[] | undefined>;
+  body?: unknown;
+  /** Raw body text, sent as is (for malformed JSON). */
+  rawBody?: string;
+  headers?: Record<string, string>;
+  token?: string | null;
+}
+
+/** A small HTTP client bound to one token. */
+export class Client {
+  constructor(
+    readonly baseUrl: string,
+    readonly token: string | null,
+  ) {}
+
+  withToken(token: string | null): Client {
+    return new Client(this.baseUrl, token);
+  }
+
+  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const url = new URL(`${this.baseUrl}/v5${path}`);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const v of value) url.searchParams.append(key, v);
+      else url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    const token = options.token === undefined ? this.token : options.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) body = options.rawBody;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const response = await fetch(url, { method, headers, body });
+    const text = await response.text();
+    let parsed: any = undefined;
+    if (text.length > 0) {
+      assert.match(response.headers.get('content-type') ?? '', /application\/json/, `${method} ${path} answered non-JSON: ${text.slice(0, 200)}`);
+      parsed = JSON.parse(text);
+    }
+    assert.ok(response.headers.get('x-pinterest-rid'), `${method} ${path} lacks x-pinterest-rid`);
+    assert.ok(response.headers.get('pinterest-version'), `${method} ${path} lacks pinterest-version`);
+    assert.ok(response.status < 500, `${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
+    if (response.status >= 400) {
+      assert.equal(typeof parsed?.code, 'number', `${method} ${path} error body lacks a numeric code: ${text}`);
+      assert.equal(typeof parsed?.message, 'string', `${method} ${path} error body lacks a message: ${text}`);
+    }
+    const violation = checkResponse(method, url.pathname.replace(/^\/v5/, ''), response.status, parsed);
+    assert.equal(violation, null, `response violates the official spec: ${violation}`);
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  get<T = any>(path: string, options?: RequestOptions) {
+    return this.request<T>('GET', path, options);
+  }
+  post<T = any>(path: string, body?: unknown, options?: RequestOptions) {
+    return this.request<T>('POST', path, { ...options, body });
+  }
+  patch<T = any>(path: string, body?: unknown, options?: RequestOptions) {
+    return this.request<T>('PATCH', path, { ...options, body });
+  }
+  delete<T = any>(path: string, options?: RequestOptions) {
+    return this.request<T>('DELETE', path, options);
+  }
+}
+
+export interface TestServer {
+  pinbox: Pinbox;
+  /** Client with the dev token (every scope). */
+  api: Client;
+}
+
+/**
+ * Starts one pinbox for the test file (before) and stops it (after).
+ * @example
+ * const server = useServer();
+ * test('...', async () => { const { api } = server(); ... });
+ */
+export function useServer(options: PinboxOptions = {}): () => TestServer {
+  let current: TestServer | null = null;
+  before(async () => {
+    const pinbox = await startPinbox({ port: 0, ...options });
+    current = { pinbox, api: new Client(pinbox.url, pinbox.token) };
+  });
+  after(async () => {
+    await current?.pinbox.close();
+  });
+  return () => {
+    if (!current) throw new Error('server not started');
+    return current;
+  };
+}
+
+let counter = 0;
+/** A name unique within the test run, so tests never collide. */
+export function unique(prefix: string): string {
+  counter += 1;
+  return `${prefix}_${process.pid}_${counter}`;
+}
+
+/** A tiny real PNG (1x1, red), as base64. */
+export const PNG_1X1_BASE64 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
+
+/** Makes a user with a token holding `scopes` (default: every scope). */
+export async function newUser(server: TestServer, scopes?: readonly string[]): Promise<{ username: string; id: string; client: Client }> {
+  const username = unique('user');
+  const user = await server.pinbox.admin.createUser({ username });
+  const { token } = await server.pinbox.admin.issueToken({ username, scopes });
+  return { username, id: user.id, client: server.api.withToken(token) };
+}
+
+/** Creates a board through the API and returns its body. */
+export async function createBoard(client: Client, body: Record<string, unknown> = {}): Promise<any> {
+  const response = await client.post('/boards', { name: unique('board'), ...body });
+  assert.equal(response.status, 201, JSON.stringify(response.body));
+  return response.body;
+}
+
+/** Creates an image Pin (by URL) through the API and returns its body. */
+export async function createPin(client: Client, boardId: string, body: Record<string, unknown> = {}): Promise<any> {
+  const response = await client.post('/pins', {
+    board_id: boardId,
+    title: unique('pin'),
+    media_source: { source_type: 'image_url', url: 'https://example.com/image.jpg' },
+    ...body,
+  });
+  assert.equal(response.status, 201, JSON.stringify(response.body));
+  return response.body;
+}
+
+/** Walks every page of a list and returns all items. */
+export async function walk(client: Client, path: string, query: Record<string, string | number | undefined> = {}): Promise<any[]> {
+  const items: any[] = [];
+  let bookmark: string | undefined;
+  for (let guard = 0; guard < 10_000; guard++) {
+    const response = await client.get(path, { query: { ...query, bookmark } });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    items.push(...response.body.items);
+    if (!response.body.bookmark) return items;
+    bookmark = response.body.bookmark;
+  }
+  throw new Error('pagination did not end');
+}
