@@ -7,6 +7,7 @@ import { ensureDevIdentity, type DevIdentity } from './families/oauth/dev-identi
 import { Clock } from './kernel/clock.js';
 import { IdGenerator } from './kernel/ids.js';
 import { Bookmarks } from './kernel/pagination.js';
+import type { RoutePolicy } from './kernel/route-policy.js';
 import type { Database } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
 import { SqliteDatabase } from './storage/sqlite/sqlite-database.js';
@@ -29,6 +30,8 @@ export interface PinboxOptions {
   clock?: Clock;
 }
 
+export type RouteInfo = RoutePolicy & { method: string; url: string };
+
 export interface Pinbox {
   /** Base URL of the server, e.g. http://127.0.0.1:3000 (the API is under /v5). */
   url: string;
@@ -39,6 +42,8 @@ export interface Pinbox {
   admin: Admin;
   /** The Fastify instance, for embedding. */
   app: FastifyInstance;
+  /** Every `/v5` route with its policy (operationId, scopes, rate-limit category). */
+  routes: readonly RouteInfo[];
   /** Stops accepting connections, finishes in-flight requests and closes the store. */
   close(): Promise<void>;
 }
@@ -92,6 +97,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       clock,
       admin: new Admin(core, families, identity.app.id),
       app,
+      routes: families.routes.map((r) => ({ method: r.method as string, url: r.url, operationId: r.operationId, scopes: r.scopes, category: r.category })),
       close() {
         closing ??= (async () => {
           await app.close();

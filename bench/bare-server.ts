@@ -1,0 +1,57 @@
+/**
+ * The baseline: a bare Fastify server answering the bench's three requests from
+ * memory (a fixed Pin, a fixed page of 25 Pins, a create that validates and stores
+ * in a Map). pinbox is measured against it in the same run.
+ */
+import Fastify from 'fastify';
+
+const pin = {
+  id: '1800000000000000001',
+  created_at: '2026-01-01T00:00:00',
+  link: 'https://example.com/',
+  title: 'A fixed Pin',
+  description: 'Served from memory',
+  dominant_color: null,
+  alt_text: null,
+  creative_type: 'REGULAR',
+  board_id: '1800000000000000000',
+  board_section_id: null,
+  board_owner: { username: 'bare' },
+  is_owner: true,
+  media: { media_type: 'image', images: { originals: { url: 'https://example.com/image.jpg', width: null, height: null } } },
+  parent_pin_id: null,
+  is_standard: true,
+  has_been_promoted: false,
+};
+const page = { items: Array.from({ length: 25 }, (_, i) => ({ ...pin, id: String(1800000000000000001n + BigInt(i)) })), bookmark: 'AAAAAAAAAAAAAAAAAAAAAAAA' };
+const stored = new Map<string, unknown>();
+let nextId = 1900000000000000000n;
+
+const app = Fastify({ logger: false });
+app.get('/v5/pins/:pin_id', async () => pin);
+app.get('/v5/boards/:board_id/pins', async () => page);
+app.post(
+  '/v5/pins',
+  {
+    schema: {
+      body: {
+        type: 'object',
+        required: ['board_id', 'media_source'],
+        properties: {
+          board_id: { type: 'string', pattern: '^\\d+$' },
+          title: { type: ['string', 'null'], maxLength: 100 },
+          media_source: { type: 'object', required: ['source_type'] },
+        },
+      },
+    },
+  },
+  async (request, reply) => {
+    const id = (nextId++).toString();
+    const created = { ...pin, ...(request.body as object), id };
+    stored.set(id, created);
+    return reply.code(201).send(created);
+  },
+);
+await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
+const address = app.server.address();
+process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : ''}\n`);

@@ -1,0 +1,166 @@
+/**
+ * `npm run bench`: pinbox against a bare Fastify baseline in the same run, each
+ * server pinned to core 0 and the load generator to core 1 (where taskset exists),
+ * reported as ratios because these machines are noisy.
+ *
+ * Scenarios: GET a Pin; list 25 Pins of a board holding 10,000; create a Pin.
+ * Also: time from process start to the first 200 with an empty store.
+ * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const { values } = parseArgs({
+  options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '10' }, pins: { type: 'string', default: '10000' } },
+});
+const DURATION = Number(values.duration);
+const CONNECTIONS = Number(values.connections);
+const BOARD_PINS = Number(values.pins);
+const TOKEN = 'pina_BENCHTOKEN000000000000000000000000';
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const BARE = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
+
+// Pin the load generator (this process) to core 1, the servers to core 0.
+if (hasTaskset) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]);
+
+function startProcess(args: string[], readyPattern: RegExp): Promise<{ child: ChildProcess; port: number }> {
+  const command = hasTaskset ? 'taskset' : process.execPath;
+  const argv = hasTaskset ? ['-c', '0', process.execPath, ...args] : args;
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const match = readyPattern.exec(out);
+      if (match) resolve({ child, port: Number(match[1]) });
+    });
+    child.on('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  child.removeAllListeners('exit');
+  await new Promise<void>((resolve) => {
+    child.on('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+interface Result {
+  rps: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(url: string, options: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> } = {}): Promise<Result> {
+  const result = await autocannon({
+    url,
+    method: options.method ?? 'GET',
+    body: options.body,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...(options.headers ?? {}) },
+    connections: CONNECTIONS,
+    duration: DURATION,
+  });
+  const non2xx = result.non2xx + result.errors + result.timeouts;
+  return { rps: result.requests.average, p99: result.latency.p99, errors: non2xx };
+}
+
+async function api(base: string, method: string, path: string, body?: unknown): Promise<any> {
+  const response = await fetch(`${base}/v5${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+async function startupMs(): Promise<number> {
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  const started = performance.now();
+  const child = spawn(process.execPath, [CLI, 'start', '--port', String(port), '--log-level', 'warn', '--token', TOKEN], { stdio: 'ignore' });
+  try {
+    for (;;) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/v5/user_account`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        if (response.status === 200) return performance.now() - started;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 2));
+      if (performance.now() - started > 10_000) throw new Error('pinbox did not answer within 10 s');
+    }
+  } finally {
+    await stop(child);
+  }
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CLI)) throw new Error('dist/ is missing: npm run bench builds it first');
+  console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
+
+  // Baseline first.
+  const bare = await startProcess(['--import', 'tsx', BARE], /listening (\d+)/);
+  const bareBase = `http://127.0.0.1:${bare.port}`;
+  const createBody = JSON.stringify({ board_id: '1800000000000000000', title: 'bench', media_source: { source_type: 'image_url', url: 'https://example.com/a.jpg' } });
+  const bareGet = await load(`${bareBase}/v5/pins/1800000000000000001`);
+  const bareList = await load(`${bareBase}/v5/boards/1800000000000000000/pins?page_size=25`);
+  const bareCreate = await load(`${bareBase}/v5/pins`, { method: 'POST', body: createBody });
+  await stop(bare.child);
+
+  // pinbox, seeded with a board of BOARD_PINS Pins through its own API.
+  const pinbox = await startProcess([CLI, 'start', '--port', '0', '--log-level', 'warn', '--token', TOKEN], /at http:\/\/127\.0\.0\.1:(\d+)\/v5/);
+  const base = `http://127.0.0.1:${pinbox.port}`;
+  const board = await api(base, 'POST', '/boards', { name: 'bench board' });
+  const seedStarted = performance.now();
+  let made = 0;
+  let firstPinId = '';
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (made < BOARD_PINS) {
+        made++;
+        const pin = await api(base, 'POST', '/pins', {
+          board_id: board.id,
+          title: `bench pin ${made}`,
+          media_source: { source_type: 'image_url', url: `https://example.com/${made}.jpg` },
+        });
+        firstPinId ||= pin.id;
+      }
+    }),
+  );
+  console.log(`seeded ${BOARD_PINS} Pins in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s\n`);
+  const pinboxCreateBody = JSON.stringify({ board_id: board.id, title: 'bench', media_source: { source_type: 'image_url', url: 'https://example.com/a.jpg' } });
+  const get = await load(`${base}/v5/pins/${firstPinId}`);
+  const list = await load(`${base}/v5/boards/${board.id}/pins?page_size=25`);
+  const create = await load(`${base}/v5/pins`, { method: 'POST', body: pinboxCreateBody });
+  await stop(pinbox.child);
+
+  const startups = [];
+  for (let i = 0; i < 5; i++) startups.push(await startupMs());
+  startups.sort((a, b) => a - b);
+
+  const rows = [
+    { scenario: 'GET a Pin', bare: bareGet, pinbox: get, target: 0.5 },
+    { scenario: 'list 25 Pins (board of 10k)', bare: bareList, pinbox: list, target: 0.25 },
+    { scenario: 'create a Pin', bare: bareCreate, pinbox: create, target: 0.2 },
+  ];
+  console.log('scenario                      | bare req/s | bare p99 ms | pinbox req/s | pinbox p99 ms | ratio | target | errors');
+  console.log('------------------------------|------------|-------------|--------------|---------------|-------|--------|-------');
+  for (const row of rows) {
+    const ratio = row.pinbox.rps / row.bare.rps;
+    console.log(
+      `${row.scenario.padEnd(30)}| ${row.bare.rps.toFixed(0).padStart(10)} | ${String(row.bare.p99).padStart(11)} | ${row.pinbox.rps.toFixed(0).padStart(12)} | ${String(row.pinbox.p99).padStart(13)} | ${ratio.toFixed(2).padStart(5)} | ${`>=${row.target}`.padStart(6)} | ${row.bare.errors + row.pinbox.errors}${ratio >= row.target ? '' : '  BELOW TARGET'}`,
+    );
+  }
+  const median = startups[Math.floor(startups.length / 2)];
+  console.log(`\nstart to first 200 (empty store, 5 runs): median ${median.toFixed(0)} ms, max ${startups.at(-1)!.toFixed(0)} ms (target <= 500 ms)${median <= 500 ? '' : '  ABOVE TARGET'}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

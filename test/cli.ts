@@ -1,0 +1,49 @@
+/** Runs the built `pinbox` CLI as a real process and reads what it prints. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const CLI_PATH = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Base URL printed on start. */
+  url: string;
+  /** Everything printed on stdout up to the curl line. */
+  banner: string;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `pinbox start ARGS` and resolves once it has printed its curl line. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningCli> {
+  if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run 'npm run build' first (npm test does)`);
+  const child = spawn(process.execPath, [CLI_PATH, 'start', '--log-level', 'warn', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`pinbox did not start in time:\n${out}\n${err}`));
+    }, 15_000);
+    child.stderr!.on('data', (chunk) => (err += chunk));
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const match = /curl .*? (http:\/\/\S+)\/v5\/user_account/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1], banner: out, exited });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`pinbox exited with ${code} before starting:\n${out}\n${err}`));
+    });
+  });
+}
