@@ -139,6 +139,8 @@ async function main(): Promise<void> {
   const create = await load(`${base}/v5/pins`, { method: 'POST', body: pinboxCreateBody });
   await stop(pinbox.child);
 
+  // Warm this process's HTTP client first, so its one-time set-up is not counted as pinbox's start.
+  await fetch('http://127.0.0.1:1/').catch(() => undefined);
   const startups = [];
   for (let i = 0; i < 5; i++) startups.push(await startupMs());
   startups.sort((a, b) => a - b);

@@ -1,8 +1,8 @@
 import { authOf } from '../../kernel/auth.js';
-import { publicBase } from '../../kernel/http.js';
+import { publicBase, sendJsonText } from '../../kernel/http.js';
 import type { PageRequest } from '../../kernel/pagination.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
-import { pinPage } from '../pins/schemas.js';
+import { pinPageJson } from '../pins/schemas.js';
 import type { PinService } from '../pins/service.js';
 import {
   adAccountOnlyQuery,
@@ -112,7 +112,7 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
       handler: async (request, reply) => {
         const auth = authOf(request);
         const page = await pins.listOnBoard(auth, request.params.board_id, pins.creativeTypesOf(request.query.creative_types), request.query);
-        return pinPage(page, auth.userId, publicBase(request), request.query.pin_metrics === true);
+        return sendJsonText(reply, pinPageJson(page, auth.userId, publicBase(request), request.query.pin_metrics === true));
       },
     }),
     defineRoute<{ Params: BoardParams; Querystring: PageRequest }>({
@@ -174,7 +174,7 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
       handler: async (request, reply) => {
         const auth = authOf(request);
         const page = await pins.listInSection(auth, request.params.board_id, request.params.section_id, request.query);
-        return pinPage(page, auth.userId, publicBase(request), false);
+        return sendJsonText(reply, pinPageJson(page, auth.userId, publicBase(request), false));
       },
     }),
   ];

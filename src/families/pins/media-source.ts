@@ -142,14 +142,14 @@ function optionalText(value: unknown, field: string, max: number): string | null
   return value;
 }
 
-/** The stored media as a response object, with pinbox-served URLs made absolute for this request. */
-export function mediaForResponse(media: string, base: string): unknown {
-  return JSON.parse(media.includes('"/media/blobs/') ? media.replaceAll('"/media/blobs/', `"${base}/media/blobs/`) : media);
+/** The stored media JSON, with pinbox-served URLs made absolute for this request. */
+export function mediaJson(media: string, base: string): string {
+  return media.includes('"/media/blobs/') ? media.replaceAll('"/media/blobs/', `"${base}/media/blobs/`) : media;
 }
 
 /** The URL of a Pin's (first) image, for board covers and thumbnails. */
 export function firstImageUrl(media: string, base: string): string | null {
-  const parsed = mediaForResponse(media, base) as StoredMedia;
+  const parsed = JSON.parse(mediaJson(media, base)) as StoredMedia;
   const url = parsed.media_type === 'image' ? parsed.images.originals.url : parsed.items[0]?.images.originals.url;
   return url ?? null;
 }

@@ -1,8 +1,8 @@
 import { authOf } from '../../kernel/auth.js';
-import { publicBase } from '../../kernel/http.js';
+import { publicBase, sendJsonText } from '../../kernel/http.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
 import { adAccountOnlyQuery } from '../boards/schemas.js';
-import { pinCreateBody, pinGetQuery, pinIdParams, pinListQuery, pinPage, pinResponse, pinSaveBody, pinUpdateBody } from './schemas.js';
+import { pinCreateBody, pinGetQuery, pinIdParams, pinListQuery, pinPageJson, pinJson, pinSaveBody, pinUpdateBody } from './schemas.js';
 import type { PinCreateInput, PinListQuery, PinService, PinUpdateInput } from './service.js';
 
 type PinParams = { pin_id: string };
@@ -23,7 +23,7 @@ export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
         const auth = authOf(request);
         const pin = await pins.create(auth, request.body);
         reply.code(201);
-        return pinResponse(pin, auth.userId, publicBase(request), false);
+        return sendJsonText(reply, pinJson(pin, auth.userId, publicBase(request), false));
       },
     }),
     defineRoute<{ Querystring: PinListQuery & { pin_metrics?: boolean } }>({
@@ -37,7 +37,7 @@ export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
         const auth = authOf(request);
         const query = { ...request.query, creative_types: pins.creativeTypesOf(request.query.creative_types) };
         const page = await pins.listOwn(auth, query);
-        return pinPage(page, auth.userId, publicBase(request), request.query.pin_metrics === true);
+        return sendJsonText(reply, pinPageJson(page, auth.userId, publicBase(request), request.query.pin_metrics === true));
       },
     }),
     defineRoute<{ Params: PinParams; Querystring: { pin_metrics?: boolean } }>({
@@ -50,7 +50,7 @@ export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
       handler: async (request, reply) => {
         const auth = authOf(request);
         const pin = await pins.visible(auth, request.params.pin_id);
-        return pinResponse(pin, auth.userId, publicBase(request), request.query.pin_metrics === true);
+        return sendJsonText(reply, pinJson(pin, auth.userId, publicBase(request), request.query.pin_metrics === true));
       },
     }),
     defineRoute<{ Params: PinParams; Body: PinUpdateInput }>({
@@ -63,7 +63,7 @@ export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
       handler: async (request, reply) => {
         const auth = authOf(request);
         const pin = await pins.update(auth, request.params.pin_id, request.body);
-        return pinResponse(pin, auth.userId, publicBase(request), false);
+        return sendJsonText(reply, pinJson(pin, auth.userId, publicBase(request), false));
       },
     }),
     defineRoute<{ Params: PinParams }>({
@@ -89,7 +89,7 @@ export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
         const auth = authOf(request);
         const pin = await pins.save(auth, request.params.pin_id, request.body);
         reply.code(201);
-        return pinResponse(pin, auth.userId, publicBase(request), false);
+        return sendJsonText(reply, pinJson(pin, auth.userId, publicBase(request), false));
       },
     }),
   ];

@@ -1,6 +1,6 @@
 import { adAccountQuery, numericId } from '../../kernel/schemas.js';
 import { paginationQuerySchema, type Page } from '../../kernel/pagination.js';
-import { mediaForResponse } from './media-source.js';
+import { mediaJson } from './media-source.js';
 import type { PinRow } from './store.js';
 
 /** Pinterest: title 100, description 800, link 2048, alt text 500 characters (`PinCreate` in the spec). */
@@ -91,32 +91,41 @@ export const pinListQuery = {
   },
 } as const;
 
+const str = JSON.stringify;
+
 /**
- * The spec's `Pin`, field by field. `pin_metrics` comes only when asked for; its
- * figures arrive with analytics, until then it is null (the spec allows it).
+ * The spec's `Pin` as JSON text, written field by field. Pins are the hottest
+ * responses, so they are serialized by hand: the stored media JSON goes in as is,
+ * with no parse and re-stringify, and no intermediate object per Pin (building
+ * objects by spreading rows was measured to halve list throughput).
+ * `pin_metrics` comes only when asked for; its figures arrive with analytics, until
+ * then it is null (the spec allows it).
  */
-export function pinResponse(row: PinRow, viewerId: string, base: string, withMetrics: boolean) {
-  const pin = {
-    id: row.id,
-    created_at: row.created_at,
-    link: row.link,
-    title: row.title,
-    description: row.description,
-    dominant_color: row.dominant_color,
-    alt_text: row.alt_text,
-    creative_type: row.creative_type,
-    board_id: row.board_id,
-    board_section_id: row.board_section_id,
-    board_owner: { username: row.board_owner_username },
-    is_owner: row.owner_id === viewerId,
-    media: mediaForResponse(row.media, base),
-    parent_pin_id: row.parent_pin_id,
-    is_standard: row.is_standard === 1,
-    has_been_promoted: row.has_been_promoted === 1,
-  };
-  return withMetrics ? { ...pin, pin_metrics: null } : pin;
+export function pinJson(row: PinRow, viewerId: string, base: string, withMetrics: boolean): string {
+  return (
+    '{"id":' + str(row.id) +
+    ',"created_at":' + str(row.created_at) +
+    ',"link":' + str(row.link) +
+    ',"title":' + str(row.title) +
+    ',"description":' + str(row.description) +
+    ',"dominant_color":' + str(row.dominant_color) +
+    ',"alt_text":' + str(row.alt_text) +
+    ',"creative_type":' + str(row.creative_type) +
+    ',"board_id":' + str(row.board_id) +
+    ',"board_section_id":' + str(row.board_section_id) +
+    ',"board_owner":{"username":' + str(row.board_owner_username) + '}' +
+    ',"is_owner":' + (row.owner_id === viewerId) +
+    ',"media":' + mediaJson(row.media, base) +
+    ',"parent_pin_id":' + str(row.parent_pin_id) +
+    ',"is_standard":' + (row.is_standard === 1) +
+    ',"has_been_promoted":' + (row.has_been_promoted === 1) +
+    (withMetrics ? ',"pin_metrics":null}' : '}')
+  );
 }
 
-export function pinPage(page: Page<PinRow>, viewerId: string, base: string, withMetrics: boolean) {
-  return { items: page.items.map((row) => pinResponse(row, viewerId, base, withMetrics)), bookmark: page.bookmark };
+/** A page of Pins as JSON text: `{ items, bookmark }`. */
+export function pinPageJson(page: Page<PinRow>, viewerId: string, base: string, withMetrics: boolean): string {
+  let items = '';
+  for (const row of page.items) items += (items ? ',' : '') + pinJson(row, viewerId, base, withMetrics);
+  return '{"items":[' + items + '],"bookmark":' + str(page.bookmark) + '}';
 }

@@ -223,7 +223,7 @@ export class PinService {
     const { board } = await this.deps.boardService.visible(auth, boardId);
     const hidden = board.privacy === 'SECRET' && !auth.scopes.has('pins:read_secret');
     return this.deps.bookmarks.page(`boards/list_pins:${boardId}:${creativeTypes.join(',')}`, page, (p) => p.id, (after, limit) =>
-      hidden ? Promise.resolve([]) : this.deps.pins.listByBoard(boardId, creativeTypes, after, limit),
+      hidden ? Promise.resolve([]) : this.deps.pins.listByBoard(board, creativeTypes, after, limit),
     );
   }
 
@@ -231,7 +231,7 @@ export class PinService {
     const { board } = await this.deps.boardService.visibleSection(auth, boardId, sectionId);
     const hidden = board.privacy === 'SECRET' && !auth.scopes.has('pins:read_secret');
     return this.deps.bookmarks.page(`board_sections/list_pins:${sectionId}`, page, (p) => p.id, (after, limit) =>
-      hidden ? Promise.resolve([]) : this.deps.pins.listBySection(sectionId, after, limit),
+      hidden ? Promise.resolve([]) : this.deps.pins.listBySection(board, sectionId, after, limit),
     );
   }
 

@@ -25,6 +25,26 @@ export interface PinRow {
 
 export type NewPin = Omit<PinRow, 'board_owner_id' | 'board_owner_username' | 'board_privacy'>;
 
+const PIN_COLUMNS = `p.id, p.owner_id, p.board_id, p.board_section_id, p.title, p.description, p.link, p.alt_text,
+  p.dominant_color, p.parent_pin_id, p.creative_type, p.is_standard, p.has_been_promoted, p.media, p.created_at`;
+
+/** The board a list of Pins belongs to; its fields complete each row without a join. */
+export interface ListedBoard {
+  id: string;
+  owner_id: string;
+  owner_username: string;
+  privacy: BoardPrivacy;
+}
+
+function withBoard(rows: PinRow[], board: ListedBoard): PinRow[] {
+  for (const row of rows) {
+    row.board_owner_id = board.owner_id;
+    row.board_owner_username = board.owner_username;
+    row.board_privacy = board.privacy;
+  }
+  return rows;
+}
+
 const PIN_SELECT = `SELECT p.id, p.owner_id, p.board_id, p.board_section_id, p.title, p.description, p.link, p.alt_text,
   p.dominant_color, p.parent_pin_id, p.creative_type, p.is_standard, p.has_been_promoted, p.media, p.created_at,
   b.owner_id AS board_owner_id, u.username AS board_owner_username, b.privacy AS board_privacy
@@ -92,24 +112,26 @@ export class PinStore {
   }
 
   /** A board's Pins, newest first, sections included (as on Pinterest). */
-  listByBoard(boardId: string, creativeTypes: readonly string[], after: string | null, limit: number): Promise<PinRow[]> {
-    const params: SqlValue[] = [boardId, ...creativeTypes];
+  async listByBoard(board: ListedBoard, creativeTypes: readonly string[], after: string | null, limit: number): Promise<PinRow[]> {
+    const params: SqlValue[] = [board.id, ...creativeTypes];
     if (after) params.push(after);
     params.push(limit);
-    return this.db.all<PinRow>(
-      `${PIN_SELECT} WHERE p.board_id = ?
+    const rows = await this.db.all<PinRow>(
+      `SELECT ${PIN_COLUMNS} FROM pins p WHERE p.board_id = ?
        ${creativeTypes.length ? `AND p.creative_type IN (${creativeTypes.map(() => '?').join(', ')})` : ''}
        ${after ? 'AND p.id < ?' : ''}
        ORDER BY p.id DESC LIMIT ?`,
       params,
     );
+    return withBoard(rows, board);
   }
 
-  listBySection(sectionId: string, after: string | null, limit: number): Promise<PinRow[]> {
-    return this.db.all<PinRow>(
-      `${PIN_SELECT} WHERE p.board_section_id = ? ${after ? 'AND p.id < ?' : ''} ORDER BY p.id DESC LIMIT ?`,
+  async listBySection(board: ListedBoard, sectionId: string, after: string | null, limit: number): Promise<PinRow[]> {
+    const rows = await this.db.all<PinRow>(
+      `SELECT ${PIN_COLUMNS} FROM pins p WHERE p.board_section_id = ? ${after ? 'AND p.id < ?' : ''} ORDER BY p.id DESC LIMIT ?`,
       after ? [sectionId, after, limit] : [sectionId, limit],
     );
+    return withBoard(rows, board);
   }
 
   /** The Pins a user made or saved, on any board, newest first. */
