@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { Ajv } from 'ajv';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { readBearer, type TokenResolver } from './kernel/auth.js';
 import { ApiError, fromValidation } from './kernel/errors.js';
@@ -41,9 +42,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logController: new LogController({ requestIdLogLabel: 'rid', disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: false,
-    // The route schemas are fixed and tested, so start-up skips checking them against Ajv's meta-schema.
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false, validateSchema: false } },
   });
+
+  // Query strings and paths are text, so their numbers and booleans are coerced; a
+  // JSON body is typed already, and a wrong type there is the client's error (400),
+  // never silently converted. The route schemas are fixed and tested, so start-up
+  // skips checking them against Ajv's meta-schema.
+  const ajvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, validateSchema: false, strict: false } as const;
+  const bodyAjv = new Ajv({ ...ajvOptions, coerceTypes: false });
+  const partsAjv = new Ajv({ ...ajvOptions, coerceTypes: 'array' });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : partsAjv).compile(schema));
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-pinterest-rid', request.id);
@@ -57,6 +65,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     request.auth = auth;
   });
   app.decorateRequest('auth', null);
+
+  // Pinterest: `ad_account_id` makes the owner of that ad account the "operation
+  // user_account" (Business Access). pinbox has no ad accounts until the ads family
+  // lands, so none can be named; acting as the token's user instead would be wrong.
+  app.addHook('preHandler', async (request) => {
+    const query = request.query as { ad_account_id?: string } | undefined;
+    if (request.routeOptions.config.policy && query?.ad_account_id !== undefined) {
+      throw new ApiError('ad_account_not_found', `Ad account ${query.ad_account_id} not found.`);
+    }
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(

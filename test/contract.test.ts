@@ -62,3 +62,18 @@ test('an expired access token is 401 code 2', async () => {
   assert.equal(response.status, 401);
   assert.equal(response.body.code, 2);
 });
+
+test('a JSON body value of the wrong type is a 400 naming the field, not coerced', async () => {
+  const { api } = server();
+  const response = await api.post('/boards', { name: 12345 });
+  assert.equal(response.status, 400);
+  assert.equal(response.body.code, 1);
+  assert.match(response.body.message, /'name'/);
+});
+
+test('ad_account_id names an ad account, and pinbox has none: 404 rather than acting as the token user', async () => {
+  const { api } = server();
+  const response = await api.get('/boards', { query: { ad_account_id: '549755885175' } });
+  assert.equal(response.status, 404);
+  assert.match(response.body.message, /549755885175/);
+});
