@@ -91,11 +91,9 @@ export class UserStore {
     };
   }
 
-  /** Records that `followerId` follows `followeeId`; following twice is a no-op. */
+  /** Records that `followerId` follows `followeeId`; following twice is a no-op (here and below: ON CONFLICT DO NOTHING). */
   async follow(q: Queryable, followerId: string, followeeId: string): Promise<void> {
-    const existing = await q.get('SELECT 1 AS one FROM user_follows WHERE follower_id = ? AND followee_id = ?', [followerId, followeeId]);
-    if (existing) return;
-    await q.run('INSERT INTO user_follows (follower_id, followee_id, created_at) VALUES (?, ?, ?)', [
+    await q.run('INSERT INTO user_follows (follower_id, followee_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [
       followerId,
       followeeId,
       pinterestTimestamp(this.clock.now()),
@@ -132,14 +130,11 @@ export class UserStore {
   }
 
   async ensureInterest(q: Queryable, interest: InterestRow): Promise<void> {
-    const existing = await q.get('SELECT 1 AS one FROM interests WHERE id = ?', [interest.id]);
-    if (!existing) await q.run('INSERT INTO interests (id, key, name) VALUES (?, ?, ?)', [interest.id, interest.key, interest.name]);
+    await q.run('INSERT INTO interests (id, key, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [interest.id, interest.key, interest.name]);
   }
 
   async followInterest(q: Queryable, userId: string, interestId: string): Promise<void> {
-    const existing = await q.get('SELECT 1 AS one FROM user_interests WHERE user_id = ? AND interest_id = ?', [userId, interestId]);
-    if (existing) return;
-    await q.run('INSERT INTO user_interests (user_id, interest_id, created_at) VALUES (?, ?, ?)', [
+    await q.run('INSERT INTO user_interests (user_id, interest_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [
       userId,
       interestId,
       pinterestTimestamp(this.clock.now()),
@@ -155,12 +150,7 @@ export class UserStore {
   }
 
   async linkBusiness(q: Queryable, userId: string, businessUserId: string): Promise<void> {
-    const existing = await q.get('SELECT 1 AS one FROM linked_businesses WHERE user_id = ? AND business_user_id = ?', [
-      userId,
-      businessUserId,
-    ]);
-    if (existing) return;
-    await q.run('INSERT INTO linked_businesses (user_id, business_user_id, created_at) VALUES (?, ?, ?)', [
+    await q.run('INSERT INTO linked_businesses (user_id, business_user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [
       userId,
       businessUserId,
       pinterestTimestamp(this.clock.now()),
