@@ -83,13 +83,17 @@ export class BoardService {
     // Pinterest: an ads-only board is always PROTECTED.
     const privacy: BoardPrivacy = input.is_ads_only ? 'PROTECTED' : (input.privacy ?? 'PUBLIC');
     if (privacy === 'SECRET' && !auth.scopes.has('boards:write_secret')) throw new ApiError('insufficient_scope');
+    // Pinterest: "If you create an ad-only board by setting is_ads_only to true, the
+    // board name automatically becomes 'Ad-only Pins'" (Board.name in the spec).
+    const name = input.is_ads_only ? 'Ad-only Pins' : input.name;
     return this.deps.db.transaction(async (tx) => {
-      await this.assertNameFree(tx, auth.userId, input.name, null);
+      // Every ads-only board carries the same fixed name, so only chosen names must be unique.
+      if (!input.is_ads_only) await this.assertNameFree(tx, auth.userId, name, null);
       const id = this.deps.ids.next();
       await this.deps.boards.insert(tx, {
         id,
         ownerId: auth.userId,
-        name: input.name,
+        name,
         description: input.description ?? null,
         privacy,
         isAdsOnly: input.is_ads_only ?? false,
