@@ -1,0 +1,241 @@
+/**
+ * The Pin routes end to end: each media source, the limits, secret Pins, roles,
+ * moves, saves and deletes. (pins.test.ts goes through the same routes case by case.)
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PNG_1X1_BASE64, createBoard, createPin, newUser, useServer, walk } from '../../../test/harness.js';
+
+const server = useServer();
+const imageUrl = (n: number | string = 1) => ({ source_type: 'image_url', url: `https://example.com/${n}.jpg` });
+
+function assertError(response: { status: number; body: any }, status: number, code: number, mentions?: string) {
+  assert.equal(response.status, status, JSON.stringify(response.body));
+  assert.equal(response.body.code, code, JSON.stringify(response.body));
+  if (mentions) assert.ok(response.body.message.includes(mentions), `message should name ${mentions}: ${response.body.message}`);
+}
+
+describe('POST /pins', () => {
+  test('image_url: a 19-digit id, Pinterest timestamps, the board owner, the source as media', async () => {
+    const me = await newUser(server());
+    const board = await createBoard(me.client);
+    const pin = await createPin(me.client, board.id, { title: 'T', description: 'D', link: 'https://example.com/x', alt_text: 'A', media_source: imageUrl(7) });
+    assert.match(pin.id, /^\d{19}$/);
+    assert.match(pin.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    assert.equal(pin.board_owner.username, me.username);
+    assert.equal(pin.is_owner, true);
+    assert.equal(pin.creative_type, 'REGULAR');
+    assert.deepEqual(pin.media, { media_type: 'image', images: { originals: { url: 'https://example.com/7.jpg', width: null, height: null } } });
+    const again = await me.client.get(`/pins/${pin.id}`);
+    assert.deepEqual(again.body, pin);
+  });
+
+  test('image_base64: the bytes are stored and served back by pinbox', async () => {
+    const me = await newUser(server());
+    const board = await createBoard(me.client);
+    const pin = await createPin(me.client, board.id, { media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1_BASE64 } });
+    const image = await fetch(pin.media.images.originals.url);
+    assert.equal(image.status, 200);
+    assert.equal(image.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await image.arrayBuffer()), Buffer.from(PNG_1X1_BASE64, 'base64'));
+  });
+
+  test('carousels from URLs and from base64 take 2 to 5 images', async () => {
+    const me = await newUser(server());
+    const board = await createBoard(me.client);
+    const urls = await createPin(me.client, board.id, {
+      media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://example.com/a.jpg', title: 'a' }, { url: 'https://example.com/b.jpg' }] },
+    });
+    assert.equal(urls.creative_type, 'CAROUSEL');
+    assert.equal(urls.media.media_type, 'multiple_images');
+    assert.equal(urls.media.items.length, 2);
+    assert.equal(urls.media.items[0].title, 'a');
+    const b64 = await createPin(me.client, board.id, {
+      media_source: { source_type: 'multiple_image_base64', items: [1, 2, 3].map(() => ({ content_type: 'image/png', data: PNG_1X1_BASE64 })) },
+    });
+    assert.equal(b64.media.items.length, 3);
+    for (const count of [1, 6]) {
+      const items = Array.from({ length: count }, (_, i) => ({ url: `https://example.com/${i}.jpg` }));
+      assertError(await me.client.post('/pins', { board_id: board.id, media_source: { source_type: 'multiple_image_urls', items } }), 400, 1, 'media_source.items');
+    }
+  });
+
+  test('400 naming the field for every limit and malformed source', async () => {
+    const me = await newUser(server());
+    const board = await createBoard(me.client);
+    const base = { board_id: board.id, media_source: imageUrl() };
+    assertError(await me.client.post('/pins', { ...base, title: 't'.repeat(101) }), 400, 1, 'title');
+    assertError(await me.client.post('/pins', { ...base, description: 'd'.repeat(801) }), 400, 1, 'description');
+    assertError(await me.client.post('/pins', { ...base, link: 'https://e.com/' + 'l'.repeat(2048) }), 400, 1, 'link');
+    assertError(await me.client.post('/pins', { ...base, alt_text: 'a'.repeat(501) }), 400, 1, 'alt_text');
+    assertError(await me.client.post('/pins', { media_source: imageUrl() }), 400, 1, 'board_id');
+    assertError(await me.client.post('/pins', { board_id: board.id }), 400, 1, 'media_source');
+    assertError(await me.client.post('/pins', { board_id: board.id, media_source: { source_type: 'telepathy' } }), 400, 1, 'media_source.source_type');
+    assertError(await me.client.post('/pins', { board_id: board.id, media_source: { source_type: 'image_url', url: 'ftp://e.com/a.jpg' } }), 400, 1, 'media_source.url');
+    assertError(
+      await me.client.post('/pins', { board_id: board.id, media_source: { source_type: 'image_base64', content_type: 'image/png', data: 'not base64!' } }),
+      400,
+      1,
+      'media_source.data',
+    );
+    assertError(
+      await me.client.post('/pins', { board_id: board.id, media_source: { source_type: 'image_base64', content_type: 'image/gif', data: PNG_1X1_BASE64 } }),
+      400,
+      1,
+      'media_source.content_type',
+    );
+    assertError(await me.client.request('POST', '/pins', { rawBody: '{"board_id": ' }), 400, 1, 'JSON');
+    // Nothing was half-written by any of these.
+    assert.equal((await me.client.get(`/boards/${board.id}`)).body.pin_count, 0);
+  });
+
+  test('401 code 2 without a token, 401 code 3 without pins:write, 404 for an unknown board or section', async () => {
+    const s = server();
+    const me = await newUser(s);
+    const board = await createBoard(me.client);
+    assertError(await me.client.post('/pins', { board_id: board.id, media_source: imageUrl() }, { token: null }), 401, 2);
+    const { token } = await s.pinbox.admin.issueToken({ username: me.username, scopes: ['boards:read', 'boards:write', 'pins:read'] });
+    assertError(await me.client.withToken(token).post('/pins', { board_id: board.id, media_source: imageUrl() }), 401, 3);
+    assertError(await me.client.post('/pins', { board_id: '1234567890123456789', media_source: imageUrl() }), 404, 40);
+    const other = await createBoard(me.client);
+    const section = (await me.client.post(`/boards/${other.id}/sections`, { name: 'elsewhere' })).body;
+    assertError(await me.client.post('/pins', { board_id: board.id, board_section_id: section.id, media_source: imageUrl() }), 404, 2031);
+  });
+
+  test("403 code 29 on another user's board", async () => {
+    const s = server();
+    const owner = await newUser(s);
+    const stranger = await newUser(s);
+    const board = await createBoard(owner.client);
+    assertError(await stranger.client.post('/pins', { board_id: board.id, media_source: imageUrl() }), 403, 29);
+  });
+});
+
+describe('secret Pins', () => {
+  test('invisible without pins:read_secret, unchangeable without pins:write_secret', async () => {
+    const s = server();
+    const me = await newUser(s);
+    const secret = await createBoard(me.client, { privacy: 'SECRET' });
+    const pin = await createPin(me.client, secret.id);
+    const readOnly = me.client.withToken(
+      (await s.pinbox.admin.issueToken({ username: me.username, scopes: ['boards:read', 'boards:write', 'pins:read', 'pins:write'] })).token,
+    );
+    assertError(await readOnly.get(`/pins/${pin.id}`), 404, 50);
+    assert.ok(!(await walk(readOnly, '/pins')).some((p) => p.id === pin.id));
+    const noWrite = me.client.withToken(
+      (await s.pinbox.admin.issueToken({ username: me.username, scopes: ['boards:read', 'boards:write', 'pins:read', 'pins:write', 'boards:read_secret', 'pins:read_secret'] })).token,
+    );
+    assert.equal((await noWrite.get(`/pins/${pin.id}`)).status, 200);
+    assertError(await noWrite.patch(`/pins/${pin.id}`, { title: 'changed' }), 401, 3);
+    assertError(await noWrite.delete(`/pins/${pin.id}`), 401, 3);
+    const privateOnly = await walk(me.client, '/pins', { pin_type: 'PRIVATE' });
+    assert.deepEqual(privateOnly.map((p) => p.id), [pin.id]);
+    const stranger = await newUser(s);
+    assertError(await stranger.client.get(`/pins/${pin.id}`), 404, 50);
+    const board = await createBoard(stranger.client);
+    assertError(await stranger.client.post(`/pins/${pin.id}/save`, { board_id: board.id }), 404, 50);
+  });
+});
+
+describe('PATCH, DELETE and save', () => {
+  test('PATCH changes only the fields given and moves Pins between boards and sections', async () => {
+    const me = await newUser(server());
+    const from = await createBoard(me.client);
+    const to = await createBoard(me.client);
+    const section = (await me.client.post(`/boards/${to.id}/sections`, { name: 's' })).body;
+    const pin = await createPin(me.client, from.id, { title: 'keep', description: 'old' });
+    const edited = await me.client.patch(`/pins/${pin.id}`, { description: 'new' });
+    assert.equal(edited.status, 200);
+    assert.equal(edited.body.title, 'keep');
+    assert.equal(edited.body.description, 'new');
+    const moved = await me.client.patch(`/pins/${pin.id}`, { board_id: to.id, board_section_id: section.id });
+    assert.equal(moved.body.board_id, to.id);
+    assert.equal(moved.body.board_section_id, section.id);
+    assert.equal((await me.client.get(`/boards/${from.id}`)).body.pin_count, 0);
+    assert.equal((await me.client.get(`/boards/${to.id}`)).body.pin_count, 1);
+    const out = await me.client.patch(`/pins/${pin.id}`, { board_section_id: null });
+    assert.equal(out.body.board_section_id, null);
+    assertError(await me.client.patch(`/pins/${pin.id}`, { title: 'x'.repeat(101) }), 400, 1, 'title');
+    assertError(await me.client.patch(`/pins/${pin.id}`, { carousel_slots: [{ title: 'x' }] }), 400, 1, 'carousel_slots');
+  });
+
+  test('carousel_slots edits the items of a carousel in order', async () => {
+    const me = await newUser(server());
+    const board = await createBoard(me.client);
+    const pin = await createPin(me.client, board.id, {
+      media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://example.com/a.jpg' }, { url: 'https://example.com/b.jpg' }] },
+    });
+    const edited = await me.client.patch(`/pins/${pin.id}`, { carousel_slots: [{ title: 'first' }, { link: 'https://example.com/2' }] });
+    assert.equal(edited.body.media.items[0].title, 'first');
+    assert.equal(edited.body.media.items[1].link, 'https://example.com/2');
+  });
+
+  test('collaborators edit their own Pins only; the board owner may remove any Pin', async () => {
+    const s = server();
+    const owner = await newUser(s);
+    const collaborator = await newUser(s);
+    const board = await createBoard(owner.client);
+    await s.pinbox.admin.addCollaborator(board.id, collaborator.username);
+    const ownersPin = await createPin(owner.client, board.id);
+    const theirs = await createPin(collaborator.client, board.id);
+    assert.equal(theirs.is_owner, true);
+    assert.equal(theirs.board_owner.username, owner.username);
+    assert.equal((await collaborator.client.patch(`/pins/${theirs.id}`, { title: 'mine' })).status, 200);
+    assertError(await collaborator.client.patch(`/pins/${ownersPin.id}`, { title: 'hijack' }), 403, 29);
+    assertError(await collaborator.client.delete(`/pins/${ownersPin.id}`), 403, 29);
+    const removed = await owner.client.delete(`/pins/${theirs.id}`);
+    assert.equal(removed.status, 204);
+    assert.equal(removed.body, undefined);
+    assertError(await owner.client.get(`/pins/${theirs.id}`), 404, 50);
+    assert.equal((await owner.client.get(`/boards/${board.id}`)).body.pin_count, 1);
+  });
+
+  test('save records parent_pin_id; repin filters tell saves from originals', async () => {
+    const s = server();
+    const author = await newUser(s);
+    const saver = await newUser(s);
+    const source = await createPin(author.client, (await createBoard(author.client)).id);
+    const board = await createBoard(saver.client);
+    const saved = await saver.client.post(`/pins/${source.id}/save`, { board_id: board.id });
+    assert.equal(saved.status, 201);
+    assert.notEqual(saved.body.id, source.id);
+    assert.equal(saved.body.parent_pin_id, source.id);
+    assert.deepEqual(saved.body.media, source.media);
+    const original = await createPin(saver.client, board.id);
+    assert.deepEqual((await walk(saver.client, '/pins', { pin_filter: 'exclude_repins' })).map((p) => p.id), [original.id]);
+    assert.deepEqual((await walk(saver.client, '/pins', { pin_filter: 'exclude_native' })).map((p) => p.id), [saved.body.id]);
+    assertError(await saver.client.post(`/pins/${source.id}/save`, {}), 400, 1, 'board_id');
+    assertError(await saver.client.post('/pins/1234567890123456789/save', { board_id: board.id }), 404, 50);
+  });
+
+  test("deleting a Pin releases its uploaded image unless a saved copy still uses it", async () => {
+    const me = await newUser(server());
+    const board = await createBoard(me.client);
+    const upload = { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1_BASE64 };
+    const lone = await createPin(me.client, board.id, { media_source: upload });
+    const shared = await createPin(me.client, board.id, { media_source: upload });
+    const copy = (await me.client.post(`/pins/${shared.id}/save`, { board_id: board.id })).body;
+    assert.equal((await me.client.delete(`/pins/${lone.id}`)).status, 204);
+    assert.equal((await fetch(lone.media.images.originals.url)).status, 404);
+    assert.equal((await me.client.delete(`/pins/${shared.id}`)).status, 204);
+    assert.equal((await fetch(copy.media.images.originals.url)).status, 200);
+  });
+});
+
+describe('GET /pins', () => {
+  test('walks every Pin once, newest first; bad filters are 400', async () => {
+    const me = await newUser(server());
+    const board = await createBoard(me.client);
+    const made: string[] = [];
+    for (let i = 0; i < 30; i++) made.push((await createPin(me.client, board.id, { media_source: imageUrl(i) })).id);
+    const seen = await walk(me.client, '/pins', { page_size: 7 });
+    assert.deepEqual(seen.map((p) => p.id), [...made].reverse());
+    assertError(await me.client.get('/pins', { query: { page_size: 251 } }), 400, 1, 'page_size');
+    assertError(await me.client.get('/pins', { query: { creative_types: 'HOLOGRAM' } }), 400, 1, 'creative_types');
+    assertError(await me.client.get('/pins', { query: { pin_filter: 'everything' } }), 400, 1, 'pin_filter');
+    const carousel = await createPin(me.client, board.id, {
+      media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://example.com/a.jpg' }, { url: 'https://example.com/b.jpg' }] },
+    });
+    assert.deepEqual((await walk(me.client, '/pins', { creative_types: 'CAROUSEL' })).map((p) => p.id), [carousel.id]);
+  });
+});
