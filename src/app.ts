@@ -53,6 +53,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const partsAjv = new Ajv({ ...ajvOptions, coerceTypes: 'array' });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : partsAjv).compile(schema));
 
+  // Clients often send `Content-Type: application/json` on a DELETE with no body
+  // (Pinterest's own samples do): an empty body is no body, not malformed JSON.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new ApiError('invalid_parameters', 'Invalid parameters: the request body is not valid JSON.'), undefined);
+    }
+  });
+
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-pinterest-rid', request.id);
     reply.header('pinterest-version', deps.version);
@@ -121,13 +134,6 @@ function toApiError(error: FastifyError): ApiError {
       return new ApiError('unsupported_media_type', 'Unsupported Content-Type: send the request body as application/json.');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError('payload_too_large', `Request body is larger than ${BODY_LIMIT_BYTES} bytes.`);
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new ApiError('invalid_parameters', 'Invalid parameters: the request body is empty but Content-Type is application/json.');
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new ApiError('invalid_parameters', 'Invalid parameters: the request body is not valid JSON.');
-  }
-  if (error instanceof SyntaxError || error.name === 'SyntaxError') {
-    return new ApiError('invalid_parameters', 'Invalid parameters: the request body is not valid JSON.');
   }
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return new ApiError('invalid_parameters', `Invalid parameters: ${error.message}`);

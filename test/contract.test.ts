@@ -77,3 +77,13 @@ test('ad_account_id names an ad account, and pinbox has none: 404 rather than ac
   assert.equal(response.status, 404);
   assert.match(response.body.message, /549755885175/);
 });
+
+test('a DELETE with Content-Type: application/json and no body works; a POST with none is a 400', async () => {
+  const { api } = server();
+  const board = await api.post('/boards', { name: `content_type_${process.pid}` });
+  const deleted = await api.request('DELETE', `/boards/${board.body.id}`, { headers: { 'content-type': 'application/json' } });
+  assert.equal(deleted.status, 204);
+  const empty = await api.request('POST', '/boards', { headers: { 'content-type': 'application/json' } });
+  assert.equal(empty.status, 400);
+  assert.equal(empty.body.code, 1);
+});
