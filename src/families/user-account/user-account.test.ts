@@ -69,3 +69,47 @@ describe('follows', () => {
     assert.equal(response.body.code, 30);
   });
 });
+
+describe('linked businesses and followed interests', () => {
+  test('GET /user_account/businesses lists the linked business accounts', async () => {
+    const s = server();
+    const me = await newUser(s);
+    assert.deepEqual((await me.client.get('/user_account/businesses')).body, []);
+    const business = `biz_${me.username}`;
+    await s.pinbox.admin.createUser({ username: business, accountType: 'BUSINESS', businessName: 'Biz' });
+    await s.pinbox.admin.linkBusiness(me.username, business);
+    const response = await me.client.get('/user_account/businesses');
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body.map((b: { username: string }) => b.username), [business]);
+    const noScope = await newUser(s, ['boards:read']);
+    assert.equal((await noScope.client.get('/user_account/businesses')).status, 401);
+  });
+
+  test('GET /users/{username}/interests/follow pages through the interests a user follows', async () => {
+    const s = server();
+    const me = await newUser(s);
+    for (let i = 0; i < 5; i++) {
+      await s.pinbox.admin.followInterest(me.username, { id: `90397267783${i}`, key: `interest ${i}`, name: `Interest ${i}` });
+    }
+    const all = await walk(me.client, `/users/${me.username}/interests/follow`, { page_size: 2 });
+    assert.equal(all.length, 5);
+    assert.deepEqual(new Set(all.map((i) => i.key)), new Set([0, 1, 2, 3, 4].map((i) => `interest ${i}`)));
+    assert.match(all[0].canonical_url, /^https:\/\/www\.pinterest\.com\/ideas\//);
+    const missing = await me.client.get('/users/nobody_by_that_name/interests/follow');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.code, 30);
+    const bad = await me.client.get(`/users/${me.username}/interests/follow`, { query: { page_size: 0 } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.message, /page_size/);
+  });
+
+  test('following lists implicit follows (owners of followed boards) unless explicit_following', async () => {
+    const s = server();
+    const me = await newUser(s);
+    const owner = await newUser(s);
+    const board = await createBoard(owner.client);
+    await s.pinbox.admin.followBoard(me.username, board.id);
+    assert.deepEqual((await walk(me.client, '/user_account/following')).map((u) => u.username), [owner.username]);
+    assert.deepEqual(await walk(me.client, '/user_account/following', { explicit_following: 'true' }), []);
+  });
+});
