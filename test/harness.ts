@@ -159,3 +159,13 @@ export async function walk(client: Client, path: string, query: Record<string, s
   }
   throw new Error('pagination did not end');
 }
+
+/**
+ * Asserts a Pinterest error: status, code, and (for a 400) that the message names the field, quoted.
+ * @example assertError(await api.post('/boards', {}), 400, 1, 'name')
+ */
+export function assertError(response: ApiResponse, status: number, code: number, field?: string): void {
+  assert.equal(response.status, status, JSON.stringify(response.body));
+  assert.equal(response.body.code, code, JSON.stringify(response.body));
+  if (field !== undefined) assert.match(response.body.message, new RegExp(`'${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'`), `message should name '${field}': ${response.body.message}`);
+}

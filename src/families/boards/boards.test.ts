@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBoard, createPin, newUser, unique, useServer, walk, type ApiResponse, type Client, type TestServer } from '../../../test/harness.js';
+import { assertError, createBoard, createPin, newUser, unique, useServer, walk, type Client, type TestServer } from '../../../test/harness.js';
 import { pinterestTimestamp } from '../../kernel/clock.js';
 
 const server = useServer();
@@ -22,12 +22,6 @@ async function tokenFor(s: TestServer, username: string, scopes: readonly string
 }
 
 /** Asserts Pinterest's error shape: status, code and (optionally) a message naming `field`. */
-function assertError(response: ApiResponse, status: number, code: number, field?: string): void {
-  assert.equal(response.status, status, JSON.stringify(response.body));
-  assert.equal(response.body.code, code, JSON.stringify(response.body));
-  if (field !== undefined) assert.match(response.body.message, new RegExp(`'${field}'`), `message should name '${field}': ${response.body.message}`);
-}
-
 /** The bookmark with one character changed. */
 function flip(bookmark: string): string {
   const at = Math.floor(bookmark.length / 2);
