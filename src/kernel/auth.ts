@@ -56,12 +56,6 @@ export function authOf(request: FastifyRequest): AuthContext {
   return auth;
 }
 
-/** Masks a token for logs: keeps the prefix and the last four characters. */
-export function redactToken(token: string): string {
-  if (token.length <= 12) return '[redacted]';
-  return `${token.slice(0, 5)}…${token.slice(-4)}`;
-}
-
 declare module 'fastify' {
   interface FastifyRequest {
     auth: AuthContext | null;

@@ -24,8 +24,3 @@ export class IdGenerator {
     return candidate.toString();
   }
 }
-
-/** True when `value` looks like a pinbox/Pinterest id. */
-export function isNumericId(value: string): boolean {
-  return /^\d{1,20}$/.test(value);
-}

@@ -64,10 +64,6 @@ export class TokenStore implements TokenResolver {
     return Number(row.expires_at) > this.clock.now() ? auth : null;
   }
 
-  /** Forgets every cached grant (after a reset or a bulk change of the store). */
-  forgetCached(): void {
-    this.cache.clear();
-  }
 
   /**
    * Issues a token. `token` fixes the string (the dev token given with --token);
