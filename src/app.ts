@@ -1,13 +1,16 @@
 import { randomInt } from 'node:crypto';
+import formbody from '@fastify/formbody';
 import { Ajv } from 'ajv';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { readBearer, type TokenResolver } from './kernel/auth.js';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { readBasic, readBearer, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
 import { ApiError, fromValidation } from './kernel/errors.js';
 import type { ApiRoute, RoutePolicy } from './kernel/route-policy.js';
 import { requireScopes } from './kernel/scopes.js';
 
 export interface AppDeps {
   tokens: TokenResolver;
+  /** Checks app credentials on the `client_basic` routes (the OAuth token endpoints). */
+  clients: ClientAuthenticator;
   /** Every `/v5` route, from the family registry. */
   routes: readonly ApiRoute[];
   /** Routes outside `/v5` (served images and the like); registered as given. */
@@ -18,6 +21,8 @@ export interface AppDeps {
 
 /** Pinterest: base64 images up to 20 MB arrive inflated by a third in JSON. */
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+/** OAuth forms carry a few short fields; nothing legitimate comes near this. */
+const FORM_BODY_LIMIT_BYTES = 64 * 1024;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -71,6 +76,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     reply.header('pinterest-version', deps.version);
     const policy = request.routeOptions.config.policy;
     if (!policy) return;
+    if (policy.authentication === 'client_basic') {
+      // Pinterest: the token endpoints take the app's id and secret by HTTP Basic only.
+      const credentials = readBasic(request.headers.authorization);
+      const client = credentials ? await deps.clients.authenticate(credentials.user, credentials.password) : null;
+      if (!client) throw new ApiError('authentication_failed');
+      request.client = client;
+      return;
+    }
     const token = readBearer(request.headers.authorization);
     const auth = token ? await deps.tokens.resolve(token) : null;
     if (!auth) throw new ApiError('authentication_failed');
@@ -78,6 +91,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     request.auth = auth;
   });
   app.decorateRequest('auth', null);
+  app.decorateRequest('client', null);
 
   // Pinterest: `ad_account_id` makes the owner of that ad account the "operation
   // user_account" (Business Access). pinbox has no ad accounts until the ads family
@@ -97,7 +111,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const apiError = toApiError(error);
+    const apiError = toApiError(error, request);
     if (apiError.status >= 500) request.log.error({ err: error }, 'unhandled error');
     void reply.code(apiError.status).send(apiError.toBody());
   });
@@ -107,17 +121,28 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     void reply.code(error.status).send(error.toBody());
   });
 
+  const register = (scope: FastifyInstance, routes: readonly ApiRoute[]) => {
+    for (const route of routes) {
+      const { operationId, scopes, category, authentication, bodyFormat } = route;
+      scope.route({
+        method: route.method,
+        url: route.url,
+        schema: route.schema,
+        config: { policy: { operationId, scopes, category, authentication, bodyFormat } },
+        handler: route.handler,
+      });
+    }
+  };
   app.register(
     async (v5) => {
-      for (const route of deps.routes) {
-        v5.route({
-          method: route.method,
-          url: route.url,
-          schema: route.schema,
-          config: { policy: { operationId: route.operationId, scopes: route.scopes, category: route.category } },
-          handler: route.handler,
-        });
-      }
+      register(v5, deps.routes.filter((route) => route.bodyFormat !== 'form'));
+      // The OAuth endpoints take form bodies only, as the spec describes them; the
+      // parsers registered here stay inside this context.
+      await v5.register(async (forms) => {
+        forms.removeAllContentTypeParsers();
+        await forms.register(formbody, { bodyLimit: FORM_BODY_LIMIT_BYTES });
+        register(forms, deps.routes.filter((route) => route.bodyFormat === 'form'));
+      });
     },
     { prefix: '/v5' },
   );
@@ -126,14 +151,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 }
 
 /** Maps anything thrown during a request to the catalog; a client's mistake is never a 500. */
-function toApiError(error: FastifyError): ApiError {
+function toApiError(error: FastifyError, request: FastifyRequest): ApiError {
   if (error instanceof ApiError) return error;
   if (error.validation) return fromValidation(error.validationContext, error.validation);
+  const form = request.routeOptions.config?.policy?.bodyFormat === 'form';
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError('unsupported_media_type', 'Unsupported Content-Type: send the request body as application/json.');
+      return new ApiError(
+        'unsupported_media_type',
+        `Unsupported Content-Type: send the request body as ${form ? 'application/x-www-form-urlencoded' : 'application/json'}.`,
+      );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('payload_too_large', `Request body is larger than ${BODY_LIMIT_BYTES} bytes.`);
+      return new ApiError('payload_too_large', `Request body is larger than ${form ? FORM_BODY_LIMIT_BYTES : BODY_LIMIT_BYTES} bytes.`);
   }
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return new ApiError('invalid_parameters', `Invalid parameters: ${error.message}`);

@@ -17,6 +17,9 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
       data: { type: 'string' },
       token: { type: 'string' },
       'client-secret': { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
       'log-level': { type: 'string' },
     },
     strict: true,
@@ -31,6 +34,10 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     data: values.data ?? env.PINBOX_DATA ?? undefined,
     token: values.token ?? env.PINBOX_TOKEN ?? undefined,
     clientSecret: values['client-secret'] ?? env.PINBOX_CLIENT_SECRET ?? undefined,
+    username: values.username ?? env.PINBOX_USERNAME ?? undefined,
+    password: values.password ?? env.PINBOX_PASSWORD ?? undefined,
+    // The environment takes several URIs separated by spaces or commas (a URI has neither unescaped).
+    redirectUris: values['redirect-uri'] ?? (env.PINBOX_REDIRECT_URIS ? env.PINBOX_REDIRECT_URIS.split(/[\s,]+/).filter(Boolean) : undefined),
     logLevel: values['log-level'] ?? env.PINBOX_LOG_LEVEL ?? 'info',
   };
 }

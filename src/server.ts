@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { Admin } from './control/admin.js';
-import { buildFamilies, type Core } from './families/index.js';
-import { ensureDevIdentity, type DevIdentity } from './families/oauth/dev-identity.js';
+import { buildFamilies, type Core, type Families } from './families/index.js';
+import { DEV_APP_NAME, DEV_USERNAME, ensureDevIdentity, type DevIdentity } from './families/oauth/dev-identity.js';
 import { Clock } from './kernel/clock.js';
 import { IdGenerator } from './kernel/ids.js';
 import { Bookmarks } from './kernel/pagination.js';
@@ -24,6 +24,12 @@ export interface PinboxOptions {
   token?: string;
   /** Fixes the dev app's client secret. */
   clientSecret?: string;
+  /** Username of the dev user (default `pinbox_dev`). */
+  username?: string;
+  /** Sets the dev user's password for the OAuth sign-in page (default: random, made once). */
+  password?: string;
+  /** Redirect URIs to register for the dev app, so a local app can run the OAuth flow at once. */
+  redirectUris?: readonly string[];
   /** pino log level, or 'silent'. Default 'silent'. */
   logLevel?: string;
   /** A clock to share (tests); default a new running clock. */
@@ -66,24 +72,65 @@ async function instanceSecret(db: Database): Promise<Buffer> {
  * await fetch(`${pinbox.url}/v5/user_account`, { headers: { authorization: `Bearer ${pinbox.token}` } });
  * await pinbox.close();
  */
-export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> {
-  const db = SqliteDatabase.open(options.data);
+/** Opens (and migrates) a store and builds every family on it. */
+async function openCore(data: string | undefined, clock: Clock): Promise<{ core: Core; families: Families }> {
+  const db = SqliteDatabase.open(data);
   try {
     await migrate(db);
-    const clock = options.clock ?? new Clock();
-    const core: Core = { db, clock, ids: new IdGenerator(clock), bookmarks: new Bookmarks(await instanceSecret(db)) };
-    const families = buildFamilies(core);
-    const identity = await ensureDevIdentity(core, families, { token: options.token, clientSecret: options.clientSecret });
+    const secret = await instanceSecret(db);
+    const core: Core = { db, clock, ids: new IdGenerator(clock), bookmarks: new Bookmarks(secret), instanceSecret: secret };
+    return { core, families: buildFamilies(core) };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+/**
+ * Opens a pinbox store without serving it, for the CLI's `apps create`,
+ * `users create` and `token inspect` on a `--data` file (a running pinbox on the
+ * same file sees the changes: SQLite in WAL mode takes writers from several processes).
+ * @example
+ * const store = await openPinboxStore('pinbox.db');
+ * const app = await store.admin.createApp({ redirectUris: ['http://127.0.0.1:8080/callback'] });
+ * await store.close();
+ */
+export async function openPinboxStore(data: string): Promise<{ admin: Admin; close(): Promise<void> }> {
+  const { core, families } = await openCore(data, new Clock());
+  const devApp = await families.stores.users
+    .getByUsername(DEV_USERNAME)
+    .then((user) => (user ? families.stores.apps.findByOwner(user.id, DEV_APP_NAME) : null));
+  return { admin: new Admin(core, families, devApp?.id ?? null), close: () => core.db.close() };
+}
+
+export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> {
+  const { core, families } = await openCore(options.data, options.clock ?? new Clock());
+  const { db, clock } = core;
+  try {
+    const identity = await ensureDevIdentity(core, families, {
+      token: options.token,
+      clientSecret: options.clientSecret,
+      username: options.username,
+      password: options.password,
+      redirectUris: options.redirectUris,
+    });
     const logLevel = options.logLevel ?? 'silent';
     const app = buildApp({
       tokens: families.stores.tokens,
+      clients: families.stores.apps,
       routes: families.routes,
       extraRoutes: families.publicRoutes,
       version: PINBOX_VERSION,
       logger:
         logLevel === 'silent'
           ? false
-          : { level: logLevel, redact: { paths: ['req.headers.authorization', '*.token', '*.access_token', '*.refresh_token', '*.client_secret'], censor: '[redacted]' } },
+          : {
+              level: logLevel,
+              redact: {
+                paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.access_token', '*.refresh_token', '*.client_secret', '*.password', '*.code', '*.code_verifier'],
+                censor: '[redacted]',
+              },
+            },
     });
     await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
     const address = app.server.address();

@@ -1,34 +1,66 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
 import { readStartConfig } from '../config.js';
-import { startPinbox } from '../server.js';
+import { formatDescription, type TokenDescription } from '../families/oauth/token-inspection.js';
+import { openPinboxStore, startPinbox } from '../server.js';
 import { PINBOX_VERSION } from '../version.js';
 
 const USAGE = `pinbox ${PINBOX_VERSION}: a stateful Pinterest API v5 for development and tests
 
 Usage:
-  pinbox start [--port N] [--host H] [--data FILE] [--token T] [--client-secret S] [--log-level L]
+  pinbox start [--port N] [--host H] [--data FILE] [--token T] [--client-secret S]
+               [--username U] [--password P] [--redirect-uri URI ...] [--log-level L]
+  pinbox apps create --data FILE --redirect-uri URI [--redirect-uri URI ...]
+               [--name NAME] [--owner USERNAME] [--tier trial|standard]
+  pinbox users create --data FILE --username U [--password P] [--account-type personal|business]
+  pinbox token inspect TOKEN [--url URL | --data FILE]
 
+start:
   --port N            port to listen on (env PORT; default 3000; 0 picks a free one)
   --host H            interface to listen on (env HOST; default 127.0.0.1)
   --data FILE         persist to this SQLite file (env PINBOX_DATA; default: in memory)
   --token T           fix the dev access token string (env PINBOX_TOKEN)
   --client-secret S   fix the dev app's client secret (env PINBOX_CLIENT_SECRET)
+  --username U        the dev user's username (env PINBOX_USERNAME; default pinbox_dev)
+  --password P        set the dev user's password for the OAuth sign-in page (env PINBOX_PASSWORD)
+  --redirect-uri URI  register a redirect URI for the dev app; repeatable
+                      (env PINBOX_REDIRECT_URIS, separated by spaces or commas)
   --log-level L       trace|debug|info|warn|error|silent (env PINBOX_LOG_LEVEL; default info)
+
+apps create, users create: change the store in FILE (a running pinbox on that file sees it).
+token inspect: shows a token's user, app, scopes and expiry, asking the pinbox at URL
+  (default http://127.0.0.1:3000) or reading FILE.
 `;
+
+class UsageError extends Error {}
 
 async function start(argv: string[]): Promise<void> {
   const options = readStartConfig(argv, process.env);
   const pinbox = await startPinbox(options);
   const { identity } = pinbox;
   const out = process.stdout;
+  const unchanged = (flag: string) => `(unchanged since it was made; only its hash is stored; ${flag} sets a new one)`;
   out.write(`pinbox ${PINBOX_VERSION}: Pinterest API v5 at ${pinbox.url}/v5\n`);
   out.write(`  store:         ${options.data ? `SQLite file ${options.data}` : 'in memory (--data FILE to keep it)'}\n`);
   out.write(`  user:          ${identity.user.username} (id ${identity.user.id}, business account)\n`);
+  out.write(`  password:      ${identity.user.password ?? unchanged('--password')}\n`);
   out.write(`  app client id: ${identity.app.id}\n`);
+  out.write(`  client secret: ${identity.app.secret ?? unchanged('--client-secret')}\n`);
   out.write(
-    `  client secret: ${identity.app.secret ?? '(unchanged since it was made; only its hash is stored; --client-secret sets a new one)'}\n`,
+    `  redirect URIs: ${identity.app.redirectUris.length ? identity.app.redirectUris.join(' ') : '(none: --redirect-uri URI registers one for the OAuth flow)'}\n`,
   );
   out.write(`  access token:  ${identity.token} (every scope, expires ${new Date(identity.tokenExpiresAt).toISOString()})\n\n`);
+  if (identity.app.redirectUris.length) {
+    const authorize = new URL(`${pinbox.url}/oauth/`);
+    authorize.search = new URLSearchParams({
+      client_id: identity.app.id,
+      redirect_uri: identity.app.redirectUris[0],
+      response_type: 'code',
+      scope: 'boards:read,pins:read,user_accounts:read',
+      state: 'xyz',
+    }).toString();
+    out.write(`Sign in and authorize an app (OAuth 2.0, token endpoint ${pinbox.url}/v5/oauth/token):\n  ${authorize.toString()}\n\n`);
+  }
   out.write(`Try it:\n  curl -H 'Authorization: Bearer ${identity.token}' ${pinbox.url}/v5/user_account\n\n`);
 
   let stopping = false;
@@ -48,9 +80,110 @@ async function start(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+function requireData(data: string | undefined, command: string): string {
+  const file = data ?? process.env.PINBOX_DATA;
+  if (!file) throw new UsageError(`${command} needs --data FILE: the SQLite store of the pinbox to change`);
+  return file;
+}
+
+async function appsCreate(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      name: { type: 'string' },
+      owner: { type: 'string' },
+      tier: { type: 'string' },
+    },
+    strict: true,
+  });
+  const store = await openPinboxStore(requireData(values.data, 'apps create'));
+  try {
+    if (values.tier !== undefined && values.tier !== 'trial' && values.tier !== 'standard') throw new UsageError('--tier must be trial or standard');
+    const app = await store.admin.createApp({ name: values.name, owner: values.owner, redirectUris: values['redirect-uri'], tier: values.tier });
+    process.stdout.write(
+      `app:           ${app.name}\nclient id:     ${app.id}\nclient secret: ${app.secret}\nowner:         ${app.owner}\ntier:          ${app.tier}\n` +
+        `redirect URIs: ${app.redirectUris.join(' ') || '(none)'}\n`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+async function usersCreate(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      'account-type': { type: 'string' },
+    },
+    strict: true,
+  });
+  if (!values.username) throw new UsageError('users create needs --username U');
+  const accountType = values['account-type']?.toLowerCase();
+  if (accountType !== undefined && accountType !== 'personal' && accountType !== 'business') {
+    throw new UsageError('--account-type must be personal or business');
+  }
+  const store = await openPinboxStore(requireData(values.data, 'users create'));
+  try {
+    const user = await store.admin.createUser({
+      username: values.username,
+      password: values.password,
+      accountType: accountType === 'business' ? 'BUSINESS' : 'PINNER',
+      businessName: accountType === 'business' ? values.username : undefined,
+    });
+    process.stdout.write(
+      `user:          ${user.username}\nid:            ${user.id}\naccount type:  ${accountType ?? 'personal'}\n` +
+        `password:      ${values.password ? '(set; only its hash is stored)' : '(none: this user cannot sign in to the OAuth pages)'}\n`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+async function tokenInspect(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { url: { type: 'string' }, data: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  });
+  const token = positionals[0];
+  if (!token || positionals.length > 1) throw new UsageError('token inspect takes one TOKEN');
+  if (values.url && values.data) throw new UsageError('token inspect takes --url or --data, not both');
+  let description: TokenDescription;
+  if (values.data) {
+    const store = await openPinboxStore(values.data);
+    try {
+      description = await store.admin.inspectToken(token);
+    } finally {
+      await store.close();
+    }
+  } else {
+    const base = (values.url ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/+$/, '').replace(/\/v5$/, '');
+    const response = await fetch(`${base}/oauth/introspect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    }).catch((error: unknown) => {
+      throw new Error(`no pinbox answered at ${base} (${error instanceof Error ? error.message : String(error)}); pass --url or --data`);
+    });
+    if (!response.ok) throw new Error(`${base}/oauth/introspect answered ${response.status}: ${await response.text()}`);
+    description = (await response.json()) as TokenDescription;
+  }
+  process.stdout.write(formatDescription(description));
+  if (!description.active) process.exitCode = 1;
+}
+
 async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  if (command === 'start') return start(rest);
+  const [command, sub, ...rest] = argv;
+  if (command === 'start') return start(argv.slice(1));
+  if (command === 'apps' && sub === 'create') return appsCreate(rest);
+  if (command === 'users' && sub === 'create') return usersCreate(rest);
+  if (command === 'token' && sub === 'inspect') return tokenInspect(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
     return;
@@ -59,11 +192,15 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${PINBOX_VERSION}\n`);
     return;
   }
-  process.stderr.write(`pinbox: unknown command '${command}'\n\n${USAGE}`);
-  process.exitCode = 2;
+  throw new UsageError(`unknown command '${argv.join(' ')}'`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`pinbox: ${error instanceof Error ? error.message : String(error)}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`pinbox: ${message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  process.stderr.write(`pinbox: ${message}\n`);
   process.exit(1);
 });

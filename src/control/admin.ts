@@ -2,6 +2,10 @@ import { pinterestTimestamp } from '../kernel/clock.js';
 import { ApiError } from '../kernel/errors.js';
 import { ALL_SCOPES, parseScopes, type Scope } from '../kernel/scopes.js';
 import type { Core, Families } from '../families/index.js';
+import { newClientSecret, redirectUriProblem, type AccessTier } from '../families/oauth/app-store.js';
+import { DEV_USERNAME } from '../families/oauth/dev-identity.js';
+import { hashPassword } from '../families/oauth/password.js';
+import { describeInspection, type TokenDescription } from '../families/oauth/token-inspection.js';
 import type { AccountType, UserRow } from '../families/user-account/store.js';
 
 /**
@@ -13,7 +17,8 @@ export class Admin {
   constructor(
     private readonly core: Core,
     private readonly families: Families,
-    private readonly defaultAppId: string,
+    /** The app tokens are issued for when none is named: the dev app (null when the store has none). */
+    private readonly defaultAppId: string | null,
   ) {}
 
   private async user(username: string): Promise<UserRow> {
@@ -23,12 +28,75 @@ export class Admin {
   }
 
   /**
-   * Creates a user.
-   * @example await pinbox.admin.createUser({ username: 'alice' })
+   * Creates a user. With a password, the user can sign in on the OAuth pages
+   * (only a slow hash of it is stored).
+   * @example await pinbox.admin.createUser({ username: 'alice', password: 'wonderland' })
    */
-  async createUser(input: { username: string; accountType?: AccountType; businessName?: string }): Promise<{ id: string; username: string }> {
-    const row = await this.core.db.transaction((tx) => this.families.stores.users.create(tx, input));
+  async createUser(input: {
+    username: string;
+    password?: string;
+    accountType?: AccountType;
+    businessName?: string;
+  }): Promise<{ id: string; username: string }> {
+    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(input.username)) {
+      throw new ApiError('invalid_parameters', `Invalid parameters: 'username' must be 1 to 100 letters, digits, '_', '.' or '-'.`);
+    }
+    if (await this.families.stores.users.getByUsername(input.username)) {
+      throw new ApiError('invalid_parameters', `Invalid parameters: 'username' ${input.username} is taken.`);
+    }
+    const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
+    const row = await this.core.db.transaction((tx) => this.families.stores.users.create(tx, { ...input, passwordHash }));
     return { id: row.id, username: row.username };
+  }
+
+  /** Sets (or with null, removes) the password a user signs in to the OAuth pages with. */
+  async setPassword(username: string, password: string | null): Promise<void> {
+    const user = await this.user(username);
+    const passwordHash = password === null ? null : await hashPassword(password);
+    await this.core.db.transaction((tx) => this.families.stores.users.setPasswordHash(tx, user.id, passwordHash));
+  }
+
+  /**
+   * Registers a developer app, owned by `owner` (default the dev user), with its
+   * redirect URIs and access tier (default trial, as new Pinterest apps start).
+   * The client secret is returned once; only its hash is stored.
+   * @example const { id, secret } = await pinbox.admin.createApp({ redirectUris: ['http://127.0.0.1:8080/callback'] })
+   */
+  async createApp(input: {
+    name?: string;
+    owner?: string;
+    redirectUris?: readonly string[];
+    tier?: AccessTier;
+    secret?: string;
+  }): Promise<{ id: string; name: string; secret: string; owner: string; tier: AccessTier; redirectUris: string[] }> {
+    const owner = await this.user(input.owner ?? DEV_USERNAME);
+    for (const uri of input.redirectUris ?? []) {
+      const problem = redirectUriProblem(uri);
+      if (problem) throw new ApiError('invalid_parameters', `Invalid parameters: 'redirect_uri' ${uri} ${problem}.`);
+    }
+    if (input.tier !== undefined && input.tier !== 'trial' && input.tier !== 'standard') {
+      throw new ApiError('invalid_parameters', `Invalid parameters: 'tier' must be one of trial, standard.`);
+    }
+    const secret = input.secret ?? newClientSecret();
+    const { apps } = this.families.stores;
+    return this.core.db.transaction(async (tx) => {
+      const app = await apps.create(tx, { name: input.name ?? 'pinbox app', ownerUserId: owner.id, tier: input.tier, secret });
+      for (const uri of input.redirectUris ?? []) await apps.addRedirectUri(tx, app.id, uri);
+      return { id: app.id, name: app.name, secret, owner: owner.username, tier: app.tier, redirectUris: await apps.redirectUris(app.id, tx) };
+    });
+  }
+
+  /** Registers one more redirect URI for an app. */
+  async addRedirectUri(appId: string, uri: string): Promise<void> {
+    const problem = redirectUriProblem(uri);
+    if (problem) throw new ApiError('invalid_parameters', `Invalid parameters: 'redirect_uri' ${uri} ${problem}.`);
+    if (!(await this.families.stores.apps.get(appId))) throw new ApiError('invalid_parameters', `Invalid parameters: no app has the id ${appId}.`);
+    await this.core.db.transaction((tx) => this.families.stores.apps.addRedirectUri(tx, appId, uri));
+  }
+
+  /** What a token is: user, app, scopes, expiry, state (like Pinterest's token debugger). */
+  async inspectToken(token: string): Promise<TokenDescription> {
+    return describeInspection(await this.families.services.oauth.inspect(token));
   }
 
   /**
@@ -39,10 +107,14 @@ export class Admin {
     const user = await this.user(input.username);
     const { scopes, unknown } = parseScopes((input.scopes ?? ALL_SCOPES).join(','));
     if (unknown.length) throw new ApiError('invalid_parameters', `Unknown scopes: ${unknown.join(', ')}`);
+    const appId = input.appId ?? this.defaultAppId;
+    if (appId === null || !(await this.families.stores.apps.get(appId))) {
+      throw new ApiError('invalid_parameters', `Invalid parameters: no app to issue the token for; name one with 'appId'.`);
+    }
     const issued = await this.core.db.transaction((tx) =>
       this.families.stores.tokens.issue(tx, {
         userId: user.id,
-        appId: input.appId ?? this.defaultAppId,
+        appId,
         scopes: scopes as Scope[],
         lifetimeMs: input.lifetimeMs,
       }),

@@ -7,7 +7,13 @@ import type { Database } from '../storage/database.js';
 import { boardRoutes } from './boards/routes.js';
 import { BoardService } from './boards/service.js';
 import { BoardStore } from './boards/store.js';
+import { createHmac } from 'node:crypto';
 import { AppStore } from './oauth/app-store.js';
+import { CodeStore } from './oauth/code-store.js';
+import { oauthPages } from './oauth/pages.js';
+import { oauthRoutes } from './oauth/routes.js';
+import { OAuthService } from './oauth/service.js';
+import { SessionStore } from './oauth/session-store.js';
 import { TokenStore } from './oauth/token-store.js';
 import { pinRoutes } from './pins/routes.js';
 import { PinService } from './pins/service.js';
@@ -21,6 +27,8 @@ export interface Core {
   clock: Clock;
   ids: IdGenerator;
   bookmarks: Bookmarks;
+  /** This store's random secret (made on first start); families derive their keys from it. */
+  instanceSecret: Buffer;
 }
 
 /**
@@ -33,22 +41,36 @@ export function buildFamilies(core: Core) {
     users: new UserStore(db, clock, ids),
     apps: new AppStore(db, clock),
     tokens: new TokenStore(db, clock),
+    codes: new CodeStore(clock),
+    sessions: new SessionStore(db, clock),
     boards: new BoardStore(db),
     pins: new PinStore(db),
   };
   const boards = new BoardService({ db, boards: stores.boards, ids, clock, bookmarks });
   const pins = new PinService({ db, pins: stores.pins, boards: stores.boards, boardService: boards, ids, clock, bookmarks });
   const accounts = new UserAccountService({ db, users: stores.users, bookmarks });
-  const services = { boards, pins, accounts };
+  const oauth = new OAuthService({ db, clock, ids, apps: stores.apps, users: stores.users, tokens: stores.tokens, codes: stores.codes });
+  const services = { boards, pins, accounts, oauth };
 
   const routes: ApiRoute[] = [
+    ...oauthRoutes({ oauth, clock }),
     ...userAccountRoutes({ accounts, boards, boardStore: stores.boards }),
     ...boardRoutes({ boards, boardStore: stores.boards, pins }),
     ...pinRoutes({ pins }),
   ];
 
-  /** Routes outside /v5: the bytes of uploaded images, as Pinterest serves them from its image host. */
+  const pages = oauthPages({
+    oauth,
+    sessions: stores.sessions,
+    csrfKey: createHmac('sha256', core.instanceSecret).update('oauth-pages-csrf').digest(),
+  });
+
+  /**
+   * Routes outside /v5: the OAuth pages (Pinterest's www.pinterest.com/oauth/) and the
+   * bytes of uploaded images, as Pinterest serves them from its image host.
+   */
   function publicRoutes(app: FastifyInstance): void {
+    app.register(pages);
     app.get('/media/blobs/:blob_id', async (request, reply) => {
       const { blob_id } = request.params as { blob_id: string };
       const blob = /^\d+$/.test(blob_id) ? await stores.pins.getBlob(blob_id) : undefined;

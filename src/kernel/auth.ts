@@ -9,6 +9,16 @@ export interface AuthContext {
   scopes: ReadonlySet<string>;
 }
 
+/** The app calling a client-authenticated route (the token endpoint): HTTP Basic with client id and secret. */
+export interface ClientContext {
+  appId: string;
+}
+
+/** Checks an app's client id and secret; null when either is wrong. */
+export interface ClientAuthenticator {
+  authenticate(clientId: string, secret: string): Promise<ClientContext | null>;
+}
+
 /** Looks a presented token up; null when unknown, expired or revoked. */
 export interface TokenResolver {
   resolve(token: string): Promise<AuthContext | null>;
@@ -24,7 +34,7 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Constant-time equality of two strings (compares their SHA-256 digests). */
+/** Constant-time equality of two strings (compares their SHA-256 digests, so lengths leak nothing either). */
 export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
@@ -49,6 +59,29 @@ export function readBearer(header: string | undefined): string | null {
   return match ? match[1] : null;
 }
 
+/**
+ * Reads HTTP Basic credentials (RFC 7617), or null when the header is absent or
+ * not Basic. Pinterest: the token endpoint takes `client_id:client_secret` this way.
+ * @example readBasic('Basic MTIzOnNlY3JldA==') // { user: '123', password: 'secret' }
+ */
+export function readBasic(header: string | undefined): { user: string; password: string } | null {
+  if (!header) return null;
+  const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  if (!match) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/**
+ * A random opaque secret (authorization codes, browser sessions): `bytes` random
+ * bytes as hex. Only its hash is ever stored.
+ */
+export function newOpaqueSecret(bytes = 20): string {
+  return randomBytes(bytes).toString('hex');
+}
+
 /** The caller of a route that passed the kernel's auth hook. */
 export function authOf(request: FastifyRequest): AuthContext {
   const auth = request.auth;
@@ -56,8 +89,16 @@ export function authOf(request: FastifyRequest): AuthContext {
   return auth;
 }
 
+/** The app calling a client-authenticated route that passed the kernel's auth hook. */
+export function clientOf(request: FastifyRequest): ClientContext {
+  const client = request.client;
+  if (!client) throw new ApiError('authentication_failed');
+  return client;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     auth: AuthContext | null;
+    client: ClientContext | null;
   }
 }

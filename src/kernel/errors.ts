@@ -16,6 +16,8 @@ export const ERROR_CATALOG = {
     message:
       'Your token does not have sufficient permissions to perform this operation. Please ensure your token is authorized with the correct set of scopes.',
   },
+  // Pinterest: a bad, expired, reused or foreign authorization code or refresh token.
+  invalid_grant: { status: 400, code: 283, message: 'The authorization grant is invalid' },
   board_name_taken: { status: 400, code: 58, message: 'You already have a board with that name.' },
   not_permitted: { status: 403, code: 29, message: 'You are not permitted to access that resource.' },
   user_not_found: { status: 404, code: 30, message: 'User not found.' },

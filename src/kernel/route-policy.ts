@@ -19,6 +19,13 @@ export type RateLimitCategory =
   | 'advanced_auction_read'
   | 'advanced_auction_write';
 
+/**
+ * How a route's caller proves who it is, as the spec's `security` names it:
+ * `user_token` is `pinterest_oauth2` (a bearer access token); `client_basic` is
+ * `basic` (the app's client id and secret, on the OAuth token endpoints).
+ */
+export type RouteAuthentication = 'user_token' | 'client_basic';
+
 /** What the kernel needs to know about a route; hooks read it, handlers never check scopes. */
 export interface RoutePolicy {
   /** The official spec's operationId, e.g. `pins/create`. */
@@ -26,6 +33,13 @@ export interface RoutePolicy {
   /** Every scope the operation requires, as the spec's `security` lists them. */
   scopes: readonly Scope[];
   category: RateLimitCategory;
+  /** Default `user_token`. */
+  authentication?: RouteAuthentication;
+  /**
+   * The request body's media type: `json` (default) or `form`
+   * (application/x-www-form-urlencoded, which the spec gives the OAuth endpoints).
+   */
+  bodyFormat?: 'json' | 'form';
 }
 
 /** The request parts a route's schema guarantees, as Fastify's generics name them. */

@@ -28,6 +28,37 @@ export const ALL_SCOPES = [
 
 export type Scope = (typeof ALL_SCOPES)[number];
 
+/**
+ * What each scope lets an app do, in words a person reads on the consent page.
+ * Pinterest: the scope list of the `pinterest_oauth2` security scheme.
+ */
+export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
+  'ads:read': 'See your advertising data: ad accounts, campaigns, ad groups and ads',
+  'ads:write': 'Create, change and delete your campaigns, ad groups and ads',
+  'billing:read': 'See your billing data and billing profiles',
+  'billing:write': 'Create, change and delete your billing data and billing profiles',
+  'biz_access:read': 'See who has access to your business',
+  'biz_access:write': 'Grant, change and remove access to your business',
+  'boards:read': 'See your public boards, including group boards you joined',
+  'boards:read_secret': 'See your secret boards',
+  'boards:write': 'Create, change and delete your public boards',
+  'boards:write_secret': 'Create, change and delete your secret boards',
+  'catalogs:read': 'See your catalogs',
+  'catalogs:write': 'Create, change and delete your catalogs',
+  'msot:write': 'Send measurement events on your behalf',
+  'pins:read': 'See your public Pins',
+  'pins:read_secret': 'See your secret Pins',
+  'pins:write': 'Create, change and delete your public Pins',
+  'pins:write_secret': 'Create, change and delete your secret Pins',
+  'user_accounts:read': 'See your account, who follows you and whom you follow',
+  'user_accounts:write': 'Change your account and whom you follow',
+};
+
+/** True for the scopes that reach secret boards and Pins, which the consent page calls out. */
+export function isSecretScope(scope: string): boolean {
+  return scope.endsWith('_secret');
+}
+
 const KNOWN = new Set<string>(ALL_SCOPES);
 
 export function isScope(value: string): value is Scope {

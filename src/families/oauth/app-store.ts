@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { hashToken, safeEqual } from '../../kernel/auth.js';
+import { hashToken, safeEqual, type ClientAuthenticator, type ClientContext } from '../../kernel/auth.js';
 import type { Clock } from '../../kernel/clock.js';
 import { pinterestTimestamp } from '../../kernel/clock.js';
 import type { Database, Queryable } from '../../storage/database.js';
 
 export type AccessTier = 'trial' | 'standard';
+export const ACCESS_TIERS: readonly AccessTier[] = ['trial', 'standard'];
 
 export interface App {
   id: string;
@@ -18,7 +19,6 @@ interface AppRow {
   name: string;
   owner_user_id: string;
   tier: AccessTier;
-  secret_hash: string;
 }
 
 /** A new client secret: 40 hex characters, like the secrets Pinterest shows in its app console. */
@@ -26,10 +26,37 @@ export function newClientSecret(): string {
   return randomBytes(20).toString('hex');
 }
 
-const FIRST_APP_ID = 1500001;
+/**
+ * Checks a redirect URI before it is registered. Pinterest: redirect URIs are
+ * absolute URLs registered in the app console and matched exactly; a fragment
+ * is not allowed (RFC 6749 §3.1.2).
+ * @returns a description of what is wrong, or null when it is fine.
+ */
+export function redirectUriProblem(uri: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return 'is not an absolute URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http or https URL';
+  if (uri.includes('#')) return 'must not contain a fragment';
+  if (uri.length > 2048) return 'must be at most 2048 characters';
+  return null;
+}
 
-/** Developer apps. Client secrets are stored hashed and compared in constant time. */
-export class AppStore {
+const FIRST_APP_ID = 1500001;
+const APP_COLUMNS = 'id, name, owner_user_id, tier';
+
+function toApp(row: AppRow): App {
+  return { id: row.id, name: row.name, ownerUserId: row.owner_user_id, tier: row.tier };
+}
+
+/**
+ * Developer apps and their registered redirect URIs. Client secrets are stored
+ * hashed and compared in constant time.
+ */
+export class AppStore implements ClientAuthenticator {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
@@ -55,25 +82,48 @@ export class AppStore {
   }
 
   async get(id: string, q: Queryable = this.db): Promise<App | null> {
-    const row = await q.get<AppRow>('SELECT id, name, owner_user_id, tier, secret_hash FROM apps WHERE id = ?', [id]);
-    return row ? { id: row.id, name: row.name, ownerUserId: row.owner_user_id, tier: row.tier } : null;
+    const row = await q.get<AppRow>(`SELECT ${APP_COLUMNS} FROM apps WHERE id = ?`, [id]);
+    return row ? toApp(row) : null;
   }
 
   async findByOwner(ownerUserId: string, name: string, q: Queryable = this.db): Promise<App | null> {
-    const row = await q.get<AppRow>('SELECT id, name, owner_user_id, tier, secret_hash FROM apps WHERE owner_user_id = ? AND name = ?', [
-      ownerUserId,
-      name,
-    ]);
-    return row ? { id: row.id, name: row.name, ownerUserId: row.owner_user_id, tier: row.tier } : null;
+    const row = await q.get<AppRow>(`SELECT ${APP_COLUMNS} FROM apps WHERE owner_user_id = ? AND name = ?`, [ownerUserId, name]);
+    return row ? toApp(row) : null;
   }
 
   async setSecret(q: Queryable, id: string, secret: string): Promise<void> {
     await q.run('UPDATE apps SET secret_hash = ? WHERE id = ?', [hashToken(secret), id]);
   }
 
-  /** True when `secret` is the app's client secret; constant-time. */
-  async checkSecret(id: string, secret: string): Promise<boolean> {
-    const row = await this.db.get<AppRow>('SELECT secret_hash FROM apps WHERE id = ?', [id]);
-    return safeEqual(row?.secret_hash ?? '', hashToken(secret)) && row !== undefined;
+  /** Registers a redirect URI for the app; registering one twice is a no-op. */
+  async addRedirectUri(q: Queryable, appId: string, uri: string): Promise<void> {
+    await q.run('INSERT INTO app_redirect_uris (app_id, uri, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [
+      appId,
+      uri,
+      this.clock.now(),
+    ]);
+  }
+
+  async redirectUris(appId: string, q: Queryable = this.db): Promise<string[]> {
+    const rows = await q.all<{ uri: string }>('SELECT uri FROM app_redirect_uris WHERE app_id = ? ORDER BY created_at, uri', [appId]);
+    return rows.map((row) => row.uri);
+  }
+
+  /** True when `uri` is registered for the app, character for character. */
+  async hasRedirectUri(appId: string, uri: string): Promise<boolean> {
+    const row = await this.db.get('SELECT 1 AS found FROM app_redirect_uris WHERE app_id = ? AND uri = ?', [appId, uri]);
+    return row !== undefined;
+  }
+
+  /**
+   * Client authentication for the token endpoints. The stored hash is compared in
+   * constant time, and an unknown client id costs the same comparison.
+   */
+  async authenticate(clientId: string, secret: string): Promise<ClientContext | null> {
+    const row = /^\d{1,20}$/.test(clientId)
+      ? await this.db.get<{ secret_hash: string }>('SELECT secret_hash FROM apps WHERE id = ?', [clientId])
+      : undefined;
+    const matches = safeEqual(row?.secret_hash ?? '', hashToken(secret));
+    return row && matches ? { appId: clientId } : null;
   }
 }

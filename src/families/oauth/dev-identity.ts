@@ -1,38 +1,62 @@
 import { ALL_SCOPES } from '../../kernel/scopes.js';
 import type { Core, Families } from '../index.js';
-import { newClientSecret } from './app-store.js';
+import { newClientSecret, redirectUriProblem } from './app-store.js';
+import { hashPassword, newPassword } from './password.js';
 
 export const DEV_USERNAME = 'pinbox_dev';
-const DEV_APP_NAME = 'pinbox dev app';
+export const DEV_APP_NAME = 'pinbox dev app';
 
 export interface DevIdentity {
-  user: { id: string; username: string };
-  app: { id: string; secret: string | null };
+  /** `password` is shown only when it is made or set, since only its hash is kept. */
+  user: { id: string; username: string; password: string | null };
+  /** `secret` likewise; `redirectUris` are every URI registered for the app. */
+  app: { id: string; name: string; secret: string | null; redirectUris: string[] };
   token: string;
   tokenExpiresAt: number;
 }
 
+export interface DevIdentityOptions {
+  token?: string;
+  clientSecret?: string;
+  /** Username of the dev user (default `pinbox_dev`). */
+  username?: string;
+  /** Sets the dev user's password (default: a random one when the user is made). */
+  password?: string;
+  /** Redirect URIs to register for the dev app, added to those it has. */
+  redirectUris?: readonly string[];
+}
+
 /**
- * The identity a newcomer gets on start: a business user, a developer app it
- * owns and an access token with every scope. On a persistent store the user and
- * app are found again; the app secret is shown only when it is made (or fixed by
- * the caller), since only its hash is kept.
+ * The identity a newcomer gets on start: a business user who can sign in to the
+ * OAuth pages, a developer app it owns (with the redirect URIs asked for) and an
+ * access token with every scope. On a persistent store the user and app are found
+ * again; the app secret and the password are shown only when they are made (or
+ * set by the caller), since only their hashes are kept.
  */
-export async function ensureDevIdentity(
-  core: Core,
-  families: Families,
-  options: { token?: string; clientSecret?: string },
-): Promise<DevIdentity> {
+export async function ensureDevIdentity(core: Core, families: Families, options: DevIdentityOptions): Promise<DevIdentity> {
   const { users, apps, tokens } = families.stores;
+  for (const uri of options.redirectUris ?? []) {
+    const problem = redirectUriProblem(uri);
+    if (problem) throw new Error(`--redirect-uri '${uri}' ${problem}`);
+  }
+  const username = options.username ?? DEV_USERNAME;
+  const existing = await users.getByUsername(username);
+  // Hashing is slow on purpose, so it happens before the transaction.
+  const password = options.password ?? (existing ? null : newPassword());
+  const passwordHash = password === null ? null : await hashPassword(password);
   return core.db.transaction(async (tx) => {
-    const user =
-      (await users.getByUsername(DEV_USERNAME, tx)) ??
-      (await users.create(tx, {
-        username: DEV_USERNAME,
+    let user = await users.getByUsername(username, tx);
+    if (!user) {
+      user = await users.create(tx, {
+        username,
         accountType: 'BUSINESS',
         businessName: 'pinbox Dev Studio',
         about: 'The developer account pinbox makes on start.',
-      }));
+        passwordHash: passwordHash ?? undefined,
+      });
+    } else if (passwordHash !== null) {
+      await users.setPasswordHash(tx, user.id, passwordHash);
+    }
     let app = await apps.findByOwner(user.id, DEV_APP_NAME, tx);
     let secret: string | null = options.clientSecret ?? null;
     if (!app) {
@@ -41,10 +65,11 @@ export async function ensureDevIdentity(
     } else if (options.clientSecret) {
       await apps.setSecret(tx, app.id, options.clientSecret);
     }
+    for (const uri of options.redirectUris ?? []) await apps.addRedirectUri(tx, app.id, uri);
     const issued = await tokens.issue(tx, { userId: user.id, appId: app.id, scopes: ALL_SCOPES, token: options.token });
     return {
-      user: { id: user.id, username: user.username },
-      app: { id: app.id, secret },
+      user: { id: user.id, username: user.username, password },
+      app: { id: app.id, name: app.name, secret, redirectUris: await apps.redirectUris(app.id, tx) },
       token: issued.token,
       tokenExpiresAt: issued.expiresAt,
     };

@@ -3,30 +3,83 @@ import { hashToken, newToken } from '../../kernel/auth.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Database, Queryable } from '../../storage/database.js';
 
-/** Pinterest: access tokens live 30 days, refresh tokens 60 days (OAuth docs, v5). */
+/** Pinterest: access tokens live 30 days, continuous refresh tokens 60 days (OAuth docs, v5). */
 export const TOKEN_LIFETIME_MS = {
   access: 30 * 24 * 3600 * 1000,
   refresh: 60 * 24 * 3600 * 1000,
 } as const;
 
+export type TokenKind = 'access' | 'refresh';
+
+/**
+ * How a token came to be: by the token endpoint's grant types, or `pinbox` for
+ * tokens pinbox itself issued (the dev token, `admin.issueToken`).
+ */
+export type TokenOrigin = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'pinbox';
+
 export interface IssuedToken {
   token: string;
-  kind: 'access' | 'refresh';
+  kind: TokenKind;
   expiresAt: number;
   scopes: string[];
 }
 
+/** A stored token, as the token endpoint and the token inspector see it. */
+export interface TokenRecord {
+  hash: string;
+  kind: TokenKind;
+  userId: string;
+  appId: string;
+  scopes: string[];
+  expiresAt: number;
+  revokedAt: number | null;
+  usedAt: number | null;
+  createdAt: number;
+  grantId: string | null;
+  origin: TokenOrigin;
+}
+
 interface TokenRow {
+  token_hash: string;
+  kind: TokenKind;
   user_id: string;
   app_id: string;
   scopes: string;
   expires_at: number;
   revoked_at: number | null;
+  used_at: number | null;
+  created_at: number;
+  grant_id: string | null;
+  grant_type: TokenOrigin;
+}
+
+const TOKEN_COLUMNS = 'token_hash, kind, user_id, app_id, scopes, expires_at, revoked_at, used_at, created_at, grant_id, grant_type';
+
+function splitScopes(text: string): string[] {
+  return text ? text.split(',') : [];
+}
+
+function toRecord(row: TokenRow): TokenRecord {
+  return {
+    hash: row.token_hash,
+    kind: row.kind,
+    userId: row.user_id,
+    appId: row.app_id,
+    scopes: splitScopes(row.scopes),
+    expiresAt: Number(row.expires_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    usedAt: row.used_at === null ? null : Number(row.used_at),
+    createdAt: Number(row.created_at),
+    grantId: row.grant_id,
+    origin: row.grant_type,
+  };
 }
 
 /**
  * Tokens at rest: only their SHA-256 is stored, never the token itself.
- * Resolving a presented token is one primary-key lookup.
+ * Resolving a presented token is one primary-key lookup. Tokens that come from
+ * one authorization (a code, then every refresh after it) share a `grant_id`, so
+ * the whole chain can be revoked at once.
  */
 export class TokenStore implements TokenResolver {
   /**
@@ -58,12 +111,11 @@ export class TokenStore implements TokenResolver {
       this.cache.delete(hash);
       return null;
     }
-    const auth: AuthContext = { userId: row.user_id, appId: row.app_id, scopes: new Set(row.scopes ? row.scopes.split(',') : []) };
+    const auth: AuthContext = { userId: row.user_id, appId: row.app_id, scopes: new Set(splitScopes(row.scopes)) };
     if (this.cache.size >= TokenStore.CACHE_MAX) this.cache.clear();
     this.cache.set(hash, { auth, expiresAt: Number(row.expires_at), cachedAt: Date.now() });
     return Number(row.expires_at) > this.clock.now() ? auth : null;
   }
-
 
   /**
    * Issues a token. `token` fixes the string (the dev token given with --token);
@@ -71,7 +123,16 @@ export class TokenStore implements TokenResolver {
    */
   async issue(
     q: Queryable,
-    grant: { userId: string; appId: string; scopes: readonly string[]; kind?: 'access' | 'refresh'; token?: string; lifetimeMs?: number },
+    grant: {
+      userId: string;
+      appId: string;
+      scopes: readonly string[];
+      kind?: TokenKind;
+      token?: string;
+      lifetimeMs?: number;
+      grantId?: string | null;
+      origin?: TokenOrigin;
+    },
   ): Promise<IssuedToken> {
     const kind = grant.kind ?? 'access';
     const token = grant.token ?? newToken(kind);
@@ -81,18 +142,48 @@ export class TokenStore implements TokenResolver {
     this.cache.delete(hash);
     await q.run('DELETE FROM tokens WHERE token_hash = ?', [hash]);
     await q.run(
-      'INSERT INTO tokens (token_hash, kind, user_id, app_id, scopes, expires_at, revoked_at, created_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)',
-      [hash, kind, grant.userId, grant.appId, grant.scopes.join(','), expiresAt, now],
+      `INSERT INTO tokens (token_hash, kind, user_id, app_id, scopes, expires_at, revoked_at, used_at, created_at, grant_id, grant_type)
+       VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)`,
+      [hash, kind, grant.userId, grant.appId, grant.scopes.join(','), expiresAt, now, grant.grantId ?? null, grant.origin ?? 'pinbox'],
     );
     return { token, kind, expiresAt, scopes: [...grant.scopes] };
   }
 
-  async revoke(token: string): Promise<boolean> {
-    this.cache.delete(hashToken(token));
-    const result = await this.db.run('UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL', [
+  /** The stored record of a presented token (any kind, any state), or null. */
+  async find(token: string, q: Queryable = this.db): Promise<TokenRecord | null> {
+    const row = await q.get<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE token_hash = ?`, [hashToken(token)]);
+    return row ? toRecord(row) : null;
+  }
+
+  /**
+   * Marks a refresh token as spent, once: true for the one caller that wins, false
+   * when it was spent or revoked already (so two concurrent refreshes with one
+   * token cannot both succeed).
+   */
+  async spend(q: Queryable, hash: string): Promise<boolean> {
+    const result = await q.run('UPDATE tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL', [
       this.clock.now(),
-      hashToken(token),
+      hash,
     ]);
     return result.changes > 0;
+  }
+
+  /** Revokes one token by its hash; false when it was revoked already or unknown. */
+  async revokeHash(q: Queryable, hash: string): Promise<boolean> {
+    this.cache.delete(hash);
+    const result = await q.run('UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL', [this.clock.now(), hash]);
+    return result.changes > 0;
+  }
+
+  /** Revokes every token of one authorization (the code's tokens and every refresh after them). */
+  async revokeGrant(q: Queryable, grantId: string): Promise<number> {
+    const rows = await q.all<{ token_hash: string }>('SELECT token_hash FROM tokens WHERE grant_id = ? AND revoked_at IS NULL', [grantId]);
+    for (const row of rows) this.cache.delete(row.token_hash);
+    const result = await q.run('UPDATE tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL', [this.clock.now(), grantId]);
+    return result.changes;
+  }
+
+  async revoke(token: string): Promise<boolean> {
+    return this.revokeHash(this.db, hashToken(token));
   }
 }

@@ -41,7 +41,7 @@ export class UserStore {
 
   async create(
     q: Queryable,
-    user: { username: string; accountType?: AccountType; businessName?: string | null; about?: string; websiteUrl?: string },
+    user: { username: string; accountType?: AccountType; businessName?: string | null; about?: string; websiteUrl?: string; passwordHash?: string },
   ): Promise<UserRow> {
     const row: UserRow = {
       id: this.ids.next(),
@@ -53,7 +53,7 @@ export class UserStore {
       profile_image: '',
       created_at: pinterestTimestamp(this.clock.now()),
     };
-    await q.run(`INSERT INTO users (${USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
+    await q.run(`INSERT INTO users (${USER_COLUMNS}, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
       row.id,
       row.username,
       row.account_type,
@@ -62,8 +62,19 @@ export class UserStore {
       row.website_url,
       row.profile_image,
       row.created_at,
+      user.passwordHash ?? null,
     ]);
     return row;
+  }
+
+  /** Sets the hash a user signs in to the OAuth pages with (null: cannot sign in). */
+  async setPasswordHash(q: Queryable, userId: string, passwordHash: string | null): Promise<void> {
+    await q.run('UPDATE users SET password_hash = ? WHERE id = ?', [passwordHash, userId]);
+  }
+
+  /** The user and its stored password hash, for signing in. */
+  getWithPasswordHash(username: string): Promise<(UserRow & { password_hash: string | null }) | undefined> {
+    return this.db.get(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE username = ?`, [username]);
   }
 
   getById(id: string, q: Queryable = this.db): Promise<UserRow | undefined> {

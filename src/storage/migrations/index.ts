@@ -147,4 +147,41 @@ CREATE TABLE linked_businesses (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'oauth',
+    sql: `
+CREATE TABLE app_redirect_uris (
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  uri TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (app_id, uri)
+);
+
+ALTER TABLE tokens ADD COLUMN grant_id TEXT;
+ALTER TABLE tokens ADD COLUMN grant_type TEXT NOT NULL DEFAULT 'pinbox';
+ALTER TABLE tokens ADD COLUMN used_at BIGINT;
+CREATE INDEX tokens_grant ON tokens(grant_id);
+
+CREATE TABLE authorization_codes (
+  code_hash TEXT PRIMARY KEY,
+  grant_id TEXT NOT NULL,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  redirect_uri TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  code_challenge TEXT,
+  expires_at BIGINT NOT NULL,
+  used_at BIGINT,
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE web_sessions (
+  session_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  expires_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+`,
+  },
 ];
