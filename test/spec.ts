@@ -128,3 +128,17 @@ export function checkResponse(method: string, path: string, status: number, body
   if (validate(body)) return null;
   return `${key}: ${spec.ajv.errorsText(validate.errors, { separator: '; ' })}\nbody: ${JSON.stringify(body).slice(0, 600)}`;
 }
+
+/**
+ * Validates a body against one named schema of the spec's components, e.g. the
+ * variant `OauthAccessTokenResponseCode` that the operation's discriminator picks.
+ * Null when it conforms (or the spec is absent), else the violations.
+ */
+export function checkComponent(name: string, body: unknown): string | null {
+  const spec = loadSpec();
+  if (!spec) return null;
+  const validate = spec.ajv.getSchema(`spec#/components/schemas/${name}`);
+  if (!validate) return `the spec has no schema ${name}`;
+  if (validate(body)) return null;
+  return `${name}: ${spec.ajv.errorsText(validate.errors, { separator: '; ' })}\nbody: ${JSON.stringify(body).slice(0, 600)}`;
+}
