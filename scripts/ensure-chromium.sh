@@ -9,7 +9,7 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "ensure-chromium: installing Debian's chromium for the browser tests..."
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  apt-get install -y -qq chromium >/dev/null
   exit 0
 fi
 echo "ensure-chromium: $chromium is missing; install it with 'sudo apt-get install -y chromium' (the browser tests need it)" >&2

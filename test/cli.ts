@@ -11,8 +11,20 @@ export interface RunningCli {
   url: string;
   /** Everything printed on stdout up to the curl line. */
   banner: string;
+  /** Everything the process has printed so far (stdout and stderr). */
+  output(): string;
   /** Resolves when the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs a one-shot `pinbox` command (apps create, token inspect, ...) to its end. */
+export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 /** Starts `pinbox start ARGS` and resolves once it has printed its curl line. */
@@ -38,7 +50,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<R
       const match = /curl .*? (http:\/\/\S+)\/v5\/user_account/.exec(out);
       if (match) {
         clearTimeout(timer);
-        resolve({ child, url: match[1], banner: out, exited });
+        resolve({ child, url: match[1], banner: out, exited, output: () => out + err });
       }
     });
     child.on('exit', (code) => {
