@@ -49,27 +49,28 @@ after(async () => {
   await new Promise<void>((resolve) => (appServer ? appServer.close(() => resolve()) : resolve()));
 });
 
-test('a browser signs in, sees the scopes, allows, lands on the redirect URI; the code becomes a working token', async () => {
-  const { verifier, challenge } = pkcePair();
-  const state = 'browser-state-42';
+/** A fresh browser context opens the dev app's authorize URL and signs in as the dev user. */
+async function openAndSignIn(params: Record<string, string>) {
   const authorizeUrl = new URL('/oauth/', pinbox.url);
-  authorizeUrl.search = new URLSearchParams({
-    client_id: pinbox.identity.app.id,
-    redirect_uri: callbackUrl,
-    response_type: 'code',
-    scope: 'user_accounts:read,boards:read,boards:read_secret',
-    state,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-  }).toString();
-
+  authorizeUrl.search = new URLSearchParams({ client_id: pinbox.identity.app.id, redirect_uri: callbackUrl, response_type: 'code', ...params }).toString();
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(authorizeUrl.toString());
   await page.fill('#username', pinbox.identity.user.username);
   await page.fill('#password', PASSWORD);
   await page.click('#sign-in');
+  return { context, page };
+}
 
+test('a browser signs in, sees the scopes, allows, lands on the redirect URI; the code becomes a working token', async () => {
+  const { verifier, challenge } = pkcePair();
+  const state = 'browser-state-42';
+  const { context, page } = await openAndSignIn({
+    scope: 'user_accounts:read,boards:read,boards:read_secret',
+    state,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
   await page.waitForSelector('#allow');
   assert.equal(await page.textContent('#signed-in-user'), pinbox.identity.user.username);
   const scopes = await page.$$eval('#scopes li', (items) => items.map((li) => ({ scope: li.getAttribute('data-scope'), text: li.textContent ?? '' })));
@@ -108,20 +109,7 @@ test('a browser signs in, sees the scopes, allows, lands on the redirect URI; th
 });
 
 test('in the browser, Deny lands on the redirect URI with error=access_denied', async () => {
-  const authorizeUrl = new URL('/oauth/', pinbox.url);
-  authorizeUrl.search = new URLSearchParams({
-    client_id: pinbox.identity.app.id,
-    redirect_uri: callbackUrl,
-    response_type: 'code',
-    scope: 'pins:read',
-    state: 'deny-state',
-  }).toString();
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(authorizeUrl.toString());
-  await page.fill('#username', pinbox.identity.user.username);
-  await page.fill('#password', PASSWORD);
-  await page.click('#sign-in');
+  const { context, page } = await openAndSignIn({ scope: 'pins:read', state: 'deny-state' });
   await page.click('#deny');
   await page.waitForURL((url) => url.toString().startsWith(callbackUrl));
   const landed = new URL(page.url());
