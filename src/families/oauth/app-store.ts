@@ -5,7 +5,6 @@ import { pinterestTimestamp } from '../../kernel/clock.js';
 import type { Database, Queryable } from '../../storage/database.js';
 
 export type AccessTier = 'trial' | 'standard';
-export const ACCESS_TIERS: readonly AccessTier[] = ['trial', 'standard'];
 
 export interface App {
   id: string;

@@ -69,7 +69,7 @@ function text(params: AuthorizeParams, name: string): string | undefined {
 }
 
 /** base64url(SHA-256(verifier)), the S256 transform of RFC 7636 §4.2. */
-export function s256(verifier: string): string {
+function s256(verifier: string): string {
   return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }
 

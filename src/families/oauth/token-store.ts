@@ -182,8 +182,4 @@ export class TokenStore implements TokenResolver {
     const result = await q.run('UPDATE tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL', [this.clock.now(), grantId]);
     return result.changes;
   }
-
-  async revoke(token: string): Promise<boolean> {
-    return this.revokeHash(this.db, hashToken(token));
-  }
 }
