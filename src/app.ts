@@ -4,6 +4,7 @@ import { Ajv } from 'ajv';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { readBasic, readBearer, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
 import { ApiError, fromValidation } from './kernel/errors.js';
+import { FORM_BODY_LIMIT_BYTES } from './kernel/http.js';
 import type { ApiRoute, RoutePolicy } from './kernel/route-policy.js';
 import { requireScopes } from './kernel/scopes.js';
 
@@ -21,8 +22,6 @@ export interface AppDeps {
 
 /** Pinterest: base64 images up to 20 MB arrive inflated by a third in JSON. */
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
-/** OAuth forms carry a few short fields; nothing legitimate comes near this. */
-const FORM_BODY_LIMIT_BYTES = 64 * 1024;
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -8,6 +8,11 @@ import { hashPassword } from '../families/oauth/password.js';
 import { describeInspection, type TokenDescription } from '../families/oauth/token-inspection.js';
 import type { AccountType, UserRow } from '../families/user-account/store.js';
 
+function checkRedirectUri(uri: string): void {
+  const problem = redirectUriProblem(uri);
+  if (problem) throw new ApiError('invalid_parameters', `Invalid parameters: 'redirect_uri' ${uri} ${problem}.`);
+}
+
 /**
  * Emulator-side operations that Pinterest's API does not offer but tests need:
  * making users and tokens, sharing a board with a collaborator, follows. Reached
@@ -70,10 +75,7 @@ export class Admin {
     secret?: string;
   }): Promise<{ id: string; name: string; secret: string; owner: string; tier: AccessTier; redirectUris: string[] }> {
     const owner = await this.user(input.owner ?? DEV_USERNAME);
-    for (const uri of input.redirectUris ?? []) {
-      const problem = redirectUriProblem(uri);
-      if (problem) throw new ApiError('invalid_parameters', `Invalid parameters: 'redirect_uri' ${uri} ${problem}.`);
-    }
+    for (const uri of input.redirectUris ?? []) checkRedirectUri(uri);
     if (input.tier !== undefined && input.tier !== 'trial' && input.tier !== 'standard') {
       throw new ApiError('invalid_parameters', `Invalid parameters: 'tier' must be one of trial, standard.`);
     }
@@ -88,8 +90,7 @@ export class Admin {
 
   /** Registers one more redirect URI for an app. */
   async addRedirectUri(appId: string, uri: string): Promise<void> {
-    const problem = redirectUriProblem(uri);
-    if (problem) throw new ApiError('invalid_parameters', `Invalid parameters: 'redirect_uri' ${uri} ${problem}.`);
+    checkRedirectUri(uri);
     if (!(await this.families.stores.apps.get(appId))) throw new ApiError('invalid_parameters', `Invalid parameters: no app has the id ${appId}.`);
     await this.core.db.transaction((tx) => this.families.stores.apps.addRedirectUri(tx, appId, uri));
   }

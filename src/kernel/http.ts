@@ -1,5 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+/** OAuth forms (the token endpoints, the authorize pages) carry a few short fields; nothing legitimate comes near this. */
+export const FORM_BODY_LIMIT_BYTES = 64 * 1024;
+
 /** The origin this request reached pinbox at, for URLs pinbox serves itself (uploaded images). */
 export function publicBase(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;

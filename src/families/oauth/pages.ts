@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { newOpaqueSecret, safeEqual } from '../../kernel/auth.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
+import { FORM_BODY_LIMIT_BYTES } from '../../kernel/http.js';
 import { isSecretScope, SCOPE_DESCRIPTIONS } from '../../kernel/scopes.js';
 import type { UserRow } from '../user-account/store.js';
 import { escapeHtml, hiddenFields, page } from './html.js';
@@ -18,7 +19,6 @@ const SESSION_COOKIE = 'pinbox_session';
 /** Binds the sign-in form's CSRF token to this browser before anyone is signed in. */
 const SIGN_IN_COOKIE = 'pinbox_signin';
 const SIGN_IN_NONCE_LIFETIME_S = 3600;
-const FORM_BODY_LIMIT_BYTES = 64 * 1024;
 
 // Pages that hand out credentials are never cached or framed (clickjacking the Allow button).
 // No form-action directive: Chromium applies it to the redirect back to the app after Allow.
@@ -54,6 +54,11 @@ function authorizeQuery(params: AuthorizeParams): string {
   return query.toString();
 }
 
+/** The authorize parameters a sign-in or sign-out form carried along in its `next` field. */
+function paramsFromNext(body: unknown): AuthorizeParams {
+  return authorizeParams(Object.fromEntries(new URLSearchParams(field(body, 'next') ?? '')));
+}
+
 /** The app's redirect URI with `answer` added to its query, as RFC 6749 §4.1.2 sends it. */
 function redirectTo(redirectUri: string, answer: Record<string, string | null>): string {
   const url = new URL(redirectUri);
@@ -80,6 +85,16 @@ export function oauthPages(deps: { oauth: OAuthService; sessions: SessionStore; 
     return reply.code(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(html);
   }
 
+  /** Sends the browser on (to the app, or back to the authorize page) with the pages' headers. */
+  function redirect(reply: FastifyReply, url: string, status: 302 | 303): FastifyReply {
+    return reply.headers(PAGE_HEADERS).redirect(url, status);
+  }
+
+  const backToAuthorize = (reply: FastifyReply, params: AuthorizeParams) => redirect(reply, `/oauth/?${authorizeQuery(params)}`, 303);
+
+  const expiredForm = (reply: FastifyReply) =>
+    errorPage(reply, 403, 'This form has expired', 'The form was not sent from this page, or it has expired. Go back and try again.');
+
   function errorPage(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
     return send(
       reply,
@@ -97,9 +112,7 @@ export function oauthPages(deps: { oauth: OAuthService; sessions: SessionStore; 
       if (error.kind === 'page' || error.redirectUri === null) {
         errorPage(reply, 400, 'This authorization link is not valid', error.message);
       } else {
-        void reply
-          .headers(PAGE_HEADERS)
-          .redirect(redirectTo(error.redirectUri, { error: error.oauthError, error_description: error.message, state: error.state }), 302);
+        redirect(reply, redirectTo(error.redirectUri, { error: error.oauthError, error_description: error.message, state: error.state }), 302);
       }
       return null;
     }
@@ -191,7 +204,7 @@ ${hiddenFields({ ...Object.fromEntries(AUTHORIZE_PARAMS.map((name) => [name, typ
       pages.get('/oauth/', showAuthorize);
 
       pages.post('/oauth/login', async (request, reply) => {
-        const params = authorizeParams(Object.fromEntries(new URLSearchParams(field(request.body, 'next') ?? '')));
+        const params = paramsFromNext(request.body);
         const authorize = await checkOrAnswer(params, reply);
         if (!authorize) return reply;
         if (!csrfMatches(field(request.body, 'csrf'), 'sign-in', request.cookies[SIGN_IN_COOKIE])) {
@@ -209,42 +222,42 @@ ${hiddenFields({ ...Object.fromEntries(AUTHORIZE_PARAMS.map((name) => [name, typ
             secure: secure(request),
             maxAge: SESSION_LIFETIME_MS / 1000,
           });
-        return reply.headers(PAGE_HEADERS).redirect(`/oauth/?${authorizeQuery(params)}`, 303);
+        return backToAuthorize(reply, params);
       });
 
       pages.post('/oauth/authorize', async (request, reply) => {
         const params = authorizeParams(request.body);
         const current = await signedIn(request);
         // Signed out meanwhile (or the session ended): back to the page, which asks to sign in.
-        if (!current) return reply.headers(PAGE_HEADERS).redirect(`/oauth/?${authorizeQuery(params)}`, 303);
+        if (!current) return backToAuthorize(reply, params);
         if (!csrfMatches(field(request.body, 'csrf'), 'session', current.session)) {
-          return errorPage(reply, 403, 'This form has expired', 'The form was not sent from this page, or it has expired. Go back and try again.');
+          return expiredForm(reply);
         }
         const authorize = await checkOrAnswer(params, reply);
         if (!authorize) return reply;
         const decision = field(request.body, 'decision');
         if (decision === 'allow') {
           const code = await oauth.approve(current.user.id, authorize);
-          return reply.headers(PAGE_HEADERS).redirect(redirectTo(authorize.redirectUri, { code, state: authorize.state }), 303);
+          return redirect(reply, redirectTo(authorize.redirectUri, { code, state: authorize.state }), 303);
         }
         if (decision === 'deny') {
           const answer = { error: 'access_denied', error_description: 'The user denied the request.', state: authorize.state };
-          return reply.headers(PAGE_HEADERS).redirect(redirectTo(authorize.redirectUri, answer), 303);
+          return redirect(reply, redirectTo(authorize.redirectUri, answer), 303);
         }
         throw invalidField('decision', "must be 'allow' or 'deny'");
       });
 
       pages.post('/oauth/logout', async (request, reply) => {
-        const params = authorizeParams(Object.fromEntries(new URLSearchParams(field(request.body, 'next') ?? '')));
+        const params = paramsFromNext(request.body);
         const current = await signedIn(request);
         if (current) {
           if (!csrfMatches(field(request.body, 'csrf'), 'session', current.session)) {
-            return errorPage(reply, 403, 'This form has expired', 'The form was not sent from this page, or it has expired. Go back and try again.');
+            return expiredForm(reply);
           }
           await sessions.end(current.session);
         }
         void reply.clearCookie(SESSION_COOKIE, { path: '/oauth' });
-        return reply.headers(PAGE_HEADERS).redirect(`/oauth/?${authorizeQuery(params)}`, 303);
+        return backToAuthorize(reply, params);
       });
     });
 
