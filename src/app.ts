@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { readBasic, readBearer, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
 import { ApiError, fromValidation } from './kernel/errors.js';
 import { FORM_BODY_LIMIT_BYTES } from './kernel/http.js';
+import type { RateLimits } from './kernel/rate-limits/rate-limits.js';
 import type { ApiRoute, RoutePolicy } from './kernel/route-policy.js';
 import { requireScopes } from './kernel/scopes.js';
 
@@ -12,6 +13,8 @@ export interface AppDeps {
   tokens: TokenResolver;
   /** Checks app credentials on the `client_basic` routes (the OAuth token endpoints). */
   clients: ClientAuthenticator;
+  /** Counts every call against its app and user and refuses those over the limit. */
+  rateLimits: RateLimits;
   /** Every `/v5` route, from the family registry. */
   routes: readonly ApiRoute[];
   /** Routes outside `/v5` (served images and the like); registered as given. */
@@ -23,15 +26,27 @@ export interface AppDeps {
 /** Pinterest: base64 images up to 20 MB arrive inflated by a third in JSON. */
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 
+/** A route as Fastify registered it under /v5, with the policy the kernel enforces on it. */
+export interface RegisteredRoute {
+  method: string;
+  /** Path under /v5, in Fastify syntax. */
+  url: string;
+  policy: RoutePolicy | undefined;
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     policy?: RoutePolicy;
+  }
+  interface FastifyInstance {
+    /** Every route registered under /v5, read back from Fastify (not from the families' lists). */
+    v5Routes: readonly RegisteredRoute[];
   }
 }
 
 /**
  * Builds the HTTP app; it never listens by itself.
- * Request lifecycle: onRequest (request id, auth, scopes from the route's policy) ->
+ * Request lifecycle: onRequest (request id, auth, rate limits, scopes from the route's policy) ->
  * schema validation -> handler (a typed call on the family's service) -> one error
  * handler that writes Pinterest's `{ code, message }`.
  */
@@ -46,6 +61,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logController: new LogController({ requestIdLogLabel: 'rid', disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: false,
+  });
+
+  const v5Routes: RegisteredRoute[] = [];
+  app.decorate('v5Routes', v5Routes);
+  app.addHook('onRoute', (route) => {
+    // Fastify adds a HEAD twin of every GET; it shares the GET's policy.
+    if (!route.url.startsWith('/v5/') || route.method === 'HEAD') return;
+    for (const method of [route.method].flat()) v5Routes.push({ method, url: route.url.slice(3), policy: route.config?.policy });
   });
 
   // Query strings and paths are text, so their numbers and booleans are coerced; a
@@ -81,12 +104,17 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const client = credentials ? await deps.clients.authenticate(credentials.user, credentials.password) : null;
       if (!client) throw new ApiError('authentication_failed');
       request.client = client;
+      // No user is signed in on the token endpoints, so the app alone is counted.
+      await deps.rateLimits.admit(reply, `${client.appId}:`, client.tier, policy.category);
       return;
     }
     const token = readBearer(request.headers.authorization);
     const auth = token ? await deps.tokens.resolve(token) : null;
     if (!auth) throw new ApiError('authentication_failed');
+    // Counted before the scope check: a call refused for its scopes still reached the API.
+    await deps.rateLimits.admit(reply, `${auth.appId}:${auth.userId}`, auth.tier, policy.category);
     requireScopes(auth.scopes, policy.scopes);
+    if (policy.trialAccess === 'sandbox_only' && auth.tier === 'trial' && !auth.sandbox) throw new ApiError('trial_in_production');
     request.auth = auth;
   });
   app.decorateRequest('auth', null);
@@ -122,12 +150,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   const register = (scope: FastifyInstance, routes: readonly ApiRoute[]) => {
     for (const route of routes) {
-      const { operationId, scopes, category, authentication, bodyFormat } = route;
+      const { operationId, scopes, category, authentication, bodyFormat, trialAccess } = route;
       scope.route({
         method: route.method,
         url: route.url,
         schema: route.schema,
-        config: { policy: { operationId, scopes, category, authentication, bodyFormat } },
+        config: { policy: { operationId, scopes, category, authentication, bodyFormat, trialAccess } },
         handler: route.handler,
       });
     }

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { RATE_LIMIT_MODES, type RateLimitMode } from './kernel/rate-limits/policy.js';
 import type { PinboxOptions } from './server.js';
 
 /** Default port of `pinbox start`. */
@@ -21,6 +23,9 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
       password: { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
       'log-level': { type: 'string' },
+      'rate-limits': { type: 'string' },
+      'rate-limit': { type: 'string', multiple: true },
+      'rate-limits-file': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -28,6 +33,12 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
   const portText = values.port ?? env.PORT ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got '${portText}'`);
+  const mode = values['rate-limits'] ?? env.PINBOX_RATE_LIMITS ?? 'app';
+  if (!RATE_LIMIT_MODES.includes(mode as RateLimitMode)) {
+    throw new Error(`--rate-limits must be one of ${RATE_LIMIT_MODES.join(', ')}, got '${mode}'`);
+  }
+  const file = values['rate-limits-file'] ?? env.PINBOX_RATE_LIMITS_FILE;
+  const rules = values['rate-limit'] ?? (env.PINBOX_RATE_LIMIT ? env.PINBOX_RATE_LIMIT.split(/[\s,]+/).filter(Boolean) : []);
   return {
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',
@@ -39,5 +50,43 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     // The environment takes several URIs separated by spaces or commas (a URI has neither unescaped).
     redirectUris: values['redirect-uri'] ?? (env.PINBOX_REDIRECT_URIS ? env.PINBOX_REDIRECT_URIS.split(/[\s,]+/).filter(Boolean) : undefined),
     logLevel: values['log-level'] ?? env.PINBOX_LOG_LEVEL ?? 'info',
+    rateLimits: mode as RateLimitMode,
+    // Rules given as flags win over the same rules in the file.
+    rateLimitOverrides: { ...(file ? readRateLimitFile(file) : {}), ...parseRateLimitRules(rules) },
   };
+}
+
+/**
+ * Reads `--rate-limit` rules, each `[tier.]name=N/unit` or `[tier.]name=off`.
+ * @example parseRateLimitRules(['org_write=5/minute']) // { org_write: '5/minute' }
+ */
+export function parseRateLimitRules(rules: readonly string[]): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const rule of rules) {
+    const at = rule.indexOf('=');
+    if (at <= 0) throw new Error(`--rate-limit '${rule}' must look like org_write=5/minute or standard.all=off`);
+    overrides[rule.slice(0, at).trim()] = rule.slice(at + 1).trim();
+  }
+  return overrides;
+}
+
+/**
+ * Reads a JSON file of limit overrides: an object of rules,
+ * e.g. `{ "org_write": "5/minute", "standard.all": "off" }`. Their meaning is
+ * checked when pinbox starts.
+ */
+function readRateLimitFile(file: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`--rate-limits-file ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`--rate-limits-file ${file}: expected a JSON object like { "org_write": "5/minute" }`);
+  }
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value !== 'string') throw new Error(`--rate-limits-file ${file}: '${key}' must be a string like "5/minute" or "off"`);
+  }
+  return parsed as Record<string, string>;
 }

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
+import { buildApp, type RegisteredRoute } from './app.js';
 import { Admin } from './control/admin.js';
 import { buildFamilies, type Core, type Families } from './families/index.js';
 import { DEV_APP_NAME, DEV_USERNAME, ensureDevIdentity, type DevIdentity } from './families/oauth/dev-identity.js';
 import { Clock } from './kernel/clock.js';
 import { IdGenerator } from './kernel/ids.js';
 import { Bookmarks } from './kernel/pagination.js';
-import type { RoutePolicy } from './kernel/route-policy.js';
+import { InProcessRateLimiter, type RateLimiter } from './kernel/rate-limits/limiter.js';
+import { RateLimitPolicy, type RateLimitMode, type RateLimitOverrides } from './kernel/rate-limits/policy.js';
+import { RateLimits } from './kernel/rate-limits/rate-limits.js';
 import type { Database } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
 import { SqliteDatabase } from './storage/sqlite/sqlite-database.js';
@@ -34,9 +36,20 @@ export interface PinboxOptions {
   logLevel?: string;
   /** A clock to share (tests); default a new running clock. */
   clock?: Clock;
+  /**
+   * Whose limits apply: `app` (default) each app's own access tier, `trial` or
+   * `standard` that tier for every app, `off` none (and no x-ratelimit headers).
+   */
+  rateLimits?: RateLimitMode;
+  /**
+   * Changes to Pinterest's limits, `[tier.]category` or `[tier.]all` to `N/unit` or `off`.
+   * @example { org_write: '5/minute', 'standard.all': 'off' }
+   */
+  rateLimitOverrides?: RateLimitOverrides;
+  /** Where counts are kept; default this process's memory. */
+  rateLimiter?: RateLimiter;
 }
 
-export type RouteInfo = RoutePolicy & { method: string; url: string };
 
 export interface Pinbox {
   /** Base URL of the server, e.g. http://127.0.0.1:3000 (the API is under /v5). */
@@ -46,10 +59,12 @@ export interface Pinbox {
   identity: DevIdentity;
   clock: Clock;
   admin: Admin;
+  /** The rate limits in force (mode, plans) and their counts. */
+  rateLimits: RateLimits;
   /** The Fastify instance, for embedding. */
   app: FastifyInstance;
-  /** Every `/v5` route with its policy (operationId, scopes, rate-limit category). */
-  routes: readonly RouteInfo[];
+  /** Every route Fastify serves under `/v5`, with the policy (operationId, scopes, rate-limit category) the kernel enforces. */
+  routes: readonly RegisteredRoute[];
   /** Stops accepting connections, finishes in-flight requests and closes the store. */
   close(): Promise<void>;
 }
@@ -104,8 +119,11 @@ export async function openPinboxStore(data: string): Promise<{ admin: Admin; clo
 }
 
 export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> {
+  // Bad limit settings are refused before a store is opened.
+  const rateLimitPolicy = new RateLimitPolicy(options.rateLimits ?? 'app', options.rateLimitOverrides);
   const { core, families } = await openCore(options.data, options.clock ?? new Clock());
   const { db, clock } = core;
+  const rateLimits = new RateLimits(rateLimitPolicy, options.rateLimiter ?? new InProcessRateLimiter(), clock);
   try {
     const identity = await ensureDevIdentity(core, families, {
       token: options.token,
@@ -118,6 +136,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     const app = buildApp({
       tokens: families.stores.tokens,
       clients: families.stores.apps,
+      rateLimits,
       routes: families.routes,
       extraRoutes: families.publicRoutes,
       version: PINBOX_VERSION,
@@ -143,8 +162,9 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       identity,
       clock,
       admin: new Admin(core, families, identity.app.id),
+      rateLimits,
       app,
-      routes: families.routes.map((r) => ({ method: r.method as string, url: r.url, operationId: r.operationId, scopes: r.scopes, category: r.category })),
+      routes: app.v5Routes,
       close() {
         closing ??= (async () => {
           await app.close();

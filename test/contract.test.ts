@@ -8,10 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadSpec, SPEC_PATH } from './spec.js';
 import { useServer } from './harness.js';
+import { categorizedOperations, categoryOf } from '../src/kernel/rate-limits/categories.js';
+import { defineRoute } from '../src/kernel/route-policy.js';
 
 const server = useServer();
 
-test('every route matches the official spec: method, path, operationId, scopes, category', (t) => {
+test('every route Fastify serves under /v5 matches the official spec: method, path, operationId, scopes, rate-limit category', (t) => {
   const spec = loadSpec();
   if (!spec) {
     t.skip(`official spec not found at ${SPEC_PATH}`);
@@ -23,9 +25,10 @@ test('every route matches the official spec: method, path, operationId, scopes, 
     const specPath = route.url.replace(/:([a-z_]+)/g, '{$1}');
     const op = spec.operations.find((o) => o.method === route.method && o.path === specPath);
     assert.ok(op, `${route.method} ${specPath} is not an operation of the official spec`);
-    assert.equal(route.operationId, op.operationId, `${route.method} ${specPath} operationId`);
-    assert.deepEqual([...route.scopes].sort(), [...op.scopes].sort(), `${op.operationId} scopes`);
-    assert.equal(route.category, op.category, `${op.operationId} rate-limit category`);
+    assert.ok(route.policy, `${route.method} ${specPath} was registered without a policy: no auth, scopes or rate limit would apply`);
+    assert.equal(route.policy.operationId, op.operationId, `${route.method} ${specPath} operationId`);
+    assert.deepEqual([...route.policy.scopes].sort(), [...op.scopes].sort(), `${op.operationId} scopes`);
+    assert.equal(route.policy.category, op.category, `${op.operationId} rate-limit category`);
   }
   const served = new Set(pinbox.routes.map((r) => `${r.method} ${r.url.replace(/:([a-z_]+)/g, '{$1}')}`));
   const missing = spec.operations.filter((o) => !served.has(`${o.method} ${o.path}`));
@@ -33,6 +36,28 @@ test('every route matches the official spec: method, path, operationId, scopes, 
   for (const op of missing) byTag.set(op.tags[0] ?? 'untagged', [...(byTag.get(op.tags[0] ?? 'untagged') ?? []), op.operationId]);
   const lines = [...byTag.entries()].sort().map(([tag, ids]) => `  ${tag} (${ids.length}): ${ids.join(', ')}`);
   t.diagnostic(`pinbox serves ${served.size} of ${spec.operations.length} operations of the official spec; not built yet:\n${lines.join('\n')}`);
+});
+
+test("pinbox's rate-limit table gives every operation of the spec its x-ratelimit-category, and nothing else", (t) => {
+  const spec = loadSpec();
+  if (!spec) {
+    t.skip(`official spec not found at ${SPEC_PATH}`);
+    return;
+  }
+  const table = categorizedOperations();
+  for (const op of spec.operations) {
+    assert.ok(op.category, `${op.operationId} has no x-ratelimit-category in the spec`);
+    assert.equal(table.get(op.operationId), op.category, `${op.operationId}: pinbox's category`);
+  }
+  assert.equal(table.size, spec.operations.length, 'the table names operations the spec does not have');
+});
+
+test('a route for an operation the table does not know is refused when it is declared', () => {
+  assert.throws(
+    () => defineRoute({ method: 'GET', url: '/nothing', operationId: 'nothing/get', scopes: [], handler: async () => ({}) }),
+    /No rate-limit category is known for the operation 'nothing\/get'/,
+  );
+  assert.equal(categoryOf('pins/create'), 'org_write');
 });
 
 test('an unknown route answers 404 in Pinterest shape', async () => {

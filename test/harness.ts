@@ -6,7 +6,20 @@
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPinbox, type Pinbox, type PinboxOptions } from '../src/index.js';
+import { RATE_LIMIT_CATEGORIES } from '../src/kernel/rate-limits/categories.js';
 import { checkResponse } from './spec.js';
+
+/**
+ * The suite's functional tests make hundreds of calls a second as the dev app
+ * (standard access), far over Pinterest's limits; they run with the limiter on but
+ * standard's windows raised, so every response still carries the headers. The
+ * limits themselves are tested in src/kernel/rate-limits/rate-limits.test.ts.
+ */
+export const ROOMY_STANDARD_LIMITS: Readonly<Record<string, string>> = Object.fromEntries(
+  ['all', ...RATE_LIMIT_CATEGORIES].map((name) => [`standard.${name}`, '1000000/second']),
+);
+
+const RATE_LIMIT_POLICY = /^\d+(, \d+;w=\d+)+$/;
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -28,10 +41,12 @@ export class Client {
   constructor(
     readonly baseUrl: string,
     readonly token: string | null,
+    /** The server counts calls: every answer to a known caller must carry x-ratelimit headers. */
+    readonly rateLimited = false,
   ) {}
 
   withToken(token: string | null): Client {
-    return new Client(this.baseUrl, token);
+    return new Client(this.baseUrl, token, this.rateLimited);
   }
 
   async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
@@ -61,6 +76,13 @@ export class Client {
     if (response.status >= 400) {
       assert.equal(typeof parsed?.code, 'number', `${method} ${path} error body lacks a numeric code: ${text}`);
       assert.equal(typeof parsed?.message, 'string', `${method} ${path} error body lacks a message: ${text}`);
+    }
+    // Only a caller pinbox could not identify (401 code 2) or an unknown endpoint goes uncounted.
+    const counted = this.rateLimited && !(response.status === 401 && parsed?.code === 2) && !(response.status === 404 && parsed?.code === 404);
+    if (counted) {
+      assert.match(response.headers.get('x-ratelimit-limit') ?? '', RATE_LIMIT_POLICY, `${method} ${path} lacks a well-formed x-ratelimit-limit`);
+      assert.match(response.headers.get('x-ratelimit-remaining') ?? '', /^\d+$/, `${method} ${path} lacks x-ratelimit-remaining`);
+      assert.match(response.headers.get('x-ratelimit-reset') ?? '', /^[1-9]\d*$/, `${method} ${path} lacks x-ratelimit-reset`);
     }
     const violation = checkResponse(method, url.pathname.replace(/^\/v5/, ''), response.status, parsed);
     assert.equal(violation, null, `response violates the official spec: ${violation}`);
@@ -96,8 +118,8 @@ export interface TestServer {
 export function useServer(options: PinboxOptions = {}): () => TestServer {
   let current: TestServer | null = null;
   before(async () => {
-    const pinbox = await startPinbox({ port: 0, ...options });
-    current = { pinbox, api: new Client(pinbox.url, pinbox.token) };
+    const pinbox = await startPinbox({ port: 0, rateLimitOverrides: ROOMY_STANDARD_LIMITS, ...options });
+    current = { pinbox, api: new Client(pinbox.url, pinbox.token, pinbox.rateLimits.policy.mode !== 'off') };
   });
   after(async () => {
     await current?.pinbox.close();

@@ -10,8 +10,10 @@ const USAGE = `pinbox ${PINBOX_VERSION}: a stateful Pinterest API v5 for develop
 Usage:
   pinbox start [--port N] [--host H] [--data FILE] [--token T] [--client-secret S]
                [--username U] [--password P] [--redirect-uri URI ...] [--log-level L]
+               [--rate-limits app|trial|standard|off] [--rate-limit RULE ...] [--rate-limits-file FILE]
   pinbox apps create --data FILE --redirect-uri URI [--redirect-uri URI ...]
-               [--name NAME] [--owner USERNAME] [--tier trial|standard]
+               [--name NAME] [--owner USERNAME] [--tier trial|standard] [--sandbox]
+  pinbox apps update CLIENT_ID --data FILE [--tier trial|standard] [--sandbox | --production]
   pinbox users create --data FILE --username U [--password P] [--account-type personal|business]
   pinbox token inspect TOKEN [--url URL | --data FILE]
 
@@ -26,8 +28,18 @@ start:
   --redirect-uri URI  register a redirect URI for the dev app; repeatable
                       (env PINBOX_REDIRECT_URIS, separated by spaces or commas)
   --log-level L       trace|debug|info|warn|error|silent (env PINBOX_LOG_LEVEL; default info)
+  --rate-limits MODE  whose limits apply (env PINBOX_RATE_LIMITS): app (default) each app's
+                      access tier; trial or standard that tier for every app; off none
+  --rate-limit RULE   change one limit; repeatable (env PINBOX_RATE_LIMIT, comma-separated).
+                      RULE is [trial.|standard.]NAME=N/UNIT or NAME=off, NAME a category
+                      (org_read, org_write, ...) or all (across every call), UNIT second,
+                      minute, hour or day; e.g. org_write=5/minute, standard.all=off
+  --rate-limits-file FILE  the same rules as a JSON object, e.g. {"org_write": "5/minute"}
+                      (env PINBOX_RATE_LIMITS_FILE); --rate-limit flags win over it
 
-apps create, users create: change the store in FILE (a running pinbox on that file sees it).
+apps create, apps update, users create: change the store in FILE (a running pinbox on that
+  file sees it). New apps have trial access in production, as on Pinterest: trial apps may
+  create Pins only in sandbox mode (--sandbox).
 token inspect: shows a token's user, app, scopes and expiry, asking the pinbox at URL
   (default http://127.0.0.1:3000) or reading FILE.
 `;
@@ -49,7 +61,8 @@ async function start(argv: string[]): Promise<void> {
   out.write(
     `  redirect URIs: ${identity.app.redirectUris.length ? identity.app.redirectUris.join(' ') : '(none: --redirect-uri URI registers one for the OAuth flow)'}\n`,
   );
-  out.write(`  access token:  ${identity.token} (every scope, expires ${new Date(identity.tokenExpiresAt).toISOString()})\n\n`);
+  out.write(`  access token:  ${identity.token} (every scope, expires ${new Date(identity.tokenExpiresAt).toISOString()})\n`);
+  out.write(`  rate limits:   ${describeRateLimits(options.rateLimits ?? 'app', options.rateLimitOverrides ?? {})}\n\n`);
   if (identity.app.redirectUris.length) {
     const authorize = new URL(`${pinbox.url}/oauth/`);
     authorize.search = new URLSearchParams({
@@ -80,6 +93,17 @@ async function start(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+function describeRateLimits(mode: string, overrides: Record<string, string>): string {
+  const changed = Object.entries(overrides).map(([key, value]) => `${key}=${value}`);
+  const base =
+    mode === 'off'
+      ? 'off (--rate-limits app|trial|standard turns them on)'
+      : mode === 'app'
+        ? "each app's access tier (the dev app has standard access; --rate-limits off|trial|standard)"
+        : `${mode} limits for every app (--rate-limits app uses each app's tier)`;
+  return changed.length && mode !== 'off' ? `${base}; changed: ${changed.join(', ')}` : base;
+}
+
 function requireData(data: string | undefined, command: string): string {
   const file = data ?? process.env.PINBOX_DATA;
   if (!file) throw new UsageError(`${command} needs --data FILE: the SQLite store of the pinbox to change`);
@@ -95,17 +119,56 @@ async function appsCreate(argv: string[]): Promise<void> {
       name: { type: 'string' },
       owner: { type: 'string' },
       tier: { type: 'string' },
+      sandbox: { type: 'boolean' },
     },
     strict: true,
   });
+  const tier = readTier(values.tier);
   const store = await openPinboxStore(requireData(values.data, 'apps create'));
   try {
-    if (values.tier !== undefined && values.tier !== 'trial' && values.tier !== 'standard') throw new UsageError('--tier must be trial or standard');
-    const app = await store.admin.createApp({ name: values.name, owner: values.owner, redirectUris: values['redirect-uri'], tier: values.tier });
+    const app = await store.admin.createApp({
+      name: values.name,
+      owner: values.owner,
+      redirectUris: values['redirect-uri'],
+      tier,
+      sandbox: values.sandbox ?? false,
+    });
     process.stdout.write(
-      `app:           ${app.name}\nclient id:     ${app.id}\nclient secret: ${app.secret}\nowner:         ${app.owner}\ntier:          ${app.tier}\n` +
-        `redirect URIs: ${app.redirectUris.join(' ') || '(none)'}\n`,
+      `app:           ${app.name}\nclient id:     ${app.id}\nclient secret: ${app.secret}\nowner:         ${app.owner}\n` +
+        `tier:          ${app.tier}\nenvironment:   ${app.sandbox ? 'sandbox' : 'production'}\nredirect URIs: ${app.redirectUris.join(' ') || '(none)'}\n`,
     );
+  } finally {
+    await store.close();
+  }
+}
+
+function readTier(tier: string | undefined): 'trial' | 'standard' | undefined {
+  if (tier !== undefined && tier !== 'trial' && tier !== 'standard') throw new UsageError('--tier must be trial or standard');
+  return tier;
+}
+
+async function appsUpdate(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      tier: { type: 'string' },
+      sandbox: { type: 'boolean' },
+      production: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  const appId = positionals[0];
+  if (!appId || positionals.length > 1) throw new UsageError('apps update takes one CLIENT_ID');
+  if (values.sandbox && values.production) throw new UsageError('apps update takes --sandbox or --production, not both');
+  const tier = readTier(values.tier);
+  const sandbox = values.sandbox ? true : values.production ? false : undefined;
+  if (tier === undefined && sandbox === undefined) throw new UsageError('apps update needs --tier, --sandbox or --production');
+  const store = await openPinboxStore(requireData(values.data, 'apps update'));
+  try {
+    const app = await store.admin.setAppAccess(appId, { tier, sandbox });
+    process.stdout.write(`client id:     ${app.id}\ntier:          ${app.tier}\nenvironment:   ${app.sandbox ? 'sandbox' : 'production'}\n`);
   } finally {
     await store.close();
   }
@@ -182,6 +245,7 @@ async function main(argv: string[]): Promise<void> {
   const [command, sub, ...rest] = argv;
   if (command === 'start') return start(argv.slice(1));
   if (command === 'apps' && sub === 'create') return appsCreate(rest);
+  if (command === 'apps' && sub === 'update') return appsUpdate(rest);
   if (command === 'users' && sub === 'create') return usersCreate(rest);
   if (command === 'token' && sub === 'inspect') return tokenInspect(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {

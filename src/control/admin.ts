@@ -2,11 +2,21 @@ import { pinterestTimestamp } from '../kernel/clock.js';
 import { ApiError } from '../kernel/errors.js';
 import { ALL_SCOPES, parseScopes, type Scope } from '../kernel/scopes.js';
 import type { Core, Families } from '../families/index.js';
-import { newClientSecret, redirectUriProblem, type AccessTier } from '../families/oauth/app-store.js';
+import { newClientSecret, redirectUriProblem } from '../families/oauth/app-store.js';
+import { ACCESS_TIERS, type AccessTier } from '../kernel/rate-limits/tiers.js';
 import { DEV_USERNAME } from '../families/oauth/dev-identity.js';
 import { hashPassword } from '../families/oauth/password.js';
 import { describeInspection, type TokenDescription } from '../families/oauth/token-inspection.js';
 import type { AccountType, UserRow } from '../families/user-account/store.js';
+
+function checkAccess(access: { tier?: unknown; sandbox?: unknown }): void {
+  if (access.tier !== undefined && !ACCESS_TIERS.includes(access.tier as AccessTier)) {
+    throw new ApiError('invalid_parameters', `Invalid parameters: 'tier' must be one of ${ACCESS_TIERS.join(', ')}.`);
+  }
+  if (access.sandbox !== undefined && typeof access.sandbox !== 'boolean') {
+    throw new ApiError('invalid_parameters', `Invalid parameters: 'sandbox' must be true or false.`);
+  }
+}
 
 function checkRedirectUri(uri: string): void {
   const problem = redirectUriProblem(uri);
@@ -72,20 +82,36 @@ export class Admin {
     owner?: string;
     redirectUris?: readonly string[];
     tier?: AccessTier;
+    /** Calls the API sandbox rather than production (default false): trial apps create Pins only there. */
+    sandbox?: boolean;
     secret?: string;
-  }): Promise<{ id: string; name: string; secret: string; owner: string; tier: AccessTier; redirectUris: string[] }> {
+  }): Promise<{ id: string; name: string; secret: string; owner: string; tier: AccessTier; sandbox: boolean; redirectUris: string[] }> {
     const owner = await this.user(input.owner ?? DEV_USERNAME);
     for (const uri of input.redirectUris ?? []) checkRedirectUri(uri);
-    if (input.tier !== undefined && input.tier !== 'trial' && input.tier !== 'standard') {
-      throw new ApiError('invalid_parameters', `Invalid parameters: 'tier' must be one of trial, standard.`);
-    }
+    checkAccess(input);
     const secret = input.secret ?? newClientSecret();
     const { apps } = this.families.stores;
     return this.core.db.transaction(async (tx) => {
-      const app = await apps.create(tx, { name: input.name ?? 'pinbox app', ownerUserId: owner.id, tier: input.tier, secret });
+      const app = await apps.create(tx, { name: input.name ?? 'pinbox app', ownerUserId: owner.id, tier: input.tier, sandbox: input.sandbox, secret });
       for (const uri of input.redirectUris ?? []) await apps.addRedirectUri(tx, app.id, uri);
-      return { id: app.id, name: app.name, secret, owner: owner.username, tier: app.tier, redirectUris: await apps.redirectUris(app.id, tx) };
+      const redirectUris = await apps.redirectUris(app.id, tx);
+      return { id: app.id, name: app.name, secret, owner: owner.username, tier: app.tier, sandbox: app.sandbox, redirectUris };
     });
+  }
+
+  /**
+   * Changes an app's access tier (which decides its rate limits) or environment
+   * (sandbox or production); calls made with its tokens see the change at once.
+   * @example await pinbox.admin.setAppAccess(appId, { tier: 'trial', sandbox: true })
+   */
+  async setAppAccess(appId: string, access: { tier?: AccessTier; sandbox?: boolean }): Promise<{ id: string; tier: AccessTier; sandbox: boolean }> {
+    checkAccess(access);
+    const { apps, tokens } = this.families.stores;
+    if (!(await apps.get(appId))) throw new ApiError('invalid_parameters', `Invalid parameters: no app has the id ${appId}.`);
+    await this.core.db.transaction((tx) => apps.setAccess(tx, appId, access));
+    tokens.forgetCached();
+    const app = (await apps.get(appId))!;
+    return { id: app.id, tier: app.tier, sandbox: app.sandbox };
   }
 
   /** Registers one more redirect URI for an app. */

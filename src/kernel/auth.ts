@@ -1,17 +1,23 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from './errors.js';
+import type { AccessTier } from './rate-limits/tiers.js';
 
 /** Who is calling: resolved from the bearer token by the kernel before any handler runs. */
 export interface AuthContext {
   userId: string;
   appId: string;
   scopes: ReadonlySet<string>;
+  /** The calling app's access tier, which decides its rate limits. */
+  tier: AccessTier;
+  /** Whether the app calls the API sandbox rather than production. */
+  sandbox: boolean;
 }
 
 /** The app calling a client-authenticated route (the token endpoint): HTTP Basic with client id and secret. */
 export interface ClientContext {
   appId: string;
+  tier: AccessTier;
 }
 
 /** Checks an app's client id and secret; null when either is wrong. */

@@ -20,6 +20,13 @@ export const ERROR_CATALOG = {
   invalid_grant: { status: 400, code: 283, message: 'The authorization grant is invalid' },
   board_name_taken: { status: 400, code: 58, message: 'You already have a board with that name.' },
   not_permitted: { status: 403, code: 29, message: 'You are not permitted to access that resource.' },
+  // Pinterest (quoted from a real response): trial apps create Pins only in the API sandbox.
+  trial_in_production: {
+    status: 403,
+    code: 29,
+    message:
+      'Apps with Trial access may not create Pins in production - use API Sandbox instead. (pinbox: put the app in sandbox mode with `pinbox apps update CLIENT_ID --sandbox`, or give it standard access.)',
+  },
   user_not_found: { status: 404, code: 30, message: 'User not found.' },
   board_not_found: { status: 404, code: 40, message: 'Board not found.' },
   pin_not_found: { status: 404, code: 50, message: 'Pin not found.' },
@@ -27,6 +34,8 @@ export const ERROR_CATALOG = {
   ad_account_not_found: { status: 404, code: 2626, message: 'Ad account not found.' },
   route_not_found: { status: 404, code: 404, message: 'Not found.' },
   section_conflict: { status: 409, code: 409, message: 'Board section conflict.' },
+  // Pinterest: 429 {"code": 8, "message": "You have exceeded your rate limit. Try again later."}
+  rate_limited: { status: 429, code: 8, message: 'You have exceeded your rate limit. Try again later.' },
   payload_too_large: { status: 413, code: 413, message: 'Request body is too large.' },
   unsupported_media_type: { status: 415, code: 415, message: 'Unsupported content type.' },
   internal: { status: 500, code: 500, message: 'Something went wrong on our end. Sorry about that.' },

@@ -1,23 +1,6 @@
 import type { FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
+import { categoryOf, type RateLimitCategory } from './rate-limits/categories.js';
 import type { Scope } from './scopes.js';
-
-/**
- * Pinterest's rate-limit categories (`x-ratelimit-category` in the official spec).
- * The limiter itself comes with the rate-limit work; routes declare theirs now.
- */
-export type RateLimitCategory =
-  | 'org_read'
-  | 'org_write'
-  | 'org_analytics'
-  | 'ads_read'
-  | 'ads_write'
-  | 'ads_analytics'
-  | 'ads_conversions'
-  | 'catalogs_read'
-  | 'catalogs_write'
-  | 'trends_read'
-  | 'advanced_auction_read'
-  | 'advanced_auction_write';
 
 /**
  * How a route's caller proves who it is, as the spec's `security` names it:
@@ -32,6 +15,7 @@ export interface RoutePolicy {
   operationId: string;
   /** Every scope the operation requires, as the spec's `security` lists them. */
   scopes: readonly Scope[];
+  /** Looked up by operationId in the kernel's table (rate-limits/categories.ts), never declared by a route. */
   category: RateLimitCategory;
   /** Default `user_token`. */
   authentication?: RouteAuthentication;
@@ -40,6 +24,11 @@ export interface RoutePolicy {
    * (application/x-www-form-urlencoded, which the spec gives the OAuth endpoints).
    */
   bodyFormat?: 'json' | 'form';
+  /**
+   * `sandbox_only`: apps with trial access are refused (403, code 29) unless the app
+   * is in sandbox mode, as Pinterest refuses trial apps creating Pins in production.
+   */
+  trialAccess?: 'sandbox_only';
 }
 
 /** The request parts a route's schema guarantees, as Fastify's generics name them. */
@@ -49,7 +38,7 @@ export interface RouteTypes {
   Body?: unknown;
 }
 
-export interface RouteDefinition<T extends RouteTypes> extends RoutePolicy {
+export interface RouteDefinition<T extends RouteTypes> extends Omit<RoutePolicy, 'category'> {
   method: HTTPMethods;
   /** Path under /v5, in Fastify syntax (`/pins/:pin_id`). */
   url: string;
@@ -57,15 +46,16 @@ export interface RouteDefinition<T extends RouteTypes> extends RoutePolicy {
   handler: (request: FastifyRequest<T>, reply: FastifyReply) => Promise<unknown>;
 }
 
-export type ApiRoute = RouteDefinition<RouteTypes>;
+export type ApiRoute = RouteDefinition<RouteTypes> & { category: RateLimitCategory };
 
 /**
- * Declares a `/v5` route with its policy as data.
+ * Declares a `/v5` route with its policy as data; its rate-limit category comes
+ * from the kernel's table (an operation missing there throws here, at start-up).
  * @example
  * defineRoute({ method: 'GET', url: '/pins/:pin_id', operationId: 'pins/get',
- *   scopes: ['boards:read', 'pins:read'], category: 'org_read', handler })
+ *   scopes: ['boards:read', 'pins:read'], handler })
  */
 export function defineRoute<T extends RouteTypes = RouteTypes>(route: RouteDefinition<T>): ApiRoute {
   // The schema validated these parts before the handler runs, so the narrowing holds.
-  return route as unknown as ApiRoute;
+  return { ...(route as unknown as RouteDefinition<RouteTypes>), category: categoryOf(route.operationId) };
 }

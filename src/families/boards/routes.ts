@@ -34,7 +34,6 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
       url: '/boards',
       operationId: 'boards/list',
       scopes: ['boards:read'],
-      category: 'org_read',
       schema: { querystring: boardListQuery },
       handler: async (request, reply) => {
         const auth = authOf(request);
@@ -48,7 +47,6 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
       url: '/boards',
       operationId: 'boards/create',
       scopes: ['boards:read', 'boards:write'],
-      category: 'org_write',
       schema: { querystring: adAccountOnlyQuery, body: boardCreateBody },
       handler: async (request, reply) => {
         const board = await boards.create(authOf(request), request.body);
@@ -61,7 +59,6 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
       url: '/boards/:board_id',
       operationId: 'boards/get',
       scopes: ['boards:read'],
-      category: 'org_read',
       schema: { params: boardIdParams, querystring: adAccountOnlyQuery },
       handler: async (request, reply) => {
         const { board } = await boards.visible(authOf(request), request.params.board_id);
@@ -73,7 +70,6 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
       url: '/boards/:board_id',
       operationId: 'boards/update',
       scopes: ['boards:read', 'boards:write'],
-      category: 'org_write',
       schema: { params: boardIdParams, querystring: adAccountOnlyQuery, body: boardUpdateBody },
       handler: async (request, reply) => {
         const board = await boards.update(authOf(request), request.params.board_id, request.body);
@@ -85,7 +81,6 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
       url: '/boards/:board_id',
       operationId: 'boards/delete',
       scopes: ['boards:read', 'boards:write'],
-      category: 'org_write',
       schema: { params: boardIdParams, querystring: adAccountOnlyQuery },
       handler: async (request, reply) => {
         await boards.delete(authOf(request), request.params.board_id);
@@ -97,7 +92,6 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
       url: '/boards/:board_id/pins',
       operationId: 'boards/list_pins',
       scopes: ['boards:read', 'pins:read'],
-      category: 'org_read',
       schema: {
         params: boardIdParams,
         querystring: {
@@ -120,7 +114,6 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
       url: '/boards/:board_id/sections',
       operationId: 'board_sections/list',
       scopes: ['boards:read'],
-      category: 'org_read',
       schema: { params: boardIdParams, querystring: pagedQuery },
       handler: async (request, reply) => {
         const page = await boards.listSections(authOf(request), request.params.board_id, request.query);
@@ -132,7 +125,6 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
       url: '/boards/:board_id/sections',
       operationId: 'board_sections/create',
       scopes: ['boards:read', 'boards:write'],
-      category: 'org_write',
       schema: { params: boardIdParams, querystring: adAccountOnlyQuery, body: sectionBody },
       handler: async (request, reply) => {
         const section = await boards.createSection(authOf(request), request.params.board_id, request.body.name);
@@ -145,7 +137,6 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
       url: '/boards/:board_id/sections/:section_id',
       operationId: 'board_sections/update',
       scopes: ['boards:read', 'boards:write'],
-      category: 'org_write',
       schema: { params: sectionParams, querystring: adAccountOnlyQuery, body: sectionBody },
       handler: async (request, reply) => {
         const section = await boards.updateSection(authOf(request), request.params.board_id, request.params.section_id, request.body.name);
@@ -157,7 +148,6 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
       url: '/boards/:board_id/sections/:section_id',
       operationId: 'board_sections/delete',
       scopes: ['boards:read', 'boards:write'],
-      category: 'org_write',
       schema: { params: sectionParams, querystring: adAccountOnlyQuery },
       handler: async (request, reply) => {
         await boards.deleteSection(authOf(request), request.params.board_id, request.params.section_id);
@@ -169,7 +159,6 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
       url: '/boards/:board_id/sections/:section_id/pins',
       operationId: 'board_sections/list_pins',
       scopes: ['boards:read', 'pins:read'],
-      category: 'org_read',
       schema: { params: sectionParams, querystring: pagedQuery },
       handler: async (request, reply) => {
         const auth = authOf(request);

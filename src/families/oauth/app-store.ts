@@ -2,15 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { hashToken, safeEqual, type ClientAuthenticator, type ClientContext } from '../../kernel/auth.js';
 import type { Clock } from '../../kernel/clock.js';
 import { pinterestTimestamp } from '../../kernel/clock.js';
+import type { AccessTier } from '../../kernel/rate-limits/tiers.js';
 import type { Database, Queryable } from '../../storage/database.js';
 
-export type AccessTier = 'trial' | 'standard';
+export type { AccessTier };
 
 export interface App {
   id: string;
   name: string;
   ownerUserId: string;
   tier: AccessTier;
+  /** Calls the API sandbox (true) or production (false, the default). */
+  sandbox: boolean;
 }
 
 interface AppRow {
@@ -18,6 +21,7 @@ interface AppRow {
   name: string;
   owner_user_id: string;
   tier: AccessTier;
+  sandbox: number;
 }
 
 /** A new client secret: 40 hex characters, like the secrets Pinterest shows in its app console. */
@@ -45,10 +49,10 @@ export function redirectUriProblem(uri: string): string | null {
 }
 
 const FIRST_APP_ID = 1500001;
-const APP_COLUMNS = 'id, name, owner_user_id, tier';
+const APP_COLUMNS = 'id, name, owner_user_id, tier, sandbox';
 
 function toApp(row: AppRow): App {
-  return { id: row.id, name: row.name, ownerUserId: row.owner_user_id, tier: row.tier };
+  return { id: row.id, name: row.name, ownerUserId: row.owner_user_id, tier: row.tier, sandbox: row.sandbox === 1 };
 }
 
 /**
@@ -61,18 +65,30 @@ export class AppStore implements ClientAuthenticator {
     private readonly clock: Clock,
   ) {}
 
-  async create(q: Queryable, app: { name: string; ownerUserId: string; tier?: AccessTier; secret: string; id?: string }): Promise<App> {
+  async create(
+    q: Queryable,
+    app: { name: string; ownerUserId: string; tier?: AccessTier; sandbox?: boolean; secret: string; id?: string },
+  ): Promise<App> {
     // Pinterest: app (client) ids are 7-digit numeric strings, shorter than object ids.
     const id = app.id ?? (await this.nextAppId(q));
-    await q.run('INSERT INTO apps (id, name, owner_user_id, secret_hash, tier, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+    const tier = app.tier ?? 'trial';
+    const sandbox = app.sandbox ?? false;
+    await q.run('INSERT INTO apps (id, name, owner_user_id, secret_hash, tier, sandbox, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
       id,
       app.name,
       app.ownerUserId,
       hashToken(app.secret),
-      app.tier ?? 'trial',
+      tier,
+      sandbox ? 1 : 0,
       pinterestTimestamp(this.clock.now()),
     ]);
-    return { id, name: app.name, ownerUserId: app.ownerUserId, tier: app.tier ?? 'trial' };
+    return { id, name: app.name, ownerUserId: app.ownerUserId, tier, sandbox };
+  }
+
+  /** Changes an app's access tier or environment; its tokens carry the change from their next resolve. */
+  async setAccess(q: Queryable, id: string, access: { tier?: AccessTier; sandbox?: boolean }): Promise<void> {
+    if (access.tier !== undefined) await q.run('UPDATE apps SET tier = ? WHERE id = ?', [access.tier, id]);
+    if (access.sandbox !== undefined) await q.run('UPDATE apps SET sandbox = ? WHERE id = ?', [access.sandbox ? 1 : 0, id]);
   }
 
   private async nextAppId(q: Queryable): Promise<string> {
@@ -120,9 +136,9 @@ export class AppStore implements ClientAuthenticator {
    */
   async authenticate(clientId: string, secret: string): Promise<ClientContext | null> {
     const row = /^\d{1,20}$/.test(clientId)
-      ? await this.db.get<{ secret_hash: string }>('SELECT secret_hash FROM apps WHERE id = ?', [clientId])
+      ? await this.db.get<{ secret_hash: string; tier: AccessTier }>('SELECT secret_hash, tier FROM apps WHERE id = ?', [clientId])
       : undefined;
     const matches = safeEqual(row?.secret_hash ?? '', hashToken(secret));
-    return row && matches ? { appId: clientId } : null;
+    return row && matches ? { appId: clientId, tier: row.tier } : null;
   }
 }

@@ -1,6 +1,7 @@
 import type { AuthContext, TokenResolver } from '../../kernel/auth.js';
 import { hashToken, newToken } from '../../kernel/auth.js';
 import type { Clock } from '../../kernel/clock.js';
+import type { AccessTier } from '../../kernel/rate-limits/tiers.js';
 import type { Database, Queryable } from '../../storage/database.js';
 
 /** Pinterest: access tokens live 30 days, continuous refresh tokens 60 days (OAuth docs, v5). */
@@ -103,18 +104,32 @@ export class TokenStore implements TokenResolver {
     if (cached && Date.now() - cached.cachedAt < TokenStore.CACHE_TTL_MS) {
       return cached.expiresAt > this.clock.now() ? cached.auth : null;
     }
-    const row = await this.db.get<TokenRow>(
-      "SELECT user_id, app_id, scopes, expires_at, revoked_at FROM tokens WHERE token_hash = ? AND kind = 'access'",
+    // The app's tier and environment come along: rate limits and trial refusals read them on every call.
+    const row = await this.db.get<TokenRow & { tier: AccessTier; sandbox: number }>(
+      `SELECT t.user_id, t.app_id, t.scopes, t.expires_at, t.revoked_at, a.tier, a.sandbox
+         FROM tokens t JOIN apps a ON a.id = t.app_id
+        WHERE t.token_hash = ? AND t.kind = 'access'`,
       [hash],
     );
     if (!row || row.revoked_at !== null) {
       this.cache.delete(hash);
       return null;
     }
-    const auth: AuthContext = { userId: row.user_id, appId: row.app_id, scopes: new Set(splitScopes(row.scopes)) };
+    const auth: AuthContext = {
+      userId: row.user_id,
+      appId: row.app_id,
+      scopes: new Set(splitScopes(row.scopes)),
+      tier: row.tier,
+      sandbox: row.sandbox === 1,
+    };
     if (this.cache.size >= TokenStore.CACHE_MAX) this.cache.clear();
     this.cache.set(hash, { auth, expiresAt: Number(row.expires_at), cachedAt: Date.now() });
     return Number(row.expires_at) > this.clock.now() ? auth : null;
+  }
+
+  /** Drops every cached grant, so a change to an app (tier, environment) is seen on the next call. */
+  forgetCached(): void {
+    this.cache.clear();
   }
 
   /**

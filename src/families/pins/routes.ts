@@ -16,8 +16,9 @@ export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
       method: 'POST',
       url: '/pins',
       operationId: 'pins/create',
+      // Pinterest refuses trial apps creating Pins in production (code 29); saving one makes a Pin too.
+      trialAccess: 'sandbox_only',
       scopes: PIN_WRITE_SCOPES,
-      category: 'org_write',
       schema: { querystring: adAccountOnlyQuery, body: pinCreateBody },
       handler: async (request, reply) => {
         const auth = authOf(request);
@@ -31,7 +32,6 @@ export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
       url: '/pins',
       operationId: 'pins/list',
       scopes: ['boards:read', 'pins:read'],
-      category: 'org_read',
       schema: { querystring: pinListQuery },
       handler: async (request, reply) => {
         const auth = authOf(request);
@@ -45,7 +45,6 @@ export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
       url: '/pins/:pin_id',
       operationId: 'pins/get',
       scopes: ['boards:read', 'pins:read'],
-      category: 'org_read',
       schema: { params: pinIdParams, querystring: pinGetQuery },
       handler: async (request, reply) => {
         const auth = authOf(request);
@@ -58,7 +57,6 @@ export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
       url: '/pins/:pin_id',
       operationId: 'pins/update',
       scopes: PIN_WRITE_SCOPES,
-      category: 'org_write',
       schema: { params: pinIdParams, querystring: adAccountOnlyQuery, body: pinUpdateBody },
       handler: async (request, reply) => {
         const auth = authOf(request);
@@ -71,7 +69,6 @@ export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
       url: '/pins/:pin_id',
       operationId: 'pins/delete',
       scopes: PIN_WRITE_SCOPES,
-      category: 'org_write',
       schema: { params: pinIdParams, querystring: adAccountOnlyQuery },
       handler: async (request, reply) => {
         await pins.delete(authOf(request), request.params.pin_id);
@@ -82,8 +79,8 @@ export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
       method: 'POST',
       url: '/pins/:pin_id/save',
       operationId: 'pins/save',
+      trialAccess: 'sandbox_only',
       scopes: PIN_WRITE_SCOPES,
-      category: 'org_write',
       schema: { params: pinIdParams, querystring: adAccountOnlyQuery, body: pinSaveBody },
       handler: async (request, reply) => {
         const auth = authOf(request);

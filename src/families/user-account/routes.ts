@@ -53,7 +53,6 @@ export function userAccountRoutes(deps: { accounts: UserAccountService; boards: 
       url: '/user_account',
       operationId: 'user_account/get',
       scopes: ['user_accounts:read'],
-      category: 'org_read',
       schema: { querystring: { type: 'object', properties: { ...adAccountQuery } } },
       handler: async (request) => {
         const { user, counts } = await accounts.account(authOf(request));
@@ -65,7 +64,6 @@ export function userAccountRoutes(deps: { accounts: UserAccountService; boards: 
       url: '/user_account/businesses',
       operationId: 'linked_business_accounts/get',
       scopes: ['user_accounts:read'],
-      category: 'org_read',
       handler: async (request) => {
         const businesses = await accounts.businesses(authOf(request));
         return businesses.map((b) => ({
@@ -83,7 +81,6 @@ export function userAccountRoutes(deps: { accounts: UserAccountService; boards: 
       operationId: 'followers/list',
       scopes: ['user_accounts:read'],
       // Pinterest: the spec files this one under ads_read.
-      category: 'ads_read',
       schema: { querystring: pagedQuery },
       handler: async (request, reply) => {
         const page = await accounts.followers(authOf(request), request.query);
@@ -95,7 +92,6 @@ export function userAccountRoutes(deps: { accounts: UserAccountService; boards: 
       url: '/user_account/following',
       operationId: 'user_following/get',
       scopes: ['user_accounts:read'],
-      category: 'org_read',
       schema: {
         querystring: {
           type: 'object',
@@ -117,7 +113,6 @@ export function userAccountRoutes(deps: { accounts: UserAccountService; boards: 
       url: '/user_account/following/boards',
       operationId: 'boards_user_follows/list',
       scopes: ['user_accounts:read'],
-      category: 'org_read',
       schema: {
         querystring: { type: 'object', properties: { ...paginationQuerySchema, ...adAccountQuery, explicit_following: { type: 'boolean' } } },
       },
@@ -132,7 +127,6 @@ export function userAccountRoutes(deps: { accounts: UserAccountService; boards: 
       url: '/user_account/following/:username',
       operationId: 'follow_user/update',
       scopes: ['user_accounts:write'],
-      category: 'org_write',
       schema: {
         params: usernameParams,
         body: { type: 'object', properties: { auto_follow: { type: 'boolean' } } },
@@ -147,7 +141,6 @@ export function userAccountRoutes(deps: { accounts: UserAccountService; boards: 
       url: '/users/:username/interests/follow',
       operationId: 'user_account/followed_interests',
       scopes: ['user_accounts:read'],
-      category: 'org_read',
       schema: { params: usernameParams, querystring: pagedQuery },
       handler: async (request, reply) => {
         const page = await accounts.followedInterests(request.params.username, request.query);

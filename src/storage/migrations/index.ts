@@ -184,4 +184,13 @@ CREATE TABLE web_sessions (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'app environment',
+    // Pinterest: an app calls either production or the API sandbox; trial apps may
+    // create Pins only in the sandbox. pinbox keeps that choice per app.
+    sql: `
+ALTER TABLE apps ADD COLUMN sandbox INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];

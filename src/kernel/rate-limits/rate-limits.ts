@@ -1,0 +1,54 @@
+import type { FastifyReply } from 'fastify';
+import type { Clock } from '../clock.js';
+import { ApiError } from '../errors.js';
+import type { RateLimitCategory } from './categories.js';
+import type { RateDecision, RateLimiter } from './limiter.js';
+import type { RateLimitPolicy } from './policy.js';
+import type { AccessTier } from './tiers.js';
+
+const UNIT_NAMES: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 'hour', 86_400: 'day' };
+
+/**
+ * Counts every `/v5` call against its app and user, writes Pinterest's
+ * `x-ratelimit-*` headers, and refuses a call over the limit with 429 before it
+ * does anything. Windows run on the pinbox clock, so a test advances time instead
+ * of sleeping.
+ */
+export class RateLimits {
+  constructor(
+    readonly policy: RateLimitPolicy,
+    private readonly limiter: RateLimiter,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Counts one call of `subject` (app and user; app alone on the token endpoints).
+   * @throws ApiError 429 (code 8) when a window is full; nothing is counted then.
+   */
+  async admit(reply: FastifyReply, subject: string, tier: AccessTier, category: RateLimitCategory): Promise<void> {
+    const plan = this.policy.planFor(tier, category);
+    if (!plan) return;
+    const taken = this.limiter.take(subject, plan.windows, this.clock.now());
+    const decision: RateDecision = taken instanceof Promise ? await taken : taken;
+    const { window, remaining, resetMs } = decision.tightest;
+    const resetSeconds = Math.ceil(resetMs / 1000);
+    // Pinterest: the first value is the limit of the window closest to running out,
+    // followed by every window that applies as `limit;w=seconds`.
+    reply.header('x-ratelimit-limit', `${window.limit}, ${plan.policyList}`);
+    reply.header('x-ratelimit-remaining', remaining);
+    reply.header('x-ratelimit-reset', resetSeconds);
+    if (decision.allowed) return;
+    reply.header('retry-after', resetSeconds);
+    const scope = window.name === 'all' ? 'all calls' : window.name;
+    const unit = UNIT_NAMES[window.windowSeconds] ?? `${window.windowSeconds} seconds`;
+    throw new ApiError(
+      'rate_limited',
+      `You have exceeded your rate limit. Try again later. (${scope}: ${window.limit} requests per ${unit}; the window resets in ${resetSeconds} s.)`,
+    );
+  }
+
+  /** Forgets every count (the control plane's reset). */
+  clear(): void | Promise<void> {
+    return this.limiter.clear();
+  }
+}
