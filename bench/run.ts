@@ -4,8 +4,13 @@
  * reported as ratios because these machines are noisy.
  *
  * Scenarios: GET a Pin; list 25 Pins of a board holding 10,000; create a Pin.
+ * pinbox runs with its rate limiter on (the default) but with windows too wide to
+ * refuse anything, so every call is counted and gets its headers and none is a 429.
+ * The limiter's own cost: GET a Pin with limits on against the same with
+ * `--rate-limits off`, two processes measured in turns (on, off, on, off).
  * Also: time from process start to the first 200 with an empty store.
- * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000).
+ * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
+ * --only limiter (just the limiter's cost).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,7 +19,12 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 
 const { values } = parseArgs({
-  options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '10' }, pins: { type: 'string', default: '10000' } },
+  options: {
+    duration: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '10' },
+    pins: { type: 'string', default: '10000' },
+    only: { type: 'string' },
+  },
 });
 const DURATION = Number(values.duration);
 const CONNECTIONS = Number(values.connections);
@@ -23,6 +33,8 @@ const TOKEN = 'pina_BENCHTOKEN000000000000000000000000';
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
+/** Limits on, each window wider than this bench can fill: the limiter counts every call and refuses none. */
+const COUNTED_NOT_REFUSED = ['all', 'org_read', 'org_write'].flatMap((name) => ['--rate-limit', `standard.${name}=999999999/second`]);
 
 // Pin the load generator (this process) to core 1, the servers to core 0.
 if (hasTaskset) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]);
@@ -79,6 +91,41 @@ async function api(base: string, method: string, path: string, body?: unknown): 
   return response.json();
 }
 
+function startPinbox(extraArgs: string[]): Promise<{ child: ChildProcess; port: number }> {
+  return startProcess([CLI, 'start', '--port', '0', '--log-level', 'warn', '--token', TOKEN, ...extraArgs], /at http:\/\/127\.0\.0\.1:(\d+)\/v5/);
+}
+
+/** A fresh pinbox holding one Pin; returns the Pin's URL. */
+async function pinboxWithOnePin(extraArgs: string[]): Promise<{ child: ChildProcess; pinUrl: string }> {
+  const { child, port } = await startPinbox(extraArgs);
+  const base = `http://127.0.0.1:${port}`;
+  const board = await api(base, 'POST', '/boards', { name: 'limiter bench' });
+  const pin = await api(base, 'POST', '/pins', { board_id: board.id, title: 'p', media_source: { source_type: 'image_url', url: 'https://example.com/p.jpg' } });
+  return { child, pinUrl: `${base}/v5/pins/${pin.id}` };
+}
+
+/** GET a Pin with the limiter counting every call against the same with limits off, in turns. */
+async function limiterCost(): Promise<{ on: Result; off: Result }> {
+  const on = await pinboxWithOnePin(COUNTED_NOT_REFUSED);
+  const off = await pinboxWithOnePin(['--rate-limits', 'off']);
+  try {
+    const runs = { on: [] as Result[], off: [] as Result[] };
+    for (let turn = 0; turn < 2; turn++) {
+      runs.on.push(await load(on.pinUrl));
+      runs.off.push(await load(off.pinUrl));
+    }
+    const mean = (results: Result[]): Result => ({
+      rps: results.reduce((sum, r) => sum + r.rps, 0) / results.length,
+      p99: Math.max(...results.map((r) => r.p99)),
+      errors: results.reduce((sum, r) => sum + r.errors, 0),
+    });
+    return { on: mean(runs.on), off: mean(runs.off) };
+  } finally {
+    await stop(on.child);
+    await stop(off.child);
+  }
+}
+
 async function startupMs(): Promise<number> {
   const port = 40000 + Math.floor(Math.random() * 20000);
   const started = performance.now();
@@ -101,8 +148,18 @@ async function startupMs(): Promise<number> {
   }
 }
 
+function reportLimiter(limiter: { on: Result; off: Result }): void {
+  console.log(
+    `rate limiter, GET a Pin (2 turns each): limits off ${limiter.off.rps.toFixed(0)} req/s (p99 ${limiter.off.p99} ms), ` +
+      `limits on ${limiter.on.rps.toFixed(0)} req/s (p99 ${limiter.on.p99} ms): ratio on/off ${(limiter.on.rps / limiter.off.rps).toFixed(2)}, ` +
+      `errors ${limiter.on.errors + limiter.off.errors}`,
+  );
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('dist/ is missing: npm run bench builds it first');
+  if (values.only === 'limiter') return reportLimiter(await limiterCost());
+  if (values.only !== undefined) throw new Error(`--only takes limiter, got '${values.only}'`);
   console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
 
   // Baseline first.
@@ -115,7 +172,7 @@ async function main(): Promise<void> {
   await stop(bare.child);
 
   // pinbox, seeded with a board of BOARD_PINS Pins through its own API.
-  const pinbox = await startProcess([CLI, 'start', '--port', '0', '--log-level', 'warn', '--token', TOKEN], /at http:\/\/127\.0\.0\.1:(\d+)\/v5/);
+  const pinbox = await startPinbox(COUNTED_NOT_REFUSED);
   const base = `http://127.0.0.1:${pinbox.port}`;
   const board = await api(base, 'POST', '/boards', { name: 'bench board' });
   const seedStarted = performance.now();
@@ -141,6 +198,8 @@ async function main(): Promise<void> {
   const create = await load(`${base}/v5/pins`, { method: 'POST', body: pinboxCreateBody });
   await stop(pinbox.child);
 
+  const limiter = await limiterCost();
+
   // Warm this process's HTTP client first, so its one-time set-up is not counted as pinbox's start.
   await fetch('http://127.0.0.1:1/').catch(() => undefined);
   const startups = [];
@@ -160,6 +219,8 @@ async function main(): Promise<void> {
       `${row.scenario.padEnd(30)}| ${row.bare.rps.toFixed(0).padStart(10)} | ${String(row.bare.p99).padStart(11)} | ${row.pinbox.rps.toFixed(0).padStart(12)} | ${String(row.pinbox.p99).padStart(13)} | ${ratio.toFixed(2).padStart(5)} | ${`>=${row.target}`.padStart(6)} | ${row.bare.errors + row.pinbox.errors}${ratio >= row.target ? '' : '  BELOW TARGET'}`,
     );
   }
+  console.log('');
+  reportLimiter(limiter);
   const median = startups[Math.floor(startups.length / 2)];
   console.log(`\nstart to first 200 (empty store, 5 runs): median ${median.toFixed(0)} ms, max ${startups.at(-1)!.toFixed(0)} ms (target <= 500 ms)${median <= 500 ? '' : '  ABOVE TARGET'}`);
 }

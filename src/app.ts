@@ -112,7 +112,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const auth = token ? await deps.tokens.resolve(token) : null;
     if (!auth) throw new ApiError('authentication_failed');
     // Counted before the scope check: a call refused for its scopes still reached the API.
-    await deps.rateLimits.admit(reply, `${auth.appId}:${auth.userId}`, auth.tier, policy.category);
+    const admitted = deps.rateLimits.admit(reply, auth.callerKey, auth.tier, policy.category);
+    if (admitted) await admitted;
     requireScopes(auth.scopes, policy.scopes);
     if (policy.trialAccess === 'sandbox_only' && auth.tier === 'trial' && !auth.sandbox) throw new ApiError('trial_in_production');
     request.auth = auth;

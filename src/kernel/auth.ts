@@ -12,6 +12,8 @@ export interface AuthContext {
   tier: AccessTier;
   /** Whether the app calls the API sandbox rather than production. */
   sandbox: boolean;
+  /** `appId:userId`, made once per resolved token: rate limits count per (app, user) pair. */
+  callerKey: string;
 }
 
 /** The app calling a client-authenticated route (the token endpoint): HTTP Basic with client id and secret. */

@@ -121,6 +121,7 @@ export class TokenStore implements TokenResolver {
       scopes: new Set(splitScopes(row.scopes)),
       tier: row.tier,
       sandbox: row.sandbox === 1,
+      callerKey: `${row.app_id}:${row.user_id}`,
     };
     if (this.cache.size >= TokenStore.CACHE_MAX) this.cache.clear();
     this.cache.set(hash, { auth, expiresAt: Number(row.expires_at), cachedAt: Date.now() });

@@ -21,8 +21,11 @@ export type RateLimitOverrides = Readonly<Record<string, string>>;
 /** The windows one request of a tier and category counts in. */
 export interface RatePlan {
   readonly windows: readonly CountedWindow[];
-  /** Every window as Pinterest lists them in x-ratelimit-limit, e.g. `100;w=1, 1000;w=60`. */
-  readonly policyList: string;
+  /**
+   * x-ratelimit-limit when `window` is the one closest to running out: its limit,
+   * then every window as `limit;w=seconds`, e.g. `100, 100;w=1, 1000;w=60`.
+   */
+  limitHeader(window: CountedWindow): string;
 }
 
 const UNIT_SECONDS: Record<string, number> = { second: SECOND, minute: MINUTE, hour: HOUR, day: DAY };
@@ -94,7 +97,9 @@ export class RateLimitPolicy {
       if (all) windows.push(windowOf('all', all));
       if (own) windows.push(windowOf(category, own));
       if (windows.length === 0) return null;
-      return { windows, policyList: windows.map((w) => `${w.limit};w=${w.windowSeconds}`).join(', ') };
+      const policyList = windows.map((w) => `${w.limit};w=${w.windowSeconds}`).join(', ');
+      const headers = new Map(windows.map((w) => [w, `${w.limit}, ${policyList}`]));
+      return { windows, limitHeader: (window) => headers.get(window) ?? `${window.limit}, ${policyList}` };
     };
     const plansOfTier = (tier: AccessTier) =>
       Object.fromEntries(RATE_LIMIT_CATEGORIES.map((category) => [category, planOf(tier, category)])) as Record<RateLimitCategory, RatePlan | null>;
