@@ -1,5 +1,6 @@
 /** Runs the built `pinbox` CLI as a real process and reads what it prints. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -58,4 +59,14 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<R
       reject(new Error(`pinbox exited with ${code} before starting:\n${out}\n${err}`));
     });
   });
+}
+
+/**
+ * The first word after `label:` on a line of the CLI's output.
+ * @example labelled(banner, 'client secret') // '0123…'
+ */
+export function labelled(text: string, label: string): string {
+  const match = new RegExp(`^\\s*${label}:\\s+(\\S+)`, 'm').exec(text);
+  assert.ok(match, `no '${label}:' line in:\n${text}`);
+  return match[1];
 }

@@ -13,17 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Client } from './harness.js';
-import { runCli, startCli } from './cli.js';
+import { labelled, runCli, startCli } from './cli.js';
 import { authorize, postForm } from './oauth-flow.js';
 
 const REDIRECT = 'http://127.0.0.1:9/dev-callback';
 const OTHER_REDIRECT = 'http://localhost:9/other-app/callback';
-
-function line(text: string, label: string): string {
-  const match = new RegExp(`^\\s*${label}:\\s+(\\S+)`, 'm').exec(text);
-  assert.ok(match, `no '${label}:' line in:\n${text}`);
-  return match[1];
-}
 
 test('start, users create, apps create, the OAuth flow and token inspect on one store; nothing in clear at rest or in the log', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pinbox-oauth-cli-'));
@@ -32,11 +26,11 @@ test('start, users create, apps create, the OAuth flow and token inspect on one 
   const server = await startCli(['--port', '0', '--data', data, '--redirect-uri', REDIRECT, '--password', 'dev-password-1', '--log-level', 'info']);
   try {
     assert.match(server.banner, /user:\s+pinbox_dev/);
-    assert.equal(line(server.banner, 'password'), 'dev-password-1');
-    assert.equal(line(server.banner, 'redirect URIs'), REDIRECT);
+    assert.equal(labelled(server.banner, 'password'), 'dev-password-1');
+    assert.equal(labelled(server.banner, 'redirect URIs'), REDIRECT);
     assert.match(server.banner, /\/oauth\/\?client_id=\d+&redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A9%2Fdev-callback&response_type=code/);
-    const devApp = { id: line(server.banner, 'app client id'), secret: line(server.banner, 'client secret') };
-    secrets.push('dev-password-1', devApp.secret, line(server.banner, 'access token'));
+    const devApp = { id: labelled(server.banner, 'app client id'), secret: labelled(server.banner, 'client secret') };
+    secrets.push('dev-password-1', devApp.secret, labelled(server.banner, 'access token'));
 
     const user = await runCli(['users', 'create', '--data', data, '--username', 'carol', '--password', 'carol-password-9', '--account-type', 'business']);
     assert.equal(user.code, 0, user.stderr);
@@ -48,7 +42,7 @@ test('start, users create, apps create, the OAuth flow and token inspect on one 
 
     const made = await runCli(['apps', 'create', '--data', data, '--name', 'Carol’s scheduler', '--redirect-uri', OTHER_REDIRECT, '--tier', 'standard']);
     assert.equal(made.code, 0, made.stderr);
-    const otherApp = { id: line(made.stdout, 'client id'), secret: line(made.stdout, 'client secret') };
+    const otherApp = { id: labelled(made.stdout, 'client id'), secret: labelled(made.stdout, 'client secret') };
     assert.match(otherApp.secret, /^[0-9a-f]{40}$/);
     assert.notEqual(otherApp.id, devApp.id);
     secrets.push(otherApp.secret);

@@ -11,14 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, assertError } from './harness.js';
-import { runCli, startCli } from './cli.js';
+import { labelled, runCli, startCli } from './cli.js';
 import { postForm } from './oauth-flow.js';
-
-function line(text: string, label: string): string {
-  const match = new RegExp(`^\\s*${label}:\\s+(\\S+)`, 'm').exec(text);
-  assert.ok(match, `no '${label}:' line in:\n${text}`);
-  return match[1];
-}
 
 test('--rate-limit and --rate-limits-file set limits; a trial app created by the CLI may create Pins once apps update puts it in sandbox mode', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pinbox-rate-cli-'));
@@ -28,7 +22,7 @@ test('--rate-limit and --rate-limits-file set limits; a trial app created by the
   const server = await startCli(['--port', '0', '--data', data, '--rate-limits-file', file, '--rate-limit', 'org_write=2/minute']);
   try {
     assert.match(server.banner, /rate limits:\s+each app's access tier .*changed: org_write=2\/minute, org_read=4\/minute/);
-    const dev = new Client(server.url, line(server.banner, 'access token'), true);
+    const dev = new Client(server.url, labelled(server.banner, 'access token'), true);
 
     const board = await dev.post('/boards', { name: 'first' });
     assert.equal(board.status, 201);
@@ -43,7 +37,7 @@ test('--rate-limit and --rate-limits-file set limits; a trial app created by the
     const made = await runCli(['apps', 'create', '--data', data, '--name', 'trial scheduler', '--tier', 'trial']);
     assert.equal(made.code, 0, made.stderr);
     assert.match(made.stdout, /tier:\s+trial\nenvironment:\s+production/);
-    const app = { id: line(made.stdout, 'client id'), secret: line(made.stdout, 'client secret') };
+    const app = { id: labelled(made.stdout, 'client id'), secret: labelled(made.stdout, 'client secret') };
     const granted = await postForm(dev, '/oauth/token', { grant_type: 'client_credentials', scope: 'boards:read,boards:write,pins:read,pins:write' }, app);
     assert.equal(granted.status, 200, JSON.stringify(granted.body));
     const trial = dev.withToken(granted.body.access_token);
