@@ -5,8 +5,6 @@ import { pinterestTimestamp } from '../../kernel/clock.js';
 import type { AccessTier } from '../../kernel/rate-limits/tiers.js';
 import type { Database, Queryable } from '../../storage/database.js';
 
-export type { AccessTier };
-
 export interface App {
   id: string;
   name: string;
