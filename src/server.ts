@@ -13,6 +13,8 @@ import { RateLimits } from './kernel/rate-limits/rate-limits.js';
 import type { Database } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
 import { SqliteDatabase } from './storage/sqlite/sqlite-database.js';
+import { FileBlobStore, MemoryBlobStore } from './storage/blobs/blob-store.js';
+import { DEFAULT_FETCH_LIMITS, type FetchLimits } from './families/media/fetch-image.js';
 import { PINBOX_VERSION } from './version.js';
 
 export interface PinboxOptions {
@@ -48,6 +50,8 @@ export interface PinboxOptions {
   rateLimitOverrides?: RateLimitOverrides;
   /** Where counts are kept; default this process's memory. */
   rateLimiter?: RateLimiter;
+  /** How images given by URL are fetched: time-out, size cap, redirects (default 10 s, 20 MB, 5). */
+  imageFetch?: Partial<FetchLimits>;
 }
 
 
@@ -88,12 +92,21 @@ async function instanceSecret(db: Database): Promise<Buffer> {
  * await pinbox.close();
  */
 /** Opens (and migrates) a store and builds every family on it. */
-async function openCore(data: string | undefined, clock: Clock): Promise<{ core: Core; families: Families }> {
+async function openCore(data: string | undefined, clock: Clock, fetchLimits: Partial<FetchLimits> = {}): Promise<{ core: Core; families: Families }> {
   const db = SqliteDatabase.open(data);
   try {
     await migrate(db);
     const secret = await instanceSecret(db);
-    const core: Core = { db, clock, ids: new IdGenerator(clock), bookmarks: new Bookmarks(secret), instanceSecret: secret };
+    const core: Core = {
+      db,
+      clock,
+      ids: new IdGenerator(clock),
+      bookmarks: new Bookmarks(secret),
+      instanceSecret: secret,
+      // Images and videos live as files in a folder beside the SQLite file.
+      blobs: data ? new FileBlobStore(`${data}.blobs`) : new MemoryBlobStore(),
+      fetchLimits: { ...DEFAULT_FETCH_LIMITS, ...fetchLimits },
+    };
     return { core, families: buildFamilies(core) };
   } catch (error) {
     await db.close();
@@ -121,7 +134,7 @@ export async function openPinboxStore(data: string): Promise<{ admin: Admin; clo
 export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> {
   // Bad limit settings are refused before a store is opened.
   const rateLimitPolicy = new RateLimitPolicy(options.rateLimits ?? 'app', options.rateLimitOverrides);
-  const { core, families } = await openCore(options.data, options.clock ?? new Clock());
+  const { core, families } = await openCore(options.data, options.clock ?? new Clock(), options.imageFetch);
   const { db, clock } = core;
   const rateLimits = new RateLimits(rateLimitPolicy, options.rateLimiter ?? new InProcessRateLimiter(), clock);
   try {
@@ -132,6 +145,8 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       password: options.password,
       redirectUris: options.redirectUris,
     });
+    // Pictures left unused by a process that stopped between a delete and its sweep.
+    await families.stores.images.sweep();
     const logLevel = options.logLevel ?? 'silent';
     const app = buildApp({
       tokens: families.stores.tokens,

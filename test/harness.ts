@@ -7,6 +7,7 @@ import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPinbox, type Pinbox, type PinboxOptions } from '../src/index.js';
 import { RATE_LIMIT_CATEGORIES } from '../src/kernel/rate-limits/categories.js';
+import { imageUrlSource } from './images.js';
 import { checkResponse } from './spec.js';
 
 /**
@@ -156,12 +157,12 @@ export async function createBoard(client: Client, body: Record<string, unknown> 
   return response.body;
 }
 
-/** Creates an image Pin (by URL) through the API and returns its body. */
+/** Creates an image Pin (by the URL of a PNG the test's image host serves) through the API and returns its body. */
 export async function createPin(client: Client, boardId: string, body: Record<string, unknown> = {}): Promise<any> {
   const response = await client.post('/pins', {
     board_id: boardId,
     title: unique('pin'),
-    media_source: { source_type: 'image_url', url: 'https://example.com/image.jpg' },
+    media_source: await imageUrlSource(),
     ...body,
   });
   assert.equal(response.status, 201, JSON.stringify(response.body));

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, assertError } from './harness.js';
 import { labelled, runCli, startCli } from './cli.js';
+import { imageUrlSource } from './images.js';
 import { postForm } from './oauth-flow.js';
 
 test('--rate-limit and --rate-limits-file set limits; a trial app created by the CLI may create Pins once apps update puts it in sandbox mode', async () => {
@@ -41,7 +42,7 @@ test('--rate-limit and --rate-limits-file set limits; a trial app created by the
     const granted = await postForm(dev, '/oauth/token', { grant_type: 'client_credentials', scope: 'boards:read,boards:write,pins:read,pins:write' }, app);
     assert.equal(granted.status, 200, JSON.stringify(granted.body));
     const trial = dev.withToken(granted.body.access_token);
-    const pin = { board_id: board.body.id, media_source: { source_type: 'image_url', url: 'https://example.com/a.jpg' } };
+    const pin = { board_id: board.body.id, media_source: await imageUrlSource() };
     assertError(await trial.post('/pins', pin), 403, 29);
 
     const updated = await runCli(['apps', 'update', app.id, '--sandbox', '--data', data]);

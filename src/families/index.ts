@@ -3,7 +3,12 @@ import type { Clock } from '../kernel/clock.js';
 import type { IdGenerator } from '../kernel/ids.js';
 import type { Bookmarks } from '../kernel/pagination.js';
 import type { ApiRoute } from '../kernel/route-policy.js';
+import type { BlobStore } from '../storage/blobs/blob-store.js';
 import type { Database } from '../storage/database.js';
+import type { FetchLimits } from './media/fetch-image.js';
+import { ImageService } from './media/image-service.js';
+import { ImageStore } from './media/image-store.js';
+import { IMAGE_SIZES } from './media/images.js';
 import { boardRoutes } from './boards/routes.js';
 import { BoardService } from './boards/service.js';
 import { BoardStore } from './boards/store.js';
@@ -22,6 +27,9 @@ import { userAccountRoutes } from './user-account/routes.js';
 import { UserAccountService } from './user-account/service.js';
 import { UserStore } from './user-account/store.js';
 
+const IMAGE_PATH_SIZES = new Set(['originals', ...IMAGE_SIZES]);
+const SERVED_TYPES: Record<string, string> = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff' };
+
 export interface Core {
   db: Database;
   clock: Clock;
@@ -29,6 +37,10 @@ export interface Core {
   bookmarks: Bookmarks;
   /** This store's random secret (made on first start); families derive their keys from it. */
   instanceSecret: Buffer;
+  /** Bytes of images and videos: files beside a --data store, memory otherwise. */
+  blobs: BlobStore;
+  /** How pinbox fetches images given by URL. */
+  fetchLimits: FetchLimits;
 }
 
 /**
@@ -45,12 +57,24 @@ export function buildFamilies(core: Core) {
     sessions: new SessionStore(db, clock),
     boards: new BoardStore(db),
     pins: new PinStore(db),
+    images: new ImageStore(db, core.blobs, clock),
   };
+  const images = new ImageService(stores.images, core.fetchLimits);
   const boards = new BoardService({ db, boards: stores.boards, ids, clock, bookmarks });
-  const pins = new PinService({ db, pins: stores.pins, boards: stores.boards, boardService: boards, ids, clock, bookmarks });
+  const pins = new PinService({
+    db,
+    pins: stores.pins,
+    boards: stores.boards,
+    boardService: boards,
+    ids,
+    clock,
+    bookmarks,
+    images,
+    imageStore: stores.images,
+  });
   const accounts = new UserAccountService({ db, users: stores.users, bookmarks });
   const oauth = new OAuthService({ db, clock, ids, apps: stores.apps, users: stores.users, tokens: stores.tokens, codes: stores.codes });
-  const services = { boards, pins, accounts, oauth };
+  const services = { boards, pins, accounts, oauth, images };
 
   const routes: ApiRoute[] = [
     ...oauthRoutes({ oauth, clock }),
@@ -76,6 +100,14 @@ export function buildFamilies(core: Core) {
       const blob = /^\d+$/.test(blob_id) ? await stores.pins.getBlob(blob_id) : undefined;
       if (!blob) return reply.code(404).send({ code: 404, message: 'Image not found.' });
       return reply.header('content-type', blob.content_type).header('cache-control', 'public, max-age=31536000, immutable').send(blob.data);
+    });
+    // Pinterest serves each size at a URL named by the picture's hash (i.pinimg.com/150x150/<hash>.jpg).
+    app.get('/media/images/:size/:file', async (request, reply) => {
+      const { size, file } = request.params as { size: string; file: string };
+      const match = /^[0-9a-f]{64}\.(jpg|png|webp|gif|tiff)$/.exec(file);
+      const bytes = match && IMAGE_PATH_SIZES.has(size) ? await stores.images.file(`images/${size}/${file}`) : null;
+      if (!bytes) return reply.code(404).send({ code: 404, message: 'Image not found.' });
+      return reply.header('content-type', SERVED_TYPES[match![1]]).header('cache-control', 'public, max-age=31536000, immutable').send(bytes);
     });
   }
 

@@ -6,6 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertError, createBoard, createPin, newUser, unique, useServer, walk, type Client, type TestServer } from '../../../test/harness.js';
+import { hostedImageUrl, imageUrlSource } from '../../../test/images.js';
 import { pinterestTimestamp } from '../../kernel/clock.js';
 
 const server = useServer();
@@ -316,11 +317,11 @@ describe('GET /boards/{board_id}', () => {
     const board = await createBoard(me.client);
     assert.equal(board.media.image_cover_url, null);
     assert.deepEqual(board.media.pin_thumbnail_urls, []);
-    await createPin(me.client, board.id, { media_source: { source_type: 'image_url', url: 'https://example.com/old.jpg' } });
-    await createPin(me.client, board.id, { media_source: { source_type: 'image_url', url: 'https://example.com/new.jpg' } });
+    const older = await createPin(me.client, board.id, { media_source: await imageUrlSource('old') });
+    const newer = await createPin(me.client, board.id, { media_source: await imageUrlSource('new') });
     const after = await getBoard(me.client, board.id);
-    assert.equal(after.media.image_cover_url, 'https://example.com/new.jpg');
-    assert.deepEqual(after.media.pin_thumbnail_urls, ['https://example.com/new.jpg', 'https://example.com/old.jpg']);
+    assert.equal(after.media.image_cover_url, newer.media.images['400x300'].url);
+    assert.deepEqual(after.media.pin_thumbnail_urls, [newer.media.images['150x150'].url, older.media.images['150x150'].url]);
   });
 });
 
@@ -397,7 +398,7 @@ describe('PATCH /boards/{board_id}', () => {
     // Nor may they add Pins to it.
     const pin = await stranger.client.post('/pins', {
       board_id: board.id,
-      media_source: { source_type: 'image_url', url: 'https://example.com/x.jpg' },
+      media_source: await imageUrlSource('x'),
     });
     assertError(pin, 403, 29);
     const after = await getBoard(owner.client, board.id);
@@ -614,7 +615,7 @@ describe('GET /boards/{board_id}/pins', () => {
     const carousel = await createPin(me.client, board.id, {
       media_source: {
         source_type: 'multiple_image_urls',
-        items: [{ url: 'https://example.com/1.jpg' }, { url: 'https://example.com/2.jpg' }],
+        items: [{ url: await hostedImageUrl('1') }, { url: await hostedImageUrl('2') }],
       },
     });
     const path = `/boards/${board.id}/pins`;

@@ -96,8 +96,9 @@ export function boardResponse(row: BoardRow, media: BoardMedia) {
 /** A board response with its cover and thumbnails taken from its newest Pins. */
 export async function boardWithMedia(store: BoardStore, board: BoardRow, base: string) {
   const recent = await store.recentPinMedia(board.id);
-  const urls = recent.map((r) => firstImageUrl(r.media, base)).filter((u): u is string => u !== null);
-  return boardResponse(board, { image_cover_url: urls[0] ?? null, pin_thumbnail_urls: urls });
+  const thumbnails = recent.map((r) => firstImageUrl(r.media, base, '150x150')).filter((u): u is string => u !== null);
+  const cover = recent.length ? firstImageUrl(recent[0].media, base, '400x300') : null;
+  return boardResponse(board, { image_cover_url: cover, pin_thumbnail_urls: thumbnails });
 }
 
 export function sectionResponse(row: SectionRow) {

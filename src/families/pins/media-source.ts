@@ -1,88 +1,76 @@
 import { invalidField } from '../../kernel/errors.js';
+import type { ImageService, LoadedImage } from '../media/image-service.js';
+import type { ImageDetails, StoredImage } from '../media/image-store.js';
 
-/** Limits on a Pin's media source. Pinterest: `PinMediaSource*` in the official spec; 20 MB per image (Pinterest's image guidelines). */
+/** Limits on a Pin's media source. Pinterest: `PinMediaSource*` in the official spec. */
 export const MEDIA_LIMITS = {
   carouselMinItems: 2,
   carouselMaxItems: 5,
-  imageMaxBytes: 20 * 1024 * 1024,
   urlMaxLength: 2048,
 } as const;
 
-const IMAGE_CONTENT_TYPES = ['image/jpeg', 'image/png'] as const;
-
-export interface NewBlob {
-  id: string;
-  contentType: string;
-  data: Buffer;
-}
-
-export interface ImageRef {
-  url: string;
-  width: number | null;
-  height: number | null;
-}
+export type ImageSet = StoredImage['images'];
 
 export type StoredMedia =
-  | { media_type: 'image'; images: { originals: ImageRef } }
+  | { media_type: 'image'; images: ImageSet }
   | {
       media_type: 'multiple_images';
-      items: { item_type: 'image'; title: string | null; description: string | null; link: string | null; images: { originals: ImageRef } }[];
+      items: { item_type: 'image'; title: string | null; description: string | null; link: string | null; images: ImageSet }[];
     };
 
+/** A media source read and checked, with its images loaded but not yet stored. */
 export interface ResolvedMedia {
-  media: StoredMedia;
   creativeType: 'REGULAR' | 'CAROUSEL';
-  blobs: NewBlob[];
-}
-
-/** Where pinbox serves a stored upload; relative, made absolute per request. */
-export function blobPath(id: string): string {
-  return `/media/blobs/${id}`;
+  images: LoadedImage[];
+  /** The media JSON once `images` are stored, in the same order. */
+  build(stored: StoredImage[]): StoredMedia;
 }
 
 type Json = Record<string, unknown>;
 
 /**
- * Turns a Pin's `media_source` into the media pinbox stores and returns.
- * Until real image processing arrives, the stored source is what is returned:
- * the URL given, or the uploaded bytes served back by pinbox; sizes are unknown
- * (null), never made up.
+ * Reads a Pin's `media_source`: checks its fields, fetches or decodes every image
+ * and processes it (outside any transaction: this is the slow part). Every problem
+ * is a 400 naming the field.
  */
-export function resolveMediaSource(source: Json, newId: () => string): ResolvedMedia {
+export async function resolveMediaSource(source: Json, images: ImageService): Promise<ResolvedMedia> {
   const type = source.source_type;
   switch (type) {
     case 'image_url':
-      return { media: { media_type: 'image', images: { originals: imageFromUrl(source.url, 'media_source.url') } }, creativeType: 'REGULAR', blobs: [] };
     case 'image_base64': {
-      const blob = blobFromBase64(source.content_type, source.data, 'media_source', newId);
-      return {
-        media: { media_type: 'image', images: { originals: { url: blobPath(blob.id), width: null, height: null } } },
-        creativeType: 'REGULAR',
-        blobs: [blob],
-      };
+      const image =
+        type === 'image_url'
+          ? await images.fromUrl(checkedUrl(source.url, 'media_source.url'), 'media_source.url')
+          : await images.fromBase64(source.content_type, source.data, 'media_source');
+      return { creativeType: 'REGULAR', images: [image], build: ([stored]) => ({ media_type: 'image', images: stored.images }) };
     }
     case 'multiple_image_urls':
     case 'multiple_image_base64': {
-      const items = carouselItems(source);
-      const blobs: NewBlob[] = [];
-      const resolved = items.map((item, index) => {
+      const items = carouselItems(source).map((item, index) => {
         const field = `media_source.items[${index}]`;
-        let image: ImageRef;
-        if (type === 'multiple_image_urls') image = imageFromUrl(item.url, `${field}.url`);
-        else {
-          const blob = blobFromBase64(item.content_type, item.data, field, newId);
-          blobs.push(blob);
-          image = { url: blobPath(blob.id), width: null, height: null };
-        }
         return {
-          item_type: 'image' as const,
-          title: optionalText(item.title, `${field}.title`, 100),
-          description: optionalText(item.description, `${field}.description`, 800),
-          link: optionalText(item.link, `${field}.link`, MEDIA_LIMITS.urlMaxLength),
-          images: { originals: image },
+          item,
+          field,
+          text: {
+            title: optionalText(item.title, `${field}.title`, 100),
+            description: optionalText(item.description, `${field}.description`, 800),
+            link: optionalText(item.link, `${field}.link`, MEDIA_LIMITS.urlMaxLength),
+          },
+          url: type === 'multiple_image_urls' ? checkedUrl(item.url, `${field}.url`) : null,
         };
       });
-      return { media: { media_type: 'multiple_images', items: resolved }, creativeType: 'CAROUSEL', blobs };
+      // Every field is checked before any image is fetched; then the images load in parallel.
+      const loaded = await Promise.all(
+        items.map(({ item, field, url }) => (url !== null ? images.fromUrl(url, `${field}.url`) : images.fromBase64(item.content_type, item.data, field))),
+      );
+      return {
+        creativeType: 'CAROUSEL',
+        images: loaded,
+        build: (stored) => ({
+          media_type: 'multiple_images',
+          items: items.map(({ text }, index) => ({ item_type: 'image', ...text, images: stored[index].images })),
+        }),
+      };
     }
     case 'video_id':
     case 'pin_url':
@@ -110,7 +98,7 @@ function carouselItems(source: Json): Json[] {
   });
 }
 
-function imageFromUrl(value: unknown, field: string): ImageRef {
+function checkedUrl(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0) throw invalidField(field, 'is required');
   if (value.length > MEDIA_LIMITS.urlMaxLength) throw invalidField(field, `must be at most ${MEDIA_LIMITS.urlMaxLength} characters`);
   let parsed: URL;
@@ -120,19 +108,7 @@ function imageFromUrl(value: unknown, field: string): ImageRef {
     throw invalidField(field, 'must be an absolute http or https URL');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalidField(field, 'must be an absolute http or https URL');
-  return { url: value, width: null, height: null };
-}
-
-function blobFromBase64(contentType: unknown, data: unknown, field: string, newId: () => string): NewBlob {
-  if (typeof contentType !== 'string' || !(IMAGE_CONTENT_TYPES as readonly string[]).includes(contentType)) {
-    throw invalidField(`${field}.content_type`, `must be one of ${IMAGE_CONTENT_TYPES.join(', ')}`);
-  }
-  if (typeof data !== 'string' || data.length === 0) throw invalidField(`${field}.data`, 'is required');
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(data) || data.length % 4 === 1) throw invalidField(`${field}.data`, 'is not valid base64');
-  const bytes = Buffer.from(data, 'base64');
-  if (bytes.length === 0) throw invalidField(`${field}.data`, 'is empty');
-  if (bytes.length > MEDIA_LIMITS.imageMaxBytes) throw invalidField(`${field}.data`, `must decode to at most ${MEDIA_LIMITS.imageMaxBytes} bytes`);
-  return { id: newId(), contentType, data: bytes };
+  return value;
 }
 
 function optionalText(value: unknown, field: string, max: number): string | null {
@@ -142,14 +118,15 @@ function optionalText(value: unknown, field: string, max: number): string | null
   return value;
 }
 
-/** The stored media JSON, with pinbox-served URLs made absolute for this request. */
+/** The stored media JSON, with pinbox-served URLs (stored relative) made absolute for this request. */
 export function mediaJson(media: string, base: string): string {
-  return media.includes('"/media/blobs/') ? media.replaceAll('"/media/blobs/', `"${base}/media/blobs/`) : media;
+  return media.includes('"/media/') ? media.replaceAll('"/media/', `"${base}/media/`) : media;
 }
 
-/** The URL of a Pin's (first) image, for board covers and thumbnails. */
-export function firstImageUrl(media: string, base: string): string | null {
+/** One size of a Pin's (first) image, for board covers (400x300) and thumbnails (150x150). */
+export function firstImageUrl(media: string, base: string, size: '150x150' | '400x300'): string | null {
   const parsed = JSON.parse(mediaJson(media, base)) as StoredMedia;
-  const url = parsed.media_type === 'image' ? parsed.images.originals.url : parsed.items[0]?.images.originals.url;
-  return url ?? null;
+  const images: Partial<Record<string, ImageDetails>> | undefined = parsed.media_type === 'image' ? parsed.images : parsed.items[0]?.images;
+  // Pins stored before images were processed hold their original only.
+  return images?.[size]?.url ?? images?.originals?.url ?? null;
 }

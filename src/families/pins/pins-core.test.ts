@@ -5,21 +5,26 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG_1X1_BASE64, assertError, createBoard, createPin, newUser, useServer, walk } from '../../../test/harness.js';
+import { colorOf, hostedImageUrl, imageUrlSource, makeImage } from '../../../test/images.js';
 
 const server = useServer();
-const imageUrl = (n: number | string = 1) => ({ source_type: 'image_url', url: `https://example.com/${n}.jpg` });
+const imageUrl = (n: number | string = 1) => imageUrlSource(String(n));
 
 describe('POST /pins', () => {
   test('image_url: a 19-digit id, Pinterest timestamps, the board owner, the source as media', async () => {
     const me = await newUser(server());
     const board = await createBoard(me.client);
-    const pin = await createPin(me.client, board.id, { title: 'T', description: 'D', link: 'https://example.com/x', alt_text: 'A', media_source: imageUrl(7) });
+    const pin = await createPin(me.client, board.id, { title: 'T', description: 'D', link: 'https://example.com/x', alt_text: 'A', media_source: await imageUrl(7) });
     assert.match(pin.id, /^\d{19}$/);
     assert.match(pin.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
     assert.equal(pin.board_owner.username, me.username);
     assert.equal(pin.is_owner, true);
     assert.equal(pin.creative_type, 'REGULAR');
-    assert.deepEqual(pin.media, { media_type: 'image', images: { originals: { url: 'https://example.com/7.jpg', width: null, height: null } } });
+    // The 80x60 PNG the image host serves, processed into Pinterest's sizes (never enlarged).
+    const sizes = Object.fromEntries(Object.entries(pin.media.images).map(([size, image]: [string, any]) => [size, [image.width, image.height]]));
+    assert.deepEqual(sizes, { originals: [80, 60], '150x150': [150, 150], '400x300': [400, 300], '600x': [80, 60], '1200x': [80, 60] });
+    assert.equal(pin.media.media_type, 'image');
+    assert.match(pin.media.images['600x'].url, /^http:\/\/127\.0\.0\.1:\d+\/media\/images\/600x\/[0-9a-f]{64}\.jpg$/);
     const again = await me.client.get(`/pins/${pin.id}`);
     assert.deepEqual(again.body, pin);
   });
@@ -38,7 +43,7 @@ describe('POST /pins', () => {
     const me = await newUser(server());
     const board = await createBoard(me.client);
     const urls = await createPin(me.client, board.id, {
-      media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://example.com/a.jpg', title: 'a' }, { url: 'https://example.com/b.jpg' }] },
+      media_source: { source_type: 'multiple_image_urls', items: [{ url: await hostedImageUrl('a'), title: 'a' }, { url: await hostedImageUrl('b') }] },
     });
     assert.equal(urls.creative_type, 'CAROUSEL');
     assert.equal(urls.media.media_type, 'multiple_images');
@@ -49,7 +54,7 @@ describe('POST /pins', () => {
     });
     assert.equal(b64.media.items.length, 3);
     for (const count of [1, 6]) {
-      const items = Array.from({ length: count }, (_, i) => ({ url: `https://example.com/${i}.jpg` }));
+      const items = await Promise.all(Array.from({ length: count }, async (_, i) => ({ url: await hostedImageUrl(String(i)) })));
       assertError(await me.client.post('/pins', { board_id: board.id, media_source: { source_type: 'multiple_image_urls', items } }), 400, 1, 'media_source.items');
     }
   });
@@ -57,12 +62,12 @@ describe('POST /pins', () => {
   test('400 naming the field for every limit and malformed source', async () => {
     const me = await newUser(server());
     const board = await createBoard(me.client);
-    const base = { board_id: board.id, media_source: imageUrl() };
+    const base = { board_id: board.id, media_source: await imageUrl() };
     assertError(await me.client.post('/pins', { ...base, title: 't'.repeat(101) }), 400, 1, 'title');
     assertError(await me.client.post('/pins', { ...base, description: 'd'.repeat(801) }), 400, 1, 'description');
     assertError(await me.client.post('/pins', { ...base, link: 'https://e.com/' + 'l'.repeat(2048) }), 400, 1, 'link');
     assertError(await me.client.post('/pins', { ...base, alt_text: 'a'.repeat(501) }), 400, 1, 'alt_text');
-    assertError(await me.client.post('/pins', { media_source: imageUrl() }), 400, 1, 'board_id');
+    assertError(await me.client.post('/pins', { media_source: await imageUrl() }), 400, 1, 'board_id');
     assertError(await me.client.post('/pins', { board_id: board.id }), 400, 1, 'media_source');
     assertError(await me.client.post('/pins', { board_id: board.id, media_source: { source_type: 'telepathy' } }), 400, 1, 'media_source.source_type');
     assertError(await me.client.post('/pins', { board_id: board.id, media_source: { source_type: 'image_url', url: 'ftp://e.com/a.jpg' } }), 400, 1, 'media_source.url');
@@ -89,13 +94,13 @@ describe('POST /pins', () => {
     const s = server();
     const me = await newUser(s);
     const board = await createBoard(me.client);
-    assertError(await me.client.post('/pins', { board_id: board.id, media_source: imageUrl() }, { token: null }), 401, 2);
+    assertError(await me.client.post('/pins', { board_id: board.id, media_source: await imageUrl() }, { token: null }), 401, 2);
     const { token } = await s.pinbox.admin.issueToken({ username: me.username, scopes: ['boards:read', 'boards:write', 'pins:read'] });
-    assertError(await me.client.withToken(token).post('/pins', { board_id: board.id, media_source: imageUrl() }), 401, 3);
-    assertError(await me.client.post('/pins', { board_id: '1234567890123456789', media_source: imageUrl() }), 404, 40);
+    assertError(await me.client.withToken(token).post('/pins', { board_id: board.id, media_source: await imageUrl() }), 401, 3);
+    assertError(await me.client.post('/pins', { board_id: '1234567890123456789', media_source: await imageUrl() }), 404, 40);
     const other = await createBoard(me.client);
     const section = (await me.client.post(`/boards/${other.id}/sections`, { name: 'elsewhere' })).body;
-    assertError(await me.client.post('/pins', { board_id: board.id, board_section_id: section.id, media_source: imageUrl() }), 404, 2031);
+    assertError(await me.client.post('/pins', { board_id: board.id, board_section_id: section.id, media_source: await imageUrl() }), 404, 2031);
   });
 
   test("403 code 29 on another user's board", async () => {
@@ -103,7 +108,7 @@ describe('POST /pins', () => {
     const owner = await newUser(s);
     const stranger = await newUser(s);
     const board = await createBoard(owner.client);
-    assertError(await stranger.client.post('/pins', { board_id: board.id, media_source: imageUrl() }), 403, 29);
+    assertError(await stranger.client.post('/pins', { board_id: board.id, media_source: await imageUrl() }), 403, 29);
   });
 });
 
@@ -159,7 +164,7 @@ describe('PATCH, DELETE and save', () => {
     const me = await newUser(server());
     const board = await createBoard(me.client);
     const pin = await createPin(me.client, board.id, {
-      media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://example.com/a.jpg' }, { url: 'https://example.com/b.jpg' }] },
+      media_source: { source_type: 'multiple_image_urls', items: [{ url: await hostedImageUrl('a') }, { url: await hostedImageUrl('b') }] },
     });
     const edited = await me.client.patch(`/pins/${pin.id}`, { carousel_slots: [{ title: 'first' }, { link: 'https://example.com/2' }] });
     assert.equal(edited.body.media.items[0].title, 'first');
@@ -204,17 +209,25 @@ describe('PATCH, DELETE and save', () => {
     assertError(await saver.client.post('/pins/1234567890123456789/save', { board_id: board.id }), 404, 50);
   });
 
-  test("deleting a Pin releases its uploaded image unless a saved copy still uses it", async () => {
+  test('a picture is stored once for every Pin that uses it, and removed with the last of them', async () => {
     const me = await newUser(server());
     const board = await createBoard(me.client);
-    const upload = { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1_BASE64 };
-    const lone = await createPin(me.client, board.id, { media_source: upload });
+    const own = await makeImage({ width: 4, height: 4, color: colorOf(`lone ${me.username}`), format: 'png' });
+    const lone = await createPin(me.client, board.id, { media_source: { source_type: 'image_base64', content_type: 'image/png', data: own.toString('base64') } });
+    const other = await makeImage({ width: 4, height: 4, color: colorOf(`shared ${me.username}`), format: 'png' });
+    const upload = { source_type: 'image_base64', content_type: 'image/png', data: other.toString('base64') };
     const shared = await createPin(me.client, board.id, { media_source: upload });
+    const twin = await createPin(me.client, board.id, { media_source: upload });
+    assert.deepEqual(twin.media.images, shared.media.images, 'the same bytes are the same picture');
     const copy = (await me.client.post(`/pins/${shared.id}/save`, { board_id: board.id })).body;
+
     assert.equal((await me.client.delete(`/pins/${lone.id}`)).status, 204);
-    assert.equal((await fetch(lone.media.images.originals.url)).status, 404);
+    for (const image of Object.values(lone.media.images) as any[]) assert.equal((await fetch(image.url)).status, 404, image.url);
     assert.equal((await me.client.delete(`/pins/${shared.id}`)).status, 204);
-    assert.equal((await fetch(copy.media.images.originals.url)).status, 200);
+    assert.equal((await me.client.delete(`/pins/${twin.id}`)).status, 204);
+    assert.equal((await fetch(copy.media.images.originals.url)).status, 200, 'the saved copy still uses it');
+    assert.equal((await me.client.delete(`/pins/${copy.id}`)).status, 204);
+    for (const image of Object.values(copy.media.images) as any[]) assert.equal((await fetch(image.url)).status, 404, image.url);
   });
 });
 
@@ -223,14 +236,14 @@ describe('GET /pins', () => {
     const me = await newUser(server());
     const board = await createBoard(me.client);
     const made: string[] = [];
-    for (let i = 0; i < 30; i++) made.push((await createPin(me.client, board.id, { media_source: imageUrl(i) })).id);
+    for (let i = 0; i < 30; i++) made.push((await createPin(me.client, board.id, { media_source: await imageUrl(i) })).id);
     const seen = await walk(me.client, '/pins', { page_size: 7 });
     assert.deepEqual(seen.map((p) => p.id), [...made].reverse());
     assertError(await me.client.get('/pins', { query: { page_size: 251 } }), 400, 1, 'page_size');
     assertError(await me.client.get('/pins', { query: { creative_types: 'HOLOGRAM' } }), 400, 1, 'creative_types');
     assertError(await me.client.get('/pins', { query: { pin_filter: 'everything' } }), 400, 1, 'pin_filter');
     const carousel = await createPin(me.client, board.id, {
-      media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://example.com/a.jpg' }, { url: 'https://example.com/b.jpg' }] },
+      media_source: { source_type: 'multiple_image_urls', items: [{ url: await hostedImageUrl('a') }, { url: await hostedImageUrl('b') }] },
     });
     assert.deepEqual((await walk(me.client, '/pins', { creative_types: 'CAROUSEL' })).map((p) => p.id), [carousel.id]);
   });

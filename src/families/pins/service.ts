@@ -8,6 +8,8 @@ import type { Database, Queryable } from '../../storage/database.js';
 import { assertRole } from '../boards/access.js';
 import type { BoardService, VisibleBoard } from '../boards/service.js';
 import type { BoardPrivacy, BoardStore } from '../boards/store.js';
+import type { ImageService } from '../media/image-service.js';
+import type { ImageStore } from '../media/image-store.js';
 import { resolveMediaSource, type StoredMedia } from './media-source.js';
 import { CREATIVE_TYPES } from './schemas.js';
 import type { OwnerPinFilter, PinChanges, PinRow, PinStore } from './store.js';
@@ -64,6 +66,8 @@ export class PinService {
       ids: IdGenerator;
       clock: Clock;
       bookmarks: Bookmarks;
+      images: ImageService;
+      imageStore: ImageStore;
     },
   ) {}
 
@@ -97,12 +101,16 @@ export class PinService {
   }
 
   async create(auth: AuthContext, input: PinCreateInput): Promise<PinRow> {
-    const { media, creativeType, blobs } = resolveMediaSource(input.media_source, () => this.deps.ids.next());
+    // Checked before the images are fetched and processed, and again in the transaction.
+    await this.targetBoard(auth, input.board_id, input.board_section_id, this.deps.db);
+    const resolved = await resolveMediaSource(input.media_source, this.deps.images);
     return this.deps.db.transaction(async (tx) => {
       await this.targetBoard(auth, input.board_id, input.board_section_id, tx);
       const now = this.now();
       const id = this.deps.ids.next();
-      await this.deps.pins.insertBlobs(tx, blobs, now);
+      const stored = [];
+      for (const image of resolved.images) stored.push(await this.deps.images.retain(tx, image));
+      const media = resolved.build(stored);
       await this.deps.pins.insert(tx, {
         id,
         owner_id: auth.userId,
@@ -112,9 +120,9 @@ export class PinService {
         description: input.description ?? null,
         link: input.link ?? null,
         alt_text: input.alt_text ?? null,
-        dominant_color: input.dominant_color ?? null,
+        dominant_color: input.dominant_color ?? stored[0]?.dominantColor ?? null,
         parent_pin_id: input.parent_pin_id ?? null,
-        creative_type: creativeType,
+        creative_type: resolved.creativeType,
         is_standard: 1,
         has_been_promoted: 0,
         media: JSON.stringify(media),
@@ -151,6 +159,7 @@ export class PinService {
         media: source.media,
         created_at: now,
       });
+      await this.deps.imageStore.retainAll(tx, source.media);
       await this.deps.boards.pinsChanged(tx, boardId, +1, now);
       return (await this.deps.pins.get(id, tx))!;
     });
@@ -187,12 +196,15 @@ export class PinService {
   }
 
   async delete(auth: AuthContext, pinId: string): Promise<void> {
-    await this.deps.db.transaction(async (tx) => {
+    const released = await this.deps.db.transaction(async (tx) => {
       const pin = await this.assertCanChange(auth, pinId, tx);
       await this.deps.pins.delete(tx, pinId);
       await this.deps.boards.pinsChanged(tx, pin.board_id, -1, this.now());
-      await this.deps.pins.releaseBlobs(tx, blobIdsOf(pin.media));
+      await this.deps.pins.releaseLegacyBlobs(tx, legacyBlobIdsOf(pin.media));
+      return this.deps.imageStore.releaseAll(tx, pin.media);
     });
+    // Pictures no Pin uses any more go, files and all, once the delete is committed.
+    if (released > 0) await this.deps.imageStore.sweep();
   }
 
   /**
@@ -260,6 +272,7 @@ function withCarouselSlots(pin: PinRow, slots: NonNullable<PinUpdateInput['carou
   return JSON.stringify(media);
 }
 
-function blobIdsOf(media: string): string[] {
+/** Uploads stored whole in the database before images were processed (`/media/blobs/<id>`). */
+function legacyBlobIdsOf(media: string): string[] {
   return [...media.matchAll(/\/media\/blobs\/(\d+)"/g)].map((m) => m[1]);
 }

@@ -1,6 +1,5 @@
 import type { BoardPrivacy } from '../boards/store.js';
 import type { Database, Queryable, SqlValue } from '../../storage/database.js';
-import type { NewBlob } from './media-source.js';
 
 export interface PinRow {
   id: string;
@@ -151,18 +150,12 @@ export class PinStore {
     return this.db.all<PinRow>(`${PIN_SELECT} WHERE ${where.join(' AND ')} ORDER BY p.id DESC LIMIT ?`, params);
   }
 
-  async insertBlobs(q: Queryable, blobs: readonly NewBlob[], now: string): Promise<void> {
-    for (const blob of blobs) {
-      await q.run('INSERT INTO blobs (id, content_type, data, created_at) VALUES (?, ?, ?, ?)', [blob.id, blob.contentType, blob.data, now]);
-    }
-  }
-
   getBlob(id: string): Promise<{ content_type: string; data: Buffer } | undefined> {
     return this.db.get<{ content_type: string; data: Buffer }>('SELECT content_type, data FROM blobs WHERE id = ?', [id]);
   }
 
-  /** Removes uploaded bytes that no Pin's media refers to any more. */
-  async releaseBlobs(q: Queryable, blobIds: readonly string[]): Promise<void> {
+  /** Uploads kept in the database by pinbox versions before image processing; deleted with their last Pin. */
+  async releaseLegacyBlobs(q: Queryable, blobIds: readonly string[]): Promise<void> {
     for (const id of blobIds) {
       const used = await q.get('SELECT 1 AS one FROM pins WHERE media LIKE ? LIMIT 1', [`%/media/blobs/${id}"%`]);
       if (!used) await q.run('DELETE FROM blobs WHERE id = ?', [id]);

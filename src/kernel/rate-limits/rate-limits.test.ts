@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { Clock } from '../clock.js';
 import { startPinbox } from '../../server.js';
 import { assertError, createBoard, unique, useServer, walk, type ApiResponse, type Client, type TestServer } from '../../../test/harness.js';
+import { imageUrlSource } from '../../../test/images.js';
 import { postForm } from '../../../test/oauth-flow.js';
 
 /** Monday 5 January 2026, 12:00:00.000 UTC: half a day before the daily windows end. */
@@ -217,7 +218,7 @@ describe('trial access', () => {
     setClock(s, Date.UTC(2026, 0, 7, 12, 0, 0));
     const trial = await caller(s, { tier: 'trial' });
     const board = await createBoard(trial.client);
-    const pin = { board_id: board.id, media_source: { source_type: 'image_url', url: 'https://example.com/a.jpg' } };
+    const pin = { board_id: board.id, media_source: await imageUrlSource() };
     const refused = await trial.client.post('/pins', pin);
     assertError(refused, 403, 29);
     assert.match(refused.body.message, /^Apps with Trial access may not create Pins in production/);

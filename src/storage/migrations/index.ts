@@ -193,4 +193,20 @@ CREATE TABLE web_sessions (
 ALTER TABLE apps ADD COLUMN sandbox INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 4,
+    name: 'images',
+    // One row per distinct picture (keyed by the SHA-256 of its bytes), holding the
+    // sizes made from it and how many Pins use it; the bytes live in the blob store.
+    sql: `
+CREATE TABLE images (
+  key TEXT PRIMARY KEY,
+  dominant_color TEXT NOT NULL,
+  renditions TEXT NOT NULL,
+  refs INTEGER NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX images_unused ON images(refs) WHERE refs <= 0;
+`,
+  },
 ];

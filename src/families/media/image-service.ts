@@ -1,0 +1,88 @@
+import { invalidField } from '../../kernel/errors.js';
+import type { Queryable } from '../../storage/database.js';
+import { DEFAULT_FETCH_LIMITS, fetchImage, type FetchLimits } from './fetch-image.js';
+import { ImageProblem, imageKey, processImage, type ProcessedImage } from './images.js';
+import type { ImageStore, StoredImage } from './image-store.js';
+
+/** Pinterest: a base64 image is declared JPEG or PNG (`ContentType` in the spec). */
+export const BASE64_IMAGE_TYPES = ['image/jpeg', 'image/png'] as const;
+
+const TYPE_OF_EXT: Record<string, string> = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff' };
+
+/** An image a request brought, read and (unless pinbox has it already) processed, not yet stored. */
+export interface LoadedImage {
+  key: string;
+  bytes: Buffer;
+  /** null when pinbox already stores this picture. */
+  processed: ProcessedImage | null;
+  field: string;
+}
+
+/**
+ * Images for Pins: fetched by URL or decoded from base64, checked, processed into
+ * Pinterest's sizes, and stored once per distinct picture.
+ */
+export class ImageService {
+  constructor(
+    private readonly store: ImageStore,
+    private readonly fetchLimits: FetchLimits = DEFAULT_FETCH_LIMITS,
+  ) {}
+
+  get maxBytes(): number {
+    return this.fetchLimits.maxBytes;
+  }
+
+  /** Fetches and reads the image at `url`; problems are 400s naming `field`. */
+  async fromUrl(url: string, field: string): Promise<LoadedImage> {
+    let bytes: Buffer;
+    try {
+      bytes = await fetchImage(url, this.fetchLimits);
+    } catch (error) {
+      throw error instanceof ImageProblem ? invalidField(field, error.message) : error;
+    }
+    return this.load(bytes, field, null);
+  }
+
+  /** Decodes and reads a base64 image declared as `contentType`. */
+  async fromBase64(contentType: unknown, data: unknown, field: string): Promise<LoadedImage> {
+    if (typeof contentType !== 'string' || !(BASE64_IMAGE_TYPES as readonly string[]).includes(contentType)) {
+      throw invalidField(`${field}.content_type`, `must be one of ${BASE64_IMAGE_TYPES.join(', ')}`);
+    }
+    if (typeof data !== 'string' || data.length === 0) throw invalidField(`${field}.data`, 'is required');
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(data) || data.length % 4 === 1) throw invalidField(`${field}.data`, 'is not valid base64');
+    // base64 carries 3 bytes in 4 characters; refuse before decoding what is surely too big.
+    if ((data.length / 4) * 3 > this.maxBytes + 3) throw invalidField(`${field}.data`, `must decode to at most ${this.maxBytes} bytes`);
+    const bytes = Buffer.from(data, 'base64');
+    if (bytes.length === 0) throw invalidField(`${field}.data`, 'is empty');
+    return this.load(bytes, `${field}.data`, contentType);
+  }
+
+  private async load(bytes: Buffer, field: string, declaredType: string | null): Promise<LoadedImage> {
+    const key = imageKey(bytes);
+    const known = await this.store.find(key);
+    let processed: ProcessedImage | null = null;
+    let actualType: string;
+    if (known) {
+      actualType = TYPE_OF_EXT[known.images.originals.url.split('.').pop() ?? ''] ?? 'unknown';
+    } else {
+      try {
+        processed = await processImage(bytes);
+      } catch (error) {
+        throw error instanceof ImageProblem ? invalidField(field, error.message) : error;
+      }
+      actualType = processed.renditions[0].contentType;
+    }
+    if (declaredType && declaredType !== actualType) {
+      throw invalidField(field, `holds ${actualType} data, not ${declaredType} as its content_type declares`);
+    }
+    return { key, bytes, processed, field };
+  }
+
+  /** Stores (or takes one more reference to) a loaded image inside the caller's transaction. */
+  async retain(q: Queryable, image: LoadedImage): Promise<StoredImage> {
+    const stored = await this.store.retain(q, image.key, image.processed);
+    if (stored) return stored;
+    // Swept since it was read: process it again, now that nothing else holds it.
+    return (await this.store.retain(q, image.key, await processImage(image.bytes)))!;
+  }
+}

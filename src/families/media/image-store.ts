@@ -1,0 +1,106 @@
+import type { Clock } from '../../kernel/clock.js';
+import type { BlobStore } from '../../storage/blobs/blob-store.js';
+import type { Database, Queryable } from '../../storage/database.js';
+import type { ImageSize, ProcessedImage } from './images.js';
+
+/** One size of a stored picture, as `media.images` carries it (the URL is relative to pinbox). */
+export interface ImageDetails {
+  url: string;
+  width: number;
+  height: number;
+}
+
+/** A picture pinbox has processed and stored. */
+export interface StoredImage {
+  key: string;
+  dominantColor: string;
+  images: Record<ImageSize, ImageDetails>;
+}
+
+/** Where pinbox serves one size of a picture, like Pinterest's `i.pinimg.com/150x150/<hash>.jpg`. */
+export function imagePath(size: ImageSize, key: string, ext: string): string {
+  return `/media/images/${size}/${key}.${ext}`;
+}
+
+const blobKeyOf = (url: string) => url.replace(/^\/media\//, '');
+
+/** The keys of every picture a stored media JSON refers to, once per use. */
+export function imageKeysOf(media: string): string[] {
+  return [...media.matchAll(/"\/media\/images\/originals\/([0-9a-f]{64})\.[a-z]+"/g)].map((match) => match[1]);
+}
+
+/**
+ * Pictures and the Pins that use them. Each picture is stored once and counted:
+ * a Pin that uses it takes a reference in the transaction that makes the Pin, and
+ * gives it back in the one that deletes it. Files are written inside the
+ * transaction that first records the picture, and removed only by `sweep`, in a
+ * transaction of its own that finds the count still at zero, so a picture that is
+ * taken again in between keeps its files.
+ */
+export class ImageStore {
+  constructor(
+    private readonly db: Database,
+    private readonly blobs: BlobStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async find(key: string, q: Queryable = this.db): Promise<StoredImage | null> {
+    const row = await q.get<{ dominant_color: string; renditions: string }>('SELECT dominant_color, renditions FROM images WHERE key = ?', [key]);
+    return row ? { key, dominantColor: row.dominant_color, images: JSON.parse(row.renditions) } : null;
+  }
+
+  /**
+   * Takes one reference to a picture, storing it first when it is new.
+   * @returns null when the picture is not stored and `processed` is not given.
+   */
+  async retain(q: Queryable, key: string, processed: ProcessedImage | null): Promise<StoredImage | null> {
+    const existing = await this.find(key, q);
+    if (existing) {
+      await q.run('UPDATE images SET refs = refs + 1 WHERE key = ?', [key]);
+      return existing;
+    }
+    if (!processed) return null;
+    const images = {} as Record<ImageSize, ImageDetails>;
+    for (const rendition of processed.renditions) {
+      const url = imagePath(rendition.size, key, rendition.ext);
+      await this.blobs.put(blobKeyOf(url), rendition.bytes);
+      images[rendition.size] = { url, width: rendition.width, height: rendition.height };
+    }
+    await q.run('INSERT INTO images (key, dominant_color, renditions, refs, created_at) VALUES (?, ?, ?, 1, ?)', [
+      key,
+      processed.dominantColor,
+      JSON.stringify(images),
+      this.clock.now(),
+    ]);
+    return { key, dominantColor: processed.dominantColor, images };
+  }
+
+  /** One more reference to each picture of a stored media JSON (a saved copy of a Pin). */
+  async retainAll(q: Queryable, media: string): Promise<void> {
+    for (const key of imageKeysOf(media)) await q.run('UPDATE images SET refs = refs + 1 WHERE key = ?', [key]);
+  }
+
+  /** Gives back the references of a stored media JSON; `sweep` removes what is left unused. */
+  async releaseAll(q: Queryable, media: string): Promise<number> {
+    const keys = imageKeysOf(media);
+    for (const key of keys) await q.run('UPDATE images SET refs = refs - 1 WHERE key = ?', [key]);
+    return keys.length;
+  }
+
+  /** Removes every picture no Pin uses, rows and files, in one transaction. */
+  async sweep(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const unused = await tx.all<{ key: string; renditions: string }>('SELECT key, renditions FROM images WHERE refs <= 0');
+      for (const { key, renditions } of unused) {
+        await tx.run('DELETE FROM images WHERE key = ?', [key]);
+        for (const details of Object.values(JSON.parse(renditions) as Record<string, ImageDetails>)) await this.blobs.delete(blobKeyOf(details.url));
+      }
+      return unused.length;
+    });
+  }
+
+  /** The bytes served at `/media/<path>`, or null. */
+  file(path: string): Promise<Buffer | null> {
+    return this.blobs.get(path);
+  }
+}

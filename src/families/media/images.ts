@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import sharp, { type Metadata, type Sharp } from 'sharp';
+
+/**
+ * The sizes Pinterest returns in `media.images`: two cropped to fit exactly, two
+ * that keep the aspect at a fixed width (never enlarged), and the original.
+ */
+export const IMAGE_SIZES = ['150x150', '400x300', '600x', '1200x'] as const;
+export type ImageSize = (typeof IMAGE_SIZES)[number] | 'originals';
+
+/** Formats pinbox reads, as sharp names them, with the media type and file extension each is served with. */
+const READABLE_FORMATS: Record<string, { contentType: string; ext: string }> = {
+  jpeg: { contentType: 'image/jpeg', ext: 'jpg' },
+  png: { contentType: 'image/png', ext: 'png' },
+  webp: { contentType: 'image/webp', ext: 'webp' },
+  gif: { contentType: 'image/gif', ext: 'gif' },
+  tiff: { contentType: 'image/tiff', ext: 'tiff' },
+};
+
+export const READABLE_IMAGE_TYPES = Object.values(READABLE_FORMATS).map((format) => format.contentType);
+
+/** Pixels pinbox agrees to decode (about 16k x 16k): a decompression bomb is refused, not decoded. */
+const MAX_INPUT_PIXELS = 268_402_689;
+
+export interface Rendition {
+  size: ImageSize;
+  width: number;
+  height: number;
+  contentType: string;
+  ext: string;
+  bytes: Buffer;
+}
+
+export interface ProcessedImage {
+  /** SHA-256 of the source bytes: one picture is processed and stored once, whatever Pins use it. */
+  key: string;
+  /** `#RRGGBB`, from the pixels. */
+  dominantColor: string;
+  /** Every size, `originals` first. */
+  renditions: Rendition[];
+}
+
+/** What is wrong with bytes that were meant to be an image; the message completes "… <field> …". */
+export class ImageProblem extends Error {}
+
+export function imageKey(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Reads an image and makes the sizes Pinterest serves. sharp (libvips) does the
+ * work on libuv's thread pool, so the event loop keeps serving other requests.
+ * @throws ImageProblem when the bytes are not an image pinbox can read.
+ */
+export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
+  const source = () => sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' });
+  let metadata: Metadata;
+  try {
+    metadata = await source().metadata();
+  } catch {
+    throw new ImageProblem(`is not an image pinbox can read (it reads ${Object.keys(READABLE_FORMATS).join(', ')})`);
+  }
+  const format = metadata.format ? READABLE_FORMATS[metadata.format] : undefined;
+  if (!format) throw new ImageProblem(`is a ${metadata.format ?? 'unknown'} file, not one of ${Object.keys(READABLE_FORMATS).join(', ')}`);
+  if (!metadata.width || !metadata.height) throw new ImageProblem('has no width or height');
+
+  try {
+    // The large size is made from the source; the smaller ones from it, which is
+    // cheaper than decoding a big source four times. EXIF orientation is applied.
+    const large = await jpeg(source().rotate().resize({ width: 1200, withoutEnlargement: true }));
+    const fromLarge = () => sharp(large.bytes);
+    const [medium, card, square, stats] = await Promise.all([
+      jpeg(fromLarge().resize({ width: 600, withoutEnlargement: true })),
+      jpeg(fromLarge().resize(400, 300, { fit: 'cover' })),
+      jpeg(fromLarge().resize(150, 150, { fit: 'cover' })),
+      source().stats(),
+    ]);
+    const { r, g, b } = stats.dominant;
+    // EXIF orientations 5 to 8 turn the picture a quarter: the original's sides swap.
+    const turned = (metadata.orientation ?? 1) >= 5;
+    const original: Rendition = {
+      size: 'originals',
+      width: turned ? metadata.height : metadata.width,
+      height: turned ? metadata.width : metadata.height,
+      ...format,
+      bytes,
+    };
+    return {
+      key: imageKey(bytes),
+      dominantColor: `#${[r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('').toUpperCase()}`,
+      renditions: [
+        original,
+        { size: '150x150', ...square },
+        { size: '400x300', ...card },
+        { size: '600x', ...medium },
+        { size: '1200x', ...large },
+      ],
+    };
+  } catch (error) {
+    if (error instanceof ImageProblem) throw error;
+    throw new ImageProblem(`could not be decoded as ${metadata.format}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+}
+
+async function jpeg(pipeline: Sharp): Promise<Omit<Rendition, 'size'>> {
+  // JPEG has no transparency: transparent pixels become white, as on Pinterest's pages.
+  const { data, info } = await pipeline.flatten({ background: '#ffffff' }).jpeg({ quality: 85 }).toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, contentType: 'image/jpeg', ext: 'jpg', bytes: data };
+}
