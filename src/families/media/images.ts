@@ -69,13 +69,12 @@ export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
     // cheaper than decoding a big source four times. EXIF orientation is applied.
     const large = await jpeg(source().rotate().resize({ width: 1200, withoutEnlargement: true }));
     const fromLarge = () => sharp(large.bytes);
-    const [medium, card, square, stats] = await Promise.all([
+    const [medium, card, square, sample] = await Promise.all([
       jpeg(fromLarge().resize({ width: 600, withoutEnlargement: true })),
       jpeg(fromLarge().resize(400, 300, { fit: 'cover' })),
       jpeg(fromLarge().resize(150, 150, { fit: 'cover' })),
-      source().stats(),
+      source().rotate().resize(64, 64, { fit: 'inside' }).flatten({ background: '#ffffff' }).removeAlpha().raw().toBuffer(),
     ]);
-    const { r, g, b } = stats.dominant;
     // EXIF orientations 5 to 8 turn the picture a quarter: the original's sides swap.
     const turned = (metadata.orientation ?? 1) >= 5;
     const original: Rendition = {
@@ -87,7 +86,7 @@ export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
     };
     return {
       key: imageKey(bytes),
-      dominantColor: `#${[r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('').toUpperCase()}`,
+      dominantColor: dominantColor(sample),
       renditions: [
         original,
         { size: '150x150', ...square },
@@ -100,6 +99,27 @@ export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
     if (error instanceof ImageProblem) throw error;
     throw new ImageProblem(`could not be decoded as ${metadata.format}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
+}
+
+/**
+ * The most common color of packed RGB pixels: the pixels are grouped by color
+ * (16 levels a channel), and the fullest group's average is the answer, so a
+ * one-color image gives exactly its color.
+ */
+function dominantColor(rgb: Buffer): string {
+  const counts = new Uint32Array(4096);
+  const sums = new Float64Array(4096 * 3);
+  for (let i = 0; i + 2 < rgb.length; i += 3) {
+    const bin = ((rgb[i] >> 4) << 8) | ((rgb[i + 1] >> 4) << 4) | (rgb[i + 2] >> 4);
+    counts[bin]++;
+    sums[bin * 3] += rgb[i];
+    sums[bin * 3 + 1] += rgb[i + 1];
+    sums[bin * 3 + 2] += rgb[i + 2];
+  }
+  let best = 0;
+  for (let bin = 1; bin < counts.length; bin++) if (counts[bin] > counts[best]) best = bin;
+  const channel = (offset: number) => Math.round(sums[best * 3 + offset] / Math.max(counts[best], 1));
+  return `#${[channel(0), channel(1), channel(2)].map((c) => c.toString(16).padStart(2, '0')).join('').toUpperCase()}`;
 }
 
 async function jpeg(pipeline: Sharp): Promise<Omit<Rendition, 'size'>> {
