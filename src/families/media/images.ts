@@ -1,5 +1,27 @@
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import sharp, { type Metadata, type Sharp } from 'sharp';
+
+// One libvips thread per image, and at most one image per core but one: the core
+// left over keeps the event loop answering other requests while a burst of large
+// images is processed (unbounded, libvips' threads would crowd it out).
+sharp.concurrency(1);
+const IMAGE_WORKERS = Math.max(1, availableParallelism() - 1);
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function withImageWorker<T>(work: () => Promise<T>): Promise<T> {
+  // A finishing job hands its slot straight to the next waiter.
+  if (running >= IMAGE_WORKERS) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
 
 /**
  * The sizes Pinterest returns in `media.images`: two cropped to fit exactly, two
@@ -52,7 +74,11 @@ export function imageKey(bytes: Buffer): string {
  * work on libuv's thread pool, so the event loop keeps serving other requests.
  * @throws ImageProblem when the bytes are not an image pinbox can read.
  */
-export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
+export function processImage(bytes: Buffer): Promise<ProcessedImage> {
+  return withImageWorker(() => readAndResize(bytes));
+}
+
+async function readAndResize(bytes: Buffer): Promise<ProcessedImage> {
   const source = () => sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' });
   let metadata: Metadata;
   try {
