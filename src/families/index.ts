@@ -8,7 +8,7 @@ import type { Database } from '../storage/database.js';
 import type { FetchLimits } from './media/fetch-image.js';
 import { ImageService } from './media/image-service.js';
 import { ImageStore } from './media/image-store.js';
-import { IMAGE_SIZES } from './media/images.js';
+import { CONTENT_TYPE_OF_EXT, IMAGE_SIZES } from './media/images.js';
 import { boardRoutes } from './boards/routes.js';
 import { BoardService } from './boards/service.js';
 import { BoardStore } from './boards/store.js';
@@ -28,7 +28,6 @@ import { UserAccountService } from './user-account/service.js';
 import { UserStore } from './user-account/store.js';
 
 const IMAGE_PATH_SIZES = new Set(['originals', ...IMAGE_SIZES]);
-const SERVED_TYPES: Record<string, string> = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff' };
 
 export interface Core {
   db: Database;
@@ -104,10 +103,11 @@ export function buildFamilies(core: Core) {
     // Pinterest serves each size at a URL named by the picture's hash (i.pinimg.com/150x150/<hash>.jpg).
     app.get('/media/images/:size/:file', async (request, reply) => {
       const { size, file } = request.params as { size: string; file: string };
-      const match = /^[0-9a-f]{64}\.(jpg|png|webp|gif|tiff)$/.exec(file);
-      const bytes = match && IMAGE_PATH_SIZES.has(size) ? await stores.images.file(`images/${size}/${file}`) : null;
+      const match = /^[0-9a-f]{64}\.([a-z]+)$/.exec(file);
+      const contentType = match ? CONTENT_TYPE_OF_EXT[match[1]] : undefined;
+      const bytes = contentType && IMAGE_PATH_SIZES.has(size) ? await stores.images.file(`images/${size}/${file}`) : null;
       if (!bytes) return reply.code(404).send({ code: 404, message: 'Image not found.' });
-      return reply.header('content-type', SERVED_TYPES[match![1]]).header('cache-control', 'public, max-age=31536000, immutable').send(bytes);
+      return reply.header('content-type', contentType!).header('cache-control', 'public, max-age=31536000, immutable').send(bytes);
     });
   }
 

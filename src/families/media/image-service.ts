@@ -1,13 +1,12 @@
 import { invalidField } from '../../kernel/errors.js';
 import type { Queryable } from '../../storage/database.js';
 import { DEFAULT_FETCH_LIMITS, fetchImage, type FetchLimits } from './fetch-image.js';
-import { ImageProblem, imageKey, processImage, type ProcessedImage } from './images.js';
+import { CONTENT_TYPE_OF_EXT, ImageProblem, imageKey, processImage, type ProcessedImage } from './images.js';
 import type { ImageStore, StoredImage } from './image-store.js';
 
 /** Pinterest: a base64 image is declared JPEG or PNG (`ContentType` in the spec). */
 export const BASE64_IMAGE_TYPES = ['image/jpeg', 'image/png'] as const;
 
-const TYPE_OF_EXT: Record<string, string> = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', tiff: 'image/tiff' };
 
 function withoutPadding(base64: string): string {
   let end = base64.length;
@@ -72,7 +71,7 @@ export class ImageService {
     let processed: ProcessedImage | null = null;
     let actualType: string;
     if (known) {
-      actualType = TYPE_OF_EXT[known.images.originals.url.split('.').pop() ?? ''] ?? 'unknown';
+      actualType = CONTENT_TYPE_OF_EXT[known.images.originals.url.split('.').pop() ?? ''] ?? 'unknown';
     } else {
       try {
         processed = await processImage(bytes);

@@ -39,7 +39,10 @@ const READABLE_FORMATS: Record<string, { contentType: string; ext: string }> = {
   tiff: { contentType: 'image/tiff', ext: 'tiff' },
 };
 
-export const READABLE_IMAGE_TYPES = Object.values(READABLE_FORMATS).map((format) => format.contentType);
+/** The media type of each extension pinbox serves pictures with. */
+export const CONTENT_TYPE_OF_EXT: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.values(READABLE_FORMATS).map(({ ext, contentType }) => [ext, contentType]),
+);
 
 /** Pixels pinbox agrees to decode (about 16k x 16k): a decompression bomb is refused, not decoded. */
 const MAX_INPUT_PIXELS = 268_402_689;
