@@ -5,7 +5,7 @@ import { CONTENT_TYPE_OF_EXT, ImageProblem, imageKey, processImage, type Process
 import type { ImageStore, StoredImage } from './image-store.js';
 
 /** Pinterest: a base64 image is declared JPEG or PNG (`ContentType` in the spec). */
-export const BASE64_IMAGE_TYPES = ['image/jpeg', 'image/png'] as const;
+const BASE64_IMAGE_TYPES = ['image/jpeg', 'image/png'] as const;
 
 
 function withoutPadding(base64: string): string {

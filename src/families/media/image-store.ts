@@ -18,14 +18,14 @@ export interface StoredImage {
 }
 
 /** Where pinbox serves one size of a picture, like Pinterest's `i.pinimg.com/150x150/<hash>.jpg`. */
-export function imagePath(size: ImageSize, key: string, ext: string): string {
+function imagePath(size: ImageSize, key: string, ext: string): string {
   return `/media/images/${size}/${key}.${ext}`;
 }
 
 const blobKeyOf = (url: string) => url.replace(/^\/media\//, '');
 
 /** The keys of every picture a stored media JSON refers to, once per use. */
-export function imageKeysOf(media: string): string[] {
+function imageKeysOf(media: string): string[] {
   return [...media.matchAll(/"\/media\/images\/originals\/([0-9a-f]{64})\.[a-z]+"/g)].map((match) => match[1]);
 }
 

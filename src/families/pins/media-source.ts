@@ -3,13 +3,13 @@ import type { ImageService, LoadedImage } from '../media/image-service.js';
 import type { ImageDetails, StoredImage } from '../media/image-store.js';
 
 /** Limits on a Pin's media source. Pinterest: `PinMediaSource*` in the official spec. */
-export const MEDIA_LIMITS = {
+const MEDIA_LIMITS = {
   carouselMinItems: 2,
   carouselMaxItems: 5,
   urlMaxLength: 2048,
 } as const;
 
-export type ImageSet = StoredImage['images'];
+type ImageSet = StoredImage['images'];
 
 export type StoredMedia =
   | { media_type: 'image'; images: ImageSet }

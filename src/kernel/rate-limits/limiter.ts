@@ -50,7 +50,7 @@ export interface RateLimiter {
 }
 
 /** Where the window containing `nowMs` ends. */
-export function windowEnd(windowSeconds: number, nowMs: number): number {
+function windowEnd(windowSeconds: number, nowMs: number): number {
   const length = windowSeconds * 1000;
   return (Math.floor(nowMs / length) + 1) * length;
 }

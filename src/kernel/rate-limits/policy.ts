@@ -42,7 +42,7 @@ function parseRule(key: string, value: string): LimitRule | null {
 }
 
 /** Applies overrides to Pinterest's limits; unknown names, tiers or formats throw. */
-export function resolveTierLimits(overrides: RateLimitOverrides = {}): Record<AccessTier, TierLimits> {
+function resolveTierLimits(overrides: RateLimitOverrides = {}): Record<AccessTier, TierLimits> {
   const limits: Record<AccessTier, TierLimits> = {
     trial: { all: PINTEREST_LIMITS.trial.all, categories: { ...PINTEREST_LIMITS.trial.categories } },
     standard: { all: PINTEREST_LIMITS.standard.all, categories: { ...PINTEREST_LIMITS.standard.categories } },
