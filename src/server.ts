@@ -15,6 +15,8 @@ import { migrate } from './storage/migrate.js';
 import { SqliteDatabase } from './storage/sqlite/sqlite-database.js';
 import { FileBlobStore, MemoryBlobStore } from './storage/blobs/blob-store.js';
 import { DEFAULT_FETCH_LIMITS, type FetchLimits } from './families/media/fetch-image.js';
+import type { VideoUploadSettings } from './families/media/upload-service.js';
+import { VIDEO_LIMITS } from './families/media/video-probe.js';
 import { PINBOX_VERSION } from './version.js';
 
 export interface PinboxOptions {
@@ -52,7 +54,15 @@ export interface PinboxOptions {
   rateLimiter?: RateLimiter;
   /** How images given by URL are fetched: time-out, size cap, redirects (default 10 s, 20 MB, 5). */
   imageFetch?: Partial<FetchLimits>;
+  /**
+   * Video uploads: how long processing takes on pinbox's clock once the file has
+   * arrived (default 5 s), and the largest file an upload form allows (default 2 GB, Pinterest's).
+   */
+  videoUploads?: Partial<VideoUploadSettings>;
 }
+
+/** Processing time of an uploaded video on pinbox's clock, unless told otherwise. */
+export const DEFAULT_VIDEO_PROCESSING_MS = 5_000;
 
 
 export interface Pinbox {
@@ -92,7 +102,11 @@ async function instanceSecret(db: Database): Promise<Buffer> {
  * await pinbox.close();
  */
 /** Opens (and migrates) a store and builds every family on it. */
-async function openCore(data: string | undefined, clock: Clock, fetchLimits: Partial<FetchLimits> = {}): Promise<{ core: Core; families: Families }> {
+async function openCore(
+  data: string | undefined,
+  clock: Clock,
+  settings: Pick<PinboxOptions, 'imageFetch' | 'videoUploads'> = {},
+): Promise<{ core: Core; families: Families }> {
   const db = SqliteDatabase.open(data);
   try {
     await migrate(db);
@@ -105,7 +119,8 @@ async function openCore(data: string | undefined, clock: Clock, fetchLimits: Par
       instanceSecret: secret,
       // Images and videos live as files in a folder beside the SQLite file.
       blobs: data ? new FileBlobStore(`${data}.blobs`) : new MemoryBlobStore(),
-      fetchLimits: { ...DEFAULT_FETCH_LIMITS, ...fetchLimits },
+      fetchLimits: { ...DEFAULT_FETCH_LIMITS, ...settings.imageFetch },
+      videoUploads: { processingMs: DEFAULT_VIDEO_PROCESSING_MS, maxBytes: VIDEO_LIMITS.maxBytes, ...settings.videoUploads },
     };
     return { core, families: buildFamilies(core) };
   } catch (error) {
@@ -134,7 +149,7 @@ export async function openPinboxStore(data: string): Promise<{ admin: Admin; clo
 export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> {
   // Bad limit settings are refused before a store is opened.
   const rateLimitPolicy = new RateLimitPolicy(options.rateLimits ?? 'app', options.rateLimitOverrides);
-  const { core, families } = await openCore(options.data, options.clock ?? new Clock(), options.imageFetch);
+  const { core, families } = await openCore(options.data, options.clock ?? new Clock(), options);
   const { db, clock } = core;
   const rateLimits = new RateLimits(rateLimitPolicy, options.rateLimiter ?? new InProcessRateLimiter(), clock);
   try {

@@ -9,6 +9,12 @@ import type { FetchLimits } from './media/fetch-image.js';
 import { ImageService } from './media/image-service.js';
 import { ImageStore } from './media/image-store.js';
 import { CONTENT_TYPE_OF_EXT, IMAGE_SIZES } from './media/images.js';
+import { KeyFrameExtractor } from './media/key-frame.js';
+import { mediaRoutes } from './media/routes.js';
+import { uploadEndpoint } from './media/upload-endpoint.js';
+import { UploadPolicies } from './media/upload-policy.js';
+import { MediaUploadService, type VideoUploadSettings } from './media/upload-service.js';
+import { MediaUploadStore } from './media/upload-store.js';
 import { boardRoutes } from './boards/routes.js';
 import { BoardService } from './boards/service.js';
 import { BoardStore } from './boards/store.js';
@@ -40,7 +46,12 @@ export interface Core {
   blobs: BlobStore;
   /** How pinbox fetches images given by URL. */
   fetchLimits: FetchLimits;
+  /** How long video processing takes on the clock, and the largest upload. */
+  videoUploads: VideoUploadSettings;
 }
+
+/** The media types of the video files pinbox serves, by extension. */
+const VIDEO_CONTENT_TYPES: Readonly<Record<string, string>> = { mp4: 'video/mp4', mov: 'video/quicktime' };
 
 /**
  * The registry of resource families: every family's stores, services and routes
@@ -57,8 +68,19 @@ export function buildFamilies(core: Core) {
     boards: new BoardStore(db),
     pins: new PinStore(db),
     images: new ImageStore(db, core.blobs, clock),
+    mediaUploads: new MediaUploadStore(db),
   };
   const images = new ImageService(stores.images, core.fetchLimits);
+  const uploads = new MediaUploadService({
+    db,
+    uploads: stores.mediaUploads,
+    policies: new UploadPolicies(core.instanceSecret),
+    blobs: core.blobs,
+    clock,
+    ids,
+    bookmarks,
+    settings: core.videoUploads,
+  });
   const boards = new BoardService({ db, boards: stores.boards, ids, clock, bookmarks });
   const pins = new PinService({
     db,
@@ -70,16 +92,18 @@ export function buildFamilies(core: Core) {
     bookmarks,
     images,
     imageStore: stores.images,
+    videos: { uploads, keyFrames: new KeyFrameExtractor() },
   });
   const accounts = new UserAccountService({ db, users: stores.users, bookmarks });
   const oauth = new OAuthService({ db, clock, ids, apps: stores.apps, users: stores.users, tokens: stores.tokens, codes: stores.codes });
-  const services = { boards, pins, accounts, oauth, images };
+  const services = { boards, pins, accounts, oauth, images, uploads };
 
   const routes: ApiRoute[] = [
     ...oauthRoutes({ oauth, clock }),
     ...userAccountRoutes({ accounts, boards, boardStore: stores.boards }),
     ...boardRoutes({ boards, boardStore: stores.boards, pins }),
     ...pinRoutes({ pins }),
+    ...mediaRoutes({ uploads }),
   ];
 
   const pages = oauthPages({
@@ -89,11 +113,21 @@ export function buildFamilies(core: Core) {
   });
 
   /**
-   * Routes outside /v5: the OAuth pages (Pinterest's www.pinterest.com/oauth/) and the
-   * bytes of uploaded images, as Pinterest serves them from its image host.
+   * Routes outside /v5: the OAuth pages (Pinterest's www.pinterest.com/oauth/), the
+   * upload URL of video uploads (Pinterest's S3 upload host), and the bytes of images
+   * and videos, as Pinterest serves them from its media hosts.
    */
   function publicRoutes(app: FastifyInstance): void {
     app.register(pages);
+    app.register(uploadEndpoint(uploads, core.videoUploads.maxBytes));
+    app.get('/media/videos/:file', async (request, reply) => {
+      const { file } = request.params as { file: string };
+      const match = /^\d+\.([a-z0-9]+)$/.exec(file);
+      const contentType = match ? VIDEO_CONTENT_TYPES[match[1]] : undefined;
+      const bytes = contentType ? await uploads.file(`videos/${file}`) : null;
+      if (!bytes) return reply.code(404).send({ code: 404, message: 'Video not found.' });
+      return reply.header('content-type', contentType!).header('cache-control', 'public, max-age=31536000, immutable').send(bytes);
+    });
     app.get('/media/blobs/:blob_id', async (request, reply) => {
       const { blob_id } = request.params as { blob_id: string };
       const blob = /^\d+$/.test(blob_id) ? await stores.pins.getBlob(blob_id) : undefined;

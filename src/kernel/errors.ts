@@ -33,11 +33,16 @@ export const ERROR_CATALOG = {
   section_not_found: { status: 404, code: 2031, message: "Sorry! We couldn't find this board section." },
   ad_account_not_found: { status: 404, code: 2626, message: 'Ad account not found.' },
   route_not_found: { status: 404, code: 404, message: 'Not found.' },
+  // pinbox: Pinterest answers 404 "media not found" for an upload that is unknown,
+  // another user's, or not processed yet; its numeric code is not documented.
+  media_not_found: { status: 404, code: 404, message: 'Media not found.' },
   section_conflict: { status: 409, code: 409, message: 'Board section conflict.' },
   // Pinterest: 429 {"code": 8, "message": "You have exceeded your rate limit. Try again later."}
   rate_limited: { status: 429, code: 8, message: 'You have exceeded your rate limit. Try again later.' },
   payload_too_large: { status: 413, code: 413, message: 'Request body is too large.' },
   unsupported_media_type: { status: 415, code: 415, message: 'Unsupported content type.' },
+  // pinbox: something this host lacks (ffmpeg for a cover from a video frame); not Pinterest's.
+  unavailable_here: { status: 501, code: 501, message: 'This pinbox cannot do that on this host.' },
   internal: { status: 500, code: 500, message: 'Something went wrong on our end. Sorry about that.' },
 } as const;
 

@@ -48,21 +48,29 @@ export class ImageService {
     return this.load(bytes, field, null);
   }
 
-  /** Decodes and reads a base64 image declared as `contentType`. */
-  async fromBase64(contentType: unknown, data: unknown, field: string): Promise<LoadedImage> {
+  /**
+   * Decodes and reads a base64 image declared as `contentType`. The fields are
+   * named `<field>.content_type` and `<field>.data`, or as `fields` says.
+   */
+  async fromBase64(contentType: unknown, data: unknown, field: string, fields = { contentType: `${field}.content_type`, data: `${field}.data` }): Promise<LoadedImage> {
     if (typeof contentType !== 'string' || !(BASE64_IMAGE_TYPES as readonly string[]).includes(contentType)) {
-      throw invalidField(`${field}.content_type`, `must be one of ${BASE64_IMAGE_TYPES.join(', ')}`);
+      throw invalidField(fields.contentType, `must be one of ${BASE64_IMAGE_TYPES.join(', ')}`);
     }
-    if (typeof data !== 'string' || data.length === 0) throw invalidField(`${field}.data`, 'is required');
+    if (typeof data !== 'string' || data.length === 0) throw invalidField(fields.data, 'is required');
     // base64 carries 3 bytes in 4 characters; refuse before decoding what is surely too big.
-    if ((data.length / 4) * 3 > this.maxBytes + 3) throw invalidField(`${field}.data`, `must decode to at most ${this.maxBytes} bytes`);
+    if ((data.length / 4) * 3 > this.maxBytes + 3) throw invalidField(fields.data, `must decode to at most ${this.maxBytes} bytes`);
     const bytes = Buffer.from(data, 'base64');
     // Node's decoder skips characters that are not base64; encoding the result again
     // must give the text back. (A regular expression over megabytes of text would
     // hold the event loop for tens of milliseconds.)
-    if (withoutPadding(bytes.toString('base64')) !== withoutPadding(data)) throw invalidField(`${field}.data`, 'is not valid base64');
-    if (bytes.length === 0) throw invalidField(`${field}.data`, 'is empty');
-    return this.load(bytes, `${field}.data`, contentType);
+    if (withoutPadding(bytes.toString('base64')) !== withoutPadding(data)) throw invalidField(fields.data, 'is not valid base64');
+    if (bytes.length === 0) throw invalidField(fields.data, 'is empty');
+    return this.load(bytes, fields.data, contentType);
+  }
+
+  /** Reads image bytes pinbox made itself (a frame taken from a video). */
+  fromBytes(bytes: Buffer, field: string): Promise<LoadedImage> {
+    return this.load(bytes, field, null);
   }
 
   private async load(bytes: Buffer, field: string, declaredType: string | null): Promise<LoadedImage> {

@@ -1,6 +1,9 @@
-import { invalidField } from '../../kernel/errors.js';
+import type { AuthContext } from '../../kernel/auth.js';
+import { ApiError, invalidField } from '../../kernel/errors.js';
 import type { ImageService, LoadedImage } from '../media/image-service.js';
 import type { ImageDetails, StoredImage } from '../media/image-store.js';
+import type { KeyFrameExtractor } from '../media/key-frame.js';
+import type { MediaUploadService, ReadyVideo } from '../media/upload-service.js';
 
 /** Limits on a Pin's media source. Pinterest: `PinMediaSource*` in the official spec. */
 const MEDIA_LIMITS = {
@@ -16,14 +19,33 @@ export type StoredMedia =
   | {
       media_type: 'multiple_images';
       items: { item_type: 'image'; title: string | null; description: string | null; link: string | null; images: ImageSet }[];
+    }
+  | {
+      media_type: 'video';
+      /** The cover's sizes. */
+      images: ImageSet;
+      cover_image_url: string;
+      video_url: string;
+      duration: number;
+      width: number;
+      height: number;
     };
 
 /** A media source read and checked, with its images loaded but not yet stored. */
 export interface ResolvedMedia {
-  creativeType: 'REGULAR' | 'CAROUSEL';
+  creativeType: 'REGULAR' | 'CAROUSEL' | 'VIDEO';
   images: LoadedImage[];
   /** The media JSON once `images` are stored, in the same order. */
   build(stored: StoredImage[]): StoredMedia;
+  /** `media_source.is_standard` when given (video Pins). */
+  isStandard?: boolean;
+}
+
+/** What reading a media source needs besides the source itself. */
+export interface MediaSources {
+  images: ImageService;
+  uploads: MediaUploadService;
+  keyFrames: KeyFrameExtractor;
 }
 
 type Json = Record<string, unknown>;
@@ -33,7 +55,8 @@ type Json = Record<string, unknown>;
  * and processes it (outside any transaction: this is the slow part). Every problem
  * is a 400 naming the field.
  */
-export async function resolveMediaSource(source: Json, images: ImageService): Promise<ResolvedMedia> {
+export async function resolveMediaSource(auth: AuthContext, source: Json, sources: MediaSources): Promise<ResolvedMedia> {
+  const { images } = sources;
   const type = source.source_type;
   switch (type) {
     case 'image_url':
@@ -73,14 +96,69 @@ export async function resolveMediaSource(source: Json, images: ImageService): Pr
       };
     }
     case 'video_id':
+      return resolveVideo(auth, source, sources);
     case 'pin_url':
-      throw invalidField('media_source.source_type', `'${type}' needs the media upload flow, which this pinbox does not provide yet`);
+      // Pinterest: "Currently the field is only available to a list of beta users" (`PinMediaSourcePinURL`).
+      throw new ApiError('not_permitted', "Creating Pins from 'pin_url' is available only to Pinterest's beta users.");
     default:
       throw invalidField(
         'media_source.source_type',
         'must be one of image_url, image_base64, multiple_image_urls, multiple_image_base64, video_id, pin_url',
       );
   }
+}
+
+/**
+ * A video Pin: a succeeded upload of the caller's, and a cover from a URL, base64
+ * data, or a frame of the video.
+ * Pinterest: `PinMediaSourceVideoID`; a video Pin needs a cover image.
+ */
+async function resolveVideo(auth: AuthContext, source: Json, sources: MediaSources): Promise<ResolvedMedia> {
+  const mediaId = source.media_id;
+  if (typeof mediaId !== 'string' || !/^\d+$/.test(mediaId)) throw invalidField('media_source.media_id', 'is required and must be a numeric string');
+  if (source.is_standard !== undefined && typeof source.is_standard !== 'boolean') throw invalidField('media_source.is_standard', 'must be true or false');
+  const covers = (['cover_image_url', 'cover_image_data', 'cover_image_key_frame_time'] as const).filter((name) => source[name] !== undefined && source[name] !== null);
+  if (covers.length === 0) {
+    throw invalidField('media_source.cover_image_url', 'is required for a video Pin: send cover_image_url, cover_image_data (with cover_image_content_type) or cover_image_key_frame_time');
+  }
+  if (covers.length > 1) throw invalidField(`media_source.${covers[1]}`, `cannot be sent with media_source.${covers[0]}: give one cover`);
+  const frameTime = source.cover_image_key_frame_time;
+  if (frameTime !== undefined && (!Number.isInteger(frameTime) || (frameTime as number) < 0)) {
+    throw invalidField('media_source.cover_image_key_frame_time', 'must be a whole number of seconds, 0 or more');
+  }
+  const video = await sources.uploads.readyVideo(auth, mediaId, 'media_source.media_id');
+  let cover: LoadedImage;
+  if (covers[0] === 'cover_image_url') cover = await sources.images.fromUrl(checkedUrl(source.cover_image_url, 'media_source.cover_image_url'), 'media_source.cover_image_url');
+  else if (covers[0] === 'cover_image_data') {
+    cover = await sources.images.fromBase64(source.cover_image_content_type, source.cover_image_data, 'media_source', {
+      contentType: 'media_source.cover_image_content_type',
+      data: 'media_source.cover_image_data',
+    });
+  } else cover = await frameCover(video, frameTime as number, sources);
+  return {
+    creativeType: 'VIDEO',
+    images: [cover],
+    isStandard: source.is_standard as boolean | undefined,
+    build: ([stored]) => ({
+      media_type: 'video',
+      images: stored.images,
+      cover_image_url: stored.images.originals.url,
+      video_url: `/media/${video.blobKey}`,
+      duration: video.durationMs,
+      width: video.width,
+      height: video.height,
+    }),
+  };
+}
+
+async function frameCover(video: ReadyVideo, seconds: number, sources: MediaSources): Promise<LoadedImage> {
+  const field = 'media_source.cover_image_key_frame_time';
+  if (!(await sources.keyFrames.isAvailable())) {
+    throw new ApiError('unavailable_here', `'${field}' needs ffmpeg on the pinbox host (apt-get install ffmpeg); send cover_image_url or cover_image_data instead.`);
+  }
+  const bytes = await sources.uploads.videoBytes(video);
+  if (!bytes) throw new ApiError('media_not_found');
+  return sources.images.fromBytes(await sources.keyFrames.frameAt(bytes, video.ext, seconds, video.durationMs), field);
 }
 
 function carouselItems(source: Json): Json[] {
@@ -126,7 +204,7 @@ export function mediaJson(media: string, base: string): string {
 /** One size of a Pin's (first) image, for board covers (400x300) and thumbnails (150x150). */
 export function firstImageUrl(media: string, base: string, size: '150x150' | '400x300'): string | null {
   const parsed = JSON.parse(mediaJson(media, base)) as StoredMedia;
-  const images: Partial<Record<string, ImageDetails>> | undefined = parsed.media_type === 'image' ? parsed.images : parsed.items[0]?.images;
+  const images: Partial<Record<string, ImageDetails>> | undefined = parsed.media_type === 'multiple_images' ? parsed.items[0]?.images : parsed.images;
   // Pins stored before images were processed hold their original only.
   return images?.[size]?.url ?? images?.originals?.url ?? null;
 }

@@ -10,7 +10,7 @@ import type { BoardService, VisibleBoard } from '../boards/service.js';
 import type { BoardPrivacy, BoardStore } from '../boards/store.js';
 import type { ImageService } from '../media/image-service.js';
 import type { ImageStore } from '../media/image-store.js';
-import { resolveMediaSource, type StoredMedia } from './media-source.js';
+import { resolveMediaSource, type MediaSources, type StoredMedia } from './media-source.js';
 import { CREATIVE_TYPES } from './schemas.js';
 import type { OwnerPinFilter, PinChanges, PinRow, PinStore } from './store.js';
 
@@ -68,6 +68,8 @@ export class PinService {
       bookmarks: Bookmarks;
       images: ImageService;
       imageStore: ImageStore;
+      /** Uploaded videos and covers taken from their frames, for video Pins. */
+      videos: Omit<MediaSources, 'images'>;
     },
   ) {}
 
@@ -103,7 +105,7 @@ export class PinService {
   async create(auth: AuthContext, input: PinCreateInput): Promise<PinRow> {
     // Checked before the images are fetched and processed, and again in the transaction.
     await this.targetBoard(auth, input.board_id, input.board_section_id, this.deps.db);
-    const resolved = await resolveMediaSource(input.media_source, this.deps.images);
+    const resolved = await resolveMediaSource(auth, input.media_source, { images: this.deps.images, ...this.deps.videos });
     return this.deps.db.transaction(async (tx) => {
       await this.targetBoard(auth, input.board_id, input.board_section_id, tx);
       const now = this.now();
@@ -123,7 +125,7 @@ export class PinService {
         dominant_color: input.dominant_color ?? stored[0]?.dominantColor ?? null,
         parent_pin_id: input.parent_pin_id ?? null,
         creative_type: resolved.creativeType,
-        is_standard: 1,
+        is_standard: resolved.isStandard === false ? 0 : 1,
         has_been_promoted: 0,
         media: JSON.stringify(media),
         created_at: now,

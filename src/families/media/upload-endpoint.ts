@@ -1,0 +1,88 @@
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { UploadRefusal } from './upload-policy.js';
+import type { MediaUploadService } from './upload-service.js';
+
+/** Where `upload_url` points: pinbox's stand-in for Pinterest's S3 upload host. */
+export const UPLOAD_PATH = '/media/uploads';
+
+const escapeXml = (text: string) => text.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** An error as S3 writes it: XML with a Code and a Message. */
+function sendS3Error(reply: FastifyReply, request: FastifyRequest, refusal: UploadRefusal): FastifyReply {
+  return reply
+    .code(refusal.status)
+    .type('application/xml')
+    .send(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${refusal.s3Code}</Code><Message>${escapeXml(refusal.message)}</Message><RequestId>${request.id}</RequestId></Error>`,
+    );
+}
+
+/** Reads and drops the rest of a file part, so the request ends; a part already broken off is left as it is. */
+const drain = (stream: NodeJS.ReadableStream) => pipeline(stream, new Writable({ write: (_chunk, _encoding, done) => done() })).catch(() => undefined);
+
+/**
+ * The upload URL: a multipart form POST with the fields of `upload_parameters`
+ * and then the file, checked the way S3 checks a POST policy. It answers 204 as S3
+ * does; refusals are S3's XML errors, and a refused upload stores nothing.
+ * Pinterest: "make an HTTP POST request to upload_url ... Send the media file's
+ * contents as the request's `file` parameter and also include all of the parameters
+ * from `upload_parameters`" (`media/create` in the spec).
+ */
+export function uploadEndpoint(uploads: MediaUploadService, maxBytes: number) {
+  return async function register(app: FastifyInstance): Promise<void> {
+    await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 32, fieldSize: 16 * 1024, parts: 40 } });
+    // Whatever goes wrong before the handler (not multipart, a broken body) is
+    // answered as S3 answers it, not as the /v5 API does.
+    app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+      if (error instanceof UploadRefusal) return sendS3Error(reply, request, error);
+      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') return sendS3Error(reply, request, tooLarge(maxBytes));
+      if (typeof error.statusCode === 'number' && error.statusCode < 500) {
+        return sendS3Error(reply, request, new UploadRefusal(400, 'MalformedPOSTRequest', 'The body of your POST request is not well-formed multipart/form-data.'));
+      }
+      request.log.error({ err: error }, 'upload failed');
+      return sendS3Error(reply, request, new UploadRefusal(500, 'InternalError', 'We encountered an internal error. Please try again.'));
+    });
+
+    app.post(UPLOAD_PATH, async (request, reply) => {
+      if (!request.isMultipart()) throw new UploadRefusal(412, 'PreconditionFailed', 'Bucket POST must be of the enclosure-type multipart/form-data.');
+      const fields: Record<string, string> = {};
+      let refusal: UploadRefusal | null = null;
+      let received = false;
+      // S3 reads the fields up to the file and ignores any after it.
+      for await (const part of request.parts()) {
+        if (part.type === 'field') {
+          if (!received && typeof part.value === 'string') fields[part.fieldname.toLowerCase() === 'content-type' ? 'Content-Type' : part.fieldname] = part.value;
+          continue;
+        }
+        if (received || refusal || part.fieldname !== 'file') {
+          await drain(part.file);
+          refusal ??= new UploadRefusal(400, 'InvalidArgument', `POST requires exactly one file upload per request, in the field 'file' (got '${part.fieldname}').`);
+          continue;
+        }
+        received = true;
+        try {
+          const { upload, maxBytes: allowed } = await uploads.admit(fields);
+          const bytes = await part.toBuffer();
+          if (bytes.length === 0) throw new UploadRefusal(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size.');
+          if (bytes.length > allowed) throw tooLarge(allowed);
+          await uploads.receive(upload, bytes);
+        } catch (error) {
+          if (part.file.truncated || (error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') refusal = tooLarge(maxBytes);
+          else if (error instanceof UploadRefusal) refusal = error;
+          else throw error;
+          await drain(part.file);
+        }
+      }
+      if (!received && !refusal) refusal = new UploadRefusal(400, 'InvalidArgument', "POST requires exactly one file upload per request, in the field 'file'.");
+      if (refusal) return sendS3Error(reply, request, refusal);
+      return reply.code(204).send();
+    });
+  };
+}
+
+function tooLarge(maxBytes: number): UploadRefusal {
+  return new UploadRefusal(400, 'EntityTooLarge', `Your proposed upload exceeds the maximum allowed size (${maxBytes} bytes).`);
+}

@@ -1,0 +1,69 @@
+import { ALL_FORMATS, BufferSource, Input, MP4, QTFF } from 'mediabunny';
+
+/**
+ * Pinterest's rules for a video Pin's file.
+ * Pinterest: help.pinterest.com "Video Pins" creative specs and business.pinterest.com
+ * "Pinterest product specs": .mp4, .mov or .m4v; H.264 or H.265; 2 GB at most;
+ * 4 seconds to 15 minutes.
+ */
+export const VIDEO_LIMITS = {
+  maxBytes: 2 * 1024 ** 3,
+  minDurationMs: 4_000,
+  maxDurationMs: 15 * 60_000,
+} as const;
+
+/** Codecs Pinterest encodes video Pins from, as mediabunny names them. */
+const ACCEPTED_CODECS: Readonly<Record<string, string>> = { avc: 'H.264', hevc: 'H.265' };
+
+export interface VideoFacts {
+  /** `video/mp4` or `video/quicktime`. */
+  contentType: string;
+  /** File extension the video is served with. */
+  ext: 'mp4' | 'mov';
+  durationMs: number;
+  width: number;
+  height: number;
+}
+
+export type VideoProbe = { ok: true; facts: VideoFacts } | { ok: false; reason: string };
+
+/**
+ * Reads a file's container (mediabunny, pure TypeScript: nothing is decoded) and
+ * checks it against Pinterest's rules. The reason of a refusal completes
+ * "the uploaded file …".
+ */
+export async function probeVideo(bytes: Buffer): Promise<VideoProbe> {
+  const input = new Input({ source: new BufferSource(bytes), formats: ALL_FORMATS });
+  try {
+    let format;
+    try {
+      format = await input.getFormat();
+    } catch {
+      return { ok: false, reason: 'is not a video file (no container pinbox recognizes: send an .mp4, .mov or .m4v)' };
+    }
+    if (format !== MP4 && format !== QTFF) {
+      return { ok: false, reason: `is a ${format.name} file; Pinterest takes .mp4, .mov or .m4v videos` };
+    }
+    const track = await input.getPrimaryVideoTrack();
+    if (!track) return { ok: false, reason: 'has no video track' };
+    if (!track.codec || !ACCEPTED_CODECS[track.codec]) {
+      return { ok: false, reason: `is encoded as ${track.codec ?? 'an unknown codec'}; Pinterest takes ${Object.values(ACCEPTED_CODECS).join(' or ')}` };
+    }
+    if (!(await track.getFirstTimestamp().then(() => true, () => false))) return { ok: false, reason: 'has a video track with no frames' };
+    const durationMs = Math.round((await input.computeDuration()) * 1000);
+    const width = track.displayWidth;
+    const height = track.displayHeight;
+    if (!width || !height) return { ok: false, reason: 'has a video track with no picture size' };
+    if (durationMs < VIDEO_LIMITS.minDurationMs) return { ok: false, reason: `lasts ${durationMs / 1000} s; a video Pin lasts at least 4 seconds` };
+    if (durationMs > VIDEO_LIMITS.maxDurationMs) return { ok: false, reason: `lasts ${durationMs / 1000} s; a video Pin lasts at most 15 minutes` };
+    const quickTime = format === QTFF;
+    return {
+      ok: true,
+      facts: { contentType: quickTime ? 'video/quicktime' : 'video/mp4', ext: quickTime ? 'mov' : 'mp4', durationMs, width, height },
+    };
+  } catch (error) {
+    return { ok: false, reason: `could not be read as a video: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    input.dispose();
+  }
+}
