@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, PNG_1X1_BASE64 } from './harness.js';
 import { startCli } from './cli.js';
+import { makeVideo, uploadFile } from './videos.js';
 
 test('the printed curl line works, and SIGTERM shuts down cleanly', async () => {
   const cli = await startCli(['--port', '0']);
@@ -34,8 +35,13 @@ test('SIGKILL right after a 201 loses nothing on a --data store', async () => {
   const data = join(dir, 'pinbox.db');
   const token = 'pina_DURABILITYTESTTOKEN0000000000';
   try {
-    const first = await startCli(['--port', '0', '--data', data, '--token', token]);
+    const first = await startCli(['--port', '0', '--data', data, '--token', token, '--video-processing-seconds', '0']);
     const api = new Client(first.url, token);
+    const video = await makeVideo({ segments: [{ color: 'purple', seconds: 4 }] });
+    const registered = await api.post('/media', { media_type: 'video' });
+    assert.equal(registered.status, 201);
+    const upload = await uploadFile(registered.body.upload_url, registered.body.upload_parameters, video);
+    assert.equal(upload.status, 204, upload.text);
     const board = await api.post('/boards', { name: 'Kept boards', privacy: 'SECRET' });
     assert.equal(board.status, 201);
     const section = await api.post(`/boards/${board.body.id}/sections`, { name: 'Kept section' });
@@ -65,6 +71,16 @@ test('SIGKILL right after a 201 loses nothing on a --data store', async () => {
       assert.equal(boardAgain.status, 200);
       assert.equal(boardAgain.body.pin_count, 1);
       assert.equal(boardAgain.body.privacy, 'SECRET');
+      // The acknowledged upload is there, processed, and makes a video Pin with its bytes.
+      const media = await api2.get(`/media/${registered.body.media_id}`);
+      assert.equal(media.body.status, 'succeeded');
+      const videoPin = await api2.post('/pins', {
+        board_id: board.body.id,
+        media_source: { source_type: 'video_id', media_id: registered.body.media_id, cover_image_data: PNG_1X1_BASE64, cover_image_content_type: 'image/png' },
+      });
+      assert.equal(videoPin.status, 201, JSON.stringify(videoPin.body));
+      const served = await fetch(videoPin.body.media.video_url);
+      assert.ok(Buffer.from(await served.arrayBuffer()).equals(video));
       // The same dev user and app are found again, not made anew.
       assert.match(second.banner, /client secret: \(unchanged/);
     } finally {
