@@ -17,6 +17,11 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       data: { type: 'string' },
+      'database-url': { type: 'string' },
+      'pool-size': { type: 'string' },
+      'redis-url': { type: 'string' },
+      'single-process': { type: 'boolean' },
+      blobs: { type: 'string' },
       token: { type: 'string' },
       'client-secret': { type: 'string' },
       username: { type: 'string' },
@@ -45,10 +50,25 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
   if (processingSeconds !== undefined && !(Number.isFinite(processingSeconds) && processingSeconds >= 0)) {
     throw new Error(`--video-processing-seconds must be a number of seconds, 0 or more, got '${processingText}'`);
   }
+  const databaseUrl = values['database-url'] ?? env.DATABASE_URL ?? undefined;
+  const data = values.data ?? env.PINBOX_DATA ?? undefined;
+  if (databaseUrl && data) throw new Error('--data (SQLite) and --database-url (PostgreSQL) name two stores; give one');
+  const poolText = values['pool-size'] ?? env.PINBOX_POOL_SIZE;
+  const poolSize = poolText === undefined ? undefined : Number(poolText);
+  if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize >= 1 && poolSize <= 1000)) {
+    throw new Error(`--pool-size must be a whole number from 1 to 1000, got '${poolText}'`);
+  }
+  const redisUrl = values['redis-url'] ?? env.REDIS_URL ?? undefined;
   return {
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',
-    data: values.data ?? env.PINBOX_DATA ?? undefined,
+    data,
+    databaseUrl,
+    poolSize,
+    redisUrl,
+    singleProcess: values['single-process'] ?? env.PINBOX_SINGLE_PROCESS === '1',
+    // Several processes on PostgreSQL must share one folder of blobs; one is made in the working directory unless named.
+    blobsDir: values.blobs ?? env.PINBOX_BLOBS ?? (databaseUrl ? 'pinbox-blobs' : undefined),
     token: values.token ?? env.PINBOX_TOKEN ?? undefined,
     clientSecret: values['client-secret'] ?? env.PINBOX_CLIENT_SECRET ?? undefined,
     username: values.username ?? env.PINBOX_USERNAME ?? undefined,

@@ -5,13 +5,16 @@ import { Admin } from './control/admin.js';
 import { buildFamilies, type Core, type Families } from './families/index.js';
 import { DEV_APP_NAME, DEV_USERNAME, ensureDevIdentity, type DevIdentity } from './families/oauth/dev-identity.js';
 import { Clock } from './kernel/clock.js';
-import { IdGenerator } from './kernel/ids.js';
+import { ID_NODES, IdGenerator } from './kernel/ids.js';
 import { Bookmarks } from './kernel/pagination.js';
 import { InProcessRateLimiter, type RateLimiter } from './kernel/rate-limits/limiter.js';
 import { RateLimitPolicy, type RateLimitMode, type RateLimitOverrides } from './kernel/rate-limits/policy.js';
 import { RateLimits } from './kernel/rate-limits/rate-limits.js';
+import { RedisRateLimiter } from './kernel/rate-limits/redis-limiter.js';
+import { Redis } from 'ioredis';
 import type { Database } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
+import { PostgresDatabase } from './storage/postgres/postgres-database.js';
 import { SqliteDatabase } from './storage/sqlite/sqlite-database.js';
 import { FileBlobStore, MemoryBlobStore } from './storage/blobs/blob-store.js';
 import { DEFAULT_FETCH_LIMITS, type FetchLimits } from './families/media/fetch-image.js';
@@ -24,8 +27,32 @@ export interface PinboxOptions {
   port?: number;
   /** Interface to listen on. Default 127.0.0.1. */
   host?: string;
-  /** A SQLite file to persist to; without it the store lives in memory. */
+  /** A SQLite file to persist to; without it (and without `databaseUrl`) the store lives in memory. */
   data?: string;
+  /**
+   * A PostgreSQL database to keep state in instead of SQLite, e.g.
+   * `postgres://127.0.0.1:5432/pinbox`; `?schema=NAME` keeps this instance in its own schema.
+   */
+  databaseUrl?: string;
+  /** Connections in the PostgreSQL pool of this process. Default 10. */
+  poolSize?: number;
+  /**
+   * Redis for what several processes must share (rate-limit counts), e.g.
+   * `redis://127.0.0.1:6379`. Needed on PostgreSQL unless `singleProcess`.
+   */
+  redisUrl?: string;
+  /** Prefix of this instance's Redis keys. Default `pinbox:<schema>:`. */
+  redisPrefix?: string;
+  /**
+   * On PostgreSQL without Redis: this is the only pinbox process on the database
+   * (it holds a lock that keeps others from starting).
+   */
+  singleProcess?: boolean;
+  /**
+   * A folder for the bytes of images and videos, which several processes can share.
+   * Default: `<data>.blobs` beside a SQLite file, memory otherwise.
+   */
+  blobsDir?: string;
   /** Fixes the dev access token string, so scripts can rely on it. */
   token?: string;
   /** Fixes the dev app's client secret. */
@@ -94,33 +121,42 @@ async function instanceSecret(db: Database): Promise<Buffer> {
 }
 
 /**
- * Starts pinbox: config -> store -> app -> listen.
- * @example
- * import { startPinbox } from 'pinbox';
- * const pinbox = await startPinbox();
- * await fetch(`${pinbox.url}/v5/user_account`, { headers: { authorization: `Bearer ${pinbox.token}` } });
- * await pinbox.close();
+ * A node number for this process's ids, different from every other process that
+ * opened the store since (up to ID_NODES of them at once).
  */
+async function idNode(db: Database): Promise<number> {
+  return db.transaction(async (tx) => {
+    const row = await tx.get<{ value: string }>("SELECT value FROM meta WHERE key = 'next_id_node'");
+    const node = row ? Number(row.value) % ID_NODES : 0;
+    await tx.run("INSERT INTO meta (key, value) VALUES ('next_id_node', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [
+      String((node + 1) % ID_NODES),
+    ]);
+    return node;
+  });
+}
+
+type StoreOptions = Pick<PinboxOptions, 'data' | 'databaseUrl' | 'poolSize' | 'blobsDir' | 'imageFetch' | 'videoUploads'>;
+
 /** Opens (and migrates) a store and builds every family on it. */
-async function openCore(
-  data: string | undefined,
-  clock: Clock,
-  settings: Pick<PinboxOptions, 'imageFetch' | 'videoUploads'> = {},
-): Promise<{ core: Core; families: Families }> {
-  const db = SqliteDatabase.open(data);
+async function openCore(options: StoreOptions, clock: Clock): Promise<{ core: Core; families: Families }> {
+  const db = options.databaseUrl ? await PostgresDatabase.open(options.databaseUrl, { poolSize: options.poolSize }) : SqliteDatabase.open(options.data);
   try {
-    await migrate(db);
-    const secret = await instanceSecret(db);
+    // Several processes may start on one PostgreSQL database together: one migrates at a time.
+    const { secret, node } = await db.exclusively('startup', async () => {
+      await migrate(db);
+      return { secret: await instanceSecret(db), node: await idNode(db) };
+    });
+    const blobsDir = options.blobsDir ?? (options.data && !options.databaseUrl ? `${options.data}.blobs` : undefined);
     const core: Core = {
       db,
       clock,
-      ids: new IdGenerator(clock),
+      ids: new IdGenerator(clock, node),
       bookmarks: new Bookmarks(secret),
       instanceSecret: secret,
-      // Images and videos live as files in a folder beside the SQLite file.
-      blobs: data ? new FileBlobStore(`${data}.blobs`) : new MemoryBlobStore(),
-      fetchLimits: { ...DEFAULT_FETCH_LIMITS, ...settings.imageFetch },
-      videoUploads: { processingMs: DEFAULT_VIDEO_PROCESSING_MS, maxBytes: VIDEO_LIMITS.maxBytes, ...settings.videoUploads },
+      // Images and videos live as files in a folder (beside the SQLite file by default).
+      blobs: blobsDir ? new FileBlobStore(blobsDir) : new MemoryBlobStore(),
+      fetchLimits: { ...DEFAULT_FETCH_LIMITS, ...options.imageFetch },
+      videoUploads: { processingMs: DEFAULT_VIDEO_PROCESSING_MS, maxBytes: VIDEO_LIMITS.maxBytes, ...options.videoUploads },
     };
     return { core, families: buildFamilies(core) };
   } catch (error) {
@@ -131,35 +167,86 @@ async function openCore(
 
 /**
  * Opens a pinbox store without serving it, for the CLI's `apps create`,
- * `users create` and `token inspect` on a `--data` file (a running pinbox on the
- * same file sees the changes: SQLite in WAL mode takes writers from several processes).
+ * `users create` and `token inspect` on a `--data` file or a `--database-url`
+ * (a running pinbox on the same store sees the changes: SQLite in WAL mode takes
+ * writers from several processes, and PostgreSQL is made for it).
  * @example
- * const store = await openPinboxStore('pinbox.db');
+ * const store = await openPinboxStore({ data: 'pinbox.db' });
  * const app = await store.admin.createApp({ redirectUris: ['http://127.0.0.1:8080/callback'] });
  * await store.close();
  */
-export async function openPinboxStore(data: string): Promise<{ admin: Admin; close(): Promise<void> }> {
-  const { core, families } = await openCore(data, new Clock());
+export async function openPinboxStore(options: StoreOptions): Promise<{ admin: Admin; close(): Promise<void> }> {
+  const { core, families } = await openCore(options, new Clock());
   const devApp = await families.stores.users
     .getByUsername(DEV_USERNAME)
     .then((user) => (user ? families.stores.apps.findByOwner(user.id, DEV_APP_NAME) : null));
   return { admin: new Admin(core, families, devApp?.id ?? null), close: () => core.db.close() };
 }
 
+/**
+ * On PostgreSQL, makes sure the processes sharing the database also share their
+ * counts: with Redis a process joins the others (a shared lock); without, it must
+ * be told it is alone, and then keeps others out (an exclusive lock).
+ */
+async function joinProcesses(db: Database, options: PinboxOptions): Promise<void> {
+  if (!(db instanceof PostgresDatabase)) return;
+  if (options.redisUrl) {
+    if (!(await db.holdProcessLock('shared'))) {
+      throw new Error('a pinbox started with --single-process is using this database; stop it, or start every process with --redis-url');
+    }
+    return;
+  }
+  if (!options.singleProcess) {
+    throw new Error(
+      'on PostgreSQL, pinbox processes share rate-limit counts through Redis: pass --redis-url (several processes), or --single-process if this is the only one',
+    );
+  }
+  if (!(await db.holdProcessLock('alone'))) throw new Error('other pinbox processes are using this database; --single-process must be the only one');
+}
+
+/** Connects to Redis, or says clearly why it cannot. */
+async function connectRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true, connectTimeout: 5_000 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`--redis-url ${url}: cannot reach Redis (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+/**
+ * Starts pinbox: config -> store -> app -> listen.
+ * @example
+ * import { startPinbox } from 'pinbox';
+ * const pinbox = await startPinbox();
+ * await fetch(`${pinbox.url}/v5/user_account`, { headers: { authorization: `Bearer ${pinbox.token}` } });
+ * await pinbox.close();
+ */
 export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> {
   // Bad limit settings are refused before a store is opened.
   const rateLimitPolicy = new RateLimitPolicy(options.rateLimits ?? 'app', options.rateLimitOverrides);
-  const { core, families } = await openCore(options.data, options.clock ?? new Clock(), options);
+  const { core, families } = await openCore(options, options.clock ?? new Clock());
   const { db, clock } = core;
-  const rateLimits = new RateLimits(rateLimitPolicy, options.rateLimiter ?? new InProcessRateLimiter(), clock);
+  let redis: Redis | null = null;
   try {
-    const identity = await ensureDevIdentity(core, families, {
-      token: options.token,
-      clientSecret: options.clientSecret,
-      username: options.username,
-      password: options.password,
-      redirectUris: options.redirectUris,
-    });
+    await joinProcesses(db, options);
+    redis = options.redisUrl ? await connectRedis(options.redisUrl) : null;
+    const schema = db instanceof PostgresDatabase ? db.schema : 'sqlite';
+    const limiter = options.rateLimiter ?? (redis ? new RedisRateLimiter(redis, options.redisPrefix ?? `pinbox:${schema}:`) : new InProcessRateLimiter());
+    const rateLimits = new RateLimits(rateLimitPolicy, limiter, clock);
+    const identity = await db.exclusively('startup', () =>
+      ensureDevIdentity(core, families, {
+        token: options.token,
+        clientSecret: options.clientSecret,
+        username: options.username,
+        password: options.password,
+        redirectUris: options.redirectUris,
+      }),
+    );
     // Pictures left unused by a process that stopped between a delete and its sweep.
     await families.stores.images.sweep();
     const logLevel = options.logLevel ?? 'silent';
@@ -198,12 +285,14 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       close() {
         closing ??= (async () => {
           await app.close();
+          redis?.disconnect();
           await db.close();
         })();
         return closing;
       },
     };
   } catch (error) {
+    redis?.disconnect();
     await db.close();
     throw error;
   }

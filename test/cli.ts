@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { cliArgsOnTestBackend } from './backend.js';
 
 export const CLI_PATH = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 
@@ -20,7 +21,7 @@ export interface RunningCli {
 
 /** Runs a one-shot `pinbox` command (apps create, token inspect, ...) to its end. */
 export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_PATH, ...cliArgsOnTestBackend(args, 'other')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -31,7 +32,7 @@ export function runCli(args: string[]): Promise<{ code: number | null; stdout: s
 /** Starts `pinbox start ARGS` and resolves once it has printed its curl line. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningCli> {
   if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run 'npm run build' first (npm test does)`);
-  const child = spawn(process.execPath, [CLI_PATH, 'start', '--log-level', 'warn', ...args], {
+  const child = spawn(process.execPath, [CLI_PATH, 'start', '--log-level', 'warn', ...cliArgsOnTestBackend(args, 'start')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

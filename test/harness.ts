@@ -7,6 +7,7 @@ import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPinbox, type Pinbox, type PinboxOptions } from '../src/index.js';
 import { RATE_LIMIT_CATEGORIES } from '../src/kernel/rate-limits/categories.js';
+import { dropSchema, onTestBackend } from './backend.js';
 import { imageUrlSource } from './images.js';
 import { checkResponse } from './spec.js';
 
@@ -118,12 +119,14 @@ export interface TestServer {
  */
 export function useServer(options: PinboxOptions = {}): () => TestServer {
   let current: TestServer | null = null;
+  const { schema, ...onBackend } = onTestBackend({ port: 0, rateLimitOverrides: ROOMY_STANDARD_LIMITS, ...options });
   before(async () => {
-    const pinbox = await startPinbox({ port: 0, rateLimitOverrides: ROOMY_STANDARD_LIMITS, ...options });
+    const pinbox = await startPinbox(onBackend);
     current = { pinbox, api: new Client(pinbox.url, pinbox.token, pinbox.rateLimits.policy.mode !== 'off') };
   });
   after(async () => {
     await current?.pinbox.close();
+    if (schema) await dropSchema(schema);
   });
   return () => {
     if (!current) throw new Error('server not started');

@@ -8,19 +8,31 @@ import { PINBOX_VERSION } from '../version.js';
 const USAGE = `pinbox ${PINBOX_VERSION}: a stateful Pinterest API v5 for development and tests
 
 Usage:
-  pinbox start [--port N] [--host H] [--data FILE] [--token T] [--client-secret S]
-               [--username U] [--password P] [--redirect-uri URI ...] [--log-level L]
+  pinbox start [--port N] [--host H] [--data FILE | --database-url URL [--redis-url URL]
+               [--pool-size N] [--single-process] [--blobs DIR]] [--token T] [--client-secret S]
+               [--video-processing-seconds N] [--username U] [--password P] [--redirect-uri URI ...] [--log-level L]
                [--rate-limits app|trial|standard|off] [--rate-limit RULE ...] [--rate-limits-file FILE]
-  pinbox apps create --data FILE --redirect-uri URI [--redirect-uri URI ...]
+  pinbox apps create --data FILE|--database-url URL --redirect-uri URI [--redirect-uri URI ...]
                [--name NAME] [--owner USERNAME] [--tier trial|standard] [--sandbox]
-  pinbox apps update CLIENT_ID --data FILE [--tier trial|standard] [--sandbox | --production]
-  pinbox users create --data FILE --username U [--password P] [--account-type personal|business]
-  pinbox token inspect TOKEN [--url URL | --data FILE]
+  pinbox apps update CLIENT_ID --data FILE|--database-url URL [--tier trial|standard] [--sandbox | --production]
+  pinbox users create --data FILE|--database-url URL --username U [--password P] [--account-type personal|business]
+  pinbox token inspect TOKEN [--url URL | --data FILE | --database-url URL]
 
 start:
   --port N            port to listen on (env PORT; default 3000; 0 picks a free one)
   --host H            interface to listen on (env HOST; default 127.0.0.1)
   --data FILE         persist to this SQLite file (env PINBOX_DATA; default: in memory)
+  --database-url URL  keep state in PostgreSQL instead (env DATABASE_URL), e.g.
+                      postgres://127.0.0.1:5432/pinbox; ?schema=NAME keeps this instance in
+                      its own schema. Several processes may serve one database:
+  --redis-url URL     Redis for what processes share: rate-limit counts (env REDIS_URL);
+                      needed on PostgreSQL unless --single-process
+  --single-process    on PostgreSQL without Redis: this is the only process (others are refused)
+  --pool-size N       PostgreSQL connections of this process (env PINBOX_POOL_SIZE; default 10)
+  --blobs DIR         folder for image and video bytes, shared by the processes (env PINBOX_BLOBS;
+                      default FILE.blobs beside --data, ./pinbox-blobs with --database-url)
+  --video-processing-seconds N  how long an uploaded video is 'processing' on pinbox's clock
+                      (env PINBOX_VIDEO_PROCESSING_SECONDS; default 5)
   --token T           fix the dev access token string (env PINBOX_TOKEN)
   --client-secret S   fix the dev app's client secret (env PINBOX_CLIENT_SECRET)
   --username U        the dev user's username (env PINBOX_USERNAME; default pinbox_dev)
@@ -46,6 +58,17 @@ token inspect: shows a token's user, app, scopes and expiry, asking the pinbox a
 
 class UsageError extends Error {}
 
+/** A connection URL without its password, for printing. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = 'redacted';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
 async function start(argv: string[]): Promise<void> {
   const options = readStartConfig(argv, process.env);
   const pinbox = await startPinbox(options);
@@ -53,7 +76,12 @@ async function start(argv: string[]): Promise<void> {
   const out = process.stdout;
   const unchanged = (flag: string) => `(unchanged since it was made; only its hash is stored; ${flag} sets a new one)`;
   out.write(`pinbox ${PINBOX_VERSION}: Pinterest API v5 at ${pinbox.url}/v5\n`);
-  out.write(`  store:         ${options.data ? `SQLite file ${options.data}` : 'in memory (--data FILE to keep it)'}\n`);
+  const store = options.databaseUrl
+    ? `PostgreSQL ${redactUrl(options.databaseUrl)}; blobs in ${options.blobsDir}; ${options.redisUrl ? `counts shared in Redis ${redactUrl(options.redisUrl)}` : 'single process'}`
+    : options.data
+      ? `SQLite file ${options.data}`
+      : 'in memory (--data FILE to keep it)';
+  out.write(`  store:         ${store}\n`);
   out.write(`  user:          ${identity.user.username} (id ${identity.user.id}, business account)\n`);
   out.write(`  password:      ${identity.user.password ?? unchanged('--password')}\n`);
   out.write(`  app client id: ${identity.app.id}\n`);
@@ -104,10 +132,13 @@ function describeRateLimits(mode: string, overrides: Record<string, string>): st
   return changed.length && mode !== 'off' ? `${base}; changed: ${changed.join(', ')}` : base;
 }
 
-function requireData(data: string | undefined, command: string): string {
-  const file = data ?? process.env.PINBOX_DATA;
-  if (!file) throw new UsageError(`${command} needs --data FILE: the SQLite store of the pinbox to change`);
-  return file;
+/** The store a command changes: `--database-url` (PostgreSQL) or `--data` (a SQLite file), or their environment variables. */
+function requireStore(values: { data?: string; 'database-url'?: string }, command: string): { data?: string; databaseUrl?: string } {
+  const databaseUrl = values['database-url'] ?? (values.data ? undefined : process.env.DATABASE_URL);
+  if (databaseUrl) return { databaseUrl };
+  const file = values.data ?? process.env.PINBOX_DATA;
+  if (!file) throw new UsageError(`${command} needs --data FILE or --database-url URL: the store of the pinbox to change`);
+  return { data: file };
 }
 
 async function appsCreate(argv: string[]): Promise<void> {
@@ -115,6 +146,7 @@ async function appsCreate(argv: string[]): Promise<void> {
     args: argv,
     options: {
       data: { type: 'string' },
+      'database-url': { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
       name: { type: 'string' },
       owner: { type: 'string' },
@@ -124,7 +156,7 @@ async function appsCreate(argv: string[]): Promise<void> {
     strict: true,
   });
   const tier = readTier(values.tier);
-  const store = await openPinboxStore(requireData(values.data, 'apps create'));
+  const store = await openPinboxStore(requireStore(values, 'apps create'));
   try {
     const app = await store.admin.createApp({
       name: values.name,
@@ -152,6 +184,7 @@ async function appsUpdate(argv: string[]): Promise<void> {
     args: argv,
     options: {
       data: { type: 'string' },
+      'database-url': { type: 'string' },
       tier: { type: 'string' },
       sandbox: { type: 'boolean' },
       production: { type: 'boolean' },
@@ -165,7 +198,7 @@ async function appsUpdate(argv: string[]): Promise<void> {
   const tier = readTier(values.tier);
   const sandbox = values.sandbox ? true : values.production ? false : undefined;
   if (tier === undefined && sandbox === undefined) throw new UsageError('apps update needs --tier, --sandbox or --production');
-  const store = await openPinboxStore(requireData(values.data, 'apps update'));
+  const store = await openPinboxStore(requireStore(values, 'apps update'));
   try {
     const app = await store.admin.setAppAccess(appId, { tier, sandbox });
     process.stdout.write(`client id:     ${app.id}\ntier:          ${app.tier}\nenvironment:   ${app.sandbox ? 'sandbox' : 'production'}\n`);
@@ -179,6 +212,7 @@ async function usersCreate(argv: string[]): Promise<void> {
     args: argv,
     options: {
       data: { type: 'string' },
+      'database-url': { type: 'string' },
       username: { type: 'string' },
       password: { type: 'string' },
       'account-type': { type: 'string' },
@@ -190,7 +224,7 @@ async function usersCreate(argv: string[]): Promise<void> {
   if (accountType !== undefined && accountType !== 'personal' && accountType !== 'business') {
     throw new UsageError('--account-type must be personal or business');
   }
-  const store = await openPinboxStore(requireData(values.data, 'users create'));
+  const store = await openPinboxStore(requireStore(values, 'users create'));
   try {
     const user = await store.admin.createUser({
       username: values.username,
@@ -210,16 +244,16 @@ async function usersCreate(argv: string[]): Promise<void> {
 async function tokenInspect(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { url: { type: 'string' }, data: { type: 'string' } },
+    options: { url: { type: 'string' }, data: { type: 'string' }, 'database-url': { type: 'string' } },
     strict: true,
     allowPositionals: true,
   });
   const token = positionals[0];
   if (!token || positionals.length > 1) throw new UsageError('token inspect takes one TOKEN');
-  if (values.url && values.data) throw new UsageError('token inspect takes --url or --data, not both');
+  if (values.url && (values.data || values['database-url'])) throw new UsageError('token inspect takes --url, --data or --database-url, one of them');
   let description: TokenDescription;
-  if (values.data) {
-    const store = await openPinboxStore(values.data);
+  if (values.data || values['database-url']) {
+    const store = await openPinboxStore(requireStore(values, 'token inspect'));
     try {
       description = await store.admin.inspectToken(token);
     } finally {

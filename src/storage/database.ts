@@ -31,6 +31,13 @@ export interface Database extends Queryable {
    * });
    */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while no other process runs `fn` under the same name on this
+   * database: start-up work (migrations, the first start's identity) of several
+   * pinbox processes starting together. SQLite has one process per file at start-up
+   * in practice and its own write lock across processes, so it simply runs `fn`.
+   */
+  exclusively<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** Runs a multi-statement script (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;

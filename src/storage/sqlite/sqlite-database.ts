@@ -107,6 +107,10 @@ export class SqliteDatabase implements Database {
     }
   }
 
+  exclusively<T>(_name: string, fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
   async exec(sql: string): Promise<void> {
     await this.idle();
     this.db.exec(sql);

@@ -1,0 +1,195 @@
+import { userInfo } from 'node:os';
+import pg from 'pg';
+import type { Database, RunResult, SqlValue, Transaction } from '../database.js';
+
+// BIGINT columns hold millisecond instants and counts, well inside 2^53: read them
+// as numbers, as better-sqlite3 does, so the families see the same values on both
+// engines. (node-postgres returns them as strings by default.)
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+// SUM over integers is NUMERIC in PostgreSQL; pinbox sums counts only.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+/** Why a transaction may be run again: another transaction got in its way. */
+const RETRYABLE = new Set(['40001' /* serialization_failure */, '40P01' /* deadlock_detected */]);
+const MAX_ATTEMPTS = 20;
+
+/**
+ * `?` placeholders (the families' portable SQL) to PostgreSQL's `$1, $2, …`.
+ * A `?` inside a quoted string or identifier is left alone.
+ */
+export function toPostgresPlaceholders(sql: string): string {
+  let out = '';
+  let n = 0;
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      out += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch === '?') out += `$${++n}`;
+    else out += ch;
+  }
+  return out;
+}
+
+export interface PostgresOptions {
+  /** Connections in this process's pool. */
+  poolSize?: number;
+}
+
+/**
+ * The PostgreSQL adapter: node-postgres with a pool.
+ *
+ * SQLite runs pinbox's transactions one at a time; to give the families the same
+ * guarantee when several processes share one database, every transaction runs at
+ * SERIALIZABLE isolation and is run again when PostgreSQL aborts it for a conflict
+ * with another (counts, single-use codes and uploads stay exact without each
+ * family taking row locks). A transaction's function may therefore run more than
+ * once: what it does outside the database must be safe to repeat (blob writes are,
+ * being keyed by content or id).
+ *
+ * The URL may name a schema (`?schema=team_a`): pinbox creates it and works inside
+ * it, so several pinbox instances (or test files) can share one database.
+ */
+export class PostgresDatabase implements Database {
+  readonly dialect = 'postgres' as const;
+  private readonly translated = new Map<string, string>();
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    /** The schema pinbox works in. */
+    readonly schema: string,
+  ) {}
+
+  static async open(url: string, options: PostgresOptions = {}): Promise<PostgresDatabase> {
+    const parsed = new URL(url);
+    const schema = parsed.searchParams.get('schema') ?? 'public';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`--database-url: schema '${schema}' must be lower-case letters, digits and _`);
+    parsed.searchParams.delete('schema');
+    // As libpq does: without a user in the URL, PGUSER, else the operating-system user.
+    if (!parsed.username) parsed.username = encodeURIComponent(process.env.PGUSER ?? userInfo().username);
+    // Every connection starts in the schema (a start-up option, so no query races the first one).
+    const pool = new pg.Pool({ connectionString: parsed.toString(), max: options.poolSize ?? 10, options: `-c search_path=${schema}` });
+    // An idle connection that breaks (a database restart) must not take the process with it.
+    pool.on('error', () => undefined);
+    try {
+      await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    } catch (error) {
+      // Two processes creating one schema at once: the loser's error means it exists.
+      if ((error as { code?: string }).code !== '23505') {
+        await pool.end();
+        throw error;
+      }
+    }
+    return new PostgresDatabase(pool, schema);
+  }
+
+  private sql(text: string): string {
+    let out = this.translated.get(text);
+    if (out === undefined) {
+      out = toPostgresPlaceholders(text);
+      this.translated.set(text, out);
+    }
+    return out;
+  }
+
+  private async query<T>(client: pg.Pool | pg.PoolClient, text: string, params: readonly SqlValue[]): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+    return client.query<T & pg.QueryResultRow>(this.sql(text), params as unknown[]);
+  }
+
+  async get<T>(text: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return (await this.query<T>(this.pool, text, params)).rows[0];
+  }
+
+  async all<T>(text: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return (await this.query<T>(this.pool, text, params)).rows;
+  }
+
+  async run(text: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+    return { changes: (await this.query(this.pool, text, params)).rowCount ?? 0 };
+  }
+
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let open = true;
+      const guard = () => {
+        if (!open) throw new Error('transaction handle used after the transaction ended');
+      };
+      const tx: Transaction = {
+        inTransaction: true,
+        get: async <R>(text: string, params: readonly SqlValue[] = []) => (guard(), (await this.query<R>(client, text, params)).rows[0]),
+        all: async <R>(text: string, params: readonly SqlValue[] = []) => (guard(), (await this.query<R>(client, text, params)).rows),
+        run: async (text: string, params: readonly SqlValue[] = []) => (guard(), { changes: (await this.query(client, text, params)).rowCount ?? 0 }),
+      };
+      try {
+        await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (RETRYABLE.has((error as { code?: string }).code ?? '') && attempt < MAX_ATTEMPTS) {
+          // Back off a little, more each time, so the conflicting transactions spread out.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+          continue;
+        }
+        throw error;
+      } finally {
+        open = false;
+        client.release();
+      }
+    }
+  }
+
+  /**
+   * Runs `fn` while holding a database-wide advisory lock named `name`, so work
+   * that several processes starting together must not interleave (migrations, the
+   * first start's identity) runs in one of them at a time.
+   */
+  async exclusively<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [`${this.schema}:${name}`]);
+      try {
+        return await fn();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`${this.schema}:${name}`]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Holds a lock for the life of this process: exclusive (`alone`) for a process
+   * that must be the only one on this database, shared for one of several.
+   * @returns false when the lock is taken in the other mode.
+   */
+  async holdProcessLock(mode: 'alone' | 'shared'): Promise<boolean> {
+    const client = await this.pool.connect();
+    const fn = mode === 'alone' ? 'pg_try_advisory_lock' : 'pg_try_advisory_lock_shared';
+    const { rows } = await client.query<{ held: boolean }>(`SELECT ${fn}(hashtext($1)) AS held`, [`${this.schema}:processes`]);
+    if (!rows[0].held) {
+      client.release();
+      return false;
+    }
+    // The session keeps the lock until close() ends it.
+    this.lockClient = client;
+    return true;
+  }
+
+  private lockClient: pg.PoolClient | null = null;
+
+  async exec(text: string): Promise<void> {
+    await this.pool.query(text);
+  }
+
+  async close(): Promise<void> {
+    this.lockClient?.release();
+    this.lockClient = null;
+    await this.pool.end();
+  }
+}

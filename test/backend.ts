@@ -1,0 +1,104 @@
+/**
+ * Which storage backend the suite runs on. `npm test` runs every file on SQLite,
+ * then again on PostgreSQL + Redis (PINBOX_TEST_BACKEND=postgres). There, each
+ * test's pinbox gets a schema of its own in the test database and Redis keys of
+ * its own; a `--data FILE` store becomes the schema named for that file (so a
+ * restart, or a CLI command naming the same file, finds the same store) with its
+ * blobs in `FILE.blobs`.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import type { PinboxOptions } from '../src/index.js';
+
+export const TEST_BACKEND: 'sqlite' | 'postgres' = process.env.PINBOX_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+export const TEST_DATABASE_URL = process.env.PINBOX_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
+export const TEST_REDIS_URL = process.env.PINBOX_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Every schema the suite makes starts with this, so a run can clear what an earlier one left. */
+export const TEST_SCHEMA_PREFIX = 'pbt_';
+
+function schemaForFile(file: string): string {
+  return `${TEST_SCHEMA_PREFIX}f${createHash('sha256').update(file).digest('hex').slice(0, 20)}`;
+}
+
+/** A database URL for a schema of its own. */
+export function databaseUrlFor(schema: string): string {
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set('schema', schema);
+  return url.toString();
+}
+
+/** A fresh schema name. */
+export function freshSchema(): string {
+  return `${TEST_SCHEMA_PREFIX}${process.pid}_${randomBytes(5).toString('hex')}`;
+}
+
+/** The options of a test's pinbox, moved to the backend under test. */
+export function onTestBackend(options: PinboxOptions): PinboxOptions & { schema?: string } {
+  if (TEST_BACKEND === 'sqlite') return options;
+  const { data, ...rest } = options;
+  const schema = data ? schemaForFile(data) : freshSchema();
+  return { ...rest, databaseUrl: databaseUrlFor(schema), redisUrl: TEST_REDIS_URL, blobsDir: data ? `${data}.blobs` : rest.blobsDir, schema };
+}
+
+/**
+ * CLI arguments moved to the backend under test: `--data FILE` becomes that file's
+ * schema (and, for `start`, its blob folder and Redis).
+ */
+export function cliArgsOnTestBackend(args: readonly string[], command: 'start' | 'other'): string[] {
+  if (TEST_BACKEND === 'sqlite') return [...args];
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--data' && i + 1 < args.length) {
+      const file = args[++i];
+      out.push('--database-url', databaseUrlFor(schemaForFile(file)));
+      if (command === 'start') out.push('--blobs', `${file}.blobs`, '--redis-url', TEST_REDIS_URL);
+    } else out.push(args[i]);
+  }
+  if (command === 'start' && !out.includes('--database-url')) out.push('--database-url', databaseUrlFor(freshSchema()), '--redis-url', TEST_REDIS_URL);
+  return out;
+}
+
+/** Every row of every table of a `--data` store, as text (to look for secrets at rest). */
+export async function dumpStore(data: string): Promise<string> {
+  if (TEST_BACKEND === 'sqlite') {
+    const db = new BetterSqlite3(data, { readonly: true });
+    try {
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
+      return tables.map(({ name }) => JSON.stringify(db.prepare(`SELECT * FROM "${name}"`).all())).join('\n');
+    } finally {
+      db.close();
+    }
+  }
+  const schema = schemaForFile(data);
+  const client = new pg.Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    const { rows: tables } = await client.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
+    const dumps: string[] = [];
+    for (const { table_name } of tables) dumps.push(JSON.stringify((await client.query(`SELECT * FROM "${schema}"."${table_name}"`)).rows));
+    return dumps.join('\n');
+  } finally {
+    await client.end();
+  }
+}
+
+/** The test database's URL with a user (as libpq picks one), for the suite's own connections. */
+function adminUrl(): string {
+  const url = new URL(TEST_DATABASE_URL);
+  if (!url.username) url.username = process.env.PGUSER ?? userInfo().username;
+  return url.toString();
+}
+
+/** Drops a schema the suite made. */
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
