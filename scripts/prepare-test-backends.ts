@@ -1,0 +1,44 @@
+/**
+ * Before the suite's PostgreSQL + Redis run: checks both answer, and clears what
+ * an earlier run may have left (its schemas and keys). Exit 0 when the run can go
+ * ahead, 3 when a service is not reachable (with the reason on stderr).
+ */
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, TEST_SCHEMA_PREFIX } from '../test/backend.js';
+import { userInfo } from 'node:os';
+
+async function main(): Promise<number> {
+  const url = new URL(TEST_DATABASE_URL);
+  if (!url.username) url.username = process.env.PGUSER ?? userInfo().username;
+  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)', [TEST_SCHEMA_PREFIX]);
+    for (const { nspname } of rows) await client.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+  } catch (error) {
+    process.stderr.write(`PostgreSQL at ${TEST_DATABASE_URL} is not reachable: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 3;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, connectTimeout: 5_000, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `pinbox:${TEST_SCHEMA_PREFIX}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } catch (error) {
+    process.stderr.write(`Redis at ${TEST_REDIS_URL} is not reachable: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 3;
+  } finally {
+    redis.disconnect();
+  }
+  return 0;
+}
+
+process.exitCode = await main();
