@@ -14,9 +14,14 @@
  * Also: time from process start to the first 200 with an empty store.
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
  * --only limiter|images (just the limiter's cost, or just the image burst).
+ * --backend postgres: scale-out instead: GET a Pin and create a Pin on one pinbox
+ * process on PostgreSQL + Redis, then on two processes sharing them (the load
+ * spread over both), with one process on SQLite as the reference of the same run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createServer } from 'node:http';
@@ -30,6 +35,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10' },
     pins: { type: 'string', default: '10000' },
     only: { type: 'string' },
+    backend: { type: 'string' },
   },
 });
 const DURATION = Number(values.duration);
@@ -229,8 +235,89 @@ function reportLimiter(limiter: { on: Result; off: Result }): void {
   );
 }
 
+/** Runs `load` against several URLs at once, the connections split between them; req/s add up. */
+async function loadSpread(urls: string[], options: Parameters<typeof load>[1] = {}): Promise<Result> {
+  const results = await Promise.all(
+    urls.map((url) =>
+      autocannon({
+        url,
+        method: options.method ?? 'GET',
+        body: options.body,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        connections: Math.max(1, Math.round(CONNECTIONS / urls.length)),
+        duration: DURATION,
+      }),
+    ),
+  );
+  return {
+    rps: results.reduce((sum, r) => sum + r.requests.average, 0),
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    errors: results.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),
+  };
+}
+
+/** GET a Pin and create a Pin (a picture pinbox stores already) against the processes at `bases`. */
+async function getAndCreate(bases: string[]): Promise<{ get: Result; create: Result }> {
+  const board = await api(bases[0], 'POST', '/boards', { name: `scale ${bases.length} ${Date.now()}` });
+  const pin = await api(bases[0], 'POST', '/pins', { board_id: board.id, title: 'p', media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 } });
+  const body = JSON.stringify({ board_id: board.id, title: 'bench', media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 } });
+  const get = await loadSpread(bases.map((base) => `${base}/v5/pins/${pin.id}`));
+  const create = await loadSpread(bases.map((base) => `${base}/v5/pins`), { method: 'POST', body });
+  return { get, create };
+}
+
+/** `--backend postgres`: one process against two on one PostgreSQL and Redis, and SQLite for reference. */
+async function scaleOut(): Promise<void> {
+  const databaseUrl = process.env.PINBOX_BENCH_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
+  const redisUrl = process.env.PINBOX_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const schema = `pbbench_${process.pid}`;
+  const url = new URL(databaseUrl);
+  url.searchParams.set('schema', schema);
+  const blobs = mkdtempSync(join(tmpdir(), 'pinbox-bench-blobs-'));
+  const shared = ['--database-url', url.toString(), '--redis-url', redisUrl, '--blobs', blobs, ...COUNTED_NOT_REFUSED];
+  console.log(`bench --backend postgres: ${DURATION}s per scenario, ${CONNECTIONS} connections in all; processes not pinned (PostgreSQL and Redis share the 2 cores)\n`);
+  const sqlite = await startPinbox(COUNTED_NOT_REFUSED, false);
+  const onSqlite = await getAndCreate([`http://127.0.0.1:${sqlite.port}`]);
+  await stop(sqlite.child);
+  const first = await startPinbox(shared, false);
+  const bases = [`http://127.0.0.1:${first.port}`];
+  let second: { child: ChildProcess; port: number } | null = null;
+  try {
+    const one = await getAndCreate(bases);
+    second = await startPinbox(shared, false);
+    bases.push(`http://127.0.0.1:${second.port}`);
+    const two = await getAndCreate(bases);
+    const row = (name: string, r: Result) => `${name.padEnd(34)}| ${r.rps.toFixed(0).padStart(8)} | ${String(r.p99).padStart(7)} | ${r.errors}`;
+    console.log('setup                             | req/s    | p99 ms  | errors');
+    console.log('----------------------------------|----------|---------|-------');
+    console.log(row('GET a Pin, SQLite, 1 process', onSqlite.get));
+    console.log(row('GET a Pin, PostgreSQL, 1 process', one.get));
+    console.log(row('GET a Pin, PostgreSQL, 2 processes', two.get));
+    console.log(row('create a Pin, SQLite, 1 process', onSqlite.create));
+    console.log(row('create a Pin, PostgreSQL, 1 process', one.create));
+    console.log(row('create a Pin, PostgreSQL, 2 proc.', two.create));
+    console.log(
+      `\nratio 2 processes / 1 on PostgreSQL: GET a Pin ${(two.get.rps / one.get.rps).toFixed(2)}, create a Pin ${(two.create.rps / one.create.rps).toFixed(2)}; ` +
+        `PostgreSQL / SQLite with 1 process: GET ${(one.get.rps / onSqlite.get.rps).toFixed(2)}, create ${(one.create.rps / onSqlite.create.rps).toFixed(2)}`,
+    );
+  } finally {
+    if (second) await stop(second.child);
+    await stop(first.child);
+    rmSync(blobs, { recursive: true, force: true });
+    const { default: pg } = await import('pg');
+    if (!url.username) url.username = process.env.PGUSER ?? (await import('node:os')).userInfo().username;
+    url.searchParams.delete('schema');
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('dist/ is missing: npm run bench builds it first');
+  if (values.backend === 'postgres') return scaleOut();
+  if (values.backend !== undefined && values.backend !== 'sqlite') throw new Error(`--backend takes sqlite or postgres, got '${values.backend}'`);
   if (values.only === 'limiter') return reportLimiter(await limiterCost());
   if (values.only === 'images') return reportBurst(await imageBurst());
   if (values.only !== undefined) throw new Error(`--only takes limiter or images, got '${values.only}'`);

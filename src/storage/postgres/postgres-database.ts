@@ -11,7 +11,7 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
 /** Why a transaction may be run again: another transaction got in its way. */
 const RETRYABLE = new Set(['40001' /* serialization_failure */, '40P01' /* deadlock_detected */]);
-const MAX_ATTEMPTS = 20;
+const MAX_ATTEMPTS = 30;
 
 /**
  * `?` placeholders (the families' portable SQL) to PostgreSQL's `$1, $2, …`.
@@ -56,6 +56,8 @@ export interface PostgresOptions {
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   private readonly translated = new Map<string, string>();
+  /** The end of the last transaction queued in this process. */
+  private queueTail: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -112,6 +114,18 @@ export class PostgresDatabase implements Database {
   }
 
   async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    const previous = this.queueTail;
+    let release!: () => void;
+    this.queueTail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    try {
+      return await this.attempt(fn);
+    } finally {
+      release();
+    }
+  }
+
+  private async attempt<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let open = true;
@@ -132,8 +146,8 @@ export class PostgresDatabase implements Database {
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         if (RETRYABLE.has((error as { code?: string }).code ?? '') && attempt < MAX_ATTEMPTS) {
-          // Back off a little, more each time, so the conflicting transactions spread out.
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+          // Back off a little, more each time (up to 50 ms), so the conflicting processes spread out.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
           continue;
         }
         throw error;
