@@ -1,4 +1,8 @@
-import { ALL_FORMATS, BufferSource, Input, MP4, QTFF } from 'mediabunny';
+import { ALL_FORMATS, BufferSource, Input, Logging, LogLevel, MP4, QTFF } from 'mediabunny';
+
+// A file mediabunny cannot read is a client's upload pinbox refuses with a reason,
+// not something for the server's console.
+Logging.level = LogLevel.Silent;
 
 /**
  * Pinterest's rules for a video Pin's file.
