@@ -26,6 +26,7 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
       'rate-limits': { type: 'string' },
       'rate-limit': { type: 'string', multiple: true },
       'rate-limits-file': { type: 'string' },
+      'analytics-seed': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -39,6 +40,11 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
   }
   const file = values['rate-limits-file'] ?? env.PINBOX_RATE_LIMITS_FILE;
   const rules = values['rate-limit'] ?? (env.PINBOX_RATE_LIMIT ? env.PINBOX_RATE_LIMIT.split(/[\s,]+/).filter(Boolean) : []);
+  const seedText = values['analytics-seed'] ?? env.PINBOX_ANALYTICS_SEED;
+  const analyticsSeed = seedText === undefined ? undefined : Number(seedText);
+  if (analyticsSeed !== undefined && !(Number.isSafeInteger(analyticsSeed) && analyticsSeed >= 0)) {
+    throw new Error(`--analytics-seed must be a whole number, 0 or more, got '${seedText}'`);
+  }
   return {
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',
@@ -53,6 +59,7 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     rateLimits: mode as RateLimitMode,
     // Rules given as flags win over the same rules in the file.
     rateLimitOverrides: { ...(file ? readRateLimitFile(file) : {}), ...parseRateLimitRules(rules) },
+    analyticsSeed,
   };
 }
 

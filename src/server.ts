@@ -52,6 +52,11 @@ export interface PinboxOptions {
   rateLimiter?: RateLimiter;
   /** How images given by URL are fetched: time-out, size cap, redirects (default 10 s, 20 MB, 5). */
   imageFetch?: Partial<FetchLimits>;
+  /**
+   * The instance seed of the analytics generator: the same seed and Pin id give the
+   * same figures. Default: the one stored, made at random on first start.
+   */
+  analyticsSeed?: number;
 }
 
 
@@ -147,6 +152,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     });
     // Pictures left unused by a process that stopped between a delete and its sweep.
     await families.stores.images.sweep();
+    await families.services.analytics.useSeed(options.analyticsSeed);
     const logLevel = options.logLevel ?? 'silent';
     const app = buildApp({
       tokens: families.stores.tokens,

@@ -1,0 +1,190 @@
+import type { Database, SqlValue } from '../../storage/database.js';
+import type { BoardPrivacy } from '../boards/store.js';
+
+/** Which Pins a search may return: one owner's (or every owner's) on boards of these privacies. */
+export interface PinScope {
+  ownerId: string | null;
+  privacies: readonly BoardPrivacy[];
+}
+
+/** Which boards a search may return: those the member owns or collaborates on, of these privacies. */
+export interface BoardScope {
+  memberId: string;
+  privacies: readonly BoardPrivacy[];
+}
+
+/**
+ * The engine-specific half of full-text search: how the user's words become a
+ * query, how matches are found, counted and ranked. Everything else (segments,
+ * pagination, visibility) is shared. SQL returned here is run as is.
+ */
+interface SearchDialect {
+  /** Matches of `words` among the Pins in `scope`: the index to read, a WHERE fragment, its key column (the Pin id as a number) and its rank (lower is better). */
+  pinMatch(words: readonly string[], scope: PinScope): { from: string; where: string; params: SqlValue[]; key: string; rank: string };
+  boardMatch(words: readonly string[]): { from: string; where: string; params: SqlValue[]; key: string; rank: string };
+}
+
+/** A user's word as a quoted FTS5 string (quotes doubled), so no word is read as query syntax. */
+const quote = (word: string) => `"${word.replace(/"/g, '""')}"`;
+
+/**
+ * SQLite: FTS5 tables `pin_search` and `board_search` (migration 6), kept by
+ * triggers, the Porter stemmer over unicode61 tokens. Every word must match (its
+ * stem), and the last also as a prefix, for search as you type. The Pin index
+ * carries a `scope` column of tokens (`o<owner id>`, `v<privacy>`) so one MATCH
+ * narrows to the owner and the privacies allowed before anything is ranked.
+ * bm25 weights: title 10, description 3, alt text 2, board name 2, board description 1.
+ */
+const sqliteSearch: SearchDialect = {
+  pinMatch(words, scope) {
+    const text = words.map((w, i) => (i === words.length - 1 ? `(${quote(w)} OR ${quote(w)}*)` : quote(w))).join(' AND ');
+    const parts = [`{title description alt_text board_name board_description} : (${text})`];
+    parts.push(`scope : (${scope.privacies.map((p) => quote(`v${p.toLowerCase()}`)).join(' OR ')})`);
+    if (scope.ownerId) parts.push(`scope : ${quote(`o${scope.ownerId}`)}`);
+    return {
+      from: 'pin_search',
+      where: 'pin_search MATCH ?',
+      params: [parts.join(' AND ')],
+      key: 'pin_search.rowid',
+      rank: 'bm25(pin_search, 10.0, 3.0, 2.0, 2.0, 1.0, 0.0)',
+    };
+  },
+  boardMatch(words) {
+    const text = words.map((w, i) => (i === words.length - 1 ? `(${quote(w)} OR ${quote(w)}*)` : quote(w))).join(' AND ');
+    return { from: 'board_search', where: 'board_search MATCH ?', params: [text], key: 'board_search.rowid', rank: 'bm25(board_search, 10.0, 3.0)' };
+  },
+};
+
+/**
+ * PostgreSQL (no adapter yet; written against migration 6's postgres text): the
+ * tsvector columns with GIN indexes, `to_tsquery('english', ...)` with `:*` on the
+ * last word, ranked by ts_rank_cd (which reads the A..D weights; larger is better,
+ * hence the minus so both dialects sort ascending).
+ */
+const postgresSearch: SearchDialect = {
+  pinMatch(words, scope) {
+    const params: SqlValue[] = [tsQuery(words), ...scope.privacies];
+    let where = `s.document @@ to_tsquery('english', ?) AND s.privacy IN (${scope.privacies.map(() => '?').join(', ')})`;
+    if (scope.ownerId) (where += ' AND s.owner_id = ?', params.push(scope.ownerId));
+    return { from: 'pin_search s', where, params, key: 'CAST(s.pin_id AS BIGINT)', rank: "-ts_rank_cd(s.document, to_tsquery('english', ?))" };
+  },
+  boardMatch(words) {
+    return {
+      from: 'board_search s',
+      where: "s.document @@ to_tsquery('english', ?)",
+      params: [tsQuery(words)],
+      key: 'CAST(s.board_id AS BIGINT)',
+      rank: "-ts_rank_cd(s.document, to_tsquery('english', ?))",
+    };
+  },
+};
+
+function tsQuery(words: readonly string[]): string {
+  return words.map((w, i) => `'${w.replace(/'/g, "''")}'${i === words.length - 1 ? ':*' : ''}`).join(' & ');
+}
+
+/** How many of the newest matches are ranked; older ones follow newest first. */
+export const RANKED_CANDIDATES = 1000;
+
+/**
+ * Full-text search over Pins and boards. The work per query is bounded: only the
+ * RANKED_CANDIDATES newest matches are scored (an index walk in rowid order finds
+ * where they begin), whatever the number of matches.
+ */
+export class SearchStore {
+  private readonly dialect: SearchDialect;
+
+  constructor(private readonly db: Database) {
+    this.dialect = db.dialect === 'postgres' ? postgresSearch : sqliteSearch;
+  }
+
+  private rankParams(match: { rank: string; params: SqlValue[] }): SqlValue[] {
+    // The PostgreSQL rank repeats the query text.
+    return match.rank.includes('?') ? [match.params[0]] : [];
+  }
+
+  /** The key of the oldest of the newest RANKED_CANDIDATES matches, or 0 when there are fewer. */
+  async pinCandidateBoundary(words: readonly string[], scope: PinScope): Promise<bigint> {
+    const m = this.dialect.pinMatch(words, scope);
+    const row = await this.db.get<{ key: string }>(
+      `SELECT CAST(${m.key} AS TEXT) AS key FROM ${m.from} WHERE ${m.where} ORDER BY ${m.key} DESC LIMIT 1 OFFSET ?`,
+      [...m.params, RANKED_CANDIDATES - 1],
+    );
+    return row ? BigInt(row.key) : 0n;
+  }
+
+  /** Pin ids among the candidates (keys at or above `boundary`), best first, leaving out `exclude`. */
+  async rankedPins(words: readonly string[], scope: PinScope, boundary: bigint, exclude: readonly string[], offset: number, limit: number): Promise<string[]> {
+    const m = this.dialect.pinMatch(words, scope);
+    const not = exclude.length ? `AND ${m.key} NOT IN (${exclude.map(() => '?').join(', ')})` : '';
+    const rows = await this.db.all<{ id: string }>(
+      `SELECT CAST(${m.key} AS TEXT) AS id FROM ${m.from} WHERE ${m.where} AND ${m.key} >= ? ${not}
+       ORDER BY ${m.rank}, ${m.key} DESC LIMIT ? OFFSET ?`,
+      [...m.params, boundary, ...exclude.map(BigInt), ...this.rankParams(m), limit, offset],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async countRankedPins(words: readonly string[], scope: PinScope, boundary: bigint, exclude: readonly string[]): Promise<number> {
+    const m = this.dialect.pinMatch(words, scope);
+    const not = exclude.length ? `AND ${m.key} NOT IN (${exclude.map(() => '?').join(', ')})` : '';
+    const row = await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${m.from} WHERE ${m.where} AND ${m.key} >= ? ${not}`, [
+      ...m.params,
+      boundary,
+      ...exclude.map(BigInt),
+    ]);
+    return Number(row?.n ?? 0);
+  }
+
+  /** Matches older than the candidates, newest first, leaving out `exclude`. */
+  async olderPins(words: readonly string[], scope: PinScope, boundary: bigint, exclude: readonly string[], offset: number, limit: number): Promise<string[]> {
+    const m = this.dialect.pinMatch(words, scope);
+    const not = exclude.length ? `AND ${m.key} NOT IN (${exclude.map(() => '?').join(', ')})` : '';
+    const rows = await this.db.all<{ id: string }>(
+      `SELECT CAST(${m.key} AS TEXT) AS id FROM ${m.from} WHERE ${m.where} AND ${m.key} < ? ${not} ORDER BY ${m.key} DESC LIMIT ? OFFSET ?`,
+      [...m.params, boundary, ...exclude.map(BigInt), limit, offset],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Pins whose whole title is the query (case aside), newest first: they rank above every other match. */
+  exactTitlePins(title: string, scope: PinScope, limit: number): Promise<{ id: string }[]> {
+    const params: SqlValue[] = [title, ...scope.privacies];
+    if (scope.ownerId) params.push(scope.ownerId);
+    params.push(limit);
+    return this.db.all<{ id: string }>(
+      `SELECT p.id FROM pins p JOIN boards b ON b.id = p.board_id
+       WHERE lower(p.title) = lower(?) AND b.privacy IN (${scope.privacies.map(() => '?').join(', ')}) ${scope.ownerId ? 'AND p.owner_id = ?' : ''}
+       ORDER BY p.id DESC LIMIT ?`,
+      params,
+    );
+  }
+
+  /** Pins of these ids within the scope (a query of comma-separated Pin ids), newest first. */
+  pinsByIds(ids: readonly string[], scope: PinScope): Promise<{ id: string }[]> {
+    const params: SqlValue[] = [...ids, ...scope.privacies];
+    if (scope.ownerId) params.push(scope.ownerId);
+    return this.db.all<{ id: string }>(
+      `SELECT p.id FROM pins p JOIN boards b ON b.id = p.board_id
+       WHERE p.id IN (${ids.map(() => '?').join(', ')}) AND b.privacy IN (${scope.privacies.map(() => '?').join(', ')}) ${scope.ownerId ? 'AND p.owner_id = ?' : ''}
+       ORDER BY p.id DESC`,
+      params,
+    );
+  }
+
+  /** Boards the member may see that match, best first. A user has boards by the hundred at most, so all matches are ranked. */
+  async rankedBoards(words: readonly string[], scope: BoardScope, offset: number, limit: number): Promise<string[]> {
+    if (scope.privacies.length === 0) return [];
+    const m = this.dialect.boardMatch(words);
+    const rows = await this.db.all<{ id: string }>(
+      `SELECT b.id FROM ${m.from} JOIN boards b ON b.id = CAST(${m.key} AS TEXT)
+       WHERE ${m.where}
+         AND (b.owner_id = ? OR b.id IN (SELECT board_id FROM board_collaborators WHERE user_id = ?))
+         AND b.privacy IN (${scope.privacies.map(() => '?').join(', ')})
+         AND (b.privacy <> 'PROTECTED' OR b.owner_id = ?)
+       ORDER BY ${m.rank}, b.id DESC LIMIT ? OFFSET ?`,
+      [...m.params, scope.memberId, scope.memberId, ...scope.privacies, scope.memberId, ...this.rankParams(m), limit, offset],
+    );
+    return rows.map((r) => r.id);
+  }
+}
