@@ -1,7 +1,7 @@
 /**
  * The one model every analytics figure comes from: a daily series per Pin, made by
  * a seeded generator (the same instance seed and Pin id give the same numbers),
- * plus the real events pinbox sees, with figures fixed for tests winning over both.
+ * or figures fixed in its place for tests, plus the real events pinbox sees.
  * Account figures are sums of these per-Pin figures and nothing else.
  */
 

@@ -177,7 +177,8 @@ export class AnalyticsService {
 
   /**
    * Feeds the effective counts of each Pin and day of `range` into the Totals `sink`
-   * returns: generated, plus real events, with fixed figures replacing both.
+   * returns: the model's number (or the figure fixed in its place) plus the real
+   * events of that day.
    */
   private async accumulate(
     pins: readonly SeriesPinRow[],
@@ -195,12 +196,9 @@ export class AnalyticsService {
     });
     if (adjustments.events.length === 0 && adjustments.overrides.length === 0) return;
     const index = new Map(pins.map((pin, i) => [pin.id, i]));
-    const key = (v: PinDayValue) => `${v.pin_id}|${v.day}|${v.metric}`;
-    const overridden = new Set(adjustments.overrides.map(key));
-    const eventCount = new Map(adjustments.events.map((e) => [key(e), Number(e.value)]));
     for (const event of adjustments.events) {
       const i = index.get(event.pin_id);
-      const into = i === undefined || overridden.has(key(event)) ? null : sink(i, dayNumber(event.day));
+      const into = i === undefined ? null : sink(i, dayNumber(event.day));
       if (into) into[COUNTER_INDEX[event.metric as Counter]] += Number(event.value);
     }
     for (const fixed of adjustments.overrides) {
@@ -211,7 +209,7 @@ export class AnalyticsService {
       const generated = emptyTotals();
       profiles[i!].addDay(day, generated);
       const c = COUNTER_INDEX[fixed.metric as Counter];
-      into[c] += Number(fixed.value) - generated[c] - (eventCount.get(key(fixed)) ?? 0);
+      into[c] += Number(fixed.value) - generated[c];
     }
   }
 
@@ -231,6 +229,8 @@ export class AnalyticsService {
     const to = dayString(range.to);
     const expected = (range.to - range.from + 1) * PIN_FORMATS.length;
     const rows = await this.deps.store.userDays(userId, from, to);
+    // Read (or made) outside the transaction below: the store's seed has a transaction of its own.
+    await this.seed();
     if (rows.length === expected && !(await this.deps.store.hasChanges(userId))) return parseDays(rows);
     return this.deps.db.transaction(async (tx) => {
       await this.foldChanges(tx, userId);
@@ -499,8 +499,9 @@ export class AnalyticsService {
   // Fixing figures (tests, demos)
 
   /**
-   * Fixes a Pin's counters for the given days exactly (null gives the day back to
-   * the model); the owner's account totals follow.
+   * Fixes a Pin's counters for the given days in place of the model's numbers (null
+   * gives the day back to the model); real events that day (saves through the API)
+   * still count on top. The owner's account totals follow.
    */
   async setPinMetrics(pinId: string, days: readonly string[], metrics: Record<string, number | null>): Promise<void> {
     if (days.length === 0) throw invalidField('dates', 'must name at least one day');
@@ -513,6 +514,7 @@ export class AnalyticsService {
       }
       if (value !== null && !(Number.isInteger(value) && value >= 0)) throw invalidField(`metrics.${metric}`, 'must be a whole number, 0 or more, or null');
     }
+    await this.seed();
     await this.deps.db.transaction(async (tx) => {
       const pin = await tx.get<SeriesPinRow & { owner_id: string }>('SELECT id, owner_id, created_at, creative_type FROM pins WHERE id = ?', [pinId]);
       if (!pin) throw new ApiError('pin_not_found');

@@ -183,8 +183,7 @@ function analyticsTriggers(dialect: 'sqlite' | 'postgres'): string {
       ON CONFLICT (pin_id, day, metric) DO UPDATE SET count = analytics_pin_events.count + 1;
     INSERT INTO analytics_changes (seq, user_id, kind, pin_id, creative_type, day, metric, delta)
       SELECT ${nextSeq}, src.owner_id, 'delta', src.id, src.creative_type, substr(NEW.created_at, 1, 10), 'SAVE', 1
-      FROM pins src WHERE src.id = NEW.parent_pin_id AND ${materialized('src.owner_id')}
-        AND NOT EXISTS (SELECT 1 FROM analytics_overrides o WHERE o.pin_id = src.id AND o.day = substr(NEW.created_at, 1, 10) AND o.metric = 'SAVE');`;
+      FROM pins src WHERE src.id = NEW.parent_pin_id AND ${materialized('src.owner_id')};`;
   const onDelete = `
     INSERT INTO analytics_changes (seq, user_id, kind, pin_id, created_at, creative_type)
       SELECT ${nextSeq}, OLD.owner_id, 'remove', OLD.id, OLD.created_at, OLD.creative_type WHERE ${materialized('OLD.owner_id')};
