@@ -113,8 +113,8 @@ ${analyticsTriggers('sqlite')}
 /**
  * PostgreSQL (no adapter yet): a tsvector per Pin and per board with GIN indexes,
  * weighted A (title, name) to D like the SQLite ranking, kept by triggers that call
- * the functions below. The search store's PostgreSQL queries use to_tsquery with
- * prefix matching (:*) and ts_rank_cd over the same bounded candidate set.
+ * the functions below. The search store ranks with ts_rank_cd over the same bounded
+ * candidate set.
  */
 const SEARCH_AND_ANALYTICS_POSTGRES = `
 CREATE TABLE pin_search (
