@@ -89,7 +89,7 @@ export function buildFamilies(core: Core) {
     ...oauthRoutes({ oauth, clock }),
     ...userAccountRoutes({ accounts, boards, boardStore: stores.boards }),
     ...boardRoutes({ boards, boardStore: stores.boards, pins }),
-    ...pinRoutes({ pins }),
+    ...pinRoutes({ pins, pinMetrics: (pin, viewerId) => analytics.pinMetricsJson(pin, viewerId) }),
     ...searchRoutes({ search, boardStore: stores.boards }),
     ...analyticsRoutes({ analytics }),
   ];

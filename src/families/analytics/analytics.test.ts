@@ -154,6 +154,32 @@ describe('GET /pins/{pin_id}/analytics', () => {
   });
 });
 
+describe('pin_metrics on GET /pins/{pin_id} and GET /pins', () => {
+  test('the last 90 days and the lifetime from the same model, for the owner; null for others', async () => {
+    const me = await newUser(server());
+    const other = await newUser(server());
+    const p = await pin(me.client, (await createBoard(me.client)).id);
+    // Tokens live 30 days on pinbox's clock.
+    clock.advance(25 * DAY);
+    await server().pinbox.admin.setPinMetrics(p.id, { dates: [day(-5)], metrics: { TOTAL_REACTIONS: 9, TOTAL_COMMENTS: 4 } });
+    const got = await me.client.get(`/pins/${p.id}`, { query: { pin_metrics: true } });
+    assert.equal(got.status, 200);
+    const metrics = got.body.pin_metrics;
+    const summary = (await pinAnalytics(me.client, p.id, { start_date: day(-89), end_date: day(0), metric_types: 'IMPRESSION,PIN_CLICK,OUTBOUND_CLICK' })).all.summary_metrics;
+    const shape = { pin_click: summary.PIN_CLICK, impression: summary.IMPRESSION, clickthrough: summary.OUTBOUND_CLICK };
+    assert.ok(shape.impression > 0);
+    assert.deepEqual(metrics['90d'], shape);
+    // Made 25 days ago, so its lifetime is the same window, plus reactions and comments.
+    const lifetime = (await pinAnalytics(me.client, p.id, { start_date: day(-89), end_date: day(0), metric_types: 'TOTAL_REACTIONS,TOTAL_COMMENTS' })).all.lifetime_metrics;
+    assert.deepEqual(metrics.lifetime_metrics, { ...shape, reaction: lifetime.TOTAL_REACTIONS, comment: lifetime.TOTAL_COMMENTS });
+    assert.ok(lifetime.TOTAL_REACTIONS >= 9 && lifetime.TOTAL_COMMENTS >= 4);
+    const listed = await me.client.get('/pins', { query: { pin_metrics: true } });
+    assert.deepEqual(listed.body.items.find((i: any) => i.id === p.id).pin_metrics, metrics);
+    assert.equal((await me.client.get(`/pins/${p.id}`)).body.pin_metrics, undefined);
+    assert.equal((await other.client.get(`/pins/${p.id}`, { query: { pin_metrics: true } })).body.pin_metrics, null);
+  });
+});
+
 describe('Pinterest date rules and limits: each a 400 naming the rule', () => {
   test('start_date more than 90 days back, end before start, a malformed date, a day to come, metric_types', async () => {
     const me = await newUser(server());

@@ -531,7 +531,13 @@ export class AnalyticsService {
     });
   }
 
-  /** The `pin_metrics` of a Pin: the last 90 days and its lifetime, up to the last READY day. */
+  /** `pin_metrics` as JSON text for the Pin's owner (or its board's owner); null for anyone else. */
+  async pinMetricsJson(pin: PinRow, viewerId: string): Promise<string | null> {
+    if (pin.owner_id !== viewerId && pin.board_owner_id !== viewerId) return null;
+    return JSON.stringify(await this.pinMetrics(pin));
+  }
+
+  /** The `pin_metrics` of a Pin: the last 90 days (today included) and its lifetime, READY days only. */
   async pinMetrics(pin: SeriesPinRow): Promise<Record<string, Record<string, number>>> {
     const created = dayNumber(pin.created_at);
     const last = this.lastReadyDay();
@@ -542,11 +548,12 @@ export class AnalyticsService {
       days.forEach((t, i) => {
         for (let c = 0; c < t.length; c++) {
           total[c] += t[c];
-          if (created + i > last - ANALYTICS_LIMITS.maxDaysBack) recent[c] += t[c];
+          if (created + i > this.today() - ANALYTICS_LIMITS.maxDaysBack) recent[c] += t[c];
         }
       });
     }
-    const shape = (t: Totals) => ({ impression: metricValue('IMPRESSION', t), save: metricValue('SAVE', t), pin_click: metricValue('PIN_CLICK', t), outbound_click: metricValue('OUTBOUND_CLICK', t) });
+    // Pinterest: the shape of the spec's `Pin.pin_metrics` example (clickthrough is outbound clicks).
+    const shape = (t: Totals) => ({ pin_click: metricValue('PIN_CLICK', t), impression: metricValue('IMPRESSION', t), clickthrough: metricValue('OUTBOUND_CLICK', t) });
     return {
       '90d': shape(recent),
       lifetime_metrics: { ...shape(total), reaction: metricValue('TOTAL_REACTIONS', total), comment: metricValue('TOTAL_COMMENTS', total) },
