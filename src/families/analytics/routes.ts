@@ -32,21 +32,19 @@ export function analyticsRoutes(deps: { analytics: AnalyticsService }): ApiRoute
       schema: { querystring: accountAnalyticsQuery },
       handler: async (request) => analytics.accountAnalytics(authOf(request), request.query),
     }),
-    defineRoute<{ Querystring: TopPinsQuery }>({
-      method: 'GET',
-      url: '/user_account/analytics/top_pins',
-      operationId: 'user_account/analytics/top_pins',
-      scopes: ['pins:read', 'user_accounts:read'],
-      schema: { querystring: topPinsQuery },
-      handler: async (request) => analytics.topPins(authOf(request), request.query, false),
-    }),
-    defineRoute<{ Querystring: TopPinsQuery }>({
-      method: 'GET',
-      url: '/user_account/analytics/top_video_pins',
-      operationId: 'user_account/analytics/top_video_pins',
-      scopes: ['pins:read', 'user_accounts:read'],
-      schema: { querystring: topVideoPinsQuery },
-      handler: async (request) => analytics.topPins(authOf(request), request.query, true),
-    }),
+    // The two top-Pins routes differ in their sort and metric names, and video keeps video Pins only.
+    ...([
+      ['top_pins', topPinsQuery, false],
+      ['top_video_pins', topVideoPinsQuery, true],
+    ] as const).map(([name, querystring, video]) =>
+      defineRoute<{ Querystring: TopPinsQuery }>({
+        method: 'GET',
+        url: `/user_account/analytics/${name}`,
+        operationId: `user_account/analytics/${name}`,
+        scopes: ['pins:read', 'user_accounts:read'],
+        schema: { querystring },
+        handler: async (request) => analytics.topPins(authOf(request), request.query, video),
+      }),
+    ),
   ];
 }

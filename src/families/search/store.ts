@@ -96,6 +96,11 @@ function tsQuery(words: readonly string[]): string {
   return words.map((w) => `'${w.replace(/'/g, "''")}'`).join(' & ');
 }
 
+/** `AND key NOT IN (?, ...)` for the ids to leave out (their parameters are `exclude.map(BigInt)`), or nothing. */
+function notIn(key: string, exclude: readonly string[]): string {
+  return exclude.length ? `AND ${key} NOT IN (${exclude.map(() => '?').join(', ')})` : '';
+}
+
 /** How many of the newest matches are ranked; older ones follow newest first. */
 export const RANKED_CANDIDATES = 1000;
 
@@ -134,7 +139,7 @@ export class SearchStore {
   async rankedPins(words: readonly string[], scope: PinScope, boundary: bigint, exclude: readonly string[], offset: number, limit: number): Promise<string[]> {
     const m = this.dialect.pinMatch(words, scope);
     const t = this.dialect.pinTextMatch(words);
-    const not = exclude.length ? `AND ${t.key} NOT IN (${exclude.map(() => '?').join(', ')})` : '';
+    const not = notIn(t.key, exclude);
     const rows = await this.db.all<{ id: string }>(
       `SELECT CAST(${t.key} AS TEXT) AS id FROM ${t.from} WHERE ${t.where} AND ${t.key} >= ?
          AND +${t.key} IN (SELECT ${m.key} FROM ${m.from} WHERE ${m.where} AND ${m.key} >= ?) ${not}
@@ -146,7 +151,7 @@ export class SearchStore {
 
   async countRankedPins(words: readonly string[], scope: PinScope, boundary: bigint, exclude: readonly string[]): Promise<number> {
     const m = this.dialect.pinMatch(words, scope);
-    const not = exclude.length ? `AND ${m.key} NOT IN (${exclude.map(() => '?').join(', ')})` : '';
+    const not = notIn(m.key, exclude);
     const row = await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${m.from} WHERE ${m.where} AND ${m.key} >= ? ${not}`, [
       ...m.params,
       boundary,
@@ -158,7 +163,7 @@ export class SearchStore {
   /** Matches older than the candidates, newest first, leaving out `exclude`. */
   async olderPins(words: readonly string[], scope: PinScope, boundary: bigint, exclude: readonly string[], offset: number, limit: number): Promise<string[]> {
     const m = this.dialect.pinMatch(words, scope);
-    const not = exclude.length ? `AND ${m.key} NOT IN (${exclude.map(() => '?').join(', ')})` : '';
+    const not = notIn(m.key, exclude);
     const rows = await this.db.all<{ id: string }>(
       `SELECT CAST(${m.key} AS TEXT) AS id FROM ${m.from} WHERE ${m.where} AND ${m.key} < ? ${not} ORDER BY ${m.key} DESC LIMIT ? OFFSET ?`,
       [...m.params, boundary, ...exclude.map(BigInt), limit, offset],
