@@ -1,7 +1,7 @@
 import type { AuthContext } from '../../kernel/auth.js';
 import type { Clock } from '../../kernel/clock.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
-import type { Database, Queryable, Transaction } from '../../storage/database.js';
+import type { Database } from '../../storage/database.js';
 import type { BoardStore } from '../boards/store.js';
 import type { PinService } from '../pins/service.js';
 import type { PinRow } from '../pins/store.js';
@@ -9,7 +9,6 @@ import {
   COUNTER_INDEX,
   COUNTERS,
   PIN_FORMATS,
-  PinProfile,
   dayNumber,
   dayOfInstant,
   dayString,
@@ -21,7 +20,9 @@ import {
   type PinFormat,
   type Totals,
 } from './model.js';
-import type { AnalyticsStore, PinDayValue, SeriesPinRow } from './store.js';
+import { AccountTotals } from './account-totals.js';
+import { PinSeries, type Range } from './series.js';
+import type { AnalyticsStore, SeriesPinRow } from './store.js';
 
 /** Pinterest: "Cannot be more than 90 days back from today" (`start_date` in the spec); the message is Pinterest's own. */
 export const ANALYTICS_LIMITS = { maxDaysBack: 90, maxSpanDays: 90, reportingLagDays: 2, maxPinIds: 100, maxTopPins: 50 } as const;
@@ -102,10 +103,6 @@ interface DailyRow {
   data_status: DataStatus;
   metrics: Record<string, number>;
 }
-interface Range {
-  from: number;
-  to: number;
-}
 /** One group of figures (`all`, or one value of the split field): counters per day of the range. */
 type Series = { days: Totals[]; statuses: DataStatus[] };
 
@@ -123,27 +120,24 @@ function namesOf<T extends string>(field: string, values: readonly string[] | un
 }
 
 /**
- * Pin and account analytics from the one model (model.ts). Account figures are the
- * per-user daily totals materialized in analytics_user_days, kept equal to the sum
- * over the user's Pins: days are computed whole the first time they are asked for,
- * and every later change (a Pin made or deleted, a save, a fixed figure) is logged
- * in the writing transaction and folded in before the next read.
+ * Pin and account analytics from the one model (model.ts, read through PinSeries):
+ * Pinterest's rules (dates, lag, metric names, splits, filters, access) and the
+ * response shapes. Account figures come from AccountTotals, the sums over Pins.
  */
 export class AnalyticsService {
-  private seedValue: number | null = null;
+  private readonly series: PinSeries;
+  private readonly totals: AccountTotals;
 
   constructor(
     private readonly deps: { db: Database; store: AnalyticsStore; clock: Clock; pins: PinService; boards: BoardStore },
-  ) {}
-
-  /** Sets the instance seed (or reads the one stored, made on first start). */
-  async useSeed(seed?: number): Promise<number> {
-    this.seedValue = await this.deps.store.seed(seed);
-    return this.seedValue;
+  ) {
+    this.series = new PinSeries({ db: deps.db, store: deps.store });
+    this.totals = new AccountTotals({ db: deps.db, store: deps.store, series: this.series });
   }
 
-  private async seed(): Promise<number> {
-    return this.seedValue ?? this.useSeed();
+  /** Sets the instance seed (or reads the one stored, made on first start). */
+  useSeed(seed?: number): Promise<number> {
+    return this.series.useSeed(seed);
   }
 
   private today(): number {
@@ -169,143 +163,6 @@ export class AnalyticsService {
     return { from, to };
   }
 
-  // The model, per Pin
-
-  private profile(seed: number, pin: SeriesPinRow): PinProfile {
-    return new PinProfile(seed, { id: pin.id, createdDay: dayNumber(pin.created_at), format: formatOf(pin.creative_type) });
-  }
-
-  /**
-   * Feeds the effective counts of each Pin and day of `range` into the Totals `sink`
-   * returns: the model's number (or the figure fixed in its place) plus the real
-   * events of that day.
-   */
-  private async accumulate(
-    pins: readonly SeriesPinRow[],
-    range: Range,
-    adjustments: { events: PinDayValue[]; overrides: PinDayValue[] },
-    sink: (pinIndex: number, day: number) => Totals | null,
-  ): Promise<void> {
-    const seed = await this.seed();
-    const profiles = pins.map((pin) => this.profile(seed, pin));
-    profiles.forEach((profile, i) => {
-      for (let day = Math.max(range.from, profile.pin.createdDay); day <= range.to; day++) {
-        const into = sink(i, day);
-        if (into) profile.addDay(day, into);
-      }
-    });
-    if (adjustments.events.length === 0 && adjustments.overrides.length === 0) return;
-    const index = new Map(pins.map((pin, i) => [pin.id, i]));
-    for (const event of adjustments.events) {
-      const i = index.get(event.pin_id);
-      const into = i === undefined ? null : sink(i, dayNumber(event.day));
-      if (into) into[COUNTER_INDEX[event.metric as Counter]] += Number(event.value);
-    }
-    for (const fixed of adjustments.overrides) {
-      const i = index.get(fixed.pin_id);
-      const day = dayNumber(fixed.day);
-      const into = i === undefined ? null : sink(i, day);
-      if (!into) continue;
-      const generated = emptyTotals();
-      profiles[i!].addDay(day, generated);
-      const c = COUNTER_INDEX[fixed.metric as Counter];
-      into[c] += Number(fixed.value) - generated[c];
-    }
-  }
-
-  /** Effective counts of a few Pins, per day of the range. */
-  private async pinSeries(pins: readonly SeriesPinRow[], range: Range, q: Queryable = this.deps.db): Promise<Totals[][]> {
-    const series = pins.map(() => Array.from({ length: range.to - range.from + 1 }, emptyTotals));
-    const adjustments = await this.deps.store.adjustments({ pinIds: pins.map((p) => p.id) }, dayString(range.from), dayString(range.to), q);
-    await this.accumulate(pins, range, adjustments, (i, day) => series[i][day - range.from]);
-    return series;
-  }
-
-  // Materialized per-user totals
-
-  /** The user's totals per day of the range and format, folding in pending changes and filling missing days first. */
-  private async userTotals(userId: string, range: Range): Promise<Map<string, Totals>> {
-    const from = dayString(range.from);
-    const to = dayString(range.to);
-    const expected = (range.to - range.from + 1) * PIN_FORMATS.length;
-    const rows = await this.deps.store.userDays(userId, from, to);
-    // Read (or made) outside the transaction below: the store's seed has a transaction of its own.
-    await this.seed();
-    if (rows.length === expected && !(await this.deps.store.hasChanges(userId))) return parseDays(rows);
-    return this.deps.db.transaction(async (tx) => {
-      await this.foldChanges(tx, userId);
-      const have = parseDays(await this.deps.store.userDays(userId, from, to, tx));
-      const missing: number[] = [];
-      for (let day = range.from; day <= range.to; day++) if (!have.has(`${dayString(day)}|ORGANIC_IMAGE`)) missing.push(day);
-      if (missing.length === 0) return have;
-      const span = { from: missing[0], to: missing[missing.length - 1] };
-      // One slot per (day of the span, format); days already there get none.
-      const slots: (Totals | null)[][] = PIN_FORMATS.map(() => Array.from({ length: span.to - span.from + 1 }, () => null));
-      const fresh = new Map<string, Totals>();
-      for (const day of missing) {
-        PIN_FORMATS.forEach((format, f) => {
-          const totals = emptyTotals();
-          slots[f][day - span.from] = totals;
-          fresh.set(`${dayString(day)}|${format}`, totals);
-        });
-      }
-      const pins = await this.deps.store.pinsOf(userId, tx);
-      const formatIndex = pins.map((p) => PIN_FORMATS.indexOf(formatOf(p.creative_type)));
-      const adjustments = await this.deps.store.adjustments({ userId }, dayString(span.from), dayString(span.to), tx);
-      await this.accumulate(pins, span, adjustments, (i, day) => slots[formatIndex[i]][day - span.from]);
-      for (const [key, totals] of fresh) {
-        const [day, format] = key.split('|') as [string, PinFormat];
-        await this.deps.store.writeUserDay(tx, userId, { day, format, totals: JSON.stringify(Array.from(totals)) });
-        have.set(key, totals);
-      }
-      return have;
-    });
-  }
-
-  /** Folds the user's logged changes into every materialized day, in the transaction that forgets them. */
-  private async foldChanges(tx: Transaction, userId: string): Promise<void> {
-    const changes = await this.deps.store.takeChanges(tx, userId);
-    if (changes.length === 0) return;
-    const days = parseDays(await this.deps.store.allUserDays(tx, userId));
-    const dayNumbers = [...new Set([...days.keys()].map((key) => dayNumber(key)))].sort((a, b) => a - b);
-    if (dayNumbers.length === 0) return;
-    const all = { from: dayNumbers[0], to: dayNumbers[dayNumbers.length - 1] };
-    const dirty = new Set<string>();
-    for (const change of changes) {
-      const format = formatOf(change.creative_type);
-      if (change.kind === 'delta') {
-        const key = `${change.day}|${format}`;
-        const totals = days.get(key);
-        if (totals) (totals[COUNTER_INDEX[change.metric as Counter]] += Number(change.delta), dirty.add(key));
-        continue;
-      }
-      const pin = { id: change.pin_id, created_at: change.created_at!, creative_type: change.creative_type };
-      const sign = change.kind === 'add' ? 1 : -1;
-      // A new Pin brings its generated series (its events and fixed figures arrive as deltas);
-      // a deleted one takes away everything it counted for.
-      const adjustments =
-        change.kind === 'add' ? { events: [], overrides: [] } : await this.deps.store.adjustments({ pinIds: [pin.id] }, dayString(all.from), dayString(all.to), tx);
-      const scratch = new Map<number, Totals>();
-      await this.accumulate([pin], all, adjustments, (_i, day) => {
-        if (!days.has(`${dayString(day)}|${format}`)) return null;
-        let t = scratch.get(day);
-        if (!t) scratch.set(day, (t = emptyTotals()));
-        return t;
-      });
-      for (const [day, t] of scratch) {
-        const key = `${dayString(day)}|${format}`;
-        const totals = days.get(key)!;
-        for (let c = 0; c < t.length; c++) totals[c] += sign * t[c];
-        dirty.add(key);
-      }
-      if (change.kind === 'remove') await this.deps.store.forgetPin(tx, pin.id);
-    }
-    for (const key of dirty) {
-      const [day, format] = key.split('|') as [string, PinFormat];
-      await this.deps.store.writeUserDay(tx, userId, { day, format, totals: JSON.stringify(Array.from(days.get(key)!)) });
-    }
-  }
-
   // Pin analytics
 
   /**
@@ -323,7 +180,7 @@ export class AnalyticsService {
   async pinAnalytics(auth: AuthContext, pinId: string, query: PinAnalyticsQuery) {
     const request = this.pinRequest(query);
     const pin = await this.analyzable(auth, pinId);
-    return this.pinResponse(pin, request, (await this.pinSeries([pin], request.range))[0], await this.lifetime(pin, request));
+    return this.pinResponse(pin, request, (await this.series.pinSeries([pin], request.range))[0], await this.lifetime(pin, request));
   }
 
   async multiPinAnalytics(auth: AuthContext, pinIds: readonly string[], query: PinAnalyticsQuery) {
@@ -334,7 +191,7 @@ export class AnalyticsService {
     const request = this.pinRequest(query);
     const pins: PinRow[] = [];
     for (const id of ids) pins.push(await this.analyzable(auth, id));
-    const series = await this.pinSeries(pins, request.range);
+    const series = await this.series.pinSeries(pins, request.range);
     const out: Record<string, unknown> = {};
     for (let i = 0; i < pins.length; i++) out[pins[i].id] = this.pinResponse(pins[i], request, series[i], await this.lifetime(pins[i], request));
     return out;
@@ -352,7 +209,7 @@ export class AnalyticsService {
     const range = { from: dayNumber(pin.created_at), to: this.lastReadyDay() };
     const total = emptyTotals();
     if (range.to < range.from) return total;
-    for (const day of (await this.pinSeries([pin], range))[0]) for (let c = 0; c < total.length; c++) total[c] += day[c];
+    for (const day of (await this.series.pinSeries([pin], range))[0]) for (let c = 0; c < total.length; c++) total[c] += day[c];
     return total;
   }
 
@@ -406,7 +263,7 @@ export class AnalyticsService {
   /** The user's counters per day of the range after the account filters (zero where pinbox has no such content). */
   private async accountSeries(userId: string, range: Range, filters: AccountFilters, formats: readonly PinFormat[]): Promise<Series> {
     const readyTo = Math.min(range.to, this.lastReadyDay());
-    const totals = readyTo >= range.from ? await this.userTotals(userId, { from: range.from, to: readyTo }) : new Map<string, Totals>();
+    const totals = readyTo >= range.from ? await this.totals.userTotals(userId, { from: range.from, to: readyTo }) : new Map<string, Totals>();
     // pinbox has no claimed domains, no other accounts' Pins to credit, and no ads: those filters leave nothing.
     const none = filters.from_claimed_content === 'CLAIMED' || filters.content_type === 'PAID' || filters.source === 'OTHER_PINS';
     const days: Totals[] = [];
@@ -479,7 +336,7 @@ export class AnalyticsService {
     if (readyTo >= range.from && pins.length) {
       const span = { from: range.from, to: readyTo };
       const adjustments = await this.deps.store.adjustments({ userId: auth.userId }, dayString(span.from), dayString(span.to));
-      await this.accumulate(pins, span, adjustments, (i) => sums[i]);
+      await this.series.accumulate(pins, span, adjustments, (i) => sums[i]);
     }
     const app = query.app_types ?? 'ALL';
     const shown = app === 'ALL' ? sums : sums.map((t) => appShare(t, app));
@@ -514,15 +371,15 @@ export class AnalyticsService {
       }
       if (value !== null && !(Number.isInteger(value) && value >= 0)) throw invalidField(`metrics.${metric}`, 'must be a whole number, 0 or more, or null');
     }
-    await this.seed();
+    await this.series.seed();
     await this.deps.db.transaction(async (tx) => {
       const pin = await tx.get<SeriesPinRow & { owner_id: string }>('SELECT id, owner_id, created_at, creative_type FROM pins WHERE id = ?', [pinId]);
       if (!pin) throw new ApiError('pin_not_found');
       for (const day of dayNumbers) {
         const range = { from: day, to: day };
-        const before = (await this.pinSeries([pin], range, tx))[0][0];
+        const before = (await this.series.pinSeries([pin], range, tx))[0][0];
         for (const [metric, value] of entries) await this.deps.store.setOverride(tx, pin.id, dayString(day), metric, value);
-        const after = (await this.pinSeries([pin], range, tx))[0][0];
+        const after = (await this.series.pinSeries([pin], range, tx))[0][0];
         for (const [metric] of entries) {
           const c = COUNTER_INDEX[metric as Counter];
           if (after[c] !== before[c]) await this.deps.store.logDelta(tx, pin.owner_id, pin, dayString(day), metric, after[c] - before[c]);
@@ -544,7 +401,7 @@ export class AnalyticsService {
     const total = emptyTotals();
     const recent = emptyTotals();
     if (last >= created) {
-      const days = (await this.pinSeries([pin], { from: created, to: last }))[0];
+      const days = (await this.series.pinSeries([pin], { from: created, to: last }))[0];
       days.forEach((t, i) => {
         for (let c = 0; c < t.length; c++) {
           total[c] += t[c];
@@ -568,10 +425,6 @@ function parseDate(field: string, value: string): number {
     if (dayString(day) === value) return day;
   }
   throw invalidField(field, `must be a date in the form YYYY-MM-DD (UTC), got '${value}'`);
-}
-
-function parseDays(rows: { day: string; format: PinFormat; totals: string }[]): Map<string, Totals> {
-  return new Map(rows.map((row) => [`${row.day}|${row.format}`, Float64Array.from(JSON.parse(row.totals) as number[])]));
 }
 
 function zeroSeries(series: Series): Series {

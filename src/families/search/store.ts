@@ -19,11 +19,22 @@ export interface BoardScope {
  * pagination, visibility) is shared. SQL returned here is run as is.
  */
 interface SearchDialect {
-  /** Matches of `words` among the Pins in `scope`: the index to read, a WHERE fragment, its key column (the Pin id as a number) and its rank (lower is better). */
-  pinMatch(words: readonly string[], scope: PinScope): { from: string; where: string; params: SqlValue[]; key: string; rank: string };
-  /** The same words over every Pin, with no scope: what the rank is computed from. */
-  pinTextMatch(words: readonly string[]): { from: string; where: string; params: SqlValue[]; key: string; rank: string };
-  boardMatch(words: readonly string[]): { from: string; where: string; params: SqlValue[]; key: string; rank: string };
+  /** Matches of `words` among the Pins in `scope`: the index to read, a WHERE fragment and its key column (the Pin id as a number). */
+  pinMatch(words: readonly string[], scope: PinScope): Match;
+  /** The same words over every Pin, with no scope, and their rank (lower is better). */
+  pinTextMatch(words: readonly string[]): RankedMatch;
+  boardMatch(words: readonly string[]): RankedMatch;
+}
+
+interface Match {
+  from: string;
+  where: string;
+  params: SqlValue[];
+  key: string;
+}
+
+interface RankedMatch extends Match {
+  rank: string;
 }
 
 /** A user's word as a quoted FTS5 string (quotes doubled), so no word is read as query syntax. */
@@ -51,13 +62,7 @@ const sqliteSearch: SearchDialect = {
     const parts = [sqliteText(words)];
     parts.push(`scope : (${scope.privacies.map((p) => quote(`v${p.toLowerCase()}`)).join(' OR ')})`);
     if (scope.ownerId) parts.push(`scope : ${quote(`o${scope.ownerId}`)}`);
-    return {
-      from: 'pin_search',
-      where: 'pin_search MATCH ?',
-      params: [parts.join(' AND ')],
-      key: 'pin_search.rowid',
-      rank: 'bm25(pin_search, 10.0, 3.0, 2.0, 2.0, 1.0, 0.0)',
-    };
+    return { from: 'pin_search', where: 'pin_search MATCH ?', params: [parts.join(' AND ')], key: 'pin_search.rowid' };
   },
   boardMatch(words) {
     const text = words.map(quote).join(' AND ');
@@ -79,7 +84,7 @@ const postgresSearch: SearchDialect = {
     const params: SqlValue[] = [tsQuery(words), ...scope.privacies];
     let where = `s.document @@ to_tsquery('english', ?) AND s.privacy IN (${scope.privacies.map(() => '?').join(', ')})`;
     if (scope.ownerId) (where += ' AND s.owner_id = ?', params.push(scope.ownerId));
-    return { from: 'pin_search s', where, params, key: 'CAST(s.pin_id AS BIGINT)', rank: "-ts_rank_cd(s.document, to_tsquery('english', ?))" };
+    return { from: 'pin_search s', where, params, key: 'CAST(s.pin_id AS BIGINT)' };
   },
   boardMatch(words) {
     return {
@@ -116,7 +121,7 @@ export class SearchStore {
     this.dialect = db.dialect === 'postgres' ? postgresSearch : sqliteSearch;
   }
 
-  private rankParams(match: { rank: string; params: SqlValue[] }): SqlValue[] {
+  private rankParams(match: RankedMatch): SqlValue[] {
     // The PostgreSQL rank repeats the query text.
     return match.rank.includes('?') ? [match.params[0]] : [];
   }

@@ -54,7 +54,6 @@ CREATE TABLE analytics_changes (
 CREATE INDEX analytics_changes_user ON analytics_changes(user_id, seq);
 
 CREATE INDEX pins_title_lower ON pins(lower(title), owner_id);
-CREATE INDEX pins_parent ON pins(parent_pin_id);
 `;
 
 /**
