@@ -5,8 +5,15 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPinbox } from '../../index.js';
 import { ALL_SCOPES } from '../../kernel/scopes.js';
-import { PNG_1X1_BASE64, assertError, createBoard, newUser, useServer, walk, type Client } from '../../../test/harness.js';
+import { migrate } from '../../storage/migrate.js';
+import { MIGRATIONS } from '../../storage/migrations/index.js';
+import { SqliteDatabase } from '../../storage/sqlite/sqlite-database.js';
+import { Client, PNG_1X1_BASE64, ROOMY_STANDARD_LIMITS, assertError, createBoard, newUser, useServer, walk } from '../../../test/harness.js';
 
 const server = useServer();
 const NO_SECRET = ALL_SCOPES.filter((s) => !s.endsWith('_secret'));
@@ -215,5 +222,43 @@ describe('GET /search/partner/pins', () => {
     assertError(await me.client.get('/search/partner/pins', { query: { term: w, country_code: 'USA' } }), 400, 1, 'country_code');
     assertError(await me.client.get('/search/partner/pins', { query: { term: w, country_code: 'US', limit: 51 } }), 400, 1, 'limit');
     assertError(await me.client.get('/search/partner/pins', { query: { country_code: 'US' } }), 400, 1, 'term');
+  });
+});
+
+describe('a store made before search (schema version 4)', () => {
+  test('has its Pins and boards indexed when pinbox upgrades it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pinbox-search-upgrade-'));
+    const data = join(dir, 'pinbox.db');
+    try {
+      const old = SqliteDatabase.open(data);
+      await migrate(old, MIGRATIONS.filter((m) => m.version <= 4));
+      const now = '2026-01-02T03:04:05';
+      await old.transaction(async (tx) => {
+        await tx.run(`INSERT INTO users (id, username, account_type, created_at) VALUES ('1700000000000000001', 'olduser', 'BUSINESS', ?)`, [now]);
+        await tx.run(
+          `INSERT INTO boards (id, owner_id, name, description, privacy, created_at, board_pins_modified_at)
+           VALUES ('1700000000000000002', '1700000000000000001', 'Heirloom recipes', 'From grandmother', 'PUBLIC', ?, ?)`,
+          [now, now],
+        );
+        await tx.run(
+          `INSERT INTO pins (id, owner_id, board_id, title, description, creative_type, media, created_at)
+           VALUES ('1700000000000000003', '1700000000000000001', '1700000000000000002', 'Quince jelly', 'Slow and amber', 'REGULAR', '{"media_type":"image","images":{}}', ?)`,
+          [now],
+        );
+      });
+      await old.close();
+      const pinbox = await startPinbox({ data, rateLimitOverrides: ROOMY_STANDARD_LIMITS });
+      try {
+        const { token } = await pinbox.admin.issueToken({ username: 'olduser' });
+        const api = new Client(pinbox.url, token, true);
+        assert.deepEqual(ids((await api.get('/search/pins', { query: { query: 'quince' } })).body.items), ['1700000000000000003']);
+        assert.deepEqual(ids((await api.get('/search/pins', { query: { query: 'grandmother' } })).body.items), ['1700000000000000003']);
+        assert.deepEqual(ids((await api.get('/search/boards', { query: { query: 'heirloom' } })).body.items), ['1700000000000000002']);
+      } finally {
+        await pinbox.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
