@@ -347,6 +347,7 @@ export class AnalyticsService {
       pins: order.slice(0, count).map((i) => ({
         pin_id: pins[i].id,
         metrics: Object.fromEntries(metrics.map((m) => [m, metricValue(m, shown[i])])),
+        // The spec gives data_status as a map of DataStatus values without naming its keys; pinbox keys it by metric.
         data_status: Object.fromEntries(metrics.map((m) => [m, status])),
       })),
       sort_by: sortBy,
