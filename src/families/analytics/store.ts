@@ -166,8 +166,7 @@ export class AnalyticsStore {
     assertTransaction(tx);
     if (!(await this.isMaterialized(userId, tx))) return;
     await tx.run(
-      `INSERT INTO analytics_changes (seq, user_id, kind, pin_id, creative_type, day, metric, delta)
-       SELECT coalesce(max(seq), 0) + 1, ?, 'delta', ?, ?, ?, ?, ? FROM analytics_changes`,
+      `INSERT INTO analytics_changes (user_id, kind, pin_id, creative_type, day, metric, delta) VALUES (?, 'delta', ?, ?, ?, ?, ?)`,
       [userId, pin.id, pin.creative_type, day, metric, delta],
     );
   }

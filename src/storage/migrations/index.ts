@@ -15,7 +15,7 @@ export interface Migration {
  * API), metrics fixed for tests, per-user daily totals materialized for the days
  * asked about, and the log of changes not yet folded into those totals.
  */
-const ANALYTICS_TABLES = `
+const analyticsTables = (seqColumn: string) => `
 CREATE TABLE analytics_pin_events (
   pin_id TEXT NOT NULL,
   day TEXT NOT NULL,
@@ -41,7 +41,7 @@ CREATE TABLE analytics_user_days (
 );
 
 CREATE TABLE analytics_changes (
-  seq BIGINT NOT NULL,
+  ${seqColumn},
   user_id TEXT NOT NULL,
   kind TEXT NOT NULL,
   pin_id TEXT NOT NULL,
@@ -105,7 +105,7 @@ ${block(`CREATE TRIGGER boards_search_update AFTER UPDATE OF name, description, 
 END;`)}
 ${block(`CREATE TRIGGER boards_search_delete AFTER DELETE ON boards BEGIN
   DELETE FROM board_search WHERE rowid = CAST(old.id AS INTEGER);
-END;`)}${ANALYTICS_TABLES}
+END;`)}${analyticsTables('seq INTEGER PRIMARY KEY')}
 ${analyticsTriggers('sqlite')}
 `;
 
@@ -161,7 +161,7 @@ END $$ LANGUAGE plpgsql;`)}CREATE TRIGGER boards_search_write AFTER INSERT OR UP
 INSERT INTO board_search (board_id, document)
   SELECT id, setweight(to_tsvector('english', name), 'A') || setweight(to_tsvector('english', coalesce(description, '')), 'B') FROM boards;
 SELECT pin_search_refresh(id) FROM pins;
-${ANALYTICS_TABLES}
+${analyticsTables('seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY')}
 ${analyticsTriggers('postgres')}
 `;
 
@@ -173,19 +173,18 @@ ${analyticsTriggers('postgres')}
  */
 function analyticsTriggers(dialect: 'sqlite' | 'postgres'): string {
   const materialized = (user: string) => `EXISTS (SELECT 1 FROM analytics_user_days d WHERE d.user_id = ${user})`;
-  const nextSeq = `(SELECT coalesce(max(seq), 0) + 1 FROM analytics_changes)`;
   const onInsert = `
-    INSERT INTO analytics_changes (seq, user_id, kind, pin_id, created_at, creative_type)
-      SELECT ${nextSeq}, NEW.owner_id, 'add', NEW.id, NEW.created_at, NEW.creative_type WHERE ${materialized('NEW.owner_id')};
+    INSERT INTO analytics_changes (user_id, kind, pin_id, created_at, creative_type)
+      SELECT NEW.owner_id, 'add', NEW.id, NEW.created_at, NEW.creative_type WHERE ${materialized('NEW.owner_id')};
     INSERT INTO analytics_pin_events (pin_id, day, metric, count)
       SELECT NEW.parent_pin_id, substr(NEW.created_at, 1, 10), 'SAVE', 1 FROM pins src WHERE src.id = NEW.parent_pin_id
       ON CONFLICT (pin_id, day, metric) DO UPDATE SET count = analytics_pin_events.count + 1;
-    INSERT INTO analytics_changes (seq, user_id, kind, pin_id, creative_type, day, metric, delta)
-      SELECT ${nextSeq}, src.owner_id, 'delta', src.id, src.creative_type, substr(NEW.created_at, 1, 10), 'SAVE', 1
+    INSERT INTO analytics_changes (user_id, kind, pin_id, creative_type, day, metric, delta)
+      SELECT src.owner_id, 'delta', src.id, src.creative_type, substr(NEW.created_at, 1, 10), 'SAVE', 1
       FROM pins src WHERE src.id = NEW.parent_pin_id AND ${materialized('src.owner_id')};`;
   const onDelete = `
-    INSERT INTO analytics_changes (seq, user_id, kind, pin_id, created_at, creative_type)
-      SELECT ${nextSeq}, OLD.owner_id, 'remove', OLD.id, OLD.created_at, OLD.creative_type WHERE ${materialized('OLD.owner_id')};
+    INSERT INTO analytics_changes (user_id, kind, pin_id, created_at, creative_type)
+      SELECT OLD.owner_id, 'remove', OLD.id, OLD.created_at, OLD.creative_type WHERE ${materialized('OLD.owner_id')};
     DELETE FROM analytics_pin_events WHERE pin_id = OLD.id AND NOT ${materialized('OLD.owner_id')};
     DELETE FROM analytics_overrides WHERE pin_id = OLD.id AND NOT ${materialized('OLD.owner_id')};`;
   if (dialect === 'sqlite') {
