@@ -100,7 +100,7 @@ ${block(`CREATE TRIGGER boards_search_update AFTER UPDATE OF name, description, 
   DELETE FROM board_search WHERE rowid = CAST(old.id AS INTEGER);
   INSERT INTO board_search (rowid, name, description) VALUES (CAST(new.id AS INTEGER), new.name, new.description);
   UPDATE pin_search SET board_name = new.name, board_description = new.description,
-    scope = (SELECT 'o' || p.owner_id || ' v' || lower(new.privacy) FROM pins p WHERE CAST(p.id AS INTEGER) = pin_search.rowid)
+    scope = (SELECT 'o' || p.owner_id || ' v' || lower(new.privacy) FROM pins p WHERE p.id = CAST(pin_search.rowid AS TEXT))
     WHERE rowid IN (SELECT CAST(id AS INTEGER) FROM pins WHERE board_id = new.id);
 END;`)}
 ${block(`CREATE TRIGGER boards_search_delete AFTER DELETE ON boards BEGIN
