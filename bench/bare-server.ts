@@ -1,7 +1,8 @@
 /**
- * The baseline: a bare Fastify server answering the bench's three requests from
- * memory (a fixed Pin, a fixed page of 25 Pins, a create that validates and stores
- * in a Map). pinbox is measured against it in the same run.
+ * The baseline: a bare Fastify server answering the bench's requests from memory
+ * (a fixed Pin, a fixed page of 25 Pins, a create that validates and stores in a
+ * Map, a fixed search page and 90 days of account analytics). pinbox is measured
+ * against it in the same run.
  */
 import Fastify from 'fastify';
 
@@ -25,11 +26,20 @@ const pin = {
 };
 const page = { items: Array.from({ length: 25 }, (_, i) => ({ ...pin, id: String(1800000000000000001n + BigInt(i)) })), bookmark: 'AAAAAAAAAAAAAAAAAAAAAAAA' };
 const stored = new Map<string, unknown>();
+const metrics = { ENGAGEMENT: 120, ENGAGEMENT_RATE: 0.04, IMPRESSION: 3000, OUTBOUND_CLICK: 20, OUTBOUND_CLICK_RATE: 0.0067, PIN_CLICK: 60, PIN_CLICK_RATE: 0.02, SAVE: 40, SAVE_RATE: 0.0133 };
+const analytics = {
+  all: {
+    daily_metrics: Array.from({ length: 90 }, (_, i) => ({ date: new Date(Date.UTC(2026, 0, 1 + i)).toISOString().slice(0, 10), data_status: 'READY', metrics })),
+    summary_metrics: metrics,
+  },
+};
 let nextId = 1900000000000000000n;
 
 const app = Fastify({ logger: false });
 app.get('/v5/pins/:pin_id', async () => pin);
 app.get('/v5/boards/:board_id/pins', async () => page);
+app.get('/v5/search/pins', async () => page);
+app.get('/v5/user_account/analytics', async () => analytics);
 app.post(
   '/v5/pins',
   {

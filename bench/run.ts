@@ -11,9 +11,15 @@
  * Image Pins: while 20 Pins are created in parallel from distinct 2 MB images
  * (base64), a loop of GET /v5/user_account measures its latency (p99 must stay
  * under 50 ms); pinbox may use both cores here, as sharp works on a thread pool.
+ * Search and analytics: one user with 100,000 Pins (written straight into a --data
+ * store, the index kept by its triggers), a word in the titles of 10,000 of them;
+ * GET /v5/search/pins for that word (its ranked first page) and GET
+ * /v5/user_account/analytics for 90 days, each at 1 and at 16 connections, p99
+ * against targets of 50 ms and 200 ms, beside the bare server answering the same
+ * paths from memory.
  * Also: time from process start to the first 200 with an empty store.
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
- * --only limiter|images (just the limiter's cost, or just the image burst).
+ * --only limiter|images|search|analytics (just that part).
  * --backend postgres: scale-out instead: GET a Pin and create a Pin on one pinbox
  * process on PostgreSQL + Redis, then on two processes sharing them (the load
  * spread over both), with one process on SQLite as the reference of the same run.
@@ -27,6 +33,7 @@ import { parseArgs } from 'node:util';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
+import BetterSqlite3 from 'better-sqlite3';
 import sharp from 'sharp';
 
 const { values } = parseArgs({
@@ -47,7 +54,7 @@ const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 /** Limits on, each window wider than this bench can fill: the limiter counts every call and refuses none. */
-const COUNTED_NOT_REFUSED = ['all', 'org_read', 'org_write'].flatMap((name) => ['--rate-limit', `standard.${name}=999999999/second`]);
+const COUNTED_NOT_REFUSED = ['all', 'org_read', 'org_write', 'org_analytics'].flatMap((name) => ['--rate-limit', `standard.${name}=999999999/second`]);
 
 // Pin the load generator (this process) to core 1, the servers to core 0.
 if (hasTaskset) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]);
@@ -82,13 +89,16 @@ interface Result {
   errors: number;
 }
 
-async function load(url: string, options: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> } = {}): Promise<Result> {
+async function load(
+  url: string,
+  options: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string>; connections?: number } = {},
+): Promise<Result> {
   const result = await autocannon({
     url,
     method: options.method ?? 'GET',
     body: options.body,
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...(options.headers ?? {}) },
-    connections: CONNECTIONS,
+    connections: options.connections ?? CONNECTIONS,
     duration: DURATION,
   });
   const non2xx = result.non2xx + result.errors + result.timeouts;
@@ -314,13 +324,119 @@ async function scaleOut(): Promise<void> {
   }
 }
 
+const BIG = { pins: 100_000, matches: 10_000, word: 'salad', analyticsDays: 90 } as const;
+const BIG_TARGETS: Record<number, number> = { 1: 50, 16: 200 };
+
+/**
+ * A --data store holding one user with BIG.pins Pins made over the last 120 days,
+ * BIG.matches of them with BIG.word in the title. The Pins are written with SQL in
+ * one transaction (the API would take minutes); the schema's triggers index them.
+ */
+async function bigStore(): Promise<{ dir: string; data: string; seedMs: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'pinbox-bench-'));
+  const data = join(dir, 'bench.db');
+  const first = await startPinbox(['--data', data], false);
+  const base = `http://127.0.0.1:${first.port}`;
+  const board = await api(base, 'POST', '/boards', { name: 'one hundred thousand' });
+  const template = await api(base, 'POST', '/pins', { board_id: board.id, title: 'template', media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 } });
+  await stop(first.child);
+  const started = performance.now();
+  const db = new BetterSqlite3(data);
+  const row = db.prepare('SELECT owner_id, media FROM pins WHERE id = ?').get(template.id) as { owner_id: string; media: string };
+  const insert = db.prepare(
+    `INSERT INTO pins (id, owner_id, board_id, title, description, alt_text, creative_type, is_standard, has_been_promoted, media, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'REGULAR', 1, 0, ?, ?)`,
+  );
+  const vocabulary = 'tomato basil lemon garlic pasta bread soup curry ginger honey olive pepper rice noodle mango berry cocoa vanilla cumin thyme'.split(' ');
+  const pick = (i: number, k: number) => vocabulary[(i * 7 + k * 13 + Math.floor(i / 20)) % vocabulary.length];
+  const span = 120 * 86_400_000;
+  const start = Date.now() - span;
+  db.transaction(() => {
+    for (let i = 0; i < BIG.pins; i++) {
+      const created = start + Math.floor((i * span) / BIG.pins);
+      const title = i % (BIG.pins / BIG.matches) === 0 ? `${pick(i, 1)} ${BIG.word} with ${pick(i, 2)}` : `${pick(i, 1)} ${pick(i, 2)} ${pick(i, 3)}`;
+      insert.run(
+        (BigInt(created) * 1_000_000n + BigInt(i % 1000)).toString(),
+        row.owner_id,
+        board.id,
+        title,
+        `A recipe with ${pick(i, 4)}, ${pick(i, 5)} and ${pick(i, 6)}; serves ${1 + (i % 6)}.`,
+        `A plate of ${pick(i, 7)}`,
+        row.media,
+        new Date(created).toISOString().slice(0, 19),
+      );
+    }
+    db.prepare('UPDATE boards SET pin_count = pin_count + ? WHERE id = ?').run(BIG.pins, board.id);
+  })();
+  db.close();
+  return { dir, data, seedMs: performance.now() - started };
+}
+
+interface BigRow {
+  scenario: string;
+  connections: number;
+  bare: Result;
+  pinbox: Result;
+}
+
+/** Search and account analytics over the 100,000-Pin store, at 1 and 16 connections, beside the bare server. */
+async function searchAndAnalytics(only?: 'search' | 'analytics'): Promise<BigRow[]> {
+  const today = new Date().toISOString().slice(0, 10);
+  const from = new Date(Date.now() - (BIG.analyticsDays - 1) * 86_400_000).toISOString().slice(0, 10);
+  const paths = [
+    { scenario: `search ${BIG.pins / 1000}k Pins, ${BIG.matches / 1000}k match`, path: `/v5/search/pins?query=${BIG.word}`, kind: 'search' },
+    { scenario: `account analytics ${BIG.analyticsDays} days`, path: `/v5/user_account/analytics?start_date=${from}&end_date=${today}`, kind: 'analytics' },
+  ].filter((p) => !only || p.kind === only);
+  const bare = await startProcess(['--import', 'tsx', BARE], /listening (\d+)/);
+  const bareResults = new Map<string, Result>();
+  for (const p of paths) for (const connections of [1, 16]) bareResults.set(`${p.path} ${connections}`, await load(`http://127.0.0.1:${bare.port}${p.path}`, { connections }));
+  await stop(bare.child);
+
+  const store = await bigStore();
+  console.log(`wrote ${BIG.pins} Pins (${BIG.matches} with '${BIG.word}' in the title) and their search index in ${(store.seedMs / 1000).toFixed(1)} s`);
+  const pinbox = await startPinbox(['--data', store.data, ...COUNTED_NOT_REFUSED]);
+  const base = `http://127.0.0.1:${pinbox.port}`;
+  try {
+    for (const p of paths) {
+      const started = performance.now();
+      const response = await fetch(`${base}${p.path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      const body = (await response.json()) as { items?: unknown[]; all?: { daily_metrics: unknown[] } };
+      if (response.status !== 200) throw new Error(`${p.path}: ${response.status} ${JSON.stringify(body)}`);
+      const size = body.items ? `${body.items.length} Pins` : `${body.all?.daily_metrics.length} days`;
+      console.log(`first ${p.kind} call (${size}${p.kind === 'analytics' ? ', computes and stores the daily totals' : ''}): ${(performance.now() - started).toFixed(0)} ms`);
+    }
+    const rows: BigRow[] = [];
+    for (const p of paths) {
+      for (const connections of [1, 16]) {
+        rows.push({ scenario: p.scenario, connections, bare: bareResults.get(`${p.path} ${connections}`)!, pinbox: await load(`${base}${p.path}`, { connections }) });
+      }
+    }
+    return rows;
+  } finally {
+    await stop(pinbox.child);
+    rmSync(store.dir, { recursive: true, force: true });
+  }
+}
+
+function reportBig(rows: BigRow[]): void {
+  console.log('\nscenario (100k Pins, one user)          | conns | bare req/s | bare p99 ms | pinbox req/s | pinbox p99 ms | ratio | p99 target | errors');
+  console.log('----------------------------------------|-------|------------|-------------|--------------|---------------|-------|------------|-------');
+  for (const row of rows) {
+    const target = BIG_TARGETS[row.connections];
+    console.log(
+      `${row.scenario.padEnd(40)}| ${String(row.connections).padStart(5)} | ${row.bare.rps.toFixed(0).padStart(10)} | ${String(row.bare.p99).padStart(11)} | ${row.pinbox.rps.toFixed(0).padStart(12)} | ${String(row.pinbox.p99).padStart(13)} | ${(row.pinbox.rps / row.bare.rps).toFixed(2).padStart(5)} | ${`<${target} ms`.padStart(10)} | ${row.bare.errors + row.pinbox.errors}${row.pinbox.p99 < target ? '' : '  ABOVE TARGET'}`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('dist/ is missing: npm run bench builds it first');
   if (values.backend === 'postgres') return scaleOut();
   if (values.backend !== undefined && values.backend !== 'sqlite') throw new Error(`--backend takes sqlite or postgres, got '${values.backend}'`);
   if (values.only === 'limiter') return reportLimiter(await limiterCost());
   if (values.only === 'images') return reportBurst(await imageBurst());
-  if (values.only !== undefined) throw new Error(`--only takes limiter or images, got '${values.only}'`);
+  if (values.only === 'search' || values.only === 'analytics') return reportBig(await searchAndAnalytics(values.only));
+  if (values.only !== undefined) throw new Error(`--only takes limiter, images, search or analytics, got '${values.only}'`);
   const imageUrl = await imageHost();
   console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
 
@@ -366,6 +482,7 @@ async function main(): Promise<void> {
 
   const limiter = await limiterCost();
   const burst = await imageBurst();
+  const big = await searchAndAnalytics();
 
   // Warm this process's HTTP client first, so its one-time set-up is not counted as pinbox's start.
   await fetch('http://127.0.0.1:1/').catch(() => undefined);
@@ -391,6 +508,7 @@ async function main(): Promise<void> {
   console.log('');
   reportLimiter(limiter);
   reportBurst(burst);
+  reportBig(big);
   const median = startups[Math.floor(startups.length / 2)];
   console.log(`\nstart to first 200 (empty store, 5 runs): median ${median.toFixed(0)} ms, max ${startups.at(-1)!.toFixed(0)} ms (target <= 500 ms)${median <= 500 ? '' : '  ABOVE TARGET'}`);
 }

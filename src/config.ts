@@ -32,6 +32,7 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
       'rate-limit': { type: 'string', multiple: true },
       'rate-limits-file': { type: 'string' },
       'video-processing-seconds': { type: 'string' },
+      'analytics-seed': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -59,6 +60,11 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     throw new Error(`--pool-size must be a whole number from 1 to 1000, got '${poolText}'`);
   }
   const redisUrl = values['redis-url'] ?? env.REDIS_URL ?? undefined;
+  const seedText = values['analytics-seed'] ?? env.PINBOX_ANALYTICS_SEED;
+  const analyticsSeed = seedText === undefined ? undefined : Number(seedText);
+  if (analyticsSeed !== undefined && !(Number.isSafeInteger(analyticsSeed) && analyticsSeed >= 0)) {
+    throw new Error(`--analytics-seed must be a whole number, 0 or more, got '${seedText}'`);
+  }
   return {
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',
@@ -80,6 +86,7 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     // Rules given as flags win over the same rules in the file.
     rateLimitOverrides: { ...(file ? readRateLimitFile(file) : {}), ...parseRateLimitRules(rules) },
     videoUploads: processingSeconds === undefined ? undefined : { processingMs: Math.round(processingSeconds * 1000) },
+    analyticsSeed,
   };
 }
 

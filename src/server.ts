@@ -86,6 +86,11 @@ export interface PinboxOptions {
    * arrived (default 5 s), and the largest file an upload form allows (default 2 GB, Pinterest's).
    */
   videoUploads?: Partial<VideoUploadSettings>;
+  /**
+   * The instance seed of the analytics generator: the same seed and Pin id give the
+   * same figures. Default: the one stored, made at random on first start.
+   */
+  analyticsSeed?: number;
 }
 
 /** Processing time of an uploaded video on pinbox's clock, unless told otherwise. */
@@ -249,6 +254,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     );
     // Pictures left unused by a process that stopped between a delete and its sweep.
     await families.stores.images.sweep();
+    await families.services.analytics.useSeed(options.analyticsSeed);
     const logLevel = options.logLevel ?? 'silent';
     const app = buildApp({
       tokens: families.stores.tokens,

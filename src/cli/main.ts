@@ -12,11 +12,13 @@ Usage:
                [--pool-size N] [--single-process] [--blobs DIR]] [--token T] [--client-secret S]
                [--video-processing-seconds N] [--username U] [--password P] [--redirect-uri URI ...] [--log-level L]
                [--rate-limits app|trial|standard|off] [--rate-limit RULE ...] [--rate-limits-file FILE]
+               [--analytics-seed N]
   pinbox apps create --data FILE|--database-url URL --redirect-uri URI [--redirect-uri URI ...]
                [--name NAME] [--owner USERNAME] [--tier trial|standard] [--sandbox]
   pinbox apps update CLIENT_ID --data FILE|--database-url URL [--tier trial|standard] [--sandbox | --production]
   pinbox users create --data FILE|--database-url URL --username U [--password P] [--account-type personal|business]
   pinbox token inspect TOKEN [--url URL | --data FILE | --database-url URL]
+  pinbox analytics set PIN_ID --data FILE|--database-url URL (--date YYYY-MM-DD ... | --from D --to D) --metric NAME=N ...
 
 start:
   --port N            port to listen on (env PORT; default 3000; 0 picks a free one)
@@ -48,12 +50,17 @@ start:
                       minute, hour or day; e.g. org_write=5/minute, standard.all=off
   --rate-limits-file FILE  the same rules as a JSON object, e.g. {"org_write": "5/minute"}
                       (env PINBOX_RATE_LIMITS_FILE); --rate-limit flags win over it
+  --analytics-seed N  seed of the analytics generator (env PINBOX_ANALYTICS_SEED; default:
+                      the store's own, made at random on first start)
 
 apps create, apps update, users create: change the store in FILE (a running pinbox on that
   file sees it). New apps have trial access in production, as on Pinterest: trial apps may
   create Pins only in sandbox mode (--sandbox).
 token inspect: shows a token's user, app, scopes and expiry, asking the pinbox at URL
   (default http://127.0.0.1:3000) or reading FILE.
+analytics set: fixes a Pin's analytics for the days given (UTC) in place of the generated
+  numbers, e.g. --metric IMPRESSION=500 --metric SAVE=12; NAME=model gives it back to the
+  generator. Saves through the API still count on top; account figures follow.
 `;
 
 class UsageError extends Error {}
@@ -275,6 +282,56 @@ async function tokenInspect(argv: string[]): Promise<void> {
   if (!description.active) process.exitCode = 1;
 }
 
+async function analyticsSet(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      'database-url': { type: 'string' },
+      date: { type: 'string', multiple: true },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      metric: { type: 'string', multiple: true },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  const pinId = positionals[0];
+  if (!pinId || positionals.length > 1) throw new UsageError('analytics set takes one PIN_ID');
+  const dates = [...(values.date ?? []), ...dateRange(values.from, values.to)];
+  if (dates.length === 0) throw new UsageError('analytics set needs --date D (repeatable) or --from D --to D');
+  const metrics: Record<string, number | null> = {};
+  for (const rule of values.metric ?? []) {
+    const match = /^([A-Z0-9_]+)=(\d+|model)$/.exec(rule);
+    if (!match) throw new UsageError(`--metric '${rule}' must look like IMPRESSION=500 or SAVE=model`);
+    metrics[match[1]] = match[2] === 'model' ? null : Number(match[2]);
+  }
+  if (Object.keys(metrics).length === 0) throw new UsageError('analytics set needs --metric NAME=N');
+  const store = await openPinboxStore(requireStore(values, 'analytics set'));
+  try {
+    await store.admin.setPinMetrics(pinId, { dates, metrics });
+    const shown = Object.entries(metrics).map(([name, value]) => `${name}=${value ?? 'model'}`);
+    process.stdout.write(`pin:           ${pinId}\ndays:          ${dates.join(' ')}\nmetrics:       ${shown.join(' ')}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Every day from `from` to `to` (YYYY-MM-DD, UTC), both included. */
+function dateRange(from: string | undefined, to: string | undefined): string[] {
+  if (from === undefined && to === undefined) return [];
+  const start = Date.parse(`${from}T00:00:00Z`);
+  const end = Date.parse(`${to}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(from ?? '') || !/^\d{4}-\d{2}-\d{2}$/.test(to ?? '') || Number.isNaN(start) || Number.isNaN(end)) {
+    throw new UsageError('--from and --to go together, each a date YYYY-MM-DD');
+  }
+  if (end < start) throw new UsageError('--to must not come before --from');
+  if (end - start > 366 * 86_400_000) throw new UsageError('--from and --to may span a year at most');
+  const days: string[] = [];
+  for (let at = start; at <= end; at += 86_400_000) days.push(new Date(at).toISOString().slice(0, 10));
+  return days;
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, sub, ...rest] = argv;
   if (command === 'start') return start(argv.slice(1));
@@ -282,6 +339,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'apps' && sub === 'update') return appsUpdate(rest);
   if (command === 'users' && sub === 'create') return usersCreate(rest);
   if (command === 'token' && sub === 'inspect') return tokenInspect(rest);
+  if (command === 'analytics' && sub === 'set') return analyticsSet(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
     return;

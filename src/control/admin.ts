@@ -184,4 +184,14 @@ export class Admin {
     const [user, business] = [await this.user(username), await this.user(businessUsername)];
     await this.core.db.transaction((tx) => this.families.stores.users.linkBusiness(tx, user.id, business.id));
   }
+
+  /**
+   * Fixes a Pin's analytics for the given days (`YYYY-MM-DD`, UTC) in place of the
+   * generator's numbers; `null` gives a metric back to the generator. Real events
+   * (saves through the API) still add on top, and account figures follow.
+   * @example await pinbox.admin.setPinMetrics(pinId, { dates: ['2026-11-20'], metrics: { IMPRESSION: 500, SAVE: 12 } })
+   */
+  async setPinMetrics(pinId: string, input: { dates: readonly string[]; metrics: Record<string, number | null> }): Promise<void> {
+    await this.families.services.analytics.setPinMetrics(pinId, input.dates, input.metrics);
+  }
 }

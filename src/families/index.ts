@@ -29,6 +29,12 @@ import { TokenStore } from './oauth/token-store.js';
 import { pinRoutes } from './pins/routes.js';
 import { PinService } from './pins/service.js';
 import { PinStore } from './pins/store.js';
+import { analyticsRoutes } from './analytics/routes.js';
+import { AnalyticsService } from './analytics/service.js';
+import { AnalyticsStore } from './analytics/store.js';
+import { searchRoutes } from './search/routes.js';
+import { SearchService } from './search/service.js';
+import { SearchStore } from './search/store.js';
 import { userAccountRoutes } from './user-account/routes.js';
 import { UserAccountService } from './user-account/service.js';
 import { UserStore } from './user-account/store.js';
@@ -69,6 +75,8 @@ export function buildFamilies(core: Core) {
     pins: new PinStore(db),
     images: new ImageStore(db, core.blobs, clock),
     mediaUploads: new MediaUploadStore(db),
+    search: new SearchStore(db),
+    analytics: new AnalyticsStore(db),
   };
   const images = new ImageService(stores.images, core.fetchLimits);
   const uploads = new MediaUploadService({
@@ -96,13 +104,17 @@ export function buildFamilies(core: Core) {
   });
   const accounts = new UserAccountService({ db, users: stores.users, bookmarks });
   const oauth = new OAuthService({ db, clock, ids, apps: stores.apps, users: stores.users, tokens: stores.tokens, codes: stores.codes });
-  const services = { boards, pins, accounts, oauth, images, uploads };
+  const search = new SearchService({ store: stores.search, pins: stores.pins, boards: stores.boards, boardService: boards, bookmarks });
+  const analytics = new AnalyticsService({ db, store: stores.analytics, clock, pins, boards: stores.boards });
+  const services = { boards, pins, accounts, oauth, images, uploads, search, analytics };
 
   const routes: ApiRoute[] = [
     ...oauthRoutes({ oauth, clock }),
     ...userAccountRoutes({ accounts, boards, boardStore: stores.boards }),
     ...boardRoutes({ boards, boardStore: stores.boards, pins }),
-    ...pinRoutes({ pins }),
+    ...pinRoutes({ pins, pinMetrics: (pin, viewerId) => analytics.pinMetricsJson(pin, viewerId) }),
+    ...searchRoutes({ search, boardStore: stores.boards }),
+    ...analyticsRoutes({ analytics }),
     ...mediaRoutes({ uploads }),
   ];
 

@@ -4,12 +4,16 @@ import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
 import { adAccountOnlyQuery } from '../boards/schemas.js';
 import { pinCreateBody, pinGetQuery, pinIdParams, pinListQuery, pinPageJson, pinJson, pinSaveBody, pinUpdateBody } from './schemas.js';
 import type { PinCreateInput, PinListQuery, PinService, PinUpdateInput } from './service.js';
+import type { PinRow } from './store.js';
 
 type PinParams = { pin_id: string };
 const PIN_WRITE_SCOPES = ['boards:read', 'boards:write', 'pins:read', 'pins:write'] as const;
 
+/** The `pin_metrics` of a Pin as JSON text, or null when the viewer may not see them. */
+export type PinMetricsOf = (pin: PinRow, viewerId: string) => Promise<string | null>;
+
 /** The Pin routes of the spec's `pins` tag. */
-export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
+export function pinRoutes(deps: { pins: PinService; pinMetrics: PinMetricsOf }): ApiRoute[] {
   const { pins } = deps;
   return [
     defineRoute<{ Body: PinCreateInput }>({
@@ -37,7 +41,10 @@ export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
         const auth = authOf(request);
         const query = { ...request.query, creative_types: pins.creativeTypesOf(request.query.creative_types) };
         const page = await pins.listOwn(auth, query);
-        return sendJsonText(reply, pinPageJson(page, auth.userId, publicBase(request), request.query.pin_metrics === true));
+        const withMetrics = request.query.pin_metrics === true;
+        const metrics = new Map<string, string>();
+        if (withMetrics) for (const pin of page.items) metrics.set(pin.id, (await deps.pinMetrics(pin, auth.userId)) ?? 'null');
+        return sendJsonText(reply, pinPageJson(page, auth.userId, publicBase(request), withMetrics, metrics));
       },
     }),
     defineRoute<{ Params: PinParams; Querystring: { pin_metrics?: boolean } }>({
@@ -49,7 +56,9 @@ export function pinRoutes(deps: { pins: PinService }): ApiRoute[] {
       handler: async (request, reply) => {
         const auth = authOf(request);
         const pin = await pins.visible(auth, request.params.pin_id);
-        return sendJsonText(reply, pinJson(pin, auth.userId, publicBase(request), request.query.pin_metrics === true));
+        const withMetrics = request.query.pin_metrics === true;
+        const metrics = withMetrics ? await deps.pinMetrics(pin, auth.userId) : null;
+        return sendJsonText(reply, pinJson(pin, auth.userId, publicBase(request), withMetrics, metrics));
       },
     }),
     defineRoute<{ Params: PinParams; Body: PinUpdateInput }>({

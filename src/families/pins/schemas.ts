@@ -98,10 +98,10 @@ const str = JSON.stringify;
  * responses, so they are serialized by hand: the stored media JSON goes in as is,
  * with no parse and re-stringify, and no intermediate object per Pin (building
  * objects by spreading rows was measured to halve list throughput).
- * `pin_metrics` comes only when asked for; its figures arrive with analytics, until
- * then it is null (the spec allows it).
+ * `pin_metrics` comes only when asked for: `metrics` is its JSON text (from
+ * analytics), or null where there are none to show.
  */
-export function pinJson(row: PinRow, viewerId: string, base: string, withMetrics: boolean): string {
+export function pinJson(row: PinRow, viewerId: string, base: string, withMetrics: boolean, metrics: string | null = null): string {
   return (
     '{"id":' + str(row.id) +
     ',"created_at":' + str(row.created_at) +
@@ -119,13 +119,13 @@ export function pinJson(row: PinRow, viewerId: string, base: string, withMetrics
     ',"parent_pin_id":' + str(row.parent_pin_id) +
     ',"is_standard":' + (row.is_standard === 1) +
     ',"has_been_promoted":' + (row.has_been_promoted === 1) +
-    (withMetrics ? ',"pin_metrics":null}' : '}')
+    (withMetrics ? ',"pin_metrics":' + (metrics ?? 'null') + '}' : '}')
   );
 }
 
 /** A page of Pins as JSON text: `{ items, bookmark }`. */
-export function pinPageJson(page: Page<PinRow>, viewerId: string, base: string, withMetrics: boolean): string {
+export function pinPageJson(page: Page<PinRow>, viewerId: string, base: string, withMetrics: boolean, metrics?: ReadonlyMap<string, string>): string {
   let items = '';
-  for (const row of page.items) items += (items ? ',' : '') + pinJson(row, viewerId, base, withMetrics);
+  for (const row of page.items) items += (items ? ',' : '') + pinJson(row, viewerId, base, withMetrics, metrics?.get(row.id) ?? null);
   return '{"items":[' + items + '],"bookmark":' + str(page.bookmark) + '}';
 }
