@@ -11,6 +11,9 @@ import { userInfo } from 'node:os';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import type { PinboxOptions } from '../src/index.js';
+import type { Database } from '../src/storage/database.js';
+import { PostgresDatabase } from '../src/storage/postgres/postgres-database.js';
+import { SqliteDatabase } from '../src/storage/sqlite/sqlite-database.js';
 
 export const TEST_BACKEND: 'sqlite' | 'postgres' = process.env.PINBOX_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
 export const TEST_DATABASE_URL = process.env.PINBOX_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
@@ -59,6 +62,11 @@ export function cliArgsOnTestBackend(args: readonly string[], command: 'start' |
   }
   if (command === 'start' && !out.includes('--database-url')) out.push('--database-url', databaseUrlFor(freshSchema()), '--redis-url', TEST_REDIS_URL);
   return out;
+}
+
+/** Opens the store a `--data FILE` names on the backend under test (to shape it before pinbox starts). */
+export function openTestDatabase(data: string): Promise<Database> {
+  return TEST_BACKEND === 'postgres' ? PostgresDatabase.open(databaseUrlFor(schemaForFile(data))) : Promise.resolve(SqliteDatabase.open(data));
 }
 
 /** Every row of every table of a `--data` store, as text (to look for secrets at rest). */

@@ -134,6 +134,15 @@ export function useServer(options: PinboxOptions = {}): () => TestServer {
   };
 }
 
+/**
+ * Starts a pinbox outside `useServer` (tests that restart one on the same store),
+ * on the backend under test: a `data` file maps to the same store each time.
+ */
+export function startTestPinbox(options: PinboxOptions): Promise<Pinbox> {
+  const { schema: _schema, ...onBackend } = onTestBackend(options);
+  return startPinbox(onBackend);
+}
+
 let counter = 0;
 /** A name unique within the test run, so tests never collide. */
 export function unique(prefix: string): string {

@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPinbox } from '../../index.js';
 import { Clock } from '../../kernel/clock.js';
 import { ALL_SCOPES } from '../../kernel/scopes.js';
-import { Client, PNG_1X1_BASE64, ROOMY_STANDARD_LIMITS, assertError, createBoard, newUser, useServer } from '../../../test/harness.js';
+import { Client, PNG_1X1_BASE64, ROOMY_STANDARD_LIMITS, assertError, startTestPinbox, createBoard, newUser, useServer } from '../../../test/harness.js';
 import { labelled, runCli } from '../../../test/cli.js';
 
 const DAY = 86_400_000;
@@ -305,7 +304,7 @@ describe('one model, one seed', () => {
     const read = async (seed: number | undefined, make: boolean): Promise<{ figures: any; pinId: string }> => {
       const seedClock = new Clock();
       seedClock.freeze(at);
-      const pinbox = await startPinbox({ data, analyticsSeed: seed, clock: seedClock, rateLimitOverrides: ROOMY_STANDARD_LIMITS });
+      const pinbox = await startTestPinbox({ data, analyticsSeed: seed, clock: seedClock, rateLimitOverrides: ROOMY_STANDARD_LIMITS });
       try {
         const api = new Client(pinbox.url, pinbox.token, true);
         let pinId: string;
@@ -345,7 +344,7 @@ describe('one model, one seed', () => {
     try {
       const setClock = new Clock();
       setClock.freeze(Date.now() - 10 * DAY);
-      let pinbox = await startPinbox({ data, clock: setClock, rateLimitOverrides: ROOMY_STANDARD_LIMITS });
+      let pinbox = await startTestPinbox({ data, clock: setClock, rateLimitOverrides: ROOMY_STANDARD_LIMITS });
       const api = () => new Client(pinbox.url, pinbox.token, true);
       const board = await api().post('/boards', { name: 'cli' });
       const p = await pin(api(), board.body.id);
@@ -358,7 +357,7 @@ describe('one model, one seed', () => {
       const bad = await runCli(['analytics', 'set', p.id, '--data', data, '--date', fixedDay, '--metric', 'SAVE_RATE=1']);
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /'metrics'/);
-      pinbox = await startPinbox({ data, rateLimitOverrides: ROOMY_STANDARD_LIMITS });
+      pinbox = await startTestPinbox({ data, rateLimitOverrides: ROOMY_STANDARD_LIMITS });
       const body = (await api().get(`/pins/${p.id}/analytics`, { query: { start_date: fixedDay, end_date: nextDay, metric_types: 'IMPRESSION,SAVE' } })).body;
       assert.deepEqual(body.all.daily_metrics.map((r: any) => r.metrics), [{ IMPRESSION: 1234, SAVE: 56 }, { IMPRESSION: 1234, SAVE: 56 }]);
       await pinbox.close();

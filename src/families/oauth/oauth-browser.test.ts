@@ -10,8 +10,8 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
-import { startPinbox, type Pinbox } from '../../index.js';
-import { Client } from '../../../test/harness.js';
+import type { Pinbox } from '../../index.js';
+import { Client, startTestPinbox } from '../../../test/harness.js';
 import { pkcePair, postForm } from '../../../test/oauth-flow.js';
 import { checkComponent } from '../../../test/spec.js';
 
@@ -34,7 +34,7 @@ before(async () => {
   });
   await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
   callbackUrl = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}/auth/pinterest/callback`;
-  pinbox = await startPinbox({ port: 0, password: PASSWORD, redirectUris: [callbackUrl] });
+  pinbox = await startTestPinbox({ port: 0, password: PASSWORD, redirectUris: [callbackUrl] });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPinbox } from '../../index.js';
 import { ALL_SCOPES } from '../../kernel/scopes.js';
 import { migrate } from '../../storage/migrate.js';
 import { MIGRATIONS } from '../../storage/migrations/index.js';
-import { SqliteDatabase } from '../../storage/sqlite/sqlite-database.js';
-import { Client, PNG_1X1_BASE64, ROOMY_STANDARD_LIMITS, assertError, createBoard, newUser, useServer, walk } from '../../../test/harness.js';
+import { openTestDatabase } from '../../../test/backend.js';
+import { Client, PNG_1X1_BASE64, ROOMY_STANDARD_LIMITS, assertError, startTestPinbox, createBoard, newUser, useServer, walk } from '../../../test/harness.js';
 
 const server = useServer();
 const NO_SECRET = ALL_SCOPES.filter((s) => !s.endsWith('_secret'));
@@ -230,7 +229,7 @@ describe('a store made before search (schema version 4)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pinbox-search-upgrade-'));
     const data = join(dir, 'pinbox.db');
     try {
-      const old = SqliteDatabase.open(data);
+      const old = await openTestDatabase(data);
       await migrate(old, MIGRATIONS.filter((m) => m.version <= 4));
       const now = '2026-01-02T03:04:05';
       await old.transaction(async (tx) => {
@@ -247,7 +246,7 @@ describe('a store made before search (schema version 4)', () => {
         );
       });
       await old.close();
-      const pinbox = await startPinbox({ data, rateLimitOverrides: ROOMY_STANDARD_LIMITS });
+      const pinbox = await startTestPinbox({ data, rateLimitOverrides: ROOMY_STANDARD_LIMITS });
       try {
         const { token } = await pinbox.admin.issueToken({ username: 'olduser' });
         const api = new Client(pinbox.url, token, true);
