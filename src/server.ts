@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type RegisteredRoute } from './app.js';
 import { Admin } from './control/admin.js';
+import { Control, newAdminKey } from './control/control.js';
+import type { Fixture, FixtureResult } from './control/fixtures.js';
+import type { JournalSettings } from './control/journal.js';
 import { buildFamilies, type Core, type Families } from './families/index.js';
 import { DEV_APP_NAME, DEV_USERNAME, ensureDevIdentity, type DevIdentity } from './families/oauth/dev-identity.js';
 import { Clock } from './kernel/clock.js';
@@ -52,6 +55,14 @@ export interface PinboxOptions {
   rateLimiter?: RateLimiter;
   /** How images given by URL are fetched: time-out, size cap, redirects (default 10 s, 20 MB, 5). */
   imageFetch?: Partial<FetchLimits>;
+  /** The control plane's admin key (default: a random one, printed on start). */
+  adminKey?: string;
+  /** Let the control plane (`/_pinbox`) answer other hosts too; by default it answers loopback only. */
+  controlRemote?: boolean;
+  /** The request journal: on or off, with bodies, and how many calls it keeps (default on, no bodies, 1000). */
+  journal?: Partial<JournalSettings>;
+  /** A fixture (object, or path of a JSON file) loaded before the server listens. */
+  seed?: Fixture | string;
 }
 
 
@@ -69,6 +80,20 @@ export interface Pinbox {
   app: FastifyInstance;
   /** Every route Fastify serves under `/v5`, with the policy (operationId, scopes, rate-limit category) the kernel enforces. */
   routes: readonly RegisteredRoute[];
+  /** The key of the control plane (`/_pinbox` and `pinbox ctl`). */
+  adminKey: string;
+  /** The control plane: reset, fixtures, snapshots, clock, faults, journal. */
+  control: Control;
+  /** Empties the store (or one user's content); see Control.reset. */
+  reset: Control['reset'];
+  /** Loads a fixture; see Control.seed. */
+  seed: Control['seed'];
+  /** What the start-up fixture (`seed`) made, or null. */
+  seeded: FixtureResult | null;
+  snapshot: Control['snapshot'];
+  restore: Control['restore'];
+  faults: Control['faults'];
+  journal: Control['journal'];
   /** Stops accepting connections, finishes in-flight requests and closes the store. */
   close(): Promise<void>;
 }
@@ -138,13 +163,18 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
   const { db, clock } = core;
   const rateLimits = new RateLimits(rateLimitPolicy, options.rateLimiter ?? new InProcessRateLimiter(), clock);
   try {
-    const identity = await ensureDevIdentity(core, families, {
+    const identityOptions = {
       token: options.token,
       clientSecret: options.clientSecret,
       username: options.username,
       password: options.password,
       redirectUris: options.redirectUris,
-    });
+    };
+    const identity = await ensureDevIdentity(core, families, identityOptions);
+    const control = new Control(
+      { core, families, rateLimits, dev: { ...identityOptions, token: identity.token } },
+      { adminKey: options.adminKey ?? newAdminKey(), remote: options.controlRemote, journal: options.journal, version: PINBOX_VERSION },
+    );
     // Pictures left unused by a process that stopped between a delete and its sweep.
     await families.stores.images.sweep();
     const logLevel = options.logLevel ?? 'silent';
@@ -154,6 +184,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       rateLimits,
       routes: families.routes,
       extraRoutes: families.publicRoutes,
+      control: (app) => control.install(app),
       version: PINBOX_VERSION,
       logger:
         logLevel === 'silent'
@@ -166,6 +197,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
               },
             },
     });
+    const seeded = options.seed === undefined ? null : await control.seed(options.seed);
     await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
@@ -180,6 +212,15 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       rateLimits,
       app,
       routes: app.v5Routes,
+      adminKey: control.options.adminKey,
+      control,
+      reset: (resetOptions) => control.reset(resetOptions),
+      seed: (fixture, seedOptions) => control.seed(fixture, seedOptions),
+      seeded,
+      snapshot: () => control.snapshot(),
+      restore: (snapshot) => control.restore(snapshot),
+      faults: control.faults,
+      journal: control.journal,
       close() {
         closing ??= (async () => {
           await app.close();

@@ -1,0 +1,198 @@
+import { ensureDevIdentity } from '../families/oauth/dev-identity.js';
+import { pinterestTimestamp } from '../kernel/clock.js';
+import { ApiError } from '../kernel/errors.js';
+import type { Queryable, SqlValue } from '../storage/database.js';
+import { migrate } from '../storage/migrate.js';
+import { MIGRATIONS } from '../storage/migrations/index.js';
+import { SqliteDatabase } from '../storage/sqlite/sqlite-database.js';
+import { PINBOX_VERSION } from '../version.js';
+import { forgetProcessState, type ControlDeps } from './deps.js';
+import { columnsOf, deferReferences, insertRows, quoteName, schemaVersionOf, stateTables } from './tables.js';
+
+export const SNAPSHOT_FORMAT = 'pinbox-snapshot';
+
+/** A value as a snapshot carries it: JSON as is, bytes as `{ "$base64": "..." }`. */
+type SnapshotValue = string | number | null | { $base64: string };
+
+/**
+ * The complete state of a pinbox store in one JSON document: every row of every
+ * table and every blob, with the schema version the rows follow.
+ */
+export interface Snapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  /** The store's schema version (its newest migration); a restore brings older rows up through the migrations. */
+  schemaVersion: number;
+  pinboxVersion: string;
+  /** The pinbox clock when it was taken. */
+  takenAt: string;
+  tables: Record<string, { columns: string[]; rows: SnapshotValue[][] }>;
+  /** Blob key -> bytes, base64. */
+  blobs: Record<string, string>;
+}
+
+function encodeValue(value: unknown): SnapshotValue {
+  if (value === null || typeof value === 'string' || typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (value instanceof Uint8Array) return { $base64: Buffer.from(value).toString('base64') };
+  throw new Error(`a stored value of type ${typeof value} cannot go into a snapshot`);
+}
+
+function decodeValue(value: unknown, path: string): SqlValue {
+  if (value === null || typeof value === 'string' || typeof value === 'number') return value;
+  if (typeof value === 'object' && typeof (value as { $base64?: unknown }).$base64 === 'string') return Buffer.from((value as { $base64: string }).$base64, 'base64');
+  throw invalidSnapshot(path, 'must be a string, a number, null or { "$base64": "..." }');
+}
+
+function invalidSnapshot(path: string, problem: string): ApiError {
+  return new ApiError('invalid_parameters', `Invalid snapshot: '${path}' ${problem}.`);
+}
+
+async function readTables(q: Queryable): Promise<Snapshot['tables']> {
+  const tables: Snapshot['tables'] = {};
+  for (const table of await stateTables(q)) {
+    const columns = await columnsOf(q, table);
+    const rows = await q.all<Record<string, unknown>>(`SELECT * FROM ${quoteName(table)} ORDER BY rowid`);
+    tables[table] = { columns, rows: rows.map((row) => columns.map((column) => encodeValue(row[column]))) };
+  }
+  return tables;
+}
+
+/** Takes a snapshot of the whole store, rows and blobs read in one transaction. */
+export async function takeSnapshot(deps: ControlDeps): Promise<Snapshot> {
+  const { db, blobs, clock } = deps.core;
+  return db.transaction(async (tx) => {
+    const blobMap: Record<string, string> = {};
+    for (const key of await blobs.list()) {
+      const bytes = await blobs.get(key);
+      if (bytes) blobMap[key] = bytes.toString('base64');
+    }
+    return {
+      format: SNAPSHOT_FORMAT,
+      schemaVersion: await schemaVersionOf(tx),
+      pinboxVersion: PINBOX_VERSION,
+      takenAt: `${pinterestTimestamp(clock.now())}Z`,
+      tables: await readTables(tx),
+      blobs: blobMap,
+    };
+  });
+}
+
+/** Checks a snapshot's shape and version before anything is written. */
+function readSnapshot(input: unknown, latest: number): Snapshot {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalidSnapshot('(document)', 'must be a JSON object');
+  const snap = input as Partial<Snapshot>;
+  if (snap.format !== SNAPSHOT_FORMAT) throw invalidSnapshot('format', `must be "${SNAPSHOT_FORMAT}"; this is not a pinbox snapshot`);
+  if (!Number.isInteger(snap.schemaVersion) || (snap.schemaVersion as number) < 1) throw invalidSnapshot('schemaVersion', 'must be a schema version (an integer from 1)');
+  if ((snap.schemaVersion as number) > latest) {
+    throw new ApiError(
+      'invalid_parameters',
+      `Invalid snapshot: it was taken by a newer pinbox (${snap.pinboxVersion ?? 'unknown version'}, schema version ${snap.schemaVersion}); this pinbox (${PINBOX_VERSION}) reads snapshots up to schema version ${latest}. Upgrade pinbox.`,
+    );
+  }
+  if (typeof snap.tables !== 'object' || snap.tables === null || Array.isArray(snap.tables)) throw invalidSnapshot('tables', 'must be an object of tables');
+  if (typeof snap.blobs !== 'object' || snap.blobs === null || Array.isArray(snap.blobs)) throw invalidSnapshot('blobs', 'must be an object of base64 blobs');
+  for (const [key, value] of Object.entries(snap.blobs)) {
+    if (typeof value !== 'string' || !/^[a-z0-9_-]+(\/[A-Za-z0-9_.x-]+)+$/.test(key) || key.includes('..')) throw invalidSnapshot(`blobs.${key}`, 'must be a blob key with base64 bytes');
+  }
+  return snap as Snapshot;
+}
+
+/** The snapshot's rows checked against the tables of `q`, decoded and ready to insert. */
+async function checkedRows(q: Queryable, snap: Snapshot): Promise<{ table: string; columns: string[]; rows: SqlValue[][] }[]> {
+  const known = new Set(await stateTables(q));
+  const checked = [];
+  for (const [table, content] of Object.entries(snap.tables)) {
+    const path = `tables.${table}`;
+    if (!known.has(table)) throw invalidSnapshot(path, `is not a table of schema version ${snap.schemaVersion}`);
+    if (!Array.isArray(content?.columns) || !Array.isArray(content?.rows)) throw invalidSnapshot(path, 'must have columns and rows');
+    const columns = new Set(await columnsOf(q, table));
+    content.columns.forEach((column, i) => {
+      if (typeof column !== 'string' || !columns.has(column)) throw invalidSnapshot(`${path}.columns[${i}]`, `is not a column of ${table}`);
+    });
+    const rows = content.rows.map((row, r) => {
+      if (!Array.isArray(row) || row.length !== content.columns.length) throw invalidSnapshot(`${path}.rows[${r}]`, `must hold ${content.columns.length} values`);
+      return row.map((value, c) => decodeValue(value, `${path}.rows[${r}][${c}]`));
+    });
+    checked.push({ table, columns: content.columns, rows });
+  }
+  return checked;
+}
+
+/** Replaces every row of `db` with the snapshot's, in the caller's transaction. */
+async function replaceRows(q: Queryable, rows: Awaited<ReturnType<typeof checkedRows>>): Promise<void> {
+  await deferReferences(q);
+  for (const table of await stateTables(q)) await q.run(`DELETE FROM ${quoteName(table)}`);
+  for (const { table, columns, rows: values } of rows) {
+    try {
+      await insertRows(q, table, columns, values);
+    } catch (error) {
+      throw invalidSnapshot(`tables.${table}`, `cannot be stored (${(error as Error).message})`);
+    }
+  }
+  const broken = await q.all<{ table: string; rowid: number; parent: string }>('PRAGMA foreign_key_check');
+  if (broken.length > 0) {
+    throw invalidSnapshot(`tables.${broken[0].table}`, `has a row (rowid ${broken[0].rowid}) that refers to a missing row of ${broken[0].parent}`);
+  }
+}
+
+/**
+ * Brings an older snapshot up to this pinbox's schema: its rows go into a scratch
+ * store at the snapshot's version, the later migrations run over them, and the
+ * result is read back.
+ */
+async function upgrade(snap: Snapshot): Promise<Snapshot> {
+  const scratch = SqliteDatabase.open();
+  try {
+    await migrate(scratch, MIGRATIONS.filter((m) => m.version <= snap.schemaVersion));
+    const rows = await checkedRows(scratch, snap);
+    await scratch.transaction((tx) => replaceRows(tx, rows));
+    await migrate(scratch);
+    return { ...snap, schemaVersion: await schemaVersionOf(scratch), tables: await readTables(scratch) };
+  } finally {
+    await scratch.close();
+  }
+}
+
+/**
+ * Replaces the whole state with a snapshot's, in one transaction: nothing of the
+ * snapshot is stored unless all of it is. Blobs are written first (their keys
+ * name their content, so extra ones harm nothing) and those the snapshot lacks are
+ * removed once its rows are in. Afterwards the printed dev token is issued again
+ * for the dev user (made if the snapshot has none), so it keeps working.
+ */
+export async function restoreSnapshot(deps: ControlDeps, input: unknown): Promise<{ schemaVersion: number; tables: number; rows: number; blobs: number }> {
+  const { db, blobs, bookmarks } = deps.core;
+  const latest = MIGRATIONS.at(-1)!.version;
+  let snap = readSnapshot(input, latest);
+  const fromVersion = snap.schemaVersion;
+  if (snap.schemaVersion < (await schemaVersionOf(db))) snap = await upgrade(snap);
+  const rows = await checkedRows(db, snap);
+  const before = new Set(await blobs.list());
+  const written: string[] = [];
+  try {
+    for (const [key, base64] of Object.entries(snap.blobs)) {
+      if (!before.has(key)) written.push(key);
+      await blobs.put(key, Buffer.from(base64, 'base64'));
+    }
+    const secret = await db.transaction(async (tx) => {
+      await replaceRows(tx, rows);
+      const row = await tx.get<{ value: string }>("SELECT value FROM meta WHERE key = 'instance_secret'");
+      if (!row) await tx.run("INSERT INTO meta (key, value) VALUES ('instance_secret', ?)", [deps.core.instanceSecret.toString('hex')]);
+      return row ? Buffer.from(row.value, 'hex') : deps.core.instanceSecret;
+    });
+    // Bookmarks are signed with the store's secret: the restored store's, from now on.
+    bookmarks.rekey(secret);
+  } catch (error) {
+    for (const key of written) await blobs.delete(key);
+    throw error;
+  }
+  for (const key of before) if (!(key in snap.blobs)) await blobs.delete(key);
+  await forgetProcessState(deps);
+  if (deps.dev) await ensureDevIdentity(deps.core, deps.families, { ...deps.dev, password: undefined });
+  return {
+    schemaVersion: fromVersion,
+    tables: rows.length,
+    rows: rows.reduce((sum, t) => sum + t.rows.length, 0),
+    blobs: Object.keys(snap.blobs).length,
+  };
+}
