@@ -26,6 +26,11 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
       'rate-limits': { type: 'string' },
       'rate-limit': { type: 'string', multiple: true },
       'rate-limits-file': { type: 'string' },
+      'admin-key': { type: 'string' },
+      'control-remote': { type: 'boolean' },
+      seed: { type: 'string' },
+      journal: { type: 'string' },
+      'journal-size': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -39,6 +44,13 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
   }
   const file = values['rate-limits-file'] ?? env.PINBOX_RATE_LIMITS_FILE;
   const rules = values['rate-limit'] ?? (env.PINBOX_RATE_LIMIT ? env.PINBOX_RATE_LIMIT.split(/[\s,]+/).filter(Boolean) : []);
+  const journal = values.journal ?? env.PINBOX_JOURNAL ?? 'on';
+  if (!['on', 'off', 'bodies'].includes(journal)) throw new Error(`--journal must be on, off or bodies, got '${journal}'`);
+  const journalSizeText = values['journal-size'] ?? env.PINBOX_JOURNAL_SIZE;
+  const journalSize = journalSizeText === undefined ? undefined : Number(journalSizeText);
+  if (journalSize !== undefined && !(Number.isInteger(journalSize) && journalSize >= 1 && journalSize <= 1_000_000)) {
+    throw new Error(`--journal-size must be a whole number from 1 to 1000000, got '${journalSizeText}'`);
+  }
   return {
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',
@@ -53,6 +65,10 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     rateLimits: mode as RateLimitMode,
     // Rules given as flags win over the same rules in the file.
     rateLimitOverrides: { ...(file ? readRateLimitFile(file) : {}), ...parseRateLimitRules(rules) },
+    adminKey: values['admin-key'] ?? env.PINBOX_ADMIN_KEY ?? undefined,
+    controlRemote: values['control-remote'] ?? env.PINBOX_CONTROL_REMOTE === '1',
+    seed: values.seed ?? env.PINBOX_SEED ?? undefined,
+    journal: { enabled: journal !== 'off', bodies: journal === 'bodies', size: journalSize },
   };
 }
 

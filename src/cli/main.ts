@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { readStartConfig } from '../config.js';
+import { CTL_USAGE, CtlUsageError, ctl, logs } from '../control/cli.js';
 import { formatDescription, type TokenDescription } from '../families/oauth/token-inspection.js';
 import { openPinboxStore, startPinbox } from '../server.js';
 import { PINBOX_VERSION } from '../version.js';
@@ -11,12 +12,13 @@ Usage:
   pinbox start [--port N] [--host H] [--data FILE] [--token T] [--client-secret S]
                [--username U] [--password P] [--redirect-uri URI ...] [--log-level L]
                [--rate-limits app|trial|standard|off] [--rate-limit RULE ...] [--rate-limits-file FILE]
+               [--admin-key K] [--control-remote] [--seed FILE] [--journal on|off|bodies] [--journal-size N]
   pinbox apps create --data FILE --redirect-uri URI [--redirect-uri URI ...]
                [--name NAME] [--owner USERNAME] [--tier trial|standard] [--sandbox]
   pinbox apps update CLIENT_ID --data FILE [--tier trial|standard] [--sandbox | --production]
   pinbox users create --data FILE --username U [--password P] [--account-type personal|business]
   pinbox token inspect TOKEN [--url URL | --data FILE]
-
+${CTL_USAGE}
 start:
   --port N            port to listen on (env PORT; default 3000; 0 picks a free one)
   --host H            interface to listen on (env HOST; default 127.0.0.1)
@@ -36,6 +38,12 @@ start:
                       minute, hour or day; e.g. org_write=5/minute, standard.all=off
   --rate-limits-file FILE  the same rules as a JSON object, e.g. {"org_write": "5/minute"}
                       (env PINBOX_RATE_LIMITS_FILE); --rate-limit flags win over it
+  --admin-key K       the control plane's key (env PINBOX_ADMIN_KEY; default: random, printed)
+  --control-remote    let the control plane (/_pinbox) answer other hosts, not only loopback
+  --seed FILE         load a JSON fixture before listening (env PINBOX_SEED)
+  --journal MODE      the request journal: on (default), off, or bodies (keep bodies too)
+                      (env PINBOX_JOURNAL)
+  --journal-size N    calls the journal keeps (env PINBOX_JOURNAL_SIZE; default 1000)
 
 apps create, apps update, users create: change the store in FILE (a running pinbox on that
   file sees it). New apps have trial access in production, as on Pinterest: trial apps may
@@ -62,6 +70,12 @@ async function start(argv: string[]): Promise<void> {
     `  redirect URIs: ${identity.app.redirectUris.length ? identity.app.redirectUris.join(' ') : '(none: --redirect-uri URI registers one for the OAuth flow)'}\n`,
   );
   out.write(`  access token:  ${identity.token} (every scope, expires ${new Date(identity.tokenExpiresAt).toISOString()})\n`);
+  out.write(`  admin key:     ${pinbox.adminKey} (control plane ${pinbox.url}/_pinbox/, pinbox ctl --admin-key)\n`);
+  if (pinbox.seeded) {
+    const { users, boards, pins, tokens } = pinbox.seeded;
+    out.write(`  seeded:        ${options.seed} (${users.length} users, ${boards.length} boards, ${pins.length} Pins)\n`);
+    for (const token of tokens) out.write(`  token of ${token.user}: ${token.token} (${token.scopes.join(',')})\n`);
+  }
   out.write(`  rate limits:   ${describeRateLimits(options.rateLimits ?? 'app', options.rateLimitOverrides ?? {})}\n\n`);
   if (identity.app.redirectUris.length) {
     const authorize = new URL(`${pinbox.url}/oauth/`);
@@ -248,6 +262,8 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'apps' && sub === 'update') return appsUpdate(rest);
   if (command === 'users' && sub === 'create') return usersCreate(rest);
   if (command === 'token' && sub === 'inspect') return tokenInspect(rest);
+  if (command === 'ctl') return ctl(argv.slice(1));
+  if (command === 'logs') return logs(argv.slice(1));
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
     return;
@@ -262,7 +278,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown }).code;
-  if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
+  if (error instanceof UsageError || error instanceof CtlUsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`pinbox: ${message}\n\n${USAGE}`);
     process.exit(2);
   }

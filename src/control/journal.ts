@@ -164,20 +164,10 @@ export class Journal {
 
   /** Entries matching `filter`, oldest first. */
   query(filter: JournalQuery = {}): JournalEntry[] {
-    const matchPath = filter.path ? (filter.path.includes('*') ? pathMatcher(filter.path) : (p: string) => p.startsWith(filter.path!)) : null;
-    const status = filter.status === undefined ? null : String(filter.status).toLowerCase();
-    if (status !== null && !/^[1-5](\d\d|xx)$/.test(status)) throw invalid('status', 'must be a status like 201 or a class like 4xx');
-    const since = filter.since === undefined ? null : parseInstant(filter.since, 'since');
     const limit = filter.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1) throw invalid('limit', 'must be a whole number from 1');
-    const method = filter.method?.toUpperCase();
-    const found = this.raw().filter((raw) => {
-      if (filter.after !== undefined && raw.id <= filter.after) return false;
-      if (since !== null && raw.time < since) return false;
-      if (method && raw.method !== method) return false;
-      if (status !== null && (status.endsWith('xx') ? String(raw.status)[0] !== status[0] : String(raw.status) !== status)) return false;
-      return !matchPath || matchPath(raw.url.split('?', 1)[0]);
-    });
+    const matches = journalFilter(filter);
+    const found = this.raw().filter((raw) => matches({ id: raw.id, time: raw.time, method: raw.method, status: raw.status, path: raw.url.split('?', 1)[0] }));
     return found.slice(-limit).map((raw) => this.view(raw));
   }
 
@@ -267,6 +257,25 @@ export class Journal {
     }
     return entry;
   }
+}
+
+/**
+ * The test a journal query applies to each call (everything but `limit`), also
+ * used on entries streamed live.
+ */
+export function journalFilter(filter: JournalQuery): (entry: Pick<JournalEntry, 'id' | 'time' | 'method' | 'status' | 'path'>) => boolean {
+  const matchPath = filter.path ? (filter.path.includes('*') ? pathMatcher(filter.path) : (p: string) => p.startsWith(filter.path!)) : null;
+  const status = filter.status === undefined ? null : String(filter.status).toLowerCase();
+  if (status !== null && !/^[1-5](\d\d|xx)$/.test(status)) throw invalid('status', 'must be a status like 201 or a class like 4xx');
+  const since = filter.since === undefined ? null : parseInstant(filter.since, 'since');
+  const method = filter.method?.toUpperCase();
+  return (entry) => {
+    if (filter.after !== undefined && entry.id <= filter.after) return false;
+    if (since !== null && entry.time < since) return false;
+    if (method && entry.method !== method) return false;
+    if (status !== null && (status.endsWith('xx') ? String(entry.status)[0] !== status[0] : String(entry.status) !== status)) return false;
+    return !matchPath || matchPath(entry.path);
+  };
 }
 
 function readPayload(payload: unknown): unknown {

@@ -4,7 +4,7 @@ import { readBearer, safeEqual, type TokenResolver } from '../kernel/auth.js';
 import { ApiError } from '../kernel/errors.js';
 import type { Control } from './control.js';
 import type { FaultRuleInput } from './faults.js';
-import type { JournalEntry, JournalQuery, JournalSettings } from './journal.js';
+import { journalFilter, type JournalEntry, type JournalQuery, type JournalSettings } from './journal.js';
 
 /** Where a control call may come from unless pinbox was started with --control-remote. */
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -136,13 +136,17 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
     app.get('/journal/stream', async (request, reply) => {
       const query = journalQueryOf(request.query as Record<string, string>);
       const backlog = query.after !== undefined ? control.journal.query({ ...query, limit: control.journal.config.size }) : [];
+      // Checked before the stream opens, so bad filters get a 400.
+      const matches = journalFilter({ ...query, after: undefined });
       reply.hijack();
       const stream = reply.raw;
       stream.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       const send = (entry: JournalEntry) => stream.write(`id: ${entry.id}\ndata: ${JSON.stringify(entry)}\n\n`);
       stream.write(': pinbox journal\n\n');
       backlog.forEach(send);
-      const unsubscribe = control.journal.subscribe(send);
+      const unsubscribe = control.journal.subscribe((entry) => {
+        if (matches(entry)) send(entry);
+      });
       const keepalive = setInterval(() => stream.write(': keepalive\n\n'), SSE_KEEPALIVE_MS).unref();
       streams.add(stream);
       request.raw.on('close', () => {
