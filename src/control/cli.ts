@@ -215,6 +215,7 @@ export async function logs(argv: string[]): Promise<void> {
   if (!values.follow) return;
   const after = String(items.at(-1)?.id ?? 0);
   const response = await client.call('GET', `/journal/stream${journalSearch(values, { after, limit: undefined })}`);
+  process.stderr.write(`following the journal of ${client.base} (Ctrl-C stops)\n`);
   const decoder = new TextDecoder();
   let buffered = '';
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
