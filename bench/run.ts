@@ -11,9 +11,11 @@
  * Image Pins: while 20 Pins are created in parallel from distinct 2 MB images
  * (base64), a loop of GET /v5/user_account measures its latency (p99 must stay
  * under 50 ms); pinbox may use both cores here, as sharp works on a thread pool.
+ * The request journal's cost: GET a Pin with the journal on (the default) against
+ * the same with `--journal off`, in turns like the limiter's (target: under 10%).
  * Also: time from process start to the first 200 with an empty store.
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
- * --only limiter|images (just the limiter's cost, or just the image burst).
+ * --only limiter|journal|images (just the limiter's cost, the journal's, or the image burst).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -178,12 +180,23 @@ async function pinboxWithOnePin(extraArgs: string[]): Promise<{ child: ChildProc
 }
 
 /** GET a Pin with the limiter counting every call against the same with limits off, in turns. */
-async function limiterCost(): Promise<{ on: Result; off: Result }> {
-  const on = await pinboxWithOnePin(COUNTED_NOT_REFUSED);
-  const off = await pinboxWithOnePin(['--rate-limits', 'off']);
+function limiterCost(): Promise<{ on: Result; off: Result }> {
+  return costInTurns(COUNTED_NOT_REFUSED, ['--rate-limits', 'off']);
+}
+
+/** GET a Pin with the request journal recording every call against the same with it off, in turns. */
+function journalCost(): Promise<{ on: Result; off: Result }> {
+  // More turns than the limiter's: the difference measured is small beside this machine's noise.
+  return costInTurns([...COUNTED_NOT_REFUSED, '--journal', 'on'], [...COUNTED_NOT_REFUSED, '--journal', 'off'], 4);
+}
+
+/** GET a Pin on two pinboxes started with `onArgs` and `offArgs`, measured in turns (on, off, on, off). */
+async function costInTurns(onArgs: string[], offArgs: string[], turns = 2): Promise<{ on: Result; off: Result }> {
+  const on = await pinboxWithOnePin(onArgs);
+  const off = await pinboxWithOnePin(offArgs);
   try {
     const runs = { on: [] as Result[], off: [] as Result[] };
-    for (let turn = 0; turn < 2; turn++) {
+    for (let turn = 0; turn < turns; turn++) {
       runs.on.push(await load(on.pinUrl));
       runs.off.push(await load(off.pinUrl));
     }
@@ -229,11 +242,21 @@ function reportLimiter(limiter: { on: Result; off: Result }): void {
   );
 }
 
+function reportJournal(journal: { on: Result; off: Result }): void {
+  const cost = 1 - journal.on.rps / journal.off.rps;
+  console.log(
+    `request journal, GET a Pin (4 turns each): journal off ${journal.off.rps.toFixed(0)} req/s (p99 ${journal.off.p99} ms), ` +
+      `journal on ${journal.on.rps.toFixed(0)} req/s (p99 ${journal.on.p99} ms): ratio on/off ${(journal.on.rps / journal.off.rps).toFixed(2)}, ` +
+      `cost ${(cost * 100).toFixed(1)}% (target < 10%)${cost < 0.1 ? '' : '  ABOVE TARGET'}, errors ${journal.on.errors + journal.off.errors}`,
+  );
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('dist/ is missing: npm run bench builds it first');
   if (values.only === 'limiter') return reportLimiter(await limiterCost());
+  if (values.only === 'journal') return reportJournal(await journalCost());
   if (values.only === 'images') return reportBurst(await imageBurst());
-  if (values.only !== undefined) throw new Error(`--only takes limiter or images, got '${values.only}'`);
+  if (values.only !== undefined) throw new Error(`--only takes limiter, journal or images, got '${values.only}'`);
   const imageUrl = await imageHost();
   console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
 
@@ -278,6 +301,7 @@ async function main(): Promise<void> {
   await stop(pinbox.child);
 
   const limiter = await limiterCost();
+  const journal = await journalCost();
   const burst = await imageBurst();
 
   // Warm this process's HTTP client first, so its one-time set-up is not counted as pinbox's start.
@@ -303,6 +327,7 @@ async function main(): Promise<void> {
   }
   console.log('');
   reportLimiter(limiter);
+  reportJournal(journal);
   reportBurst(burst);
   const median = startups[Math.floor(startups.length / 2)];
   console.log(`\nstart to first 200 (empty store, 5 runs): median ${median.toFixed(0)} ms, max ${startups.at(-1)!.toFixed(0)} ms (target <= 500 ms)${median <= 500 ? '' : '  ABOVE TARGET'}`);

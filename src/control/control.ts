@@ -95,8 +95,8 @@ export class Control {
     app.decorateRequest('faultId', null);
     app.decorateRequest('journalPayload', null);
     app.addHook('onRequest', this.faults.hook);
-    app.addHook('onSend', this.journal.onSend);
-    app.addHook('onResponse', this.journal.onResponse);
+    app.addHook('onRoute', this.journal.onRoute);
+    app.addHook('onResponse', this.journal.onNotFound);
     app.register(controlRoutes(this, this.deps.families.stores.tokens), { prefix: '/_pinbox' });
   }
 }

@@ -171,11 +171,18 @@ export class Faults {
     return { ...shown };
   }
 
-  /** The onRequest hook: with no rules it costs one comparison. */
-  readonly hook = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    if (this.rules.length === 0) return;
+  /** The onRequest hook: with no rules it costs one comparison (and no promise). */
+  readonly hook = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+    if (this.rules.length === 0) return done();
+    this.apply(request, reply).then((answered) => {
+      if (!answered) done();
+    }, done);
+  };
+
+  /** Fires the first matching rule; true when it answered (or dropped) the call. */
+  private async apply(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const path = request.url.split('?', 1)[0];
-    if (!path.startsWith('/v5/') && !path.startsWith('/oauth')) return;
+    if (!path.startsWith('/v5/') && !path.startsWith('/oauth')) return false;
     let caller: { appId: string | null; userId: string | null } | undefined;
     for (const rule of this.rules) {
       if (rule.remaining === 0 || (rule.method !== '*' && rule.method !== request.method) || !rule.matches(path)) continue;
@@ -191,18 +198,19 @@ export class Faults {
       if (rule.drop) {
         reply.hijack();
         request.raw.socket.destroy();
-        return reply;
+        return true;
       }
-      if (rule.status === null) return;
+      if (rule.status === null) return false;
       reply.code(rule.status).header('x-pinterest-rid', request.id).header('pinterest-version', this.version).header('x-pinbox-fault', rule.id);
       if (rule.status === 429) {
         // Pinterest: a refused call carries the window's headers and Retry-After.
         reply.header('x-ratelimit-limit', `0, 0;w=${Math.max(rule.retry_after, 1)}`).header('x-ratelimit-remaining', '0').header('x-ratelimit-reset', String(rule.retry_after)).header('retry-after', String(rule.retry_after));
       }
-      return reply.send(rule.body ?? DEFAULT_BODIES[rule.status] ?? { code: rule.status, message: `Injected fault (pinbox rule ${rule.id}).` });
+      reply.send(rule.body ?? DEFAULT_BODIES[rule.status] ?? { code: rule.status, message: `Injected fault (pinbox rule ${rule.id}).` });
+      return true;
     }
-    return;
-  };
+    return false;
+  }
 
   private async callerOf(request: FastifyRequest): Promise<{ appId: string | null; userId: string | null }> {
     const bearer = readBearer(request.headers.authorization);

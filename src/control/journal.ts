@@ -1,4 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { RoutePolicy } from '../kernel/route-policy.js';
 import type { Clock } from '../kernel/clock.js';
 import { parseInstant } from '../kernel/duration.js';
 import { ApiError } from '../kernel/errors.js';
@@ -187,20 +188,36 @@ export class Journal {
     return out;
   }
 
-  /** onSend: keeps the response body while bodies are on. */
-  readonly onSend = (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void => {
-    if (this.settings.bodies && journaled(request.url)) request.journalPayload = payload;
-    done(null, payload);
+  /**
+   * Adds the journal's hooks to each `/v5` and OAuth route as it is registered,
+   * with the route's policy at hand: other routes pay nothing, and recording
+   * reads no request option. Calls to no route (404) are recorded by `onNotFound`.
+   * @example app.addHook('onRoute', journal.onRoute)
+   */
+  readonly onRoute = (route: RouteOptions): void => {
+    if (!journaled(route.url)) return;
+    const policy = route.config?.policy;
+    const onResponse = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      if (this.settings.enabled) this.record(request, reply, policy);
+      done();
+    };
+    route.onSend = [...[route.onSend ?? []].flat(), this.onSend] as RouteOptions['onSend'];
+    route.onResponse = [...[route.onResponse ?? []].flat(), onResponse] as RouteOptions['onResponse'];
   };
 
-  /** onResponse: one entry per call, references and numbers only. */
-  readonly onResponse = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-    if (this.settings.enabled && journaled(request.url)) this.record(request, reply);
+  /** onResponse for every call: records those that matched no route. */
+  readonly onNotFound = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    if (this.settings.enabled && request.is404 && journaled(request.url)) this.record(request, reply, undefined);
     done();
   };
 
-  private record(request: FastifyRequest, reply: FastifyReply): void {
-    const policy = request.routeOptions.config?.policy;
+  /** onSend: keeps the response body while bodies are on. */
+  private readonly onSend = (request: FastifyRequest, _reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void => {
+    if (this.settings.bodies) request.journalPayload = payload;
+    done(null, payload);
+  };
+
+  private record(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy | undefined): void {
     const auth = request.auth;
     const entry: RawEntry = {
       id: this.nextId++,
