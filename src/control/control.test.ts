@@ -5,6 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { networkInterfaces } from 'node:os';
+import { startPinbox } from '../index.js';
 import { createBoard, newUser, unique, useServer, walk } from '../../test/harness.js';
 import { ControlClient, rawApi } from '../../test/control.js';
 import { postForm } from '../../test/oauth-flow.js';
@@ -219,6 +221,12 @@ test('the journal records calls with their caller, scopes and rate limits, token
   const text = JSON.stringify(oauth);
   assert.ok(!text.includes(grant.body.access_token) && !text.includes(app.secret!));
 
+  // The OAuth pages too, with secrets in the query hidden.
+  await fetch(`${s.pinbox.url}/oauth/?client_id=${app.id}&code=abc123secret&state=xyz`);
+  const [page] = s.pinbox.journal.query({ path: '/oauth', limit: 1 });
+  assert.equal(page.path, '/oauth/');
+  assert.deepEqual(page.query, { client_id: app.id, code: '[redacted]', state: 'xyz' });
+
   // Filters: since (pinbox clock), status class; control calls are not journaled.
   const now = s.pinbox.clock.now();
   await user.client.get('/boards/1');
@@ -258,4 +266,26 @@ test('the journal streams calls live as server-sent events, and stays within its
   await s.api.get('/user_account');
   assert.equal(s.pinbox.journal.query().length, 0);
   await c.ok('PATCH', '/journal/settings', { enabled: true, size: 500 });
+});
+
+test('by default the control plane answers loopback callers only; --control-remote opens it', async (t) => {
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  if (!address) return t.skip('this machine has no address but loopback');
+  for (const controlRemote of [false, true]) {
+    const pinbox = await startPinbox({ host: '0.0.0.0', controlRemote });
+    try {
+      const port = new URL(pinbox.url).port;
+      const remote = new ControlClient(`http://${address}:${port}`, pinbox.adminKey);
+      const answer = await remote.request('GET', '/clock');
+      assert.equal(answer.status, controlRemote ? 200 : 403, JSON.stringify(answer.body));
+      if (!controlRemote) assert.match(answer.body.message, /only on loopback/);
+      assert.equal((await new ControlClient(pinbox.url, pinbox.adminKey).request('GET', '/clock')).status, 200);
+      // The API itself answers on every interface it listens on.
+      assert.equal((await rawApi(`http://${address}:${port}`, pinbox.token, 'GET', '/user_account')).status, 200);
+    } finally {
+      await pinbox.close();
+    }
+  }
 });
