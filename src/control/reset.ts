@@ -2,7 +2,7 @@ import { ApiError } from '../kernel/errors.js';
 import { ALL_SCOPES } from '../kernel/scopes.js';
 import type { SqlValue, Transaction } from '../storage/database.js';
 import { findDev, forgetProcessState, type ControlDeps } from './deps.js';
-import { columnsOf, deferReferences, insertRows, quoteName, stateTables, userColumnsOf } from './tables.js';
+import { insertRows, quoteName, stateTables, userColumnsOf, withoutTriggers, type StateTable } from './tables.js';
 
 /**
  * Tables that say who a user is and how they sign in, not what they made: a user's
@@ -11,10 +11,10 @@ import { columnsOf, deferReferences, insertRows, quoteName, stateTables, userCol
 const IDENTITY_TABLES: ReadonlySet<string> = new Set(['users', 'apps', 'tokens', 'app_redirect_uris', 'authorization_codes', 'web_sessions']);
 
 /** Rows of one table, kept aside while everything else goes. */
-async function rowsWhere(tx: Transaction, table: string, column: string, value: string): Promise<{ columns: string[]; rows: SqlValue[][] }> {
-  const columns = await columnsOf(tx, table);
+async function rowsWhere(tx: Transaction, tables: StateTable[], table: string, column: string, value: string): Promise<{ table: string; columns: string[]; rows: SqlValue[][] }> {
+  const { columns } = tables.find((t) => t.name === table)!;
   const rows = await tx.all<Record<string, SqlValue>>(`SELECT * FROM ${quoteName(table)} WHERE ${quoteName(column)} = ?`, [value]);
-  return { columns, rows: rows.map((row) => columns.map((c) => row[c])) };
+  return { table, columns, rows: rows.map((row) => columns.map((c) => row[c])) };
 }
 
 /**
@@ -28,22 +28,22 @@ async function rowsWhere(tx: Transaction, table: string, column: string, value: 
 export async function resetAll(deps: ControlDeps): Promise<void> {
   const { db, blobs } = deps.core;
   await db.transaction(async (tx) => {
+    const tables = await stateTables(tx, db.dialect);
     const dev = await findDev(deps, tx);
     const kept = dev
       ? [
-          { table: 'users', ...(await rowsWhere(tx, 'users', 'id', dev.userId)) },
+          await rowsWhere(tx, tables, 'users', 'id', dev.userId),
           ...(dev.appId
-            ? [
-                { table: 'apps', ...(await rowsWhere(tx, 'apps', 'id', dev.appId)) },
-                { table: 'app_redirect_uris', ...(await rowsWhere(tx, 'app_redirect_uris', 'app_id', dev.appId)) },
-              ]
+            ? [await rowsWhere(tx, tables, 'apps', 'id', dev.appId), await rowsWhere(tx, tables, 'app_redirect_uris', 'app_id', dev.appId)]
             : []),
         ]
       : [];
-    await deferReferences(tx);
-    for (const table of await stateTables(tx)) {
-      if (table !== 'meta') await tx.run(`DELETE FROM ${quoteName(table)}`);
-    }
+    // Children before parents; the store's triggers stay out of a wholesale wipe.
+    await withoutTriggers(tx, db.dialect, tables, async () => {
+      for (const table of [...tables].reverse()) {
+        if (table.name !== 'meta') await tx.run(`DELETE FROM ${quoteName(table.name)}`);
+      }
+    });
     for (const { table, columns, rows } of kept) await insertRows(tx, table, columns, rows);
     if (dev?.appId && deps.dev) {
       await deps.families.stores.tokens.issue(tx, { userId: dev.userId, appId: dev.appId, scopes: ALL_SCOPES, token: deps.dev.token });
@@ -78,10 +78,11 @@ export async function resetUser(deps: ControlDeps, username: string): Promise<vo
       'SELECT DISTINCT board_id FROM pins WHERE owner_id = ? AND board_id NOT IN (SELECT id FROM boards WHERE owner_id = ?)',
       [user.id, user.id],
     );
-    for (const table of await stateTables(tx)) {
-      if (IDENTITY_TABLES.has(table)) continue;
-      for (const column of await userColumnsOf(tx, table)) {
-        await tx.run(`DELETE FROM ${quoteName(table)} WHERE ${quoteName(column)} = ?`, [user.id]);
+    // Children before parents; triggers run, so what they derive (search indexes, say) follows.
+    for (const { name } of [...(await stateTables(tx, db.dialect))].reverse()) {
+      if (IDENTITY_TABLES.has(name)) continue;
+      for (const column of await userColumnsOf(tx, db.dialect, name)) {
+        await tx.run(`DELETE FROM ${quoteName(name)} WHERE ${quoteName(column)} = ?`, [user.id]);
       }
     }
     for (const { board_id } of touched) {

@@ -7,12 +7,19 @@ import { MIGRATIONS } from '../storage/migrations/index.js';
 import { SqliteDatabase } from '../storage/sqlite/sqlite-database.js';
 import { PINBOX_VERSION } from '../version.js';
 import { forgetProcessState, type ControlDeps } from './deps.js';
-import { columnsOf, deferReferences, insertRows, quoteName, schemaVersionOf, stateTables } from './tables.js';
+import { insertRows, quoteName, schemaVersionOf, stateTables, withoutTriggers, type Dialect, type StateTable } from './tables.js';
 
 export const SNAPSHOT_FORMAT = 'pinbox-snapshot';
 
-/** A value as a snapshot carries it: JSON as is, bytes as `{ "$base64": "..." }`. */
-type SnapshotValue = string | number | null | { $base64: string };
+/**
+ * A value as a snapshot carries it: JSON as is, bytes as `{ "$base64": "..." }`, an
+ * integer beyond JavaScript's exact range (a full-text rowid made from a Pin id) as
+ * `{ "$int": "..." }`.
+ */
+type SnapshotValue = string | number | null | { $base64: string } | { $int: string };
+
+/** How a SQLite integer too large for a JavaScript number comes out of the read (see readTables). */
+const BIG_INTEGER_MARK = '\u001fint:';
 
 /**
  * The complete state of a pinbox store in one JSON document: every row of every
@@ -31,6 +38,7 @@ export interface Snapshot {
 }
 
 function encodeValue(value: unknown): SnapshotValue {
+  if (typeof value === 'string' && value.startsWith(BIG_INTEGER_MARK)) return { $int: value.slice(BIG_INTEGER_MARK.length) };
   if (value === null || typeof value === 'string' || typeof value === 'number') return value;
   if (typeof value === 'bigint') return Number(value);
   if (value instanceof Uint8Array) return { $base64: Buffer.from(value).toString('base64') };
@@ -40,19 +48,28 @@ function encodeValue(value: unknown): SnapshotValue {
 function decodeValue(value: unknown, path: string): SqlValue {
   if (value === null || typeof value === 'string' || typeof value === 'number') return value;
   if (typeof value === 'object' && typeof (value as { $base64?: unknown }).$base64 === 'string') return Buffer.from((value as { $base64: string }).$base64, 'base64');
-  throw invalidSnapshot(path, 'must be a string, a number, null or { "$base64": "..." }');
+  if (typeof value === 'object' && /^-?\d+$/.test(String((value as { $int?: unknown }).$int))) return BigInt((value as { $int: string }).$int);
+  throw invalidSnapshot(path, 'must be a string, a number, null, { "$base64": "..." } or { "$int": "..." }');
 }
 
 function invalidSnapshot(path: string, problem: string): ApiError {
   return new ApiError('invalid_parameters', `Invalid snapshot: '${path}' ${problem}.`);
 }
 
-async function readTables(q: Queryable): Promise<Snapshot['tables']> {
+async function readTables(q: Queryable, dialect: Dialect): Promise<Snapshot['tables']> {
   const tables: Snapshot['tables'] = {};
-  for (const table of await stateTables(q)) {
-    const columns = await columnsOf(q, table);
-    const rows = await q.all<Record<string, unknown>>(`SELECT * FROM ${quoteName(table)} ORDER BY rowid`);
-    tables[table] = { columns, rows: rows.map((row) => columns.map((column) => encodeValue(row[column]))) };
+  for (const { name, columns } of await stateTables(q, dialect)) {
+    const list = columns.map(quoteName).join(', ');
+    // better-sqlite3 reads integers as numbers: one beyond 2^53 comes out as marked text instead, exact.
+    const read =
+      dialect === 'sqlite'
+        ? columns
+            .map((c) => `CASE WHEN typeof(${quoteName(c)}) = 'integer' AND abs(${quoteName(c)}) > 9007199254740991 THEN char(31) || 'int:' || ${quoteName(c)} ELSE ${quoteName(c)} END AS ${quoteName(c)}`)
+            .join(', ')
+        : list;
+    // Every column in the order: the same rows always come out in the same order, on either engine.
+    const rows = await q.all<Record<string, unknown>>(`SELECT ${read} FROM ${quoteName(name)} ORDER BY ${list}`);
+    tables[name] = { columns, rows: rows.map((row) => columns.map((column) => encodeValue(row[column]))) };
   }
   return tables;
 }
@@ -71,7 +88,7 @@ export async function takeSnapshot(deps: ControlDeps): Promise<Snapshot> {
       schemaVersion: await schemaVersionOf(tx),
       pinboxVersion: PINBOX_VERSION,
       takenAt: `${pinterestTimestamp(clock.now())}Z`,
-      tables: await readTables(tx),
+      tables: await readTables(tx, db.dialect),
       blobs: blobMap,
     };
   });
@@ -97,15 +114,21 @@ function readSnapshot(input: unknown, latest: number): Snapshot {
   return snap as Snapshot;
 }
 
-/** The snapshot's rows checked against the tables of `q`, decoded and ready to insert. */
-async function checkedRows(q: Queryable, snap: Snapshot): Promise<{ table: string; columns: string[]; rows: SqlValue[][] }[]> {
-  const known = new Set(await stateTables(q));
+interface CheckedRows {
+  tables: StateTable[];
+  rows: { table: string; columns: string[]; rows: SqlValue[][] }[];
+}
+
+/** The snapshot's rows checked against the tables of `q`, decoded and in insertion order (parents first). */
+async function checkedRows(q: Queryable, dialect: Dialect, snap: Snapshot): Promise<CheckedRows> {
+  const tables = await stateTables(q, dialect);
+  const known = new Map(tables.map((t) => [t.name, t]));
   const checked = [];
   for (const [table, content] of Object.entries(snap.tables)) {
     const path = `tables.${table}`;
     if (!known.has(table)) throw invalidSnapshot(path, `is not a table of schema version ${snap.schemaVersion}`);
     if (!Array.isArray(content?.columns) || !Array.isArray(content?.rows)) throw invalidSnapshot(path, 'must have columns and rows');
-    const columns = new Set(await columnsOf(q, table));
+    const columns = new Set(known.get(table)!.columns);
     content.columns.forEach((column, i) => {
       if (typeof column !== 'string' || !columns.has(column)) throw invalidSnapshot(`${path}.columns[${i}]`, `is not a column of ${table}`);
     });
@@ -115,24 +138,25 @@ async function checkedRows(q: Queryable, snap: Snapshot): Promise<{ table: strin
     });
     checked.push({ table, columns: content.columns, rows });
   }
-  return checked;
+  const order = new Map(tables.map((t, i) => [t.name, i]));
+  checked.sort((a, b) => order.get(a.table)! - order.get(b.table)!);
+  return { tables, rows: checked };
 }
 
-/** Replaces every row of `db` with the snapshot's, in the caller's transaction. */
-async function replaceRows(q: Queryable, rows: Awaited<ReturnType<typeof checkedRows>>): Promise<void> {
-  await deferReferences(q);
-  for (const table of await stateTables(q)) await q.run(`DELETE FROM ${quoteName(table)}`);
-  for (const { table, columns, rows: values } of rows) {
-    try {
-      await insertRows(q, table, columns, values);
-    } catch (error) {
-      throw invalidSnapshot(`tables.${table}`, `cannot be stored (${(error as Error).message})`);
+/** Replaces every row with the snapshot's, in the caller's transaction, the store's triggers off. */
+async function replaceRows(q: Queryable, dialect: Dialect, checked: CheckedRows): Promise<void> {
+  await withoutTriggers(q, dialect, checked.tables, async () => {
+    for (const { name } of [...checked.tables].reverse()) await q.run(`DELETE FROM ${quoteName(name)}`);
+    for (const { table, columns, rows } of checked.rows) {
+      for (const [r, row] of rows.entries()) {
+        try {
+          await insertRows(q, table, columns, [row]);
+        } catch (error) {
+          throw invalidSnapshot(`tables.${table}.rows[${r}]`, `cannot be stored (${(error as Error).message})`);
+        }
+      }
     }
-  }
-  const broken = await q.all<{ table: string; rowid: number; parent: string }>('PRAGMA foreign_key_check');
-  if (broken.length > 0) {
-    throw invalidSnapshot(`tables.${broken[0].table}`, `has a row (rowid ${broken[0].rowid}) that refers to a missing row of ${broken[0].parent}`);
-  }
+  });
 }
 
 /**
@@ -144,10 +168,10 @@ async function upgrade(snap: Snapshot): Promise<Snapshot> {
   const scratch = SqliteDatabase.open();
   try {
     await migrate(scratch, MIGRATIONS.filter((m) => m.version <= snap.schemaVersion));
-    const rows = await checkedRows(scratch, snap);
-    await scratch.transaction((tx) => replaceRows(tx, rows));
+    const rows = await checkedRows(scratch, scratch.dialect, snap);
+    await scratch.transaction((tx) => replaceRows(tx, scratch.dialect, rows));
     await migrate(scratch);
-    return { ...snap, schemaVersion: await schemaVersionOf(scratch), tables: await readTables(scratch) };
+    return { ...snap, schemaVersion: await schemaVersionOf(scratch), tables: await readTables(scratch, scratch.dialect) };
   } finally {
     await scratch.close();
   }
@@ -166,7 +190,7 @@ export async function restoreSnapshot(deps: ControlDeps, input: unknown): Promis
   let snap = readSnapshot(input, latest);
   const fromVersion = snap.schemaVersion;
   if (snap.schemaVersion < (await schemaVersionOf(db))) snap = await upgrade(snap);
-  const rows = await checkedRows(db, snap);
+  const checked = await checkedRows(db, db.dialect, snap);
   const before = new Set(await blobs.list());
   const written: string[] = [];
   try {
@@ -175,7 +199,7 @@ export async function restoreSnapshot(deps: ControlDeps, input: unknown): Promis
       await blobs.put(key, Buffer.from(base64, 'base64'));
     }
     const secret = await db.transaction(async (tx) => {
-      await replaceRows(tx, rows);
+      await replaceRows(tx, db.dialect, checked);
       const row = await tx.get<{ value: string }>("SELECT value FROM meta WHERE key = 'instance_secret'");
       if (!row) await tx.run("INSERT INTO meta (key, value) VALUES ('instance_secret', ?)", [deps.core.instanceSecret.toString('hex')]);
       return row ? Buffer.from(row.value, 'hex') : deps.core.instanceSecret;
@@ -191,8 +215,8 @@ export async function restoreSnapshot(deps: ControlDeps, input: unknown): Promis
   if (deps.dev) await ensureDevIdentity(deps.core, deps.families, { ...deps.dev, password: undefined });
   return {
     schemaVersion: fromVersion,
-    tables: rows.length,
-    rows: rows.reduce((sum, t) => sum + t.rows.length, 0),
+    tables: checked.rows.length,
+    rows: checked.rows.reduce((sum, t) => sum + t.rows.length, 0),
     blobs: Object.keys(snap.blobs).length,
   };
 }
