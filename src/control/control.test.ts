@@ -143,6 +143,8 @@ test('a fault rule answers exactly N 503s, changes nothing, then normal answers 
     assert.equal(refused.headers.get('x-pinbox-fault'), rule.id);
   }
   assert.deepEqual(await walk(user.client, '/boards'), [], 'no board was made by a faulted call');
+  const faulted = s.pinbox.journal.query({ path: '/v5/boards', method: 'POST', status: 503 });
+  assert.deepEqual(faulted.slice(-2).map((e) => [e.fault, e.user]), [[rule.id, user.id], [rule.id, user.id]]);
   const made = await user.client.post('/boards', { name });
   assert.equal(made.status, 201);
   const listed = (await c.ok('GET', '/faults')).items.find((r: { id: string }) => r.id === rule.id);
@@ -166,6 +168,12 @@ test('fault rules: a 429 with its rate-limit headers, only for one user, latency
   assert.equal(refused.headers.get('x-ratelimit-reset'), '30');
   assert.equal((await bob.client.get('/user_account')).status, 200, 'the rule names alice only');
   assert.ok(pinbox.faults.remove(limited.id));
+  const otherApp = await pinbox.admin.createApp({ name: unique('other') });
+  const forOtherApp = await pinbox.faults.add({ path: '/user_account', status: 500, app: otherApp.id });
+  assert.equal((await bob.client.get('/user_account')).status, 200, 'the rule names another app');
+  const { token: otherToken } = await pinbox.admin.issueToken({ username: bob.username, appId: otherApp.id });
+  assert.equal((await rawApi(pinbox.url, otherToken, 'GET', '/user_account')).status, 500);
+  pinbox.faults.remove(forOtherApp.id);
 
   pinbox.faults.add({ path: '/user_account', latency: '5ms', times: 1 }).then(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));

@@ -93,6 +93,7 @@ export class Control {
   /** Installs the fault and journal hooks (before authentication) and the `/_pinbox` routes. */
   install(app: FastifyInstance): void {
     app.decorateRequest('faultId', null);
+    app.decorateRequest('faultCaller', null);
     app.decorateRequest('journalPayload', null);
     app.addHook('onRequest', this.faults.hook);
     app.addHook('onRoute', this.journal.onRoute);

@@ -194,6 +194,8 @@ export class Faults {
       rule.fired++;
       if (rule.remaining !== null) rule.remaining--;
       request.faultId = rule.id;
+      // Who was answered, for the journal (authentication never runs on a faulted call).
+      request.faultCaller = caller ?? (await this.callerOf(request));
       if (rule.latency_ms > 0) await new Promise((resolve) => setTimeout(resolve, rule.latency_ms));
       if (rule.drop) {
         reply.hijack();
@@ -226,5 +228,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The fault rule that answered this request, if one did. */
     faultId: string | null;
+    /** The app and user of the token a faulted call carried. */
+    faultCaller: { appId: string | null; userId: string | null } | null;
   }
 }
