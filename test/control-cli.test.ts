@@ -105,6 +105,12 @@ test('pinbox start --seed, then pinbox ctl: clock, reset, seed, snapshot, faults
     assert.match(refused.stderr, /'boards\[1\]\.name'/);
     const erin = await ctl('reset', '--user', 'erin');
     assert.match(erin.stderr, /User 'erin' not found/, 'the bad fixture made no user');
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify({ users: [{ username: 'fay' }], tokens: [{ user: 'fay', scopes: ['boards:read'] }], boards: [{ owner: 'fay', name: 'Garden' }] }));
+    const seeded = await ctl('seed', good);
+    assert.equal(seeded.code, 0, seeded.stderr);
+    const fay = new Client(server.url, JSON.parse(seeded.stdout).tokens[0].token);
+    assert.deepEqual((await walk(fay, '/boards')).map((b) => b.name), ['Garden']);
     assert.equal((await ctl('reset', '--user', 'dana')).code, 0);
     assert.deepEqual(await walk(dana, '/boards'), []);
 
