@@ -16,6 +16,11 @@ import { ControlClient } from '../../test/control.js';
 
 const source = useServer();
 const target = useServer();
+/** The tables migrations 1 to 3 made (a shipped migration never changes). */
+const V3_TABLES = [
+  'meta', 'users', 'apps', 'tokens', 'boards', 'board_collaborators', 'board_follows', 'board_sections', 'pins', 'blobs',
+  'user_follows', 'interests', 'user_interests', 'linked_businesses', 'app_redirect_uris', 'authorization_codes', 'web_sessions',
+];
 const controlOf = (s: TestServer) => new ControlClient(s.pinbox.url, s.pinbox.adminKey);
 
 /** Every read a client makes of this state, with the server's own origin taken out of URLs. */
@@ -106,8 +111,8 @@ test('an older snapshot comes up through the migrations; newer, foreign and brok
   const current = await s.pinbox.snapshot();
   const c = controlOf(s);
 
-  // Schema version 3 had no images table: such a snapshot loads and is migrated.
-  const { images: _images, ...v3tables } = current.tables;
+  // A snapshot of schema version 3 (its tables only: no images, nor anything later) loads and is migrated.
+  const v3tables = Object.fromEntries(Object.entries(current.tables).filter(([name]) => V3_TABLES.includes(name)));
   const v3 = { ...current, schemaVersion: 3, tables: v3tables };
   const older = await c.ok('PUT', '/snapshot', v3);
   assert.equal(older.schemaVersion, 3);
@@ -118,7 +123,7 @@ test('an older snapshot comes up through the migrations; newer, foreign and brok
     [{ ...current, schemaVersion: current.schemaVersion + 1 }, /newer pinbox/],
     [{ ...current, format: 'something-else' }, /'format'/],
     [{ ...current, schemaVersion: 0 }, /'schemaVersion'/],
-    [{ ...current, schemaVersion: 3 }, /'tables\.images' is not a table of schema version 3/],
+    [{ ...current, schemaVersion: 3 }, /'tables\.\w+' is not a table of schema version 3/],
     [{ ...current, tables: { ...current.tables, nonsense: { columns: [], rows: [] } } }, /'tables\.nonsense'/],
     [{ ...current, tables: { ...current.tables, boards: { ...current.tables.boards, columns: ['id', 'oops'] } } }, /'tables\.boards\.columns\[1\]'/],
     [{ ...current, tables: { ...current.tables, users: { ...current.tables.users, rows: [] } } }, /'tables\.\w+\.rows\[\d+\]' cannot be stored \(.*foreign key/i],

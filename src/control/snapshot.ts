@@ -178,18 +178,39 @@ async function upgrade(snap: Snapshot): Promise<Snapshot> {
 }
 
 /**
+ * The upgrade ran on SQLite; a table that a later migration made in another shape
+ * on this engine (PostgreSQL's search index, say) cannot take the scratch's rows
+ * and is left empty rather than refused: the rows the snapshot held all come back.
+ */
+async function fitUpgrade(db: Queryable & { dialect: Dialect }, upgraded: Snapshot, original: Snapshot): Promise<{ snap: Snapshot; unfilled: string[] }> {
+  const live = new Map((await stateTables(db, db.dialect)).map((t) => [t.name, new Set(t.columns)]));
+  const unfilled: string[] = [];
+  const tables: Snapshot['tables'] = {};
+  for (const [name, content] of Object.entries(upgraded.tables)) {
+    const fits = content.columns.every((column) => live.get(name)?.has(column));
+    if (!fits && !(name in original.tables)) unfilled.push(name);
+    else tables[name] = content;
+  }
+  return { snap: { ...upgraded, tables }, unfilled };
+}
+
+/**
  * Replaces the whole state with a snapshot's, in one transaction: nothing of the
  * snapshot is stored unless all of it is. Blobs are written first (their keys
  * name their content, so extra ones harm nothing) and those the snapshot lacks are
  * removed once its rows are in. Afterwards the printed dev token is issued again
  * for the dev user (made if the snapshot has none), so it keeps working.
  */
-export async function restoreSnapshot(deps: ControlDeps, input: unknown): Promise<{ schemaVersion: number; tables: number; rows: number; blobs: number }> {
+export async function restoreSnapshot(
+  deps: ControlDeps,
+  input: unknown,
+): Promise<{ schemaVersion: number; tables: number; rows: number; blobs: number; unfilled: string[] }> {
   const { db, blobs, bookmarks } = deps.core;
   const latest = MIGRATIONS.at(-1)!.version;
   let snap = readSnapshot(input, latest);
   const fromVersion = snap.schemaVersion;
-  if (snap.schemaVersion < (await schemaVersionOf(db))) snap = await upgrade(snap);
+  let unfilled: string[] = [];
+  if (snap.schemaVersion < (await schemaVersionOf(db))) ({ snap, unfilled } = await fitUpgrade(db, await upgrade(snap), snap));
   const checked = await checkedRows(db, db.dialect, snap);
   const before = new Set(await blobs.list());
   const written: string[] = [];
@@ -218,5 +239,7 @@ export async function restoreSnapshot(deps: ControlDeps, input: unknown): Promis
     tables: checked.rows.length,
     rows: checked.rows.reduce((sum, t) => sum + t.rows.length, 0),
     blobs: Object.keys(snap.blobs).length,
+    /** Tables newer than an older snapshot that could not be filled on this engine (empty now). */
+    unfilled,
   };
 }
