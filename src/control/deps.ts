@@ -25,8 +25,8 @@ export async function findDev(deps: ControlDeps, q: Queryable): Promise<{ userId
   return { userId: user.id, appId: app?.id ?? null };
 }
 
-/** Forgets what this process keeps beside the store (cached tokens, rate-limit counts) after the store changed under it. */
+/** Forgets what this process keeps beside the store (the families' caches, rate-limit counts) after the store changed under it. */
 export async function forgetProcessState(deps: ControlDeps): Promise<void> {
-  deps.families.stores.tokens.forgetCached();
+  await deps.families.forgetCached();
   await deps.rateLimits.clear();
 }
