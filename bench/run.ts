@@ -17,9 +17,11 @@
  * /v5/user_account/analytics for 90 days, each at 1 and at 16 connections, p99
  * against targets of 50 ms and 200 ms, beside the bare server answering the same
  * paths from memory.
+ * The request journal's cost: GET a Pin with the journal on (the default) against
+ * the same with `--journal off`, in turns like the limiter's (target: under 10%).
  * Also: time from process start to the first 200 with an empty store.
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
- * --only limiter|images|search|analytics (just that part).
+ * --only limiter|journal|images|search|analytics (just that part).
  * --backend postgres: scale-out instead: GET a Pin and create a Pin on one pinbox
  * process on PostgreSQL + Redis, then on two processes sharing them (the load
  * spread over both), with one process on SQLite as the reference of the same run.
@@ -91,7 +93,7 @@ interface Result {
 
 async function load(
   url: string,
-  options: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string>; connections?: number } = {},
+  options: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string>; connections?: number; duration?: number } = {},
 ): Promise<Result> {
   const result = await autocannon({
     url,
@@ -99,7 +101,7 @@ async function load(
     body: options.body,
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...(options.headers ?? {}) },
     connections: options.connections ?? CONNECTIONS,
-    duration: DURATION,
+    duration: options.duration ?? DURATION,
   });
   const non2xx = result.non2xx + result.errors + result.timeouts;
   return { rps: result.requests.average, p99: result.latency.p99, errors: non2xx };
@@ -194,21 +196,44 @@ async function pinboxWithOnePin(extraArgs: string[]): Promise<{ child: ChildProc
 }
 
 /** GET a Pin with the limiter counting every call against the same with limits off, in turns. */
-async function limiterCost(): Promise<{ on: Result; off: Result }> {
-  const on = await pinboxWithOnePin(COUNTED_NOT_REFUSED);
-  const off = await pinboxWithOnePin(['--rate-limits', 'off']);
+function limiterCost(): Promise<{ on: Result; off: Result; medianRatio: number }> {
+  return costInTurns(COUNTED_NOT_REFUSED, ['--rate-limits', 'off']);
+}
+
+/**
+ * GET a Pin with the request journal recording every call against the same with it
+ * off. The difference is small beside a shared machine's noise, so it is measured
+ * in eight short turns, the order swapped every turn, and judged by the median of
+ * the turns' ratios.
+ */
+function journalCost(): Promise<{ on: Result; off: Result; medianRatio: number }> {
+  const turnSeconds = Math.max(2, Math.round(DURATION / 3));
+  return costInTurns([...COUNTED_NOT_REFUSED, '--journal', 'on'], [...COUNTED_NOT_REFUSED, '--journal', 'off'], 8, turnSeconds);
+}
+
+/** GET a Pin on two pinboxes started with `onArgs` and `offArgs`, measured in turns (on, off, off, on, ...). */
+async function costInTurns(onArgs: string[], offArgs: string[], turns = 2, seconds = DURATION): Promise<{ on: Result; off: Result; medianRatio: number }> {
+  const on = await pinboxWithOnePin(onArgs);
+  const off = await pinboxWithOnePin(offArgs);
   try {
     const runs = { on: [] as Result[], off: [] as Result[] };
-    for (let turn = 0; turn < 2; turn++) {
-      runs.on.push(await load(on.pinUrl));
-      runs.off.push(await load(off.pinUrl));
+    for (let turn = 0; turn < turns; turn++) {
+      if (turn % 2 === 0) {
+        runs.on.push(await load(on.pinUrl, { duration: seconds }));
+        runs.off.push(await load(off.pinUrl, { duration: seconds }));
+      } else {
+        runs.off.push(await load(off.pinUrl, { duration: seconds }));
+        runs.on.push(await load(on.pinUrl, { duration: seconds }));
+      }
     }
+    const ratios = runs.on.map((r, i) => r.rps / runs.off[i].rps).sort((a, b) => a - b);
+    const medianRatio = (ratios[Math.floor((ratios.length - 1) / 2)] + ratios[Math.ceil((ratios.length - 1) / 2)]) / 2;
     const mean = (results: Result[]): Result => ({
       rps: results.reduce((sum, r) => sum + r.rps, 0) / results.length,
       p99: Math.max(...results.map((r) => r.p99)),
       errors: results.reduce((sum, r) => sum + r.errors, 0),
     });
-    return { on: mean(runs.on), off: mean(runs.off) };
+    return { on: mean(runs.on), off: mean(runs.off), medianRatio };
   } finally {
     await stop(on.child);
     await stop(off.child);
@@ -429,14 +454,24 @@ function reportBig(rows: BigRow[]): void {
   }
 }
 
+function reportJournal(journal: { on: Result; off: Result; medianRatio: number }): void {
+  const cost = 1 - journal.medianRatio;
+  console.log(
+    `request journal, GET a Pin (8 turns each): journal off ${journal.off.rps.toFixed(0)} req/s (p99 ${journal.off.p99} ms), ` +
+      `journal on ${journal.on.rps.toFixed(0)} req/s (p99 ${journal.on.p99} ms): ratio on/off of the means ${(journal.on.rps / journal.off.rps).toFixed(2)}, ` +
+      `median of the turns' ratios ${journal.medianRatio.toFixed(2)}: cost ${(cost * 100).toFixed(1)}% (target < 10%)${cost < 0.1 ? '' : '  ABOVE TARGET'}, errors ${journal.on.errors + journal.off.errors}`,
+  );
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('dist/ is missing: npm run bench builds it first');
   if (values.backend === 'postgres') return scaleOut();
   if (values.backend !== undefined && values.backend !== 'sqlite') throw new Error(`--backend takes sqlite or postgres, got '${values.backend}'`);
   if (values.only === 'limiter') return reportLimiter(await limiterCost());
+  if (values.only === 'journal') return reportJournal(await journalCost());
   if (values.only === 'images') return reportBurst(await imageBurst());
   if (values.only === 'search' || values.only === 'analytics') return reportBig(await searchAndAnalytics(values.only));
-  if (values.only !== undefined) throw new Error(`--only takes limiter, images, search or analytics, got '${values.only}'`);
+  if (values.only !== undefined) throw new Error(`--only takes limiter, journal, images, search or analytics, got '${values.only}'`);
   const imageUrl = await imageHost();
   console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
 
@@ -481,6 +516,7 @@ async function main(): Promise<void> {
   await stop(pinbox.child);
 
   const limiter = await limiterCost();
+  const journal = await journalCost();
   const burst = await imageBurst();
   const big = await searchAndAnalytics();
 
@@ -507,6 +543,7 @@ async function main(): Promise<void> {
   }
   console.log('');
   reportLimiter(limiter);
+  reportJournal(journal);
   reportBurst(burst);
   reportBig(big);
   const median = startups[Math.floor(startups.length / 2)];

@@ -19,6 +19,8 @@ export interface AppDeps {
   routes: readonly ApiRoute[];
   /** Routes outside `/v5` (served images and the like); registered as given. */
   extraRoutes?: (app: FastifyInstance) => void;
+  /** Installs the control plane (its hooks run before authentication) and its routes under /_pinbox. */
+  control?: (app: FastifyInstance) => void;
   logger: FastifyServerOptions['logger'];
   version: string;
 }
@@ -92,6 +94,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       done(new ApiError('invalid_parameters', 'Invalid parameters: the request body is not valid JSON.'), undefined);
     }
   });
+
+  deps.control?.(app);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-pinterest-rid', request.id);

@@ -33,6 +33,11 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
       'rate-limits-file': { type: 'string' },
       'video-processing-seconds': { type: 'string' },
       'analytics-seed': { type: 'string' },
+      'admin-key': { type: 'string' },
+      'control-remote': { type: 'boolean' },
+      seed: { type: 'string' },
+      journal: { type: 'string' },
+      'journal-size': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -65,6 +70,13 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
   if (analyticsSeed !== undefined && !(Number.isSafeInteger(analyticsSeed) && analyticsSeed >= 0)) {
     throw new Error(`--analytics-seed must be a whole number, 0 or more, got '${seedText}'`);
   }
+  const journal = values.journal ?? env.PINBOX_JOURNAL ?? 'on';
+  if (!['on', 'off', 'bodies'].includes(journal)) throw new Error(`--journal must be on, off or bodies, got '${journal}'`);
+  const journalSizeText = values['journal-size'] ?? env.PINBOX_JOURNAL_SIZE;
+  const journalSize = journalSizeText === undefined ? undefined : Number(journalSizeText);
+  if (journalSize !== undefined && !(Number.isInteger(journalSize) && journalSize >= 1 && journalSize <= 1_000_000)) {
+    throw new Error(`--journal-size must be a whole number from 1 to 1000000, got '${journalSizeText}'`);
+  }
   return {
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',
@@ -87,6 +99,10 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     rateLimitOverrides: { ...(file ? readRateLimitFile(file) : {}), ...parseRateLimitRules(rules) },
     videoUploads: processingSeconds === undefined ? undefined : { processingMs: Math.round(processingSeconds * 1000) },
     analyticsSeed,
+    adminKey: values['admin-key'] ?? env.PINBOX_ADMIN_KEY ?? undefined,
+    controlRemote: values['control-remote'] ?? env.PINBOX_CONTROL_REMOTE === '1',
+    seed: values.seed ?? env.PINBOX_SEED ?? undefined,
+    journal: { enabled: journal !== 'off', bodies: journal === 'bodies', size: journalSize },
   };
 }
 

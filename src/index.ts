@@ -5,3 +5,9 @@ export { RATE_LIMIT_CATEGORIES, categoryOf, type RateLimitCategory } from './ker
 export { InProcessRateLimiter, type RateLimiter, type CountedWindow, type RateDecision } from './kernel/rate-limits/limiter.js';
 export { PINTEREST_LIMITS, type AccessTier } from './kernel/rate-limits/tiers.js';
 export type { RateLimitMode, RateLimitOverrides } from './kernel/rate-limits/policy.js';
+export { Control, type ClockState } from './control/control.js';
+export type { Fixture, FixtureResult } from './control/fixtures.js';
+export type { Snapshot } from './control/snapshot.js';
+export type { FaultRule, FaultRuleInput } from './control/faults.js';
+export type { JournalEntry, JournalQuery, JournalSettings } from './control/journal.js';
+export { parseDuration, parseInstant } from './kernel/duration.js';

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type RegisteredRoute } from './app.js';
 import { Admin } from './control/admin.js';
+import { Control, newAdminKey } from './control/control.js';
+import type { Fixture, FixtureResult } from './control/fixtures.js';
+import type { JournalSettings } from './control/journal.js';
 import { buildFamilies, type Core, type Families } from './families/index.js';
 import { DEV_APP_NAME, DEV_USERNAME, ensureDevIdentity, type DevIdentity } from './families/oauth/dev-identity.js';
 import { Clock } from './kernel/clock.js';
@@ -91,6 +94,14 @@ export interface PinboxOptions {
    * same figures. Default: the one stored, made at random on first start.
    */
   analyticsSeed?: number;
+  /** The control plane's admin key (default: a random one, printed on start). */
+  adminKey?: string;
+  /** Let the control plane (`/_pinbox`) answer other hosts too; by default it answers loopback only. */
+  controlRemote?: boolean;
+  /** The request journal: on or off, with bodies, and how many calls it keeps (default on, no bodies, 1000). */
+  journal?: Partial<JournalSettings>;
+  /** A fixture (object, or path of a JSON file) loaded before the server listens. */
+  seed?: Fixture | string;
 }
 
 /** Processing time of an uploaded video on pinbox's clock, unless told otherwise. */
@@ -111,6 +122,20 @@ export interface Pinbox {
   app: FastifyInstance;
   /** Every route Fastify serves under `/v5`, with the policy (operationId, scopes, rate-limit category) the kernel enforces. */
   routes: readonly RegisteredRoute[];
+  /** The key of the control plane (`/_pinbox` and `pinbox ctl`). */
+  adminKey: string;
+  /** The control plane: reset, fixtures, snapshots, clock, faults, journal. */
+  control: Control;
+  /** Empties the store (or one user's content); see Control.reset. */
+  reset: Control['reset'];
+  /** Loads a fixture; see Control.seed. */
+  seed: Control['seed'];
+  /** What the start-up fixture (`seed`) made, or null. */
+  seeded: FixtureResult | null;
+  snapshot: Control['snapshot'];
+  restore: Control['restore'];
+  faults: Control['faults'];
+  journal: Control['journal'];
   /** Stops accepting connections, finishes in-flight requests and closes the store. */
   close(): Promise<void>;
 }
@@ -243,14 +268,17 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     const schema = db instanceof PostgresDatabase ? db.schema : 'sqlite';
     const limiter = options.rateLimiter ?? (redis ? new RedisRateLimiter(redis, options.redisPrefix ?? `pinbox:${schema}:`) : new InProcessRateLimiter());
     const rateLimits = new RateLimits(rateLimitPolicy, limiter, clock);
-    const identity = await db.exclusively('startup', () =>
-      ensureDevIdentity(core, families, {
-        token: options.token,
-        clientSecret: options.clientSecret,
-        username: options.username,
-        password: options.password,
-        redirectUris: options.redirectUris,
-      }),
+    const identityOptions = {
+      token: options.token,
+      clientSecret: options.clientSecret,
+      username: options.username,
+      password: options.password,
+      redirectUris: options.redirectUris,
+    };
+    const identity = await db.exclusively('startup', () => ensureDevIdentity(core, families, identityOptions));
+    const control = new Control(
+      { core, families, rateLimits, dev: { ...identityOptions, token: identity.token } },
+      { adminKey: options.adminKey ?? newAdminKey(), remote: options.controlRemote, journal: options.journal, version: PINBOX_VERSION },
     );
     // Pictures left unused by a process that stopped between a delete and its sweep.
     await families.stores.images.sweep();
@@ -262,6 +290,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       rateLimits,
       routes: families.routes,
       extraRoutes: families.publicRoutes,
+      control: (app) => control.install(app),
       version: PINBOX_VERSION,
       logger:
         logLevel === 'silent'
@@ -274,6 +303,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
               },
             },
     });
+    const seeded = options.seed === undefined ? null : await control.seed(options.seed);
     await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
@@ -288,6 +318,15 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       rateLimits,
       app,
       routes: app.v5Routes,
+      adminKey: control.options.adminKey,
+      control,
+      reset: (resetOptions) => control.reset(resetOptions),
+      seed: (fixture, seedOptions) => control.seed(fixture, seedOptions),
+      seeded,
+      snapshot: () => control.snapshot(),
+      restore: (snapshot) => control.restore(snapshot),
+      faults: control.faults,
+      journal: control.journal,
       close() {
         closing ??= (async () => {
           await app.close();

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { readStartConfig } from '../config.js';
+import { CTL_USAGE, CtlUsageError, ctl, logs } from '../control/cli.js';
 import { formatDescription, type TokenDescription } from '../families/oauth/token-inspection.js';
 import { openPinboxStore, startPinbox } from '../server.js';
 import { PINBOX_VERSION } from '../version.js';
@@ -12,14 +13,14 @@ Usage:
                [--pool-size N] [--single-process] [--blobs DIR]] [--token T] [--client-secret S]
                [--video-processing-seconds N] [--username U] [--password P] [--redirect-uri URI ...] [--log-level L]
                [--rate-limits app|trial|standard|off] [--rate-limit RULE ...] [--rate-limits-file FILE]
-               [--analytics-seed N]
+               [--analytics-seed N] [--admin-key K] [--control-remote] [--seed FILE] [--journal on|off|bodies] [--journal-size N]
   pinbox apps create --data FILE|--database-url URL --redirect-uri URI [--redirect-uri URI ...]
                [--name NAME] [--owner USERNAME] [--tier trial|standard] [--sandbox]
   pinbox apps update CLIENT_ID --data FILE|--database-url URL [--tier trial|standard] [--sandbox | --production]
   pinbox users create --data FILE|--database-url URL --username U [--password P] [--account-type personal|business]
   pinbox token inspect TOKEN [--url URL | --data FILE | --database-url URL]
   pinbox analytics set PIN_ID --data FILE|--database-url URL (--date YYYY-MM-DD ... | --from D --to D) --metric NAME=N ...
-
+${CTL_USAGE}
 start:
   --port N            port to listen on (env PORT; default 3000; 0 picks a free one)
   --host H            interface to listen on (env HOST; default 127.0.0.1)
@@ -52,6 +53,12 @@ start:
                       (env PINBOX_RATE_LIMITS_FILE); --rate-limit flags win over it
   --analytics-seed N  seed of the analytics generator (env PINBOX_ANALYTICS_SEED; default:
                       the store's own, made at random on first start)
+  --admin-key K       the control plane's key (env PINBOX_ADMIN_KEY; default: random, printed)
+  --control-remote    let the control plane (/_pinbox) answer other hosts, not only loopback
+  --seed FILE         load a JSON fixture before listening (env PINBOX_SEED)
+  --journal MODE      the request journal: on (default), off, or bodies (keep bodies too)
+                      (env PINBOX_JOURNAL)
+  --journal-size N    calls the journal keeps (env PINBOX_JOURNAL_SIZE; default 1000)
 
 apps create, apps update, users create: change the store in FILE (a running pinbox on that
   file sees it). New apps have trial access in production, as on Pinterest: trial apps may
@@ -97,6 +104,12 @@ async function start(argv: string[]): Promise<void> {
     `  redirect URIs: ${identity.app.redirectUris.length ? identity.app.redirectUris.join(' ') : '(none: --redirect-uri URI registers one for the OAuth flow)'}\n`,
   );
   out.write(`  access token:  ${identity.token} (every scope, expires ${new Date(identity.tokenExpiresAt).toISOString()})\n`);
+  out.write(`  admin key:     ${pinbox.adminKey} (control plane ${pinbox.url}/_pinbox/, pinbox ctl --admin-key)\n`);
+  if (pinbox.seeded) {
+    const { users, boards, pins, tokens } = pinbox.seeded;
+    out.write(`  seeded:        ${options.seed} (${users.length} users, ${boards.length} boards, ${pins.length} Pins)\n`);
+    for (const token of tokens) out.write(`  token of ${token.user}: ${token.token} (${token.scopes.join(',')})\n`);
+  }
   out.write(`  rate limits:   ${describeRateLimits(options.rateLimits ?? 'app', options.rateLimitOverrides ?? {})}\n\n`);
   if (identity.app.redirectUris.length) {
     const authorize = new URL(`${pinbox.url}/oauth/`);
@@ -340,6 +353,8 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'users' && sub === 'create') return usersCreate(rest);
   if (command === 'token' && sub === 'inspect') return tokenInspect(rest);
   if (command === 'analytics' && sub === 'set') return analyticsSet(rest);
+  if (command === 'ctl') return ctl(argv.slice(1));
+  if (command === 'logs') return logs(argv.slice(1));
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
     return;
@@ -354,7 +369,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown }).code;
-  if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
+  if (error instanceof UsageError || error instanceof CtlUsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`pinbox: ${message}\n\n${USAGE}`);
     process.exit(2);
   }

@@ -157,7 +157,18 @@ export function buildFamilies(core: Core) {
     });
   }
 
-  return { stores, services, routes, publicRoutes };
+  /**
+   * Forgets what the families keep in this process beside the store (cached token
+   * grants), after the store changed under them: the control plane's reset and
+   * restore call it. A family that caches what it read from the store adds its own here.
+   */
+  async function forgetCached(): Promise<void> {
+    stores.tokens.forgetCached();
+    // The analytics seed is read once from the store; a restored store brings its own.
+    await services.analytics.useSeed();
+  }
+
+  return { stores, services, routes, publicRoutes, forgetCached };
 }
 
 export type Families = ReturnType<typeof buildFamilies>;

@@ -37,7 +37,12 @@ export interface Page<T> {
  * bookmarks.decode('boards/list:123', b); // '1763812345678000000'
  */
 export class Bookmarks {
-  constructor(private readonly secret: Buffer) {}
+  constructor(private secret: Buffer) {}
+
+  /** Signs with another secret from now on (a restored snapshot brings its store's secret). */
+  rekey(secret: Buffer): void {
+    this.secret = secret;
+  }
 
   private mac(listKey: string, lastKey: string): Buffer {
     return createHmac('sha256', this.secret).update(listKey).update('\0').update(lastKey).digest().subarray(0, 16);

@@ -1,5 +1,5 @@
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -15,6 +15,8 @@ export interface BlobStore {
   get(key: string): Promise<Buffer | null>;
   /** Removes `key`; removing a missing key is a no-op. */
   delete(key: string): Promise<void>;
+  /** Every key stored, sorted (the control plane's snapshots and resets walk them). */
+  list(): Promise<string[]>;
 }
 
 const KEY_PATTERN = /^[a-z0-9_-]+(\/[A-Za-z0-9_.x-]+)+$/;
@@ -39,6 +41,10 @@ export class MemoryBlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     this.blobs.delete(key);
+  }
+
+  async list(): Promise<string[]> {
+    return [...this.blobs.keys()].sort();
   }
 }
 
@@ -80,5 +86,21 @@ export class FileBlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
+  }
+
+  async list(): Promise<string[]> {
+    let entries;
+    try {
+      entries = await readdir(this.directory, { recursive: true, withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    // A `.tmp` file is a write that never finished (see put); it is no blob.
+    return entries
+      .filter((entry) => entry.isFile() && !entry.name.endsWith('.tmp'))
+      .map((entry) => relative(this.directory, join(entry.parentPath, entry.name)).split(sep).join('/'))
+      .filter((key) => KEY_PATTERN.test(key))
+      .sort();
   }
 }

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../kernel/clock.js';
+import { pinterestTimestamp } from '../kernel/clock.js';
+import type { ControlDeps } from './deps.js';
+import { Faults } from './faults.js';
+import { loadFixture, loadFixtureFile, type Fixture, type FixtureResult } from './fixtures.js';
+import { Journal, type JournalSettings } from './journal.js';
+import { resetAll, resetUser } from './reset.js';
+import { controlRoutes } from './routes.js';
+import { restoreSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
+
+/** A new admin key: `pinbox_admin_` and 32 random hex characters. */
+export function newAdminKey(): string {
+  return `pinbox_admin_${randomBytes(16).toString('hex')}`;
+}
+
+export interface ControlOptions {
+  /** The key the control plane's HTTP API and `pinbox ctl` must present. */
+  adminKey: string;
+  /** Answer control calls from other hosts too (default: loopback only). */
+  remote?: boolean;
+  journal?: Partial<JournalSettings>;
+  version: string;
+}
+
+/** What the clock reads and whether it runs. */
+export interface ClockState {
+  now: number;
+  at: string;
+  frozen: boolean;
+  /** Due tasks not yet run, soonest first. */
+  pending: { at: number; name: string }[];
+}
+
+/**
+ * The emulator's control plane: reset, fixtures, snapshots, the clock, faults and
+ * the request journal. The same operations are reached three ways: this object
+ * (`pinbox.reset()`, `pinbox.clock.advance('2d')`), the HTTP API under `/_pinbox/`
+ * and `pinbox ctl` on the command line.
+ */
+export class Control {
+  readonly faults: Faults;
+  readonly journal: Journal;
+  readonly clock: Clock;
+
+  constructor(
+    private readonly deps: ControlDeps,
+    readonly options: ControlOptions,
+  ) {
+    this.clock = deps.core.clock;
+    this.journal = new Journal(this.clock, options.journal);
+    this.faults = new Faults(
+      deps.families.stores.tokens,
+      async (username) => (await deps.families.stores.users.getByUsername(username))?.id ?? null,
+      options.version,
+    );
+  }
+
+  /**
+   * Empties the store (or, with `user`, removes that user's content), in one
+   * transaction. The dev user, app and printed token survive a full reset.
+   * @example await pinbox.reset(); await pinbox.reset({ user: 'alice' });
+   */
+  async reset(options: { user?: string } = {}): Promise<void> {
+    if (options.user !== undefined) await resetUser(this.deps, options.user);
+    else await resetAll(this.deps);
+  }
+
+  /**
+   * Loads a fixture (an object, or the path of a JSON file) in one transaction.
+   * @example const { tokens } = await pinbox.seed('test/fixtures/shop.json');
+   */
+  seed(fixture: Fixture | string, options: { baseDir?: string } = {}): Promise<FixtureResult> {
+    return typeof fixture === 'string' ? loadFixtureFile(this.deps, fixture) : loadFixture(this.deps, fixture, options.baseDir);
+  }
+
+  /** The whole state, rows and blobs, as one JSON-serialisable object. */
+  snapshot(): Promise<Snapshot> {
+    return takeSnapshot(this.deps);
+  }
+
+  /** Replaces the whole state with a snapshot's (older schema versions are migrated). */
+  restore(snapshot: Snapshot | unknown): ReturnType<typeof restoreSnapshot> {
+    return restoreSnapshot(this.deps, snapshot);
+  }
+
+  clockState(): ClockState {
+    const now = this.clock.now();
+    return { now, at: `${pinterestTimestamp(now)}Z`, frozen: this.clock.isFrozen(), pending: this.clock.pending() };
+  }
+
+  /** Installs the fault and journal hooks (before authentication) and the `/_pinbox` routes. */
+  install(app: FastifyInstance): void {
+    app.decorateRequest('faultId', null);
+    app.decorateRequest('faultCaller', null);
+    app.decorateRequest('journalPayload', null);
+    app.addHook('onRequest', this.faults.hook);
+    app.addHook('onRoute', this.journal.onRoute);
+    app.addHook('onResponse', this.journal.onNotFound);
+    app.register(controlRoutes(this, this.deps.families.stores.tokens), { prefix: '/_pinbox' });
+  }
+}

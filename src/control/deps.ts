@@ -1,0 +1,32 @@
+import type { Core, Families } from '../families/index.js';
+import { DEV_APP_NAME, DEV_USERNAME, type DevIdentityOptions } from '../families/oauth/dev-identity.js';
+import type { RateLimits } from '../kernel/rate-limits/rate-limits.js';
+import type { Queryable } from '../storage/database.js';
+
+/** What the control plane works on: the store, every family, the rate-limit counts and the dev identity. */
+export interface ControlDeps {
+  core: Core;
+  families: Families;
+  rateLimits: RateLimits;
+  /**
+   * How the dev identity was made on start (the printed token among it); resets and
+   * restores keep that token working. Null when pinbox was started without one.
+   */
+  dev: (DevIdentityOptions & { token: string }) | null;
+}
+
+/** The dev user and app as they are in the store now, or null. */
+export async function findDev(deps: ControlDeps, q: Queryable): Promise<{ userId: string; appId: string | null } | null> {
+  if (!deps.dev) return null;
+  const { users, apps } = deps.families.stores;
+  const user = await users.getByUsername(deps.dev.username ?? DEV_USERNAME, q);
+  if (!user) return null;
+  const app = await apps.findByOwner(user.id, DEV_APP_NAME, q);
+  return { userId: user.id, appId: app?.id ?? null };
+}
+
+/** Forgets what this process keeps beside the store (the families' caches, rate-limit counts) after the store changed under it. */
+export async function forgetProcessState(deps: ControlDeps): Promise<void> {
+  await deps.families.forgetCached();
+  await deps.rateLimits.clear();
+}

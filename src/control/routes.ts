@@ -1,0 +1,159 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { readBearer, safeEqual, type TokenResolver } from '../kernel/auth.js';
+import { ApiError } from '../kernel/errors.js';
+import type { Control } from './control.js';
+import type { FaultRuleInput } from './faults.js';
+import { journalFilter, type JournalEntry, type JournalQuery, type JournalSettings } from './journal.js';
+
+/** Where a control call may come from unless pinbox was started with --control-remote. */
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+/** Snapshots and fixtures carry images: far larger bodies than the API takes. */
+const CONTROL_BODY_LIMIT = 1024 * 1024 * 1024;
+const SSE_KEEPALIVE_MS = 15_000;
+
+type Body = Record<string, unknown> | undefined;
+
+function bodyOf(request: FastifyRequest): Record<string, unknown> {
+  const body = request.body as Body;
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new ApiError('invalid_parameters', 'Invalid parameters: the body must be a JSON object.');
+  return body;
+}
+
+/** Reads the journal filters from a query string. */
+export function journalQueryOf(query: Record<string, string | undefined>): JournalQuery {
+  const number = (name: string) => {
+    const value = query[name];
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) throw new ApiError('invalid_parameters', `Invalid parameters: '${name}' must be a whole number.`);
+    return Number(value);
+  };
+  return { path: query.path, method: query.method, status: query.status, since: query.since, after: number('after'), limit: number('limit') };
+}
+
+/**
+ * The control plane's HTTP API, under `/_pinbox`: outside `/v5`, with its own key.
+ * An API token is refused here, and by default only loopback callers are answered.
+ * Errors have Pinterest's `{ code, message }` shape.
+ */
+export function controlRoutes(control: Control, tokens: TokenResolver) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const streams = new Set<ServerResponse>();
+
+    app.addHook('onRequest', async (request) => {
+      if (!control.options.remote && !LOOPBACK.has(request.socket.remoteAddress ?? '')) {
+        throw new ApiError('not_permitted', 'The pinbox control plane answers only on loopback; start pinbox with --control-remote to reach it from other hosts.');
+      }
+      const header = request.headers['x-pinbox-admin-key'];
+      const given = typeof header === 'string' ? header : readBearer(request.headers.authorization);
+      if (!given) {
+        throw new ApiError('authentication_failed', 'The pinbox control plane needs the admin key printed on start: send it as X-Pinbox-Admin-Key (or Authorization: Bearer).');
+      }
+      if (safeEqual(given, control.options.adminKey)) return;
+      if (given.startsWith('pina_') || (await tokens.resolve(given))) {
+        throw new ApiError('not_permitted', 'The pinbox control plane does not take API access tokens: send the admin key printed on start as X-Pinbox-Admin-Key.');
+      }
+      throw new ApiError('authentication_failed', 'Wrong admin key for the pinbox control plane.');
+    });
+
+    // Hijacked event streams would hold a closing server open; they end first.
+    app.addHook('preClose', (done) => {
+      for (const stream of streams) stream.end();
+      done();
+    });
+
+    app.get('/', async () => ({
+      pinbox: control.options.version,
+      clock: control.clockState(),
+      faults: control.faults.list().length,
+      journal: control.journal.config,
+    }));
+
+    app.get('/clock', async () => control.clockState());
+    app.post('/clock/freeze', async (request) => {
+      const { at } = bodyOf(request);
+      await control.clock.freeze(at === undefined ? undefined : (at as string | number));
+      return control.clockState();
+    });
+    app.post('/clock/unfreeze', async () => {
+      await control.clock.unfreeze();
+      return control.clockState();
+    });
+    app.post('/clock/advance', async (request) => {
+      const { by } = bodyOf(request);
+      if (by === undefined) throw new ApiError('invalid_parameters', "Invalid parameters: 'by' is required (milliseconds or a duration like 2d, 90m).");
+      await control.clock.advance(by as string | number);
+      return control.clockState();
+    });
+    app.post('/clock/set', async (request) => {
+      const { at } = bodyOf(request);
+      if (at === undefined) throw new ApiError('invalid_parameters', "Invalid parameters: 'at' is required (milliseconds or ISO 8601).");
+      await control.clock.set(at as string | number);
+      return control.clockState();
+    });
+
+    app.post('/reset', async (request) => {
+      const { user } = bodyOf(request);
+      if (user !== undefined && typeof user !== 'string') throw new ApiError('invalid_parameters', "Invalid parameters: 'user' must be a username.");
+      await control.reset({ user });
+      return { reset: user === undefined ? 'all' : user };
+    });
+
+    app.post('/fixtures', { bodyLimit: CONTROL_BODY_LIMIT }, async (request, reply) => {
+      const { base_dir } = request.query as { base_dir?: string };
+      const result = await control.seed((request.body ?? {}) as object, { baseDir: base_dir });
+      return reply.code(201).send(result);
+    });
+
+    app.get('/snapshot', async (request, reply) => {
+      const snapshot = await control.snapshot();
+      return reply.header('content-disposition', `attachment; filename="pinbox-snapshot.json"`).send(snapshot);
+    });
+    app.put('/snapshot', { bodyLimit: CONTROL_BODY_LIMIT }, async (request) => control.restore(request.body));
+
+    app.get('/faults', async () => ({ items: control.faults.list() }));
+    app.post('/faults', async (request, reply) => reply.code(201).send(await control.faults.add(bodyOf(request) as unknown as FaultRuleInput)));
+    app.delete('/faults', async (_request, reply) => {
+      control.faults.clear();
+      return reply.code(204).send();
+    });
+    app.delete('/faults/:id', async (request, reply) => {
+      const { id } = request.params as { id: string };
+      if (!control.faults.remove(id)) throw new ApiError('route_not_found', `No fault rule has the id ${id}.`);
+      return reply.code(204).send();
+    });
+
+    app.get('/journal', async (request) => ({ items: control.journal.query(journalQueryOf(request.query as Record<string, string>)) }));
+    app.delete('/journal', async (_request, reply) => {
+      control.journal.clear();
+      return reply.code(204).send();
+    });
+    app.get('/journal/settings', async () => control.journal.config);
+    app.patch('/journal/settings', async (request) => control.journal.configure(bodyOf(request) as Partial<JournalSettings>));
+
+    // Server-sent events: every entry from now on (and, with ?after=ID, those after ID first).
+    app.get('/journal/stream', async (request, reply) => {
+      const query = journalQueryOf(request.query as Record<string, string>);
+      const backlog = query.after !== undefined ? control.journal.query({ ...query, limit: control.journal.config.size }) : [];
+      // Checked before the stream opens, so bad filters get a 400.
+      const matches = journalFilter({ ...query, after: undefined });
+      reply.hijack();
+      const stream = reply.raw;
+      stream.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      const send = (entry: JournalEntry) => stream.write(`id: ${entry.id}\ndata: ${JSON.stringify(entry)}\n\n`);
+      stream.write(': pinbox journal\n\n');
+      backlog.forEach(send);
+      const unsubscribe = control.journal.subscribe((entry) => {
+        if (matches(entry)) send(entry);
+      });
+      const keepalive = setInterval(() => stream.write(': keepalive\n\n'), SSE_KEEPALIVE_MS).unref();
+      streams.add(stream);
+      request.raw.on('close', () => {
+        unsubscribe();
+        clearInterval(keepalive);
+        streams.delete(stream);
+      });
+    });
+  };
+}
