@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, walk } from './harness.js';
 import { CLI_PATH, labelled, runCli, startCli } from './cli.js';
 import { rawApi } from './control.js';
+import { makeVideo, uploadFile } from './videos.js';
 
 const ADMIN_KEY = 'test-admin-key-0123456789';
 const SALAD = fileURLToPath(new URL('../docs/greek-salad.png', import.meta.url));
@@ -114,7 +115,16 @@ test('pinbox start --seed, then pinbox ctl: clock, reset, seed, snapshot, faults
     assert.equal((await ctl('reset', '--user', 'dana')).code, 0);
     assert.deepEqual(await walk(dana, '/boards'), []);
 
-    // The clock: dana's token (30 days) expires when the clock moves 31 days.
+    // The clock: a video upload still processing finishes, and dana's token (30
+    // days) expires, when the clock moves 31 days.
+    const frozen = await ctl('clock', 'freeze');
+    assert.equal(frozen.code, 0, frozen.stderr);
+    const upload = (await dana.post('/media', { media_type: 'video' })).body;
+    const sent = await uploadFile(upload.upload_url, upload.upload_parameters, await makeVideo({ segments: [{ color: 'olive', seconds: 4 }] }));
+    assert.equal(sent.status, 204, sent.text);
+    assert.equal((await dana.get(`/media/${upload.media_id}`)).body.status, 'processing');
+    assert.equal((await ctl('clock', 'advance', '5s')).code, 0);
+    assert.equal((await dana.get(`/media/${upload.media_id}`)).body.status, 'succeeded');
     const advanced = await ctl('clock', 'advance', '31d');
     assert.equal(advanced.code, 0, advanced.stderr);
     assert.equal(typeof JSON.parse(advanced.stdout).now, 'number');

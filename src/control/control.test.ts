@@ -9,6 +9,7 @@ import { networkInterfaces } from 'node:os';
 import { startPinbox } from '../index.js';
 import { createBoard, newUser, unique, useServer, walk } from '../../test/harness.js';
 import { ControlClient, rawApi } from '../../test/control.js';
+import { makeVideo, uploadFile } from '../../test/videos.js';
 import { postForm } from '../../test/oauth-flow.js';
 
 const server = useServer({ journal: { bodies: true, size: 500 } });
@@ -84,8 +85,17 @@ test('the clock: read, freeze, set, advance by a duration (a token expires after
   assert.equal(s.pinbox.clock.now(), set.now);
   const fresh = await newUser(s);
   assert.equal((await fresh.client.get('/user_account')).status, 200);
+  // A video upload is processing until the clock passes its processing time (5 s by default).
+  const upload = (await fresh.client.post('/media', { media_type: 'video' })).body;
+  const sent = await uploadFile(upload.upload_url, upload.upload_parameters, await makeVideo({ segments: [{ color: 'teal', seconds: 4 }] }));
+  assert.equal(sent.status, 204, sent.text);
+  assert.equal((await fresh.client.get(`/media/${upload.media_id}`)).body.status, 'processing');
+  await c.ok('POST', '/clock/advance', { by: '4s' });
+  assert.equal((await fresh.client.get(`/media/${upload.media_id}`)).body.status, 'processing');
+  await c.ok('POST', '/clock/advance', { by: '1s' });
+  assert.equal((await fresh.client.get(`/media/${upload.media_id}`)).body.status, 'succeeded');
   const advanced = await c.ok('POST', '/clock/advance', { by: '29d' });
-  assert.equal(advanced.now, set.now + 29 * DAY_MS);
+  assert.equal(advanced.now, set.now + 5_000 + 29 * DAY_MS);
   assert.equal((await fresh.client.get('/user_account')).status, 200);
   await c.ok('POST', '/clock/advance', { by: '1d1m' });
   const expired = await fresh.client.get('/user_account');
