@@ -14,6 +14,7 @@ import { InProcessRateLimiter, type RateLimiter } from './kernel/rate-limits/lim
 import { RateLimitPolicy, type RateLimitMode, type RateLimitOverrides } from './kernel/rate-limits/policy.js';
 import { RateLimits } from './kernel/rate-limits/rate-limits.js';
 import { RedisRateLimiter } from './kernel/rate-limits/redis-limiter.js';
+import { shareClock } from './storage/redis/shared-clock.js';
 import { Redis } from 'ioredis';
 import type { Database } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
@@ -262,11 +263,15 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
   const { core, families } = await openCore(options, options.clock ?? new Clock());
   const { db, clock } = core;
   let redis: Redis | null = null;
+  let stopSharingClock = () => {};
   try {
     await joinProcesses(db, options);
     redis = options.redisUrl ? await connectRedis(options.redisUrl) : null;
     const schema = db instanceof PostgresDatabase ? db.schema : 'sqlite';
-    const limiter = options.rateLimiter ?? (redis ? new RedisRateLimiter(redis, options.redisPrefix ?? `pinbox:${schema}:`) : new InProcessRateLimiter());
+    const redisPrefix = options.redisPrefix ?? `pinbox:${schema}:`;
+    const limiter = options.rateLimiter ?? (redis ? new RedisRateLimiter(redis, redisPrefix) : new InProcessRateLimiter());
+    // Processes that share counts share the clock too: a move through one moves them all.
+    if (redis) stopSharingClock = await shareClock(clock, redis, redisPrefix);
     const rateLimits = new RateLimits(rateLimitPolicy, limiter, clock);
     const identityOptions = {
       token: options.token,
@@ -330,6 +335,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       close() {
         closing ??= (async () => {
           await app.close();
+          stopSharingClock();
           redis?.disconnect();
           await db.close();
         })();
@@ -337,6 +343,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       },
     };
   } catch (error) {
+    stopSharingClock();
     redis?.disconnect();
     await db.close();
     throw error;

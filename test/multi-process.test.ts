@@ -20,6 +20,14 @@ const onPostgres = TEST_BACKEND === 'postgres';
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const SECRET = 'ab'.repeat(20);
 const WRITES_PER_HOUR = 8;
+const ADMIN_KEY = 'multi-process-admin-key-01';
+
+/** Reads a process's clock through its control plane. */
+async function clockOf(baseUrl: string): Promise<{ now: number; frozen: boolean }> {
+  const response = await fetch(`${baseUrl}/_pinbox/clock`, { headers: { 'x-pinbox-admin-key': ADMIN_KEY } });
+  assert.equal(response.status, 200);
+  return (await response.json()) as { now: number; frozen: boolean };
+}
 
 test('three processes on one PostgreSQL and Redis serve one instance', { skip: onPostgres ? false : 'runs in the PostgreSQL + Redis pass of npm test' }, async () => {
   const schema = freshSchema();
@@ -35,6 +43,7 @@ test('three processes on one PostgreSQL and Redis serve one instance', { skip: o
     '--password', 'multi-password',
     '--redirect-uri', REDIRECT,
     '--rate-limit', `org_write=${WRITES_PER_HOUR}/hour`,
+    '--admin-key', ADMIN_KEY,
   ];
   // Started together: migrations and the dev identity are made once, under a lock.
   const processes: RunningCli[] = await Promise.all([startCli(args), startCli(args), startCli(args)]);
@@ -94,6 +103,20 @@ test('three processes on one PostgreSQL and Redis serve one instance', { skip: o
     assert.equal(statuses.filter((s) => s === 429).length, 9 - allowedNow, statuses.join(','));
     const boards = await c.get('/boards', { query: { page_size: 250 } });
     assert.equal(boards.body.items.length, 3 + allowedNow, 'refused writes changed nothing');
+
+    // One clock: frozen and moved 31 days through A, it reads the same on B and C,
+    // where the dev token (30 days) has expired.
+    const moved = await fetch(`${processes[0].url}/_pinbox/clock/freeze`, { method: 'POST', headers: { 'x-pinbox-admin-key': ADMIN_KEY, 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(moved.status, 200);
+    const advanced = await fetch(`${processes[0].url}/_pinbox/clock/advance`, { method: 'POST', headers: { 'x-pinbox-admin-key': ADMIN_KEY, 'content-type': 'application/json' }, body: JSON.stringify({ by: '31d' }) });
+    const target = ((await advanced.json()) as { now: number }).now;
+    for (const p of processes.slice(1)) {
+      // The move reaches the other processes as a Redis message, a moment after A answered.
+      let seen = await clockOf(p.url);
+      for (let i = 0; i < 100 && seen.now !== target; i++) seen = (await sleep(20), await clockOf(p.url));
+      assert.deepEqual([seen.now, seen.frozen], [target, true]);
+    }
+    assert.equal((await fetch(`${processes[2].url}/v5/user_account`, { headers: { authorization: `Bearer ${token}` } })).status, 401);
   } finally {
     for (const p of processes) p.child.kill('SIGTERM');
     await Promise.all(processes.map((p) => p.exited));

@@ -1,5 +1,11 @@
 import { parseDuration, parseInstant } from './duration.js';
 
+/** Where a clock stands: an offset from real time, or a fixed instant. */
+export interface ClockPosition {
+  offsetMs: number;
+  frozenAt: number | null;
+}
+
 /** Work registered to run once the clock reaches `at`. */
 export interface DueTask {
   at: number;
@@ -35,6 +41,9 @@ export class Clock {
   onTaskError: (error: unknown, task: DueTask) => void = (error, task) =>
     process.emitWarning(`pinbox clock task '${task.name}' failed: ${error instanceof Error ? error.message : String(error)}`);
 
+  /** Told when this clock is moved here (not when it adopts another's move); the move waits for them. */
+  private readonly moveListeners: ((state: ClockPosition) => Promise<void> | void)[] = [];
+
   now(): number {
     return this.frozenAt ?? Date.now() + this.offsetMs;
   }
@@ -46,7 +55,7 @@ export class Clock {
   /** Stops time at the current instant (or at `at`: milliseconds or ISO 8601). */
   freeze(at: number | string = this.now()): Promise<void> {
     this.frozenAt = parseInstant(at);
-    return this.moved();
+    return this.movedHere();
   }
 
   /** Lets time run again from the instant it was frozen at. */
@@ -55,7 +64,7 @@ export class Clock {
       this.offsetMs = this.frozenAt - Date.now();
       this.frozenAt = null;
     }
-    return this.moved();
+    return this.movedHere();
   }
 
   /**
@@ -66,7 +75,7 @@ export class Clock {
     const ms = parseDuration(by, 'by');
     if (this.frozenAt !== null) this.frozenAt += ms;
     else this.offsetMs += ms;
-    return this.moved();
+    return this.movedHere();
   }
 
   /** Jumps to an absolute instant (milliseconds or ISO 8601), keeping the frozen/running state. */
@@ -74,7 +83,30 @@ export class Clock {
     const instant = parseInstant(at);
     if (this.frozenAt !== null) this.frozenAt = instant;
     else this.offsetMs = instant - Date.now();
+    return this.movedHere();
+  }
+
+  /** Where the clock stands, to share with other processes. */
+  state(): ClockPosition {
+    return { offsetMs: this.offsetMs, frozenAt: this.frozenAt };
+  }
+
+  /**
+   * Takes a state another process moved its clock to (several processes serving one
+   * instance share one clock); runs what became due here, and tells no listener.
+   */
+  adopt(state: ClockPosition): Promise<void> {
+    this.offsetMs = state.offsetMs;
+    this.frozenAt = state.frozenAt;
     return this.moved();
+  }
+
+  /**
+   * Registers a listener for moves made here (freeze, unfreeze, advance, set).
+   * @example clock.onMove((state) => redis.publish('clock', JSON.stringify(state)))
+   */
+  onMove(listener: (state: ClockPosition) => Promise<void> | void): void {
+    this.moveListeners.push(listener);
   }
 
   /**
@@ -110,6 +142,11 @@ export class Clock {
       this.arm();
     });
     return this.running;
+  }
+
+  private async movedHere(): Promise<void> {
+    const state = this.state();
+    await Promise.all([...this.moveListeners.map((listener) => listener(state)), this.moved()]);
   }
 
   private moved(): Promise<void> {
