@@ -15,6 +15,7 @@ import { RateLimitPolicy, type RateLimitMode, type RateLimitOverrides } from './
 import { RateLimits } from './kernel/rate-limits/rate-limits.js';
 import { RedisRateLimiter } from './kernel/rate-limits/redis-limiter.js';
 import { shareClock } from './storage/redis/shared-clock.js';
+import { RedisFaultShare } from './storage/redis/shared-faults.js';
 import { Redis } from 'ioredis';
 import type { Database } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
@@ -264,6 +265,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
   const { db, clock } = core;
   let redis: Redis | null = null;
   let stopSharingClock = () => {};
+  let faultShare: RedisFaultShare | null = null;
   try {
     await joinProcesses(db, options);
     redis = options.redisUrl ? await connectRedis(options.redisUrl) : null;
@@ -285,6 +287,11 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       { core, families, rateLimits, dev: { ...identityOptions, token: identity.token } },
       { adminKey: options.adminKey ?? newAdminKey(), remote: options.controlRemote, journal: options.journal, version: PINBOX_VERSION },
     );
+    if (redis) {
+      // Fault rules, like the clock, are the instance's, whichever process a tester asks.
+      faultShare = new RedisFaultShare(redis, redisPrefix);
+      await control.faults.shareWith(faultShare);
+    }
     // Pictures left unused by a process that stopped between a delete and its sweep.
     await families.stores.images.sweep();
     await families.services.analytics.useSeed(options.analyticsSeed);
@@ -336,6 +343,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
         closing ??= (async () => {
           await app.close();
           stopSharingClock();
+          faultShare?.close();
           redis?.disconnect();
           await db.close();
         })();
@@ -344,6 +352,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     };
   } catch (error) {
     stopSharingClock();
+    faultShare?.close();
     redis?.disconnect();
     await db.close();
     throw error;

@@ -104,6 +104,24 @@ test('three processes on one PostgreSQL and Redis serve one instance', { skip: o
     const boards = await c.get('/boards', { query: { page_size: 250 } });
     assert.equal(boards.body.items.length, 3 + allowedNow, 'refused writes changed nothing');
 
+    // One set of fault rules: 3 injected 503s for board creation, added through B,
+    // fire 3 times across the three processes together, and change nothing.
+    const control = (url: string, method: string, path: string, body?: unknown) =>
+      fetch(`${url}/_pinbox${path}`, { method, headers: { 'x-pinbox-admin-key': ADMIN_KEY, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const rule = await (await control(processes[1].url, 'POST', '/faults', { method: 'POST', path: '/boards', status: 503, times: 3 })).json() as { id: string };
+    let listed: { items: { id: string }[] } = { items: [] };
+    for (let i = 0; i < 100 && listed.items.length === 0; i++) listed = (await sleep(i === 0 ? 0 : 20), await (await control(processes[2].url, 'GET', '/faults')).json()) as typeof listed;
+    assert.deepEqual(listed.items.map((r) => r.id), [rule.id], 'the rule is listed on another process');
+    const faulted = [];
+    for (let i = 0; i < 6; i++) {
+      const response = await fetch(`${processes[i % 3].url}/v5/boards`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `Faulted ${i}` }) });
+      faulted.push(response.status);
+    }
+    assert.deepEqual(faulted.filter((status) => status === 503).length, 3, faulted.join(','));
+    const after = (await (await control(processes[0].url, 'GET', '/faults')).json()) as { items: { fired: number; remaining: number }[] };
+    assert.deepEqual([after.items[0].fired, after.items[0].remaining], [3, 0]);
+    assert.equal((await control(processes[0].url, 'DELETE', `/faults/${rule.id}`)).status < 300, true);
+
     // One clock: frozen and moved 31 days through A, it reads the same on B and C,
     // where the dev token (30 days) has expired.
     const moved = await fetch(`${processes[0].url}/_pinbox/clock/freeze`, { method: 'POST', headers: { 'x-pinbox-admin-key': ADMIN_KEY, 'content-type': 'application/json' }, body: '{}' });

@@ -177,13 +177,13 @@ test('fault rules: a 429 with its rate-limit headers, only for one user, latency
   assert.equal(refused.headers.get('x-ratelimit-remaining'), '0');
   assert.equal(refused.headers.get('x-ratelimit-reset'), '30');
   assert.equal((await bob.client.get('/user_account')).status, 200, 'the rule names alice only');
-  assert.ok(pinbox.faults.remove(limited.id));
+  assert.ok(await pinbox.faults.remove(limited.id));
   const otherApp = await pinbox.admin.createApp({ name: unique('other') });
   const forOtherApp = await pinbox.faults.add({ path: '/user_account', status: 500, app: otherApp.id });
   assert.equal((await bob.client.get('/user_account')).status, 200, 'the rule names another app');
   const { token: otherToken } = await pinbox.admin.issueToken({ username: bob.username, appId: otherApp.id });
   assert.equal((await rawApi(pinbox.url, otherToken, 'GET', '/user_account')).status, 500);
-  pinbox.faults.remove(forOtherApp.id);
+  await pinbox.faults.remove(forOtherApp.id);
 
   pinbox.faults.add({ path: '/user_account', latency: '5ms', times: 1 }).then(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));
@@ -198,7 +198,7 @@ test('fault rules: a 429 with its rate-limit headers, only for one user, latency
     const rule = await pinbox.faults.add({ path: '/boards/*', method: 'GET', status: 500, probability: 0.5, seed });
     const statuses = [];
     for (let i = 0; i < 12; i++) statuses.push((await rawApi(pinbox.url, alice.client.token!, 'GET', '/boards/1')).status);
-    pinbox.faults.remove(rule.id);
+    await pinbox.faults.remove(rule.id);
     return statuses;
   };
   const first = await draws(7);
@@ -208,8 +208,8 @@ test('fault rules: a 429 with its rate-limit headers, only for one user, latency
   const bad = await control().request('POST', '/faults', { path: '/pins', status: 200 });
   assert.equal(bad.status, 400);
   assert.match(bad.body.message, /'status'/);
-  pinbox.faults.clear();
-  assert.deepEqual(pinbox.faults.list(), []);
+  await pinbox.faults.clear();
+  assert.deepEqual(await pinbox.faults.list(), []);
 });
 
 test('the journal records calls with their caller, scopes and rate limits, tokens and secrets redacted', async () => {

@@ -53,10 +53,42 @@ export interface FaultRule {
   fired: number;
 }
 
+/** A rule as it is kept (and shared between processes): what it is, not what it has done. */
+export type StoredFaultRule = Omit<FaultRule, 'remaining' | 'fired'> & { times: number | null; userId: string | null };
+
+/**
+ * Where the rules live when several processes serve one instance (Redis): each
+ * process mirrors them, and a rule's firings are counted in one place, so a rule
+ * for the next N calls fires N times across the processes together.
+ */
+export interface FaultShare {
+  /** A new rule id, unique across the processes. */
+  nextId(): Promise<string>;
+  put(rule: StoredFaultRule): Promise<void>;
+  remove(id: string): Promise<boolean>;
+  clear(): Promise<void>;
+  all(): Promise<StoredFaultRule[]>;
+  /** Takes one of a limited rule's firings; false when none is left. */
+  take(id: string, times: number): Promise<boolean>;
+  /** Counts a firing of a rule. */
+  fired(id: string): Promise<void>;
+  /** How many times each rule fired, and for limited rules how many firings were taken. */
+  counts(ids: string[]): Promise<{ fired: number; taken: number }[]>;
+  /** Calls `changed` when any process changed the rules. */
+  subscribe(changed: () => void): Promise<void>;
+}
+
 interface LiveRule extends FaultRule {
+  /** The firings it was made with (null: no limit). */
+  limit: number | null;
   matches: (path: string) => boolean;
   userId: string | null;
   random: () => number;
+}
+
+function live(rule: StoredFaultRule): LiveRule {
+  const { times, ...kept } = rule;
+  return { ...kept, limit: times, remaining: times, fired: 0, matches: pathMatcher(rule.path), random: seeded(rule.seed) };
 }
 
 /** A small seeded generator (mulberry32): the same seed draws the same sequence. */
@@ -96,12 +128,33 @@ function bad(field: string, problem: string): ApiError {
 export class Faults {
   private rules: LiveRule[] = [];
   private nextId = 1;
+  private share: FaultShare | null = null;
 
   constructor(
     private readonly tokens: TokenResolver,
     private readonly userIdOf: (username: string) => Promise<string | null>,
     private readonly version: string,
   ) {}
+
+  /**
+   * Shares the rules with the other processes of the instance from now on: this
+   * process mirrors the shared rules, and its own changes go to the share.
+   * Probability draws stay each process's own sequence.
+   */
+  async shareWith(share: FaultShare): Promise<void> {
+    this.share = share;
+    // A reload that fails (Redis gone while closing) leaves the mirror as it was.
+    await share.subscribe(() => void this.reload().catch(() => undefined));
+    await this.reload();
+  }
+
+  private async reload(): Promise<void> {
+    if (!this.share) return;
+    const stored = await this.share.all();
+    const known = new Map(this.rules.map((rule) => [rule.id, rule]));
+    // A rule this process already mirrors keeps its probability sequence.
+    this.rules = stored.sort((a, b) => Number(a.id) - Number(b.id)).map((rule) => known.get(rule.id) ?? live(rule));
+  }
 
   /**
    * Adds a rule; rules are tried in the order they were added, and the first that fires answers.
@@ -128,8 +181,8 @@ export class Faults {
       if (!userId) throw new ApiError('user_not_found', `User '${String(input.user)}' not found.`);
     }
     const seed = input.seed ?? 1;
-    const rule: LiveRule = {
-      id: String(this.nextId++),
+    const stored: StoredFaultRule = {
+      id: this.share ? await this.share.nextId() : String(this.nextId++),
       method,
       path: input.path,
       app: input.app ?? null,
@@ -141,33 +194,41 @@ export class Faults {
       drop: input.drop ?? false,
       probability: input.probability ?? null,
       seed,
-      remaining: input.times ?? null,
-      fired: 0,
-      matches: pathMatcher(input.path),
+      times: input.times ?? null,
       userId,
-      random: seeded(seed),
     };
+    const rule = live(stored);
     this.rules.push(rule);
+    await this.share?.put(stored);
     return this.describe(rule);
   }
 
-  list(): FaultRule[] {
-    return this.rules.map((rule) => this.describe(rule));
+  /** The rules, with how often each fired (across the processes when shared). */
+  async list(): Promise<FaultRule[]> {
+    const shown = this.rules.map((rule) => this.describe(rule));
+    if (!this.share) return shown;
+    const counts = await this.share.counts(shown.map((rule) => rule.id));
+    return shown.map((rule, i) => {
+      const limit = this.rules[i].limit;
+      return { ...rule, fired: counts[i].fired, remaining: limit === null ? null : Math.max(0, limit - counts[i].taken) };
+    });
   }
 
   /** Removes one rule; false when there is none with that id. */
-  remove(id: string): boolean {
+  async remove(id: string): Promise<boolean> {
     const before = this.rules.length;
     this.rules = this.rules.filter((rule) => rule.id !== id);
-    return this.rules.length < before;
+    const removedHere = this.rules.length < before;
+    return this.share ? (await this.share.remove(id)) || removedHere : removedHere;
   }
 
-  clear(): void {
+  async clear(): Promise<void> {
     this.rules = [];
+    await this.share?.clear();
   }
 
   private describe(rule: LiveRule): FaultRule {
-    const { matches: _m, userId: _u, random: _r, ...shown } = rule;
+    const { matches: _m, userId: _u, random: _r, limit: _l, ...shown } = rule;
     return { ...shown };
   }
 
@@ -191,8 +252,15 @@ export class Faults {
         if ((rule.app !== null && rule.app !== caller.appId) || (rule.userId !== null && rule.userId !== caller.userId)) continue;
       }
       if (rule.probability !== null && rule.random() >= rule.probability) continue;
+      if (rule.remaining !== null && this.share) {
+        // Limited rules count their firings in one place: N across the processes.
+        if (!(await this.share.take(rule.id, rule.limit!))) {
+          rule.remaining = 0;
+          continue;
+        }
+      } else if (rule.remaining !== null) rule.remaining--;
       rule.fired++;
-      if (rule.remaining !== null) rule.remaining--;
+      await this.share?.fired(rule.id);
       request.faultId = rule.id;
       // Who was answered, for the journal (authentication never runs on a faulted call).
       request.faultCaller = caller ?? (await this.callerOf(request));

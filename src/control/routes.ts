@@ -66,7 +66,7 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
     app.get('/', async () => ({
       pinbox: control.options.version,
       clock: control.clockState(),
-      faults: control.faults.list().length,
+      faults: (await control.faults.list()).length,
       journal: control.journal.config,
     }));
 
@@ -112,15 +112,15 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
     });
     app.put('/snapshot', { bodyLimit: CONTROL_BODY_LIMIT }, async (request) => control.restore(request.body));
 
-    app.get('/faults', async () => ({ items: control.faults.list() }));
+    app.get('/faults', async () => ({ items: await control.faults.list() }));
     app.post('/faults', async (request, reply) => reply.code(201).send(await control.faults.add(bodyOf(request) as unknown as FaultRuleInput)));
     app.delete('/faults', async (_request, reply) => {
-      control.faults.clear();
+      await control.faults.clear();
       return reply.code(204).send();
     });
     app.delete('/faults/:id', async (request, reply) => {
       const { id } = request.params as { id: string };
-      if (!control.faults.remove(id)) throw new ApiError('route_not_found', `No fault rule has the id ${id}.`);
+      if (!(await control.faults.remove(id))) throw new ApiError('route_not_found', `No fault rule has the id ${id}.`);
       return reply.code(204).send();
     });
 
