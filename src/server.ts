@@ -273,7 +273,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     const redisPrefix = options.redisPrefix ?? `pinbox:${schema}:`;
     const limiter = options.rateLimiter ?? (redis ? new RedisRateLimiter(redis, redisPrefix) : new InProcessRateLimiter());
     // Processes that share counts share the clock too: a move through one moves them all.
-    if (redis) stopSharingClock = await shareClock(clock, redis, redisPrefix);
+    if (redis) stopSharingClock = await shareClock(clock, redis, redisPrefix, { adoptStored: options.clock === undefined });
     const rateLimits = new RateLimits(rateLimitPolicy, limiter, clock);
     const identityOptions = {
       token: options.token,
