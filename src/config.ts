@@ -61,8 +61,9 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
   if (databaseUrl && data) throw new Error('--data (SQLite) and --database-url (PostgreSQL) name two stores; give one');
   const poolText = values['pool-size'] ?? env.PINBOX_POOL_SIZE;
   const poolSize = poolText === undefined ? undefined : Number(poolText);
-  if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize >= 1 && poolSize <= 1000)) {
-    throw new Error(`--pool-size must be a whole number from 1 to 1000, got '${poolText}'`);
+  // Two at least: start-up holds one connection for its lock while its transactions use another.
+  if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize >= 2 && poolSize <= 1000)) {
+    throw new Error(`--pool-size must be a whole number from 2 to 1000, got '${poolText}'`);
   }
   const redisUrl = values['redis-url'] ?? env.REDIS_URL ?? undefined;
   const seedText = values['analytics-seed'] ?? env.PINBOX_ANALYTICS_SEED;

@@ -59,6 +59,11 @@ export class PostgresDatabase implements Database {
   /** The end of the last transaction queued in this process. */
   private queueTail: Promise<void> = Promise.resolve();
 
+  /** The advisory lock every process's transactions take, one at a time across the instance. */
+  private get writeLock(): string {
+    return `${this.schema}:transactions`;
+  }
+
   private constructor(
     private readonly pool: pg.Pool,
     /** The schema pinbox works in. */
@@ -73,7 +78,7 @@ export class PostgresDatabase implements Database {
     // As libpq does: without a user in the URL, PGUSER, else the operating-system user.
     if (!parsed.username) parsed.username = encodeURIComponent(process.env.PGUSER ?? userInfo().username);
     // Every connection starts in the schema (a start-up option, so no query races the first one).
-    const pool = new pg.Pool({ connectionString: parsed.toString(), max: options.poolSize ?? 10, options: `-c search_path=${schema}` });
+    const pool = new pg.Pool({ connectionString: parsed.toString(), max: Math.max(2, options.poolSize ?? 10), options: `-c search_path=${schema}` });
     // An idle connection that breaks (a database restart) must not take the process with it.
     pool.on('error', () => undefined);
     try {
@@ -138,7 +143,11 @@ export class PostgresDatabase implements Database {
         all: async <R>(text: string, params: readonly SqlValue[] = []) => (guard(), (await this.query<R>(client, text, params)).rows),
         run: async (text: string, params: readonly SqlValue[] = []) => (guard(), { changes: (await this.query(client, text, params)).rowCount ?? 0 }),
       };
+      let locked = false;
       try {
+        // Taken before BEGIN, so the transaction's snapshot is made after the lock is held.
+        await client.query('SELECT pg_advisory_lock(hashtext($1))', [this.writeLock]);
+        locked = true;
         await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
         const result = await fn(tx);
         await client.query('COMMIT');
@@ -153,6 +162,7 @@ export class PostgresDatabase implements Database {
         throw error;
       } finally {
         open = false;
+        if (locked) await client.query('SELECT pg_advisory_unlock(hashtext($1))', [this.writeLock]).catch(() => undefined);
         client.release();
       }
     }
