@@ -340,9 +340,9 @@ async function scaleOut(): Promise<void> {
     await stop(first.child);
     rmSync(blobs, { recursive: true, force: true });
     const { default: pg } = await import('pg');
-    if (!url.username) url.username = process.env.PGUSER ?? (await import('node:os')).userInfo().username;
+    const { withDefaultUser } = await import('../src/storage/postgres/postgres-database.js');
     url.searchParams.delete('schema');
-    const client = new pg.Client({ connectionString: url.toString() });
+    const client = new pg.Client({ connectionString: withDefaultUser(url).toString() });
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client.end();

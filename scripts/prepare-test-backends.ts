@@ -5,13 +5,10 @@
  */
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, TEST_SCHEMA_PREFIX } from '../test/backend.js';
-import { userInfo } from 'node:os';
+import { adminUrl, TEST_DATABASE_URL, TEST_REDIS_URL, TEST_SCHEMA_PREFIX } from '../test/backend.js';
 
 async function main(): Promise<number> {
-  const url = new URL(TEST_DATABASE_URL);
-  if (!url.username) url.username = process.env.PGUSER ?? userInfo().username;
-  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5_000 });
+  const client = new pg.Client({ connectionString: adminUrl(), connectionTimeoutMillis: 5_000 });
   try {
     await client.connect();
     const { rows } = await client.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)', [TEST_SCHEMA_PREFIX]);

@@ -51,33 +51,25 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
   }
   const file = values['rate-limits-file'] ?? env.PINBOX_RATE_LIMITS_FILE;
   const rules = values['rate-limit'] ?? (env.PINBOX_RATE_LIMIT ? env.PINBOX_RATE_LIMIT.split(/[\s,]+/).filter(Boolean) : []);
-  const processingText = values['video-processing-seconds'] ?? env.PINBOX_VIDEO_PROCESSING_SECONDS;
-  const processingSeconds = processingText === undefined ? undefined : Number(processingText);
-  if (processingSeconds !== undefined && !(Number.isFinite(processingSeconds) && processingSeconds >= 0)) {
-    throw new Error(`--video-processing-seconds must be a number of seconds, 0 or more, got '${processingText}'`);
-  }
+  const processingSeconds = numberFlag('video-processing-seconds', values['video-processing-seconds'] ?? env.PINBOX_VIDEO_PROCESSING_SECONDS, {
+    min: 0,
+    whole: false,
+    expected: 'a number of seconds, 0 or more',
+  });
   const databaseUrl = values['database-url'] ?? env.DATABASE_URL ?? undefined;
   const data = values.data ?? env.PINBOX_DATA ?? undefined;
   if (databaseUrl && data) throw new Error('--data (SQLite) and --database-url (PostgreSQL) name two stores; give one');
-  const poolText = values['pool-size'] ?? env.PINBOX_POOL_SIZE;
-  const poolSize = poolText === undefined ? undefined : Number(poolText);
   // Two at least: start-up holds one connection for its lock while its transactions use another.
-  if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize >= 2 && poolSize <= 1000)) {
-    throw new Error(`--pool-size must be a whole number from 2 to 1000, got '${poolText}'`);
-  }
+  const poolSize = numberFlag('pool-size', values['pool-size'] ?? env.PINBOX_POOL_SIZE, { min: 2, max: 1000, expected: 'a whole number from 2 to 1000' });
   const redisUrl = values['redis-url'] ?? env.REDIS_URL ?? undefined;
-  const seedText = values['analytics-seed'] ?? env.PINBOX_ANALYTICS_SEED;
-  const analyticsSeed = seedText === undefined ? undefined : Number(seedText);
-  if (analyticsSeed !== undefined && !(Number.isSafeInteger(analyticsSeed) && analyticsSeed >= 0)) {
-    throw new Error(`--analytics-seed must be a whole number, 0 or more, got '${seedText}'`);
-  }
+  const analyticsSeed = numberFlag('analytics-seed', values['analytics-seed'] ?? env.PINBOX_ANALYTICS_SEED, { min: 0, expected: 'a whole number, 0 or more' });
   const journal = values.journal ?? env.PINBOX_JOURNAL ?? 'on';
   if (!['on', 'off', 'bodies'].includes(journal)) throw new Error(`--journal must be on, off or bodies, got '${journal}'`);
-  const journalSizeText = values['journal-size'] ?? env.PINBOX_JOURNAL_SIZE;
-  const journalSize = journalSizeText === undefined ? undefined : Number(journalSizeText);
-  if (journalSize !== undefined && !(Number.isInteger(journalSize) && journalSize >= 1 && journalSize <= 1_000_000)) {
-    throw new Error(`--journal-size must be a whole number from 1 to 1000000, got '${journalSizeText}'`);
-  }
+  const journalSize = numberFlag('journal-size', values['journal-size'] ?? env.PINBOX_JOURNAL_SIZE, {
+    min: 1,
+    max: 1_000_000,
+    expected: 'a whole number from 1 to 1000000',
+  });
   return {
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',
@@ -105,6 +97,23 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     seed: values.seed ?? env.PINBOX_SEED ?? undefined,
     journal: { enabled: journal !== 'off', bodies: journal === 'bodies', size: journalSize },
   };
+}
+
+/**
+ * Reads a numeric flag (or its environment variable): undefined when not given.
+ * @example numberFlag('pool-size', '10', { min: 2, max: 1000, expected: 'a whole number from 2 to 1000' }) // 10
+ */
+function numberFlag(
+  name: string,
+  text: string | undefined,
+  rule: { min: number; max?: number; whole?: boolean; expected: string },
+): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  const whole = rule.whole ?? true;
+  const fits = (whole ? Number.isSafeInteger(value) : Number.isFinite(value)) && value >= rule.min && value <= (rule.max ?? Number.MAX_SAFE_INTEGER);
+  if (!fits) throw new Error(`--${name} must be ${rule.expected}, got '${text}'`);
+  return value;
 }
 
 /**

@@ -7,12 +7,11 @@
  * blobs in `FILE.blobs`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { userInfo } from 'node:os';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import type { PinboxOptions } from '../src/index.js';
 import type { Database } from '../src/storage/database.js';
-import { PostgresDatabase } from '../src/storage/postgres/postgres-database.js';
+import { PostgresDatabase, withDefaultUser } from '../src/storage/postgres/postgres-database.js';
 import { SqliteDatabase } from '../src/storage/sqlite/sqlite-database.js';
 
 export const TEST_BACKEND: 'sqlite' | 'postgres' = process.env.PINBOX_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
@@ -94,10 +93,8 @@ export async function dumpStore(data: string): Promise<string> {
 }
 
 /** The test database's URL with a user (as libpq picks one), for the suite's own connections. */
-function adminUrl(): string {
-  const url = new URL(TEST_DATABASE_URL);
-  if (!url.username) url.username = process.env.PGUSER ?? userInfo().username;
-  return url.toString();
+export function adminUrl(): string {
+  return withDefaultUser(new URL(TEST_DATABASE_URL)).toString();
 }
 
 /** Drops a schema the suite made. */

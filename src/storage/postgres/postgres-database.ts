@@ -34,6 +34,16 @@ export function toPostgresPlaceholders(sql: string): string {
   return out;
 }
 
+/**
+ * Gives a PostgreSQL URL the user libpq would pick when it names none: PGUSER,
+ * else the operating-system user (node-postgres would send none).
+ * @example withDefaultUser(new URL('postgres://127.0.0.1:5432/test')).username // 'root'
+ */
+export function withDefaultUser(url: URL): URL {
+  if (!url.username) url.username = encodeURIComponent(process.env.PGUSER ?? userInfo().username);
+  return url;
+}
+
 export interface PostgresOptions {
   /** Connections in this process's pool. */
   poolSize?: number;
@@ -75,8 +85,7 @@ export class PostgresDatabase implements Database {
     const schema = parsed.searchParams.get('schema') ?? 'public';
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`--database-url: schema '${schema}' must be lower-case letters, digits and _`);
     parsed.searchParams.delete('schema');
-    // As libpq does: without a user in the URL, PGUSER, else the operating-system user.
-    if (!parsed.username) parsed.username = encodeURIComponent(process.env.PGUSER ?? userInfo().username);
+    withDefaultUser(parsed);
     // Every connection starts in the schema (a start-up option, so no query races the first one).
     const pool = new pg.Pool({ connectionString: parsed.toString(), max: Math.max(2, options.poolSize ?? 10), options: `-c search_path=${schema}` });
     // An idle connection that breaks (a database restart) must not take the process with it.
