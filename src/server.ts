@@ -107,7 +107,7 @@ export interface PinboxOptions {
 }
 
 /** Processing time of an uploaded video on pinbox's clock, unless told otherwise. */
-export const DEFAULT_VIDEO_PROCESSING_MS = 5_000;
+const DEFAULT_VIDEO_PROCESSING_MS = 5_000;
 
 
 export interface Pinbox {

@@ -109,7 +109,7 @@ function journalSearch(values: Values, extra: Record<string, string | undefined>
 }
 
 /** One journal entry as a line: time, method, path, status, duration, caller, rate limits. */
-export function formatEntry(entry: JournalEntry): string {
+function formatEntry(entry: JournalEntry): string {
   const caller = [entry.app && `app=${entry.app}`, entry.user && `user=${entry.user}`].filter(Boolean).join(' ');
   const limit = entry.rate_limit_category ? ` ${entry.rate_limit_category}${entry.rate_limit_remaining === null ? '' : ` left=${entry.rate_limit_remaining}`}` : '';
   const fault = entry.fault ? ` fault=${entry.fault}` : '';

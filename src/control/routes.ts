@@ -22,7 +22,7 @@ function bodyOf(request: FastifyRequest): Record<string, unknown> {
 }
 
 /** Reads the journal filters from a query string. */
-export function journalQueryOf(query: Record<string, string | undefined>): JournalQuery {
+function journalQueryOf(query: Record<string, string | undefined>): JournalQuery {
   const number = (name: string) => {
     const value = query[name];
     if (value === undefined) return undefined;

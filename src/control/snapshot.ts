@@ -9,7 +9,7 @@ import { PINBOX_VERSION } from '../version.js';
 import { forgetProcessState, type ControlDeps } from './deps.js';
 import { insertRows, quoteName, schemaVersionOf, stateTables, withoutTriggers, type Dialect, type StateTable } from './tables.js';
 
-export const SNAPSHOT_FORMAT = 'pinbox-snapshot';
+const SNAPSHOT_FORMAT = 'pinbox-snapshot';
 
 /**
  * A value as a snapshot carries it: JSON as is, bytes as `{ "$base64": "..." }`, an

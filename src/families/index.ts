@@ -15,6 +15,7 @@ import { uploadEndpoint } from './media/upload-endpoint.js';
 import { UploadPolicies } from './media/upload-policy.js';
 import { MediaUploadService, type VideoUploadSettings } from './media/upload-service.js';
 import { MediaUploadStore } from './media/upload-store.js';
+import { VIDEO_CONTENT_TYPES } from './media/video-probe.js';
 import { boardRoutes } from './boards/routes.js';
 import { BoardService } from './boards/service.js';
 import { BoardStore } from './boards/store.js';
@@ -56,8 +57,6 @@ export interface Core {
   videoUploads: VideoUploadSettings;
 }
 
-/** The media types of the video files pinbox serves, by extension. */
-const VIDEO_CONTENT_TYPES: Readonly<Record<string, string>> = { mp4: 'video/mp4', mov: 'video/quicktime' };
 
 /**
  * The registry of resource families: every family's stores, services and routes
@@ -135,7 +134,7 @@ export function buildFamilies(core: Core) {
     app.get('/media/videos/:file', async (request, reply) => {
       const { file } = request.params as { file: string };
       const match = /^\d+\.([a-z0-9]+)$/.exec(file);
-      const contentType = match ? VIDEO_CONTENT_TYPES[match[1]] : undefined;
+      const contentType = match ? (VIDEO_CONTENT_TYPES as Readonly<Record<string, string>>)[match[1]] : undefined;
       const bytes = contentType ? await uploads.file(`videos/${file}`) : null;
       if (!bytes) return reply.code(404).send({ code: 404, message: 'Video not found.' });
       return reply.header('content-type', contentType!).header('cache-control', 'public, max-age=31536000, immutable').send(bytes);

@@ -29,7 +29,7 @@ export type Counter = (typeof COUNTERS)[number];
 export const COUNTER_INDEX: Readonly<Record<Counter, number>> = Object.fromEntries(COUNTERS.map((c, i) => [c, i])) as Record<Counter, number>;
 
 /** Metrics computed from the counters of the same period (never summed day by day). */
-export const DERIVED = ['SAVE_RATE', 'ENGAGEMENT', 'ENGAGEMENT_RATE', 'PIN_CLICK_RATE', 'OUTBOUND_CLICK_RATE', 'VIDEO_AVG_WATCH_TIME'] as const;
+const DERIVED = ['SAVE_RATE', 'ENGAGEMENT', 'ENGAGEMENT_RATE', 'PIN_CLICK_RATE', 'OUTBOUND_CLICK_RATE', 'VIDEO_AVG_WATCH_TIME'] as const;
 export type Derived = (typeof DERIVED)[number];
 export type Metric = Counter | Derived;
 
@@ -85,7 +85,7 @@ export function dayOfInstant(ms: number): number {
 }
 
 /** A 32-bit hash of text (FNV-1a), to key the generator by Pin id and seed. */
-export function hashText(text: string): number {
+function hashText(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

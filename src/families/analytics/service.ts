@@ -29,16 +29,16 @@ export const ANALYTICS_LIMITS = { maxDaysBack: 90, maxSpanDays: 90, reportingLag
 const LAST_90_DAYS = 'You can only get data from the last 90 days';
 
 /** Pinterest: the metric names of the spec's `query_pin_analytics_metric_types` (standard and video). */
-export const PIN_METRICS = [
+const PIN_METRICS = [
   'IMPRESSION', 'OUTBOUND_CLICK', 'PIN_CLICK', 'SAVE', 'SAVE_RATE', 'TOTAL_COMMENTS', 'TOTAL_REACTIONS', 'USER_FOLLOW', 'PROFILE_VISIT',
   'VIDEO_MRC_VIEW', 'VIDEO_10S_VIEW', 'QUARTILE_95_PERCENT_VIEW', 'VIDEO_V50_WATCH_TIME', 'VIDEO_START', 'VIDEO_AVG_WATCH_TIME',
 ] as const satisfies readonly Metric[];
 /** Pinterest: `query_metric_types` of user_account/analytics and top_pins. */
-export const ACCOUNT_METRICS = [
+const ACCOUNT_METRICS = [
   'ENGAGEMENT', 'ENGAGEMENT_RATE', 'IMPRESSION', 'OUTBOUND_CLICK', 'OUTBOUND_CLICK_RATE', 'PIN_CLICK', 'PIN_CLICK_RATE', 'SAVE', 'SAVE_RATE',
 ] as const satisfies readonly Metric[];
 /** Pinterest: `query_video_pin_metric_types` of top_video_pins. */
-export const VIDEO_METRICS = [
+const VIDEO_METRICS = [
   'IMPRESSION', 'SAVE', 'VIDEO_MRC_VIEW', 'VIDEO_AVG_WATCH_TIME', 'VIDEO_V50_WATCH_TIME', 'QUARTILE_95_PERCENT_VIEW', 'VIDEO_10S_VIEW', 'VIDEO_START', 'OUTBOUND_CLICK',
 ] as const satisfies readonly Metric[];
 

@@ -9,14 +9,14 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  */
 
 /** How long an issued form may be used. boto3's presigned POST default; Pinterest does not document its own. */
-export const UPLOAD_POLICY_TTL_MS = 60 * 60 * 1000;
+const UPLOAD_POLICY_TTL_MS = 60 * 60 * 1000;
 
 const BUCKET = 'pinbox-media-upload';
 const REGION = 'us-east-1';
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 
 /** The fields a client sends back with the file; `file` must come last. */
-export const SIGNED_FIELDS = ['key', 'policy', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-security-token', 'x-amz-signature'] as const;
+const SIGNED_FIELDS = ['key', 'policy', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-security-token', 'x-amz-signature'] as const;
 
 export type UploadParameters = Record<(typeof SIGNED_FIELDS)[number] | 'Content-Type', string>;
 

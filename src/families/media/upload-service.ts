@@ -7,7 +7,7 @@ import type { BlobStore } from '../../storage/blobs/blob-store.js';
 import type { Database } from '../../storage/database.js';
 import { UploadRefusal, type UploadPolicies, type UploadParameters } from './upload-policy.js';
 import { statusAt, type MediaUploadRow, type MediaUploadStatus, type MediaUploadStore, type UploadOutcome } from './upload-store.js';
-import { probeVideo, type VideoFacts } from './video-probe.js';
+import { probeVideo, type VideoExt, type VideoFacts } from './video-probe.js';
 
 export interface VideoUploadSettings {
   /** How long processing takes on pinbox's clock once the file has arrived. */
@@ -102,7 +102,8 @@ export class MediaUploadService {
       mediaId: row.id,
       blobKey: row.blob_key!,
       contentType: row.content_type!,
-      ext: row.content_type === 'video/quicktime' ? 'mov' : 'mp4',
+      // The blob key ends with the extension the video was stored and is served with.
+      ext: row.blob_key!.split('.').pop() as VideoExt,
       durationMs: row.duration_ms!,
       width: row.width!,
       height: row.height!,

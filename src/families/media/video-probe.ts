@@ -16,6 +16,10 @@ export const VIDEO_LIMITS = {
   maxDurationMs: 15 * 60_000,
 } as const;
 
+/** The containers pinbox keeps, by the extension it serves them with, and their media types. */
+export const VIDEO_CONTENT_TYPES = { mp4: 'video/mp4', mov: 'video/quicktime' } as const;
+export type VideoExt = keyof typeof VIDEO_CONTENT_TYPES;
+
 /** Codecs Pinterest encodes video Pins from, as mediabunny names them. */
 const ACCEPTED_CODECS: Readonly<Record<string, string>> = { avc: 'H.264', hevc: 'H.265' };
 
@@ -23,7 +27,7 @@ export interface VideoFacts {
   /** `video/mp4` or `video/quicktime`. */
   contentType: string;
   /** File extension the video is served with. */
-  ext: 'mp4' | 'mov';
+  ext: VideoExt;
   durationMs: number;
   width: number;
   height: number;
@@ -60,11 +64,8 @@ export async function probeVideo(bytes: Buffer): Promise<VideoProbe> {
     if (!width || !height) return { ok: false, reason: 'has a video track with no picture size' };
     if (durationMs < VIDEO_LIMITS.minDurationMs) return { ok: false, reason: `lasts ${durationMs / 1000} s; a video Pin lasts at least 4 seconds` };
     if (durationMs > VIDEO_LIMITS.maxDurationMs) return { ok: false, reason: `lasts ${durationMs / 1000} s; a video Pin lasts at most 15 minutes` };
-    const quickTime = format === QTFF;
-    return {
-      ok: true,
-      facts: { contentType: quickTime ? 'video/quicktime' : 'video/mp4', ext: quickTime ? 'mov' : 'mp4', durationMs, width, height },
-    };
+    const ext: VideoExt = format === QTFF ? 'mov' : 'mp4';
+    return { ok: true, facts: { contentType: VIDEO_CONTENT_TYPES[ext], ext, durationMs, width, height } };
   } catch (error) {
     return { ok: false, reason: `could not be read as a video: ${error instanceof Error ? error.message : String(error)}` };
   } finally {

@@ -66,6 +66,11 @@ async function processedUpload(client: Client, bytes: Buffer): Promise<string> {
   return registered.media_id;
 }
 
+/** A video Pin's media source whose cover is a PNG sent as base64. */
+function withDataCover(mediaId: string, png: Buffer) {
+  return { source_type: 'video_id', media_id: mediaId, cover_image_content_type: 'image/png', cover_image_data: png.toString('base64') };
+}
+
 async function colorOfImage(url: string): Promise<{ r: number; g: number; b: number }> {
   const response = await fetch(url);
   assert.equal(response.status, 200, url);
@@ -140,7 +145,7 @@ describe('video uploads', () => {
     const png = await makeImage({ width: 200, height: 300, color: '#ffcc00', format: 'png' });
     const fromData = await api.post('/pins', {
       board_id: board.id,
-      media_source: { source_type: 'video_id', media_id: mediaId, cover_image_content_type: 'image/png', cover_image_data: png.toString('base64') },
+      media_source: withDataCover(mediaId, png),
     });
     assert.equal(fromData.status, 201, JSON.stringify(fromData.body));
     assert.equal(fromData.body.dominant_color, '#FFCC00');
@@ -298,7 +303,7 @@ describe('video uploads', () => {
     const png = await makeImage({ width: 120, height: 180, color: '#abcdef', format: 'png' });
     const pin = await api.post('/pins', {
       board_id: board.id,
-      media_source: { source_type: 'video_id', media_id: mediaId, cover_image_content_type: 'image/png', cover_image_data: png.toString('base64') },
+      media_source: withDataCover(mediaId, png),
     });
     assert.equal(pin.status, 201, JSON.stringify(pin.body));
     assert.equal((await fetch(pin.body.media.images['400x300'].url)).status, 200);

@@ -6,13 +6,13 @@ import type { PinRow, PinStore } from '../pins/store.js';
 import type { PinScope, SearchStore } from './store.js';
 
 /** Limits on a search. A query's words beyond these are ignored; a longer word cannot match anything a Pin holds. */
-export const SEARCH_LIMITS = { maxWords: 16, maxWordLength: 64, maxExactTitleMatches: 100, maxIds: 100 } as const;
+const SEARCH_LIMITS = { maxWords: 16, maxWordLength: 64, maxExactTitleMatches: 100, maxIds: 100 } as const;
 
 /** Pinterest: `query` "can contain pin description keywords or comma-separated pin IDs" (search_user_pins/list in the spec). */
 const ID_LIST = /^\s*\d{1,20}(\s*,\s*\d{1,20})*\s*$/;
 
 /** The words of a query: runs of letters and digits, lower-cased. */
-export function wordsOf(text: string | undefined): string[] {
+function wordsOf(text: string | undefined): string[] {
   const words = (text ?? '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   return words.slice(0, SEARCH_LIMITS.maxWords).map((w) => w.slice(0, SEARCH_LIMITS.maxWordLength));
 }

@@ -107,7 +107,7 @@ function notIn(key: string, exclude: readonly string[]): string {
 }
 
 /** How many of the newest matches are ranked; older ones follow newest first. */
-export const RANKED_CANDIDATES = 1000;
+const RANKED_CANDIDATES = 1000;
 
 /**
  * Full-text search over Pins and boards. The work per query is bounded: only the

@@ -17,7 +17,7 @@ const MAX_ATTEMPTS = 30;
  * `?` placeholders (the families' portable SQL) to PostgreSQL's `$1, $2, …`.
  * A `?` inside a quoted string or identifier is left alone.
  */
-export function toPostgresPlaceholders(sql: string): string {
+function toPostgresPlaceholders(sql: string): string {
   let out = '';
   let n = 0;
   let quote: string | null = null;
