@@ -18,8 +18,13 @@ export const TEST_BACKEND: 'sqlite' | 'postgres' = process.env.PINBOX_TEST_BACKE
 export const TEST_DATABASE_URL = process.env.PINBOX_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
 export const TEST_REDIS_URL = process.env.PINBOX_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Every schema the suite makes starts with this, so a run can clear what an earlier one left. */
-export const TEST_SCHEMA_PREFIX = 'pbt_';
+/**
+ * Every schema the suite makes starts with this, so a run can clear what an earlier
+ * one left. PINBOX_TEST_SCHEMA_PREFIX gives a run a prefix of its own (letters,
+ * digits and `_`), so runs on one PostgreSQL and Redis stay out of each other's way.
+ */
+export const TEST_SCHEMA_PREFIX = process.env.PINBOX_TEST_SCHEMA_PREFIX ?? 'pbt_';
+if (!/^[a-z][a-z0-9_]*_$/.test(TEST_SCHEMA_PREFIX)) throw new Error(`PINBOX_TEST_SCHEMA_PREFIX must be lower-case letters, digits and _, ending in _: ${TEST_SCHEMA_PREFIX}`);
 
 function schemaForFile(file: string): string {
   return `${TEST_SCHEMA_PREFIX}f${createHash('sha256').update(file).digest('hex').slice(0, 20)}`;
