@@ -5,7 +5,7 @@ import { Admin } from './control/admin.js';
 import { Control, newAdminKey } from './control/control.js';
 import type { Fixture, FixtureResult } from './control/fixtures.js';
 import type { JournalSettings } from './control/journal.js';
-import { buildFamilies, type Core, type Families } from './families/index.js';
+import { buildFamilies, MIGRATIONS, type Core, type Families } from './families/registry.js';
 import { DEV_APP_NAME, DEV_USERNAME, ensureDevIdentity, type DevIdentity } from './families/oauth/dev-identity.js';
 import { Clock } from './kernel/clock.js';
 import { ID_NODES, IdGenerator } from './kernel/ids.js';
@@ -14,8 +14,8 @@ import { InProcessRateLimiter, type RateLimiter } from './kernel/rate-limits/lim
 import { RateLimitPolicy, type RateLimitMode, type RateLimitOverrides } from './kernel/rate-limits/policy.js';
 import { RateLimits } from './kernel/rate-limits/rate-limits.js';
 import { RedisRateLimiter } from './kernel/rate-limits/redis-limiter.js';
-import { shareClock } from './storage/redis/shared-clock.js';
-import { RedisFaultShare } from './storage/redis/shared-faults.js';
+import { shareClock } from './kernel/shared-clock.js';
+import { RedisFaultShare } from './control/shared-faults.js';
 import { Redis } from 'ioredis';
 import type { Database } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
@@ -167,7 +167,7 @@ async function idNode(db: Database): Promise<number> {
   });
 }
 
-type StoreOptions = Pick<PinboxOptions, 'data' | 'databaseUrl' | 'poolSize' | 'blobsDir' | 'imageFetch' | 'videoUploads'>;
+type StoreOptions = Pick<PinboxOptions, 'data' | 'databaseUrl' | 'poolSize' | 'blobsDir' | 'imageFetch' | 'videoUploads' | 'analyticsSeed'>;
 
 /** Opens (and migrates) a store and builds every family on it. */
 async function openCore(options: StoreOptions, clock: Clock): Promise<{ core: Core; families: Families }> {
@@ -175,7 +175,7 @@ async function openCore(options: StoreOptions, clock: Clock): Promise<{ core: Co
   try {
     // Several processes may start on one PostgreSQL database together: one migrates at a time.
     const { secret, node } = await db.exclusively('startup', async () => {
-      await migrate(db);
+      await migrate(db, MIGRATIONS);
       return { secret: await instanceSecret(db), node: await idNode(db) };
     });
     const blobsDir = options.blobsDir ?? (options.data && !options.databaseUrl ? `${options.data}.blobs` : undefined);
@@ -189,6 +189,7 @@ async function openCore(options: StoreOptions, clock: Clock): Promise<{ core: Co
       blobs: blobsDir ? new FileBlobStore(blobsDir) : new MemoryBlobStore(),
       fetchLimits: { ...DEFAULT_FETCH_LIMITS, ...options.imageFetch },
       videoUploads: { processingMs: DEFAULT_VIDEO_PROCESSING_MS, maxBytes: VIDEO_LIMITS.maxBytes, ...options.videoUploads },
+      analyticsSeed: options.analyticsSeed,
     };
     return { core, families: buildFamilies(core) };
   } catch (error) {
@@ -292,9 +293,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       faultShare = new RedisFaultShare(redis, redisPrefix);
       await control.faults.shareWith(faultShare);
     }
-    // Pictures left unused by a process that stopped between a delete and its sweep.
-    await families.stores.images.sweep();
-    await families.services.analytics.useSeed(options.analyticsSeed);
+    await families.start();
     const logLevel = options.logLevel ?? 'silent';
     const app = buildApp({
       tokens: families.stores.tokens,

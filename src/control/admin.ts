@@ -1,7 +1,7 @@
 import { pinterestTimestamp } from '../kernel/clock.js';
 import { ApiError } from '../kernel/errors.js';
 import { ALL_SCOPES, parseScopes, type Scope } from '../kernel/scopes.js';
-import type { Core, Families } from '../families/index.js';
+import type { Core, Families } from '../families/registry.js';
 import { newClientSecret, redirectUriProblem } from '../families/oauth/app-store.js';
 import { ACCESS_TIERS, type AccessTier } from '../kernel/rate-limits/tiers.js';
 import { DEV_USERNAME } from '../families/oauth/dev-identity.js';

@@ -1,4 +1,4 @@
-import type { Core, Families } from '../families/index.js';
+import type { Core, Families } from '../families/registry.js';
 import { DEV_APP_NAME, DEV_USERNAME, type DevIdentityOptions } from '../families/oauth/dev-identity.js';
 import type { RateLimits } from '../kernel/rate-limits/rate-limits.js';
 import type { Queryable } from '../storage/database.js';

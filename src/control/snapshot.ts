@@ -2,8 +2,8 @@ import { ensureDevIdentity } from '../families/oauth/dev-identity.js';
 import { pinterestTimestamp } from '../kernel/clock.js';
 import { ApiError } from '../kernel/errors.js';
 import type { Queryable, SqlValue } from '../storage/database.js';
-import { migrate } from '../storage/migrate.js';
-import { MIGRATIONS } from '../storage/migrations/index.js';
+import { latestVersion, migrate } from '../storage/migrate.js';
+import { MIGRATIONS } from '../families/registry.js';
 import { SqliteDatabase } from '../storage/sqlite/sqlite-database.js';
 import { PINBOX_VERSION } from '../version.js';
 import { forgetProcessState, type ControlDeps } from './deps.js';
@@ -170,7 +170,7 @@ async function upgrade(snap: Snapshot): Promise<Snapshot> {
     await migrate(scratch, MIGRATIONS.filter((m) => m.version <= snap.schemaVersion));
     const rows = await checkedRows(scratch, scratch.dialect, snap);
     await scratch.transaction((tx) => replaceRows(tx, scratch.dialect, rows));
-    await migrate(scratch);
+    await migrate(scratch, MIGRATIONS);
     return { ...snap, schemaVersion: await schemaVersionOf(scratch), tables: await readTables(scratch, scratch.dialect) };
   } finally {
     await scratch.close();
@@ -206,7 +206,7 @@ export async function restoreSnapshot(
   input: unknown,
 ): Promise<{ schemaVersion: number; tables: number; rows: number; blobs: number; unfilled: string[] }> {
   const { db, blobs, bookmarks } = deps.core;
-  const latest = MIGRATIONS.at(-1)!.version;
+  const latest = latestVersion(MIGRATIONS);
   let snap = readSnapshot(input, latest);
   const fromVersion = snap.schemaVersion;
   let unfilled: string[] = [];

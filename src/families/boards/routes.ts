@@ -2,8 +2,6 @@ import { authOf } from '../../kernel/auth.js';
 import { publicBase, sendJsonText } from '../../kernel/http.js';
 import type { PageRequest } from '../../kernel/pagination.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
-import { pinPageJson } from '../pins/schemas.js';
-import type { PinService } from '../pins/service.js';
 import {
   adAccountOnlyQuery,
   boardCreateBody,
@@ -22,9 +20,12 @@ import type { BoardRow, BoardStore } from './store.js';
 type BoardParams = { board_id: string };
 type SectionParams = { board_id: string; section_id: string };
 
-/** The routes of the spec's `boards` tag: boards, board sections and the Pins on them. */
-export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore; pins: PinService }): ApiRoute[] {
-  const { boards, pins } = deps;
+/**
+ * The routes of the spec's `boards` tag: boards and board sections. The Pins on a
+ * board or section are listed by the pins family (`boardPinRoutes`), which builds on this one.
+ */
+export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore }): ApiRoute[] {
+  const { boards } = deps;
 
   const withMedia = (board: BoardRow, base: string) => boardWithMedia(deps.boardStore, board, base);
 
@@ -87,28 +88,6 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
         return reply.code(204).send();
       },
     }),
-    defineRoute<{ Params: BoardParams; Querystring: PageRequest & { creative_types?: string[]; pin_metrics?: boolean } }>({
-      method: 'GET',
-      url: '/boards/:board_id/pins',
-      operationId: 'boards/list_pins',
-      scopes: ['boards:read', 'pins:read'],
-      schema: {
-        params: boardIdParams,
-        querystring: {
-          type: 'object',
-          properties: {
-            ...pagedQuery.properties,
-            creative_types: { type: 'array', items: { type: 'string' } },
-            pin_metrics: { type: 'boolean' },
-          },
-        },
-      },
-      handler: async (request, reply) => {
-        const auth = authOf(request);
-        const page = await pins.listOnBoard(auth, request.params.board_id, pins.creativeTypesOf(request.query.creative_types), request.query);
-        return sendJsonText(reply, pinPageJson(page, auth.userId, publicBase(request), request.query.pin_metrics === true));
-      },
-    }),
     defineRoute<{ Params: BoardParams; Querystring: PageRequest }>({
       method: 'GET',
       url: '/boards/:board_id/sections',
@@ -152,18 +131,6 @@ export function boardRoutes(deps: { boards: BoardService; boardStore: BoardStore
       handler: async (request, reply) => {
         await boards.deleteSection(authOf(request), request.params.board_id, request.params.section_id);
         return reply.code(204).send();
-      },
-    }),
-    defineRoute<{ Params: SectionParams; Querystring: PageRequest }>({
-      method: 'GET',
-      url: '/boards/:board_id/sections/:section_id/pins',
-      operationId: 'board_sections/list_pins',
-      scopes: ['boards:read', 'pins:read'],
-      schema: { params: sectionParams, querystring: pagedQuery },
-      handler: async (request, reply) => {
-        const auth = authOf(request);
-        const page = await pins.listInSection(auth, request.params.board_id, request.params.section_id, request.query);
-        return sendJsonText(reply, pinPageJson(page, auth.userId, publicBase(request), false));
       },
     }),
   ];

@@ -1,5 +1,5 @@
 import { ALL_SCOPES } from '../../kernel/scopes.js';
-import type { Core, Families } from '../index.js';
+import type { Core, Families } from '../registry.js';
 import { newClientSecret, redirectUriProblem } from './app-store.js';
 import { hashPassword, newPassword } from './password.js';
 

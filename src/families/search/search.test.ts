@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_SCOPES } from '../../kernel/scopes.js';
 import { migrate } from '../../storage/migrate.js';
-import { MIGRATIONS } from '../../storage/migrations/index.js';
+import { MIGRATIONS } from '../registry.js';
 import { openTestDatabase } from '../../../test/backend.js';
 import { Client, PNG_1X1_BASE64, ROOMY_STANDARD_LIMITS, assertError, startTestPinbox, createBoard, newUser, useServer, walk } from '../../../test/harness.js';
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { FaultShare, StoredFaultRule } from '../../control/faults.js';
+import type { FaultShare, StoredFaultRule } from './faults.js';
 
 /** Takes one firing of a limited rule if any is left: KEYS[1] the taken count, ARGV[1] the limit. */
 const TAKE_SCRIPT = `

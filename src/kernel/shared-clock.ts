@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Clock, ClockPosition } from '../../kernel/clock.js';
+import type { Clock, ClockPosition } from './clock.js';
 
 /**
  * Makes the clocks of several pinbox processes serving one instance one clock:
