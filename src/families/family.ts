@@ -3,7 +3,7 @@
  * (`defineFamily`) saying everything pinbox needs to know of it: its migrations for
  * both engines, how it builds its stores, services and routes from the core and from
  * the families it uses, its pages outside `/v5`, the work it does before the server
- * listens, and what it caches beside the store. The registry (`./index.ts`) is a list
+ * listens, what it caches beside the store and its sections of a fixture file. The registry (`./index.ts`) is a list
  * of these definitions; `./registry.ts` builds them in order.
  */
 import type { FastifyInstance } from 'fastify';
@@ -14,6 +14,7 @@ import type { ApiRoute } from '../kernel/route-policy.js';
 import type { BlobStore } from '../storage/blobs/blob-store.js';
 import type { Database } from '../storage/database.js';
 import type { Migration } from '../storage/migrate.js';
+import type { FixtureSection } from './fixture-section.js';
 import type { FetchLimits } from './media/fetch-image.js';
 import type { VideoUploadSettings } from './media/upload-service.js';
 
@@ -49,6 +50,8 @@ export interface FamilyParts {
   start?: () => Promise<void>;
   /** Forgets what it keeps in this process beside the store, after the store changed under it (reset, restore). */
   forgetCached?: () => void | Promise<void>;
+  /** Its sections of a fixture file (`users`, `boards`, …), loaded in the registry's order. */
+  fixtures?: readonly FixtureSection[];
 }
 
 /** Families a family builds on, by the name it calls them. */

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiRoute } from '../kernel/route-policy.js';
 import { STORE_MIGRATIONS, type Migration } from '../storage/migrate.js';
 import type { Core, FamilyDefinition, FamilyParts } from './family.js';
+import type { FixtureSection } from './fixture-section.js';
 import { FAMILIES } from './index.js';
 
 export type { Core } from './family.js';
@@ -16,6 +17,9 @@ type Registry = typeof FAMILIES;
 type PartsOf<D> = D extends FamilyDefinition<any, infer P> ? P : never;
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 type Gathered<K extends 'stores' | 'services'> = UnionToIntersection<NonNullable<PartsOf<Registry[number]>[K]>>;
+/** Every fixture section of the registry, each with its key and item types. */
+export type FixtureSections = SectionsOf<PartsOf<Registry[number]>>;
+type SectionsOf<P> = P extends { fixtures: readonly (infer S)[] } ? S : never;
 
 /** Every family of the registry, built. */
 export interface Families {
@@ -29,6 +33,8 @@ export interface Families {
   start(): Promise<void>;
   /** Forgets what every family keeps beside the store (after a reset or restore changed it). */
   forgetCached(): Promise<void>;
+  /** Every family's fixture sections, in the registry's order (the order they are loaded in). */
+  fixtures: readonly FixtureSection[];
 }
 
 /** Every migration part: the store's own, then each family's in the registry's order. */
@@ -77,5 +83,19 @@ export function buildFamilies(core: Core, families: readonly FamilyDefinition<an
     forgetCached: async () => {
       for (const { parts } of all) await parts.forgetCached?.();
     },
+    fixtures: fixtureSections(all),
   };
+}
+
+function fixtureSections(all: readonly { name: string; parts: FamilyParts }[]): FixtureSection[] {
+  const keys = new Set<string>();
+  const sections: FixtureSection[] = [];
+  for (const { name, parts } of all) {
+    for (const section of parts.fixtures ?? []) {
+      if (keys.has(section.key)) throw new Error(`family ${name}: fixture section '${section.key}' is another family's already`);
+      keys.add(section.key);
+      sections.push(section);
+    }
+  }
+  return sections;
 }

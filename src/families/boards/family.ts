@@ -1,4 +1,5 @@
 import { defineFamily } from '../family.js';
+import { boardFixtures } from './fixtures.js';
 import { BOARD_MIGRATIONS } from './migrations.js';
 import { boardRoutes } from './routes.js';
 import { BoardService } from './service.js';
@@ -13,6 +14,11 @@ export const boardsFamily = defineFamily({
     const { db, ids, clock, bookmarks } = core;
     const store = new BoardStore(db);
     const boards = new BoardService({ db, boards: store, ids, clock, bookmarks });
-    return { stores: { boards: store }, services: { boards }, routes: boardRoutes({ boards, boardStore: store }) };
+    return {
+      stores: { boards: store },
+      services: { boards },
+      routes: boardRoutes({ boards, boardStore: store }),
+      fixtures: [boardFixtures(core, store)],
+    };
   },
 });

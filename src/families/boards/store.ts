@@ -79,6 +79,11 @@ export class BoardStore {
     return this.db.all<{ media: string }>('SELECT media FROM pins WHERE board_id = ? ORDER BY id DESC LIMIT ?', [boardId, limit]);
   }
 
+  /** The id of the owner's board named exactly `name`, if any. */
+  async idByName(ownerId: string, name: string, q: Queryable = this.db): Promise<string | null> {
+    return (await q.get<{ id: string }>('SELECT id FROM boards WHERE owner_id = ? AND name = ?', [ownerId, name]))?.id ?? null;
+  }
+
   async insert(
     q: Queryable,
     board: { id: string; ownerId: string; name: string; description: string | null; privacy: BoardPrivacy; isAdsOnly: boolean; now: string },

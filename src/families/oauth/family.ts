@@ -3,6 +3,7 @@ import { defineFamily } from '../family.js';
 import { userAccountFamily } from '../user-account/family.js';
 import { AppStore } from './app-store.js';
 import { CodeStore } from './code-store.js';
+import { oauthFixtures } from './fixtures.js';
 import { OAUTH_MIGRATIONS } from './migrations.js';
 import { oauthPages } from './pages.js';
 import { oauthRoutes } from './routes.js';
@@ -32,6 +33,7 @@ export const oauthFamily = defineFamily({
       pages: (app) => void app.register(pages),
       // Resolved token grants are kept for up to a second; a reset or restore changes them at once.
       forgetCached: () => stores.tokens.forgetCached(),
+      fixtures: oauthFixtures(stores.apps, stores.tokens),
     };
   },
 });

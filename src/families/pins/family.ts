@@ -2,6 +2,7 @@ import { boardsFamily } from '../boards/family.js';
 import { defineFamily } from '../family.js';
 import { mediaFamily } from '../media/family.js';
 import { boardPinRoutes } from './board-pin-routes.js';
+import { pinFixtures } from './fixtures.js';
 import { PIN_MIGRATIONS } from './migrations.js';
 import { pinRoutes, type PinMetricsOf } from './routes.js';
 import { PinService } from './service.js';
@@ -45,6 +46,7 @@ export const pinsFamily = defineFamily({
       services: { pins },
       pinMetrics,
       routes: [...pinRoutes({ pins, pinMetrics: pinMetrics.of }), ...boardPinRoutes({ pins })],
+      fixtures: [pinFixtures(core, { pins: store, boards: boards.stores.boards }, media.services.images)],
       // Pictures of Pins made before the image pipeline, by the id of their row.
       pages: (app) => {
         app.get('/media/blobs/:blob_id', async (request, reply) => {

@@ -1,5 +1,6 @@
 import { boardsFamily } from '../boards/family.js';
 import { defineFamily } from '../family.js';
+import { userFixtures } from './fixtures.js';
 import { USER_ACCOUNT_MIGRATIONS } from './migrations.js';
 import { userAccountRoutes } from './routes.js';
 import { UserAccountService } from './service.js';
@@ -17,6 +18,7 @@ export const userAccountFamily = defineFamily({
       stores: { users },
       services: { accounts },
       routes: userAccountRoutes({ accounts, boards: boards.services.boards, boardStore: boards.stores.boards }),
+      fixtures: [userFixtures(users)],
     };
   },
 });
