@@ -1,7 +1,9 @@
 /**
- * Before the suite's PostgreSQL + Redis run: checks both answer, and clears what
- * an earlier run may have left (its schemas and keys). Exit 0 when the run can go
- * ahead, 3 when a service is not reachable (with the reason on stderr).
+ * Before the suite's PostgreSQL + Redis run: checks both answer, and clears what an
+ * earlier run with the same prefix (PINBOX_TEST_SCHEMA_PREFIX) may have left. Exit 0
+ * when the run can go ahead, 3 when a service is not reachable (with the reason on
+ * stderr). scripts/test.sh runs it again when the run ends, to remove this run's
+ * schemas and keys (and nothing of any other run).
  */
 import { Redis } from 'ioredis';
 import pg from 'pg';

@@ -9,6 +9,22 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-debian-tools.sh
 npm run build
 mapfile -t files < <(find src test -name '*.test.ts' | sort)
+
+# This run's own schemas and Redis keys (a prefix no other run has) and its own
+# temporary folder (every test file's temporary files, blob folders among them):
+# removed when the run ends, however it ends, and nothing of another run is touched.
+export PINBOX_TEST_SCHEMA_PREFIX="${PINBOX_TEST_SCHEMA_PREFIX:-pbt_$(date +%s)_$$_}"
+run_tmp="$(mktemp -d -t pinbox-test-XXXXXX)"
+export TMPDIR="$run_tmp"
+postgres_ran=0
+cleanup() {
+  if [ "$postgres_ran" = "1" ]; then node --import tsx scripts/prepare-test-backends.ts >/dev/null 2>&1 || true; fi
+  rm -rf "$run_tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 backends="${PINBOX_TEST_BACKENDS:-sqlite postgres}"
 for backend in $backends; do
   case "$backend" in
@@ -17,6 +33,7 @@ for backend in $backends; do
       PINBOX_TEST_BACKEND=sqlite node --import tsx --test --test-concurrency=2 "${files[@]}"
       ;;
     postgres)
+      postgres_ran=1
       if ! node --import tsx scripts/prepare-test-backends.ts; then
         if [ "${PINBOX_REQUIRE_POSTGRES:-0}" = "1" ]; then
           echo "!! the PostgreSQL + Redis run cannot start and PINBOX_REQUIRE_POSTGRES=1: failing" >&2

@@ -7,6 +7,8 @@
  * blobs in `FILE.blobs`.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import type { PinboxOptions } from '../src/index.js';
@@ -47,7 +49,9 @@ export function onTestBackend(options: PinboxOptions): PinboxOptions & { schema?
   if (TEST_BACKEND === 'sqlite') return options;
   const { data, ...rest } = options;
   const schema = data ? schemaForFile(data) : freshSchema();
-  return { ...rest, databaseUrl: databaseUrlFor(schema), redisUrl: TEST_REDIS_URL, blobsDir: data ? `${data}.blobs` : rest.blobsDir, schema };
+  // Blobs go beside the data file a test named, or into a folder of the run's temporary ones, never into the checkout.
+  const blobsDir = data ? `${data}.blobs` : (rest.blobsDir ?? join(tmpdir(), `blobs-${schema}`));
+  return { ...rest, databaseUrl: databaseUrlFor(schema), redisUrl: TEST_REDIS_URL, blobsDir, schema };
 }
 
 /**
@@ -64,7 +68,11 @@ export function cliArgsOnTestBackend(args: readonly string[], command: 'start' |
       if (command === 'start') out.push('--blobs', `${file}.blobs`, '--redis-url', TEST_REDIS_URL);
     } else out.push(args[i]);
   }
-  if (command === 'start' && !out.includes('--database-url')) out.push('--database-url', databaseUrlFor(freshSchema()), '--redis-url', TEST_REDIS_URL);
+  if (command === 'start' && !out.includes('--database-url')) {
+    const schema = freshSchema();
+    out.push('--database-url', databaseUrlFor(schema), '--redis-url', TEST_REDIS_URL);
+    if (!out.includes('--blobs')) out.push('--blobs', join(tmpdir(), `blobs-${schema}`));
+  }
   return out;
 }
 
