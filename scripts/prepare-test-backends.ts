@@ -15,6 +15,9 @@ async function main(): Promise<number> {
     await client.connect();
     const { rows } = await client.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)', [TEST_SCHEMA_PREFIX]);
     for (const { nspname } of rows) await client.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+    // Databases a test had pinbox create (a --database-url naming one that did not exist).
+    const databases = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [TEST_SCHEMA_PREFIX]);
+    for (const { datname } of databases.rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   } catch (error) {
     process.stderr.write(`PostgreSQL at ${TEST_DATABASE_URL} is not reachable: ${error instanceof Error ? error.message : String(error)}\n`);
     return 3;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type RegisteredRoute } from './app.js';
 import { Admin } from './control/admin.js';
-import { Control, newAdminKey } from './control/control.js';
+import { Control, instanceAdminKey } from './control/control.js';
 import type { Fixture, FixtureResult } from './control/fixtures.js';
 import type { JournalSettings } from './control/journal.js';
 import { buildFamilies, MIGRATIONS, type Core, type Families } from './families/registry.js';
@@ -286,7 +286,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     const identity = await db.exclusively('startup', () => ensureDevIdentity(core, families, identityOptions));
     const control = new Control(
       { core, families, rateLimits, dev: { ...identityOptions, token: identity.token } },
-      { adminKey: options.adminKey ?? newAdminKey(), remote: options.controlRemote, journal: options.journal, version: PINBOX_VERSION },
+      { adminKey: options.adminKey ?? instanceAdminKey(core.instanceSecret), remote: options.controlRemote, journal: options.journal, version: PINBOX_VERSION },
     );
     if (redis) {
       // Fault rules, like the clock, are the instance's, whichever process a tester asks.

@@ -307,3 +307,26 @@ test('by default the control plane answers loopback callers only; --control-remo
     }
   }
 });
+
+test('without --admin-key, every process and restart of one store has the same key, and another store another', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { startTestPinbox } = await import('../../test/harness.js');
+  const dir = mkdtempSync(join(tmpdir(), 'pinbox-admin-key-'));
+  try {
+    const keys: string[] = [];
+    for (const data of ['one.db', 'one.db', 'two.db']) {
+      const pinbox = await startTestPinbox({ data: join(dir, data) });
+      keys.push(pinbox.adminKey);
+      // The key answers the control plane of the process that derived it.
+      assert.equal((await new ControlClient(pinbox.url, pinbox.adminKey).request('GET', '/clock')).status, 200);
+      await pinbox.close();
+    }
+    assert.match(keys[0], /^pinbox_admin_[0-9a-f]{32}$/);
+    assert.equal(keys[1], keys[0], 'a restart of the same store');
+    assert.notEqual(keys[2], keys[0], 'another store');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../kernel/clock.js';
 import { pinterestTimestamp } from '../kernel/clock.js';
@@ -11,8 +11,13 @@ import { controlRoutes } from './routes.js';
 import { restoreSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
 
 /** A new admin key: `pinbox_admin_` and 32 random hex characters. */
-export function newAdminKey(): string {
-  return `pinbox_admin_${randomBytes(16).toString('hex')}`;
+/**
+ * The admin key of an instance that was given none: derived from the store's secret,
+ * so every process of a team instance (and every restart of a `--data` store) has
+ * the same key without it being written anywhere; an in-memory store gets a new one each start.
+ */
+export function instanceAdminKey(instanceSecret: Buffer): string {
+  return `pinbox_admin_${createHmac('sha256', instanceSecret).update('pinbox-admin-key').digest('hex').slice(0, 32)}`;
 }
 
 export interface ControlOptions {

@@ -44,6 +44,46 @@ export function withDefaultUser(url: URL): URL {
   return url;
 }
 
+/** PostgreSQL's `invalid_catalog_name`: the database named in the URL does not exist. */
+const INVALID_CATALOG_NAME = '3D000';
+/** Errors of a CREATE that another process won: the thing exists now. */
+const ALREADY_MADE = new Set(['23505' /* unique_violation */, '42P04' /* duplicate_database */, '42P06' /* duplicate_schema */]);
+
+const codeOf = (error: unknown) => (error as { code?: string }).code;
+
+async function createSchema(pool: pg.Pool, schema: string): Promise<void> {
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } catch (error) {
+    // Two processes creating one schema at once: the loser's error means it exists.
+    if (!ALREADY_MADE.has(codeOf(error) ?? '')) throw error;
+  }
+}
+
+/**
+ * Creates the database a URL names, connected to the server's `postgres` database
+ * as the URL's user; where that is refused, says what to run instead.
+ */
+async function createDatabase(url: URL): Promise<void> {
+  const name = decodeURIComponent(url.pathname.slice(1));
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: maintenance.toString() });
+  try {
+    await client.connect();
+    await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+  } catch (error) {
+    if (ALREADY_MADE.has(codeOf(error) ?? '')) return;
+    const user = decodeURIComponent(url.username);
+    const createdb = `createdb -h ${url.hostname || '127.0.0.1'} -p ${url.port || '5432'}${user ? ` -U ${user}` : ''} ${name}`;
+    throw new Error(
+      `--database-url: the database "${name}" does not exist and pinbox could not create it (${error instanceof Error ? error.message : String(error)}); create it with: ${createdb}`,
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export interface PostgresOptions {
   /** Connections in this process's pool. */
   poolSize?: number;
@@ -91,13 +131,15 @@ export class PostgresDatabase implements Database {
     // An idle connection that breaks (a database restart) must not take the process with it.
     pool.on('error', () => undefined);
     try {
-      await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      await createSchema(pool, schema).catch(async (error: unknown) => {
+        if (codeOf(error) !== INVALID_CATALOG_NAME) throw error;
+        // The database itself is missing: make it (as `createdb` would), then the schema in it.
+        await createDatabase(parsed);
+        await createSchema(pool, schema);
+      });
     } catch (error) {
-      // Two processes creating one schema at once: the loser's error means it exists.
-      if ((error as { code?: string }).code !== '23505') {
-        await pool.end();
-        throw error;
-      }
+      await pool.end();
+      throw error;
     }
     return new PostgresDatabase(pool, schema);
   }
