@@ -357,6 +357,12 @@ describe('one model, one seed', () => {
       const bad = await runCli(['analytics', 'set', p.id, '--data', data, '--date', fixedDay, '--metric', 'SAVE_RATE=1']);
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /'metrics'/);
+      // A day before the Pin existed would show nothing (BEFORE_PIN_CREATED): refused, naming the day it was made.
+      const early = new Date(Date.now() - 12 * DAY).toISOString().slice(0, 10);
+      const made = new Date(Date.now() - 10 * DAY).toISOString().slice(0, 10);
+      const tooEarly = await runCli(['analytics', 'set', p.id, '--data', data, '--date', early, '--metric', 'SAVE=1']);
+      assert.equal(tooEarly.code, 1);
+      assert.match(tooEarly.stderr, new RegExp(`'date' is ${early}, before the Pin was created \\(${made}\\)`));
       pinbox = await startTestPinbox({ data, rateLimitOverrides: ROOMY_STANDARD_LIMITS });
       const body = (await api().get(`/pins/${p.id}/analytics`, { query: { start_date: fixedDay, end_date: nextDay, metric_types: 'IMPRESSION,SAVE' } })).body;
       assert.deepEqual(body.all.daily_metrics.map((r: any) => r.metrics), [{ IMPRESSION: 1234, SAVE: 56 }, { IMPRESSION: 1234, SAVE: 56 }]);

@@ -376,6 +376,12 @@ export class AnalyticsService {
     await this.deps.db.transaction(async (tx) => {
       const pin = await tx.get<SeriesPinRow & { owner_id: string }>('SELECT id, owner_id, created_at, creative_type FROM pins WHERE id = ?', [pinId]);
       if (!pin) throw new ApiError('pin_not_found');
+      // Pinterest: days before a Pin existed are BEFORE_PIN_CREATED and show no figures, so fixing one would show nothing.
+      const createdDay = dayNumber(pin.created_at.slice(0, 10));
+      const early = dayNumbers.findIndex((day) => day < createdDay);
+      if (early >= 0) {
+        throw invalidField('date', `is ${days[early]}, before the Pin was created (${dayString(createdDay)}): days before a Pin existed show no figures (BEFORE_PIN_CREATED)`);
+      }
       for (const day of dayNumbers) {
         const range = { from: day, to: day };
         const before = (await this.series.pinSeries([pin], range, tx))[0][0];
