@@ -79,14 +79,17 @@ test('pinbox start --seed, then pinbox ctl: clock, reset, seed, snapshot, faults
     follower.kill();
 
     // Faults: exactly one 503, then normal answers.
-    const added = await ctl('faults', 'add', '--path', '/boards', '--method', 'GET', '--status', '503', '--times', '1');
+    const added = await ctl('faults', 'add', '--path', '/boards', '--method', 'GET', '--status', '503', '--times', '1', '--json');
     assert.equal(added.code, 0, added.stderr);
     const rule = JSON.parse(added.stdout);
     assert.equal((await rawApi(server.url, dana.token!, 'GET', '/boards')).status, 503);
     assert.equal((await rawApi(server.url, dana.token!, 'GET', '/boards')).status, 200);
-    assert.equal(JSON.parse((await ctl('faults')).stdout).items[0].fired, 1);
+    assert.equal(JSON.parse((await ctl('faults', '--json')).stdout).items[0].fired, 1);
+    // Without --json, a line a person reads.
+    assert.match((await ctl('faults')).stdout, new RegExp(`^${rule.id}  GET /boards: answer 503, 0 left; fired 1\n$`));
     assert.equal((await ctl('faults', 'remove', rule.id)).code, 0);
-    assert.deepEqual(JSON.parse((await ctl('faults')).stdout).items, []);
+    assert.deepEqual(JSON.parse((await ctl('faults', '--json')).stdout).items, []);
+    assert.equal((await ctl('faults')).stdout, 'no fault rules\n');
 
     // Snapshot save, reset (empty lists), snapshot load (back).
     const file = join(dir, 'snapshot.json');
@@ -108,7 +111,7 @@ test('pinbox start --seed, then pinbox ctl: clock, reset, seed, snapshot, faults
     assert.match(erin.stderr, /User 'erin' not found/, 'the bad fixture made no user');
     const good = join(dir, 'good.json');
     writeFileSync(good, JSON.stringify({ users: [{ username: 'fay' }], tokens: [{ user: 'fay', scopes: ['boards:read'] }], boards: [{ owner: 'fay', name: 'Garden' }] }));
-    const seeded = await ctl('seed', good);
+    const seeded = await ctl('seed', good, '--json');
     assert.equal(seeded.code, 0, seeded.stderr);
     const fay = new Client(server.url, JSON.parse(seeded.stdout).tokens[0].token);
     assert.deepEqual((await walk(fay, '/boards')).map((b) => b.name), ['Garden']);
@@ -127,10 +130,16 @@ test('pinbox start --seed, then pinbox ctl: clock, reset, seed, snapshot, faults
     assert.equal((await dana.get(`/media/${upload.media_id}`)).body.status, 'succeeded');
     const advanced = await ctl('clock', 'advance', '31d');
     assert.equal(advanced.code, 0, advanced.stderr);
-    assert.equal(typeof JSON.parse(advanced.stdout).now, 'number');
+    assert.match(advanced.stdout, /^clock: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+ ms\), frozen\n$/);
+    assert.equal(typeof JSON.parse((await ctl('clock', '--json')).stdout).now, 'number');
     assert.equal((await dana.get('/user_account')).status, 401);
     const usage = await ctl('clock', 'advance');
     assert.equal(usage.code, 2);
+    // One line naming the mistake, then the command's own synopsis.
+    assert.deepEqual(usage.stderr.trim().split('\n').slice(0, 2), [
+      'pinbox ctl clock: clock advance needs a DURATION',
+      'usage: pinbox ctl clock [show | freeze [AT] | unfreeze | advance DURATION | set AT] [--url URL] [--admin-key KEY]',
+    ]);
     assert.ok(existsSync(file));
   } finally {
     server.child.kill('SIGTERM');

@@ -1,27 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs, UsageError, type CliCommand, type CommandContext } from '../cli/command.js';
+import type { FaultRule } from './faults.js';
 import type { JournalEntry } from './journal.js';
 
-/** A mistake in how the command was called (the CLI prints its usage). */
-export class CtlUsageError extends Error {}
-
-export const CTL_USAGE = `  pinbox ctl COMMAND [--url URL] [--admin-key KEY]   (a running pinbox's control plane)
-    clock                          show the clock
-    clock freeze [AT] | clock unfreeze | clock advance DURATION | clock set AT
-                                   DURATION: ms or 2d, 90m, 1h30m, 45s; AT: ms or ISO 8601
-    reset [--user USERNAME]        empty the store (keeping the dev identity), or one user's content
-    seed FILE                      load a JSON fixture (image files relative to FILE)
-    snapshot save FILE | snapshot load FILE
-    faults                         list fault rules
-    faults add --path P [--method M] [--status N] [--times N] [--probability P] [--seed S]
-               [--latency D] [--drop] [--app CLIENT_ID] [--user USERNAME] [--retry-after S] [--body JSON]
-    faults remove ID | faults clear
-    journal [--path P] [--method M] [--status S] [--since T] [--limit N] [--json]
-    journal clear
-  pinbox logs [-f] [--url URL] [--admin-key KEY] [--path P] [--status S] [--json]
-                                   the request journal; -f follows it live
-`;
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -40,14 +22,14 @@ const OPTIONS = {
   app: { type: 'string' },
   'retry-after': { type: 'string' },
   body: { type: 'string' },
-  json: { type: 'boolean' },
   follow: { type: 'boolean', short: 'f' },
 } as const;
 
 type Values = ReturnType<typeof parseCtl>['values'];
 
-function parseCtl(argv: string[]) {
-  return parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
+/** Every control command takes the same flags (each reads the ones it needs). */
+function parseCtl(args: string[]) {
+  return parseCommandArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
 }
 
 /** Talks to one pinbox's `/_pinbox` API with its admin key. */
@@ -58,7 +40,7 @@ class ControlClient {
   constructor(values: Values) {
     this.base = (values.url ?? process.env.PINBOX_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/+$/, '').replace(/\/(v5|_pinbox)$/, '');
     const key = values['admin-key'] ?? process.env.PINBOX_ADMIN_KEY;
-    if (!key) throw new CtlUsageError('the control plane needs the admin key pinbox printed on start: --admin-key KEY or PINBOX_ADMIN_KEY');
+    if (!key) throw new UsageError('the control plane needs the admin key pinbox printed on start: --admin-key KEY or PINBOX_ADMIN_KEY');
     this.key = key;
   }
 
@@ -89,14 +71,31 @@ class ControlClient {
   }
 }
 
-function print(value: unknown): void {
-  if (value !== null) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+/** Prints an answer: JSON with --json, else the lines a person reads. */
+function print(context: CommandContext, value: unknown, human: (value: any) => string): void {
+  if (context.json) {
+    if (value !== null) context.out.write(`${JSON.stringify(value)}\n`);
+    return;
+  }
+  context.out.write(`${human(value).replace(/\n*$/, '')}\n`);
+}
+
+const clockLine = (state: { at: string; now: number; frozen: boolean; pending: { at: number; name: string }[] }) =>
+  `clock: ${state.at} (${state.now} ms), ${state.frozen ? 'frozen' : 'running'}${state.pending.length ? `; due later: ${state.pending.map((task) => `${task.name} at ${new Date(task.at).toISOString()}`).join(', ')}` : ''}`;
+
+function ruleLine(rule: FaultRule): string {
+  const what = rule.drop ? 'drop the connection' : rule.status !== null ? `answer ${rule.status}` : 'pass';
+  const delay = rule.latency_ms ? ` after ${rule.latency_ms} ms` : '';
+  const who = [rule.app && `app ${rule.app}`, rule.user && `user ${rule.user}`].filter(Boolean).join(', ');
+  const when = rule.probability !== null ? `, probability ${rule.probability}` : '';
+  const left = rule.remaining === null ? '' : `, ${rule.remaining} left`;
+  return `${rule.id}  ${rule.method} ${rule.path}${who ? ` (${who})` : ''}: ${what}${delay}${when}${left}; fired ${rule.fired}`;
 }
 
 function number(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new CtlUsageError(`--${flag} must be a number, got '${value}'`);
+  if (!Number.isFinite(parsed)) throw new UsageError(`--${flag} must be a number, got '${value}'`);
   return parsed;
 }
 
@@ -116,102 +115,164 @@ function formatEntry(entry: JournalEntry): string {
   return `${entry.at} ${entry.method} ${entry.path} ${entry.status} ${entry.duration_ms}ms${caller ? ` ${caller}` : ''}${limit}${fault}`;
 }
 
-function printEntries(entries: JournalEntry[], json: boolean | undefined): void {
-  for (const entry of entries) process.stdout.write(`${json ? JSON.stringify(entry) : formatEntry(entry)}\n`);
+function printEntries(context: CommandContext, entries: JournalEntry[]): void {
+  const json = context.json;
+  for (const entry of entries) context.out.write(`${json ? JSON.stringify(entry) : formatEntry(entry)}\n`);
 }
 
-/** `pinbox ctl ...` */
-export async function ctl(argv: string[]): Promise<void> {
-  const { values, positionals } = parseCtl(argv);
-  const [command, sub, arg, ...extra] = positionals;
-  const client = new ControlClient(values);
-  const none = (what: string, got: unknown) => {
-    if (got !== undefined) throw new CtlUsageError(`${what} takes no more arguments`);
+const CONTROL_FLAGS = '[--url URL] [--admin-key KEY]';
+const CONTROL_HELP = `  --url URL        the pinbox to ask (env PINBOX_URL; default http://127.0.0.1:3000)
+  --admin-key KEY  its control plane's key, printed on start (env PINBOX_ADMIN_KEY)
+  --json           print the answer as JSON`;
+
+/** One `pinbox ctl` command: its client, flags and positionals parsed. */
+function control(
+  word: string,
+  synopsis: string,
+  summary: string,
+  run: (client: ControlClient, values: Values, positionals: string[], context: CommandContext) => Promise<void>,
+  help = '',
+): CliCommand {
+  return {
+    words: ['ctl', word],
+    synopsis: `ctl ${synopsis} ${CONTROL_FLAGS}`,
+    summary,
+    help: `${help ? `${help}\n` : ''}${CONTROL_HELP}`,
+    run: async (context) => {
+      const { values, positionals } = parseCtl(context.args);
+      await run(new ControlClient(values), values, positionals, context);
+    },
   };
-  switch (command) {
-    case 'clock': {
-      none('ctl clock', extra[0]);
-      if (sub === undefined || sub === 'show') return print(await client.json('GET', '/clock'));
-      if (sub === 'freeze') return print(await client.json('POST', '/clock/freeze', arg === undefined ? {} : { at: arg }));
-      if (sub === 'unfreeze') return print(await client.json('POST', '/clock/unfreeze', {}));
-      if (sub === 'advance' && arg !== undefined) return print(await client.json('POST', '/clock/advance', { by: arg }));
-      if (sub === 'set' && arg !== undefined) return print(await client.json('POST', '/clock/set', { at: arg }));
-      throw new CtlUsageError('ctl clock takes show, freeze [AT], unfreeze, advance DURATION or set AT');
-    }
-    case 'reset':
-      none('ctl reset', sub);
-      return print(await client.json('POST', '/reset', values.user === undefined ? {} : { user: values.user }));
-    case 'seed': {
-      if (sub === undefined || arg !== undefined) throw new CtlUsageError('ctl seed takes one FILE');
-      const file = resolve(sub);
-      const text = await readFile(file, 'utf8');
-      return print(await client.json('POST', `/fixtures?base_dir=${encodeURIComponent(dirname(file))}`, text));
-    }
-    case 'snapshot': {
-      if (arg === undefined || extra[0] !== undefined) throw new CtlUsageError('ctl snapshot takes save FILE or load FILE');
-      if (sub === 'save') {
-        const response = await client.call('GET', '/snapshot');
-        await writeFile(arg, Buffer.from(await response.arrayBuffer()));
-        process.stdout.write(`snapshot saved to ${arg}\n`);
-        return;
-      }
-      if (sub === 'load') return print(await client.json('PUT', '/snapshot', await readFile(arg, 'utf8')));
-      throw new CtlUsageError('ctl snapshot takes save FILE or load FILE');
-    }
-    case 'faults': {
-      if (sub === undefined || sub === 'list') return print(await client.json('GET', '/faults'));
-      if (sub === 'clear') return print(await client.json('DELETE', '/faults'));
-      if (sub === 'remove' && arg !== undefined) return print(await client.json('DELETE', `/faults/${encodeURIComponent(arg)}`));
-      if (sub === 'add') {
-        if (!values.path) throw new CtlUsageError('ctl faults add needs --path P');
-        let body: unknown;
-        if (values.body !== undefined) {
-          try {
-            body = JSON.parse(values.body);
-          } catch {
-            throw new CtlUsageError('--body must be JSON');
-          }
-        }
-        return print(
-          await client.json('POST', '/faults', {
-            path: values.path,
-            method: values.method,
-            status: number(values.status, 'status'),
-            times: number(values.times, 'times'),
-            probability: number(values.probability, 'probability'),
-            seed: number(values.seed, 'seed'),
-            latency: values.latency,
-            drop: values.drop,
-            app: values.app,
-            user: values.user,
-            retry_after: number(values['retry-after'], 'retry-after'),
-            body,
-          }),
-        );
-      }
-      throw new CtlUsageError('ctl faults takes list, add, remove ID or clear');
-    }
-    case 'journal': {
-      if (sub === 'clear') return print(await client.json('DELETE', '/journal'));
-      none('ctl journal', sub);
-      const { items } = (await client.json('GET', `/journal${journalSearch(values)}`)) as { items: JournalEntry[] };
-      return printEntries(items, values.json);
-    }
-    default:
-      throw new CtlUsageError(command === undefined ? 'ctl needs a COMMAND' : `unknown ctl command '${command}'`);
-  }
 }
+
+function noMore(positionals: readonly string[], from: number): void {
+  if (positionals.length > from) throw new UsageError(`unexpected argument '${positionals[from]}'`);
+}
+
+/** The control plane's commands: `pinbox ctl …` against a running pinbox, and `pinbox logs`. */
+export const CTL_COMMANDS: readonly CliCommand[] = [
+  control(
+    'clock',
+    'clock [show | freeze [AT] | unfreeze | advance DURATION | set AT]',
+    "Shows or moves pinbox's clock (token expiry, rate-limit windows, media processing, analytics lag).",
+    async (client, _values, [sub, arg, ...extra], context) => {
+      noMore(extra, 0);
+      const show = (state: unknown) => print(context, state, clockLine);
+      if (sub === undefined || sub === 'show') return noMore(arg === undefined ? [] : [arg], 0), show(await client.json('GET', '/clock'));
+      if (sub === 'freeze') return show(await client.json('POST', '/clock/freeze', arg === undefined ? {} : { at: arg }));
+      if (sub === 'unfreeze') return noMore(arg === undefined ? [] : [arg], 0), show(await client.json('POST', '/clock/unfreeze', {}));
+      if (sub === 'advance' && arg !== undefined) return show(await client.json('POST', '/clock/advance', { by: arg }));
+      if (sub === 'set' && arg !== undefined) return show(await client.json('POST', '/clock/set', { at: arg }));
+      throw new UsageError(sub === 'advance' || sub === 'set' ? `clock ${sub} needs ${sub === 'advance' ? 'a DURATION' : 'an instant AT'}` : `unknown clock command '${sub}'`);
+    },
+    '  DURATION: milliseconds or 2d, 90m, 1h30m, 45s; AT: milliseconds or ISO 8601 (2026-12-01T09:00:00Z)',
+  ),
+  control(
+    'reset',
+    'reset [--user USERNAME]',
+    "Empties the store, keeping the dev identity, or one user's content.",
+    async (client, values, positionals, context) => {
+      noMore(positionals, 0);
+      const answer = await client.json('POST', '/reset', values.user === undefined ? {} : { user: values.user });
+      print(context, answer, () => (values.user === undefined ? 'reset: the whole store (the dev identity kept)' : `reset: the content of ${values.user}`));
+    },
+  ),
+  control('seed', 'seed FILE', 'Loads a JSON fixture (image files are read relative to FILE).', async (client, _values, positionals, context) => {
+    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'seed needs a FILE' : `unexpected argument '${positionals[1]}'`);
+    const file = resolve(positionals[0]);
+    const text = await readFile(file, 'utf8');
+    const made = await client.json('POST', `/fixtures?base_dir=${encodeURIComponent(dirname(file))}`, text);
+    print(context, made, (result: Record<string, unknown[]>) => {
+      const counts = Object.entries(result).map(([section, items]) => `${items.length} ${section}`);
+      const tokens = ((result.tokens ?? []) as { user: string; token: string; scopes: string[] }[]).map((t) => `  token of ${t.user}: ${t.token} (${t.scopes.join(',')})`);
+      return [`seeded: ${counts.join(', ')}`, ...tokens].join('\n');
+    });
+  }),
+  control('snapshot', 'snapshot save FILE | snapshot load FILE', 'Saves the whole state to a file, or restores it from one.', async (client, _values, [sub, file, ...extra], context) => {
+    noMore(extra, 0);
+    if (file === undefined || (sub !== 'save' && sub !== 'load')) throw new UsageError('snapshot takes save FILE or load FILE');
+    if (sub === 'save') {
+      const response = await client.call('GET', '/snapshot');
+      await writeFile(file, Buffer.from(await response.arrayBuffer()));
+      return print(context, { saved: file }, () => `snapshot saved to ${file}`);
+    }
+    const restored = await client.json('PUT', '/snapshot', await readFile(file, 'utf8'));
+    print(context, restored, (r: { schemaVersion: number; tables: number; rows: number; blobs: number; unfilled: string[] }) =>
+      `restored ${file}: schema version ${r.schemaVersion}, ${r.tables} tables, ${r.rows} rows, ${r.blobs} blobs${r.unfilled.length ? `; left empty: ${r.unfilled.join(', ')}` : ''}`,
+    );
+  }),
+  control(
+    'faults',
+    'faults [list | add --path P [options] | remove ID | clear]',
+    'Lists, adds and removes fault rules: chosen answers (a status, latency, a dropped connection) for matching calls.',
+    async (client, values, [sub, arg, ...extra], context) => {
+      noMore(extra, 0);
+      if (sub === undefined || sub === 'list') {
+        return print(context, await client.json('GET', '/faults'), ({ items }: { items: FaultRule[] }) => (items.length ? items.map(ruleLine).join('\n') : 'no fault rules'));
+      }
+      if (sub === 'clear') return print(context, await client.json('DELETE', '/faults'), () => 'fault rules cleared');
+      if (sub === 'remove' && arg !== undefined) return print(context, await client.json('DELETE', `/faults/${encodeURIComponent(arg)}`), () => `fault rule ${arg} removed`);
+      if (sub !== 'add') throw new UsageError(sub === 'remove' ? 'faults remove needs an ID' : `unknown faults command '${sub}'`);
+      if (!values.path) throw new UsageError('faults add needs --path P');
+      let body: unknown;
+      if (values.body !== undefined) {
+        try {
+          body = JSON.parse(values.body);
+        } catch {
+          throw new UsageError('--body must be JSON');
+        }
+      }
+      const rule = (await client.json('POST', '/faults', {
+        path: values.path,
+        method: values.method,
+        status: number(values.status, 'status'),
+        times: number(values.times, 'times'),
+        probability: number(values.probability, 'probability'),
+        seed: number(values.seed, 'seed'),
+        latency: values.latency,
+        drop: values.drop,
+        app: values.app,
+        user: values.user,
+        retry_after: number(values['retry-after'], 'retry-after'),
+        body,
+      })) as FaultRule;
+      print(context, rule, (r: FaultRule) => `added ${ruleLine(r)}`);
+    },
+    `  add: --path P (a path pattern, * for a segment, ... for the rest) [--method M] [--status N]
+       [--times N] [--probability P] [--seed S] [--latency D] [--drop] [--app CLIENT_ID]
+       [--user USERNAME] [--retry-after S] [--body JSON]`,
+  ),
+  control(
+    'journal',
+    'journal [--path P] [--method M] [--status S] [--since T] [--limit N] | journal clear',
+    'Shows the calls the pinbox answered (the request journal), newest last, or clears it.',
+    async (client, values, [sub, ...extra], context) => {
+      noMore(extra, 0);
+      if (sub === 'clear') return print(context, await client.json('DELETE', '/journal'), () => 'journal cleared');
+      if (sub !== undefined) throw new UsageError(`unknown journal command '${sub}'`);
+      const { items } = (await client.json('GET', `/journal${journalSearch(values)}`)) as { items: JournalEntry[] };
+      printEntries(context, items);
+    },
+  ),
+  {
+    words: ['logs'],
+    synopsis: `logs [-f] ${CONTROL_FLAGS} [--path P] [--status S] [--limit N]`,
+    summary: "The request journal's recent calls; with -f, then every call as it ends, until interrupted.",
+    help: `  -f, --follow     keep printing calls as they end\n${CONTROL_HELP}`,
+    run: logs,
+  },
+];
 
 /**
  * `pinbox logs [-f]`: the journal's recent calls; with -f, then every call as it
  * ends (server-sent events from /_pinbox/journal/stream) until interrupted.
  */
-export async function logs(argv: string[]): Promise<void> {
-  const { values, positionals } = parseCtl(argv);
-  if (positionals.length > 0) throw new CtlUsageError('logs takes no arguments');
+async function logs(context: CommandContext): Promise<void> {
+  const { values, positionals } = parseCtl(context.args);
+  noMore(positionals, 0);
   const client = new ControlClient(values);
   const { items } = (await client.json('GET', `/journal${journalSearch(values, { limit: values.limit ?? '20' })}`)) as { items: JournalEntry[] };
-  printEntries(items, values.json);
+  printEntries(context, items);
   if (!values.follow) return;
   const after = String(items.at(-1)?.id ?? 0);
   const response = await client.call('GET', `/journal/stream${journalSearch(values, { after, limit: undefined })}`);
@@ -229,7 +290,7 @@ export async function logs(argv: string[]): Promise<void> {
         .filter((line) => line.startsWith('data: '))
         .map((line) => line.slice(6))
         .join('\n');
-      if (data) printEntries([JSON.parse(data) as JournalEntry], values.json);
+      if (data) printEntries(context, [JSON.parse(data) as JournalEntry]);
     }
   }
 }
