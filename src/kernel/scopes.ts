@@ -1,4 +1,4 @@
-import { ApiError } from './errors.js';
+import { ApiError, ERROR_CATALOG } from './errors.js';
 
 /**
  * Every OAuth scope Pinterest v5 grants.
@@ -88,6 +88,15 @@ export function parseScopes(text: string): { scopes: Scope[]; unknown: string[] 
  */
 export function requireScopes(held: ReadonlySet<string>, required: readonly Scope[]): void {
   for (const scope of required) {
-    if (!held.has(scope)) throw new ApiError('insufficient_scope');
+    if (!held.has(scope)) throw insufficientScope(required.filter((s) => !held.has(s)), `this operation needs ${required.join(', ')}`);
   }
+}
+
+/**
+ * Pinterest's insufficient-scope error (401, code 3, Pinterest's message), with a
+ * pinbox hint after it naming the scopes the token lacks and why they are needed.
+ * @example throw insufficientScope(['boards:write_secret'], 'a secret board needs it')
+ */
+export function insufficientScope(missing: readonly string[], why: string): ApiError {
+  return new ApiError('insufficient_scope', `${ERROR_CATALOG.insufficient_scope.message} (pinbox: ${why}; the token lacks ${missing.join(', ')}.)`);
 }

@@ -1,5 +1,6 @@
 import type { AuthContext } from '../../kernel/auth.js';
 import { ApiError } from '../../kernel/errors.js';
+import { insufficientScope } from '../../kernel/scopes.js';
 import type { BoardRow } from './store.js';
 
 /** A user's role on a board. Pinterest: group boards have one owner and collaborators. */
@@ -34,7 +35,7 @@ export function canSeeBoard(auth: AuthContext, board: BoardRow, role: BoardRole)
  * code 3), then the role (403 code 29). The role check comes on top of the scope check.
  */
 export function assertCanWriteBoard(auth: AuthContext, board: BoardRow, role: BoardRole, action: BoardAction): void {
-  if (board.privacy === 'SECRET' && !auth.scopes.has('boards:write_secret')) throw new ApiError('insufficient_scope');
+  if (board.privacy === 'SECRET' && !auth.scopes.has('boards:write_secret')) throw insufficientScope(['boards:write_secret'], 'a secret board needs boards:write_secret');
   assertRole(role, action);
 }
 

@@ -2,6 +2,7 @@ import type { AuthContext } from '../../kernel/auth.js';
 import type { Clock } from '../../kernel/clock.js';
 import { pinterestTimestamp } from '../../kernel/clock.js';
 import { ApiError } from '../../kernel/errors.js';
+import { insufficientScope } from '../../kernel/scopes.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Bookmarks, Page, PageRequest } from '../../kernel/pagination.js';
 import type { Database, Queryable } from '../../storage/database.js';
@@ -82,7 +83,7 @@ export class BoardService {
   async create(auth: AuthContext, input: BoardCreateInput): Promise<BoardRow> {
     // Pinterest: an ads-only board is always PROTECTED.
     const privacy: BoardPrivacy = input.is_ads_only ? 'PROTECTED' : (input.privacy ?? 'PUBLIC');
-    if (privacy === 'SECRET' && !auth.scopes.has('boards:write_secret')) throw new ApiError('insufficient_scope');
+    if (privacy === 'SECRET' && !auth.scopes.has('boards:write_secret')) throw insufficientScope(['boards:write_secret'], 'a secret board needs boards:write_secret');
     // Pinterest: "If you create an ad-only board by setting is_ads_only to true, the
     // board name automatically becomes 'Ad-only Pins'" (Board.name in the spec).
     const name = input.is_ads_only ? 'Ad-only Pins' : input.name;
@@ -108,7 +109,7 @@ export class BoardService {
       const { board } = await this.writable(auth, boardId, 'manage', tx);
       if (input.privacy !== undefined && input.privacy !== board.privacy) {
         // Making a board secret, or public again, is a write on secret content.
-        if (!auth.scopes.has('boards:write_secret')) throw new ApiError('insufficient_scope');
+        if (!auth.scopes.has('boards:write_secret')) throw insufficientScope(['boards:write_secret'], 'a secret board needs boards:write_secret');
         if (board.privacy === 'PROTECTED') {
           throw new ApiError('invalid_parameters', "Invalid parameters: 'privacy' of an ads-only (protected) board cannot be changed.");
         }

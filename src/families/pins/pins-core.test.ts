@@ -96,7 +96,14 @@ describe('POST /pins', () => {
     const board = await createBoard(me.client);
     assertError(await me.client.post('/pins', { board_id: board.id, media_source: await imageUrl() }, { token: null }), 401, 2);
     const { token } = await s.pinbox.admin.issueToken({ username: me.username, scopes: ['boards:read', 'boards:write', 'pins:read'] });
-    assertError(await me.client.withToken(token).post('/pins', { board_id: board.id, media_source: await imageUrl() }), 401, 3);
+    const lacking = await me.client.withToken(token).post('/pins', { board_id: board.id, media_source: await imageUrl() });
+    assertError(lacking, 401, 3);
+    // Pinterest's message, then a pinbox hint naming what the operation needs and what the token lacks.
+    assert.equal(
+      lacking.body.message,
+      'Your token does not have sufficient permissions to perform this operation. Please ensure your token is authorized with the correct set of scopes.' +
+        ' (pinbox: this operation needs boards:read, boards:write, pins:read, pins:write; the token lacks pins:write.)',
+    );
     assertError(await me.client.post('/pins', { board_id: '1234567890123456789', media_source: await imageUrl() }), 404, 40);
     const other = await createBoard(me.client);
     const section = (await me.client.post(`/boards/${other.id}/sections`, { name: 'elsewhere' })).body;

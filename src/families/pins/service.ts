@@ -2,6 +2,7 @@ import type { AuthContext } from '../../kernel/auth.js';
 import type { Clock } from '../../kernel/clock.js';
 import { pinterestTimestamp } from '../../kernel/clock.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
+import { insufficientScope } from '../../kernel/scopes.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Bookmarks, Page, PageRequest } from '../../kernel/pagination.js';
 import type { Database, Queryable } from '../../storage/database.js';
@@ -93,7 +94,7 @@ export class PinService {
    */
   private async targetBoard(auth: AuthContext, boardId: string, sectionId: string | null | undefined, q: Queryable): Promise<VisibleBoard> {
     const target = await this.deps.boardService.visible(auth, boardId, q);
-    if (target.board.privacy === 'SECRET' && !auth.scopes.has('pins:write_secret')) throw new ApiError('insufficient_scope');
+    if (target.board.privacy === 'SECRET' && !auth.scopes.has('pins:write_secret')) throw insufficientScope(['pins:write_secret'], 'a Pin on a secret board needs pins:write_secret');
     assertRole(target.role, 'contribute');
     if (sectionId) {
       const section = await this.deps.boards.getSection(boardId, sectionId, q);
@@ -215,7 +216,7 @@ export class PinService {
    */
   private async assertCanChange(auth: AuthContext, pinId: string, q: Queryable): Promise<PinRow> {
     const pin = await this.visible(auth, pinId, q);
-    if (pin.board_privacy === 'SECRET' && !auth.scopes.has('pins:write_secret')) throw new ApiError('insufficient_scope');
+    if (pin.board_privacy === 'SECRET' && !auth.scopes.has('pins:write_secret')) throw insufficientScope(['pins:write_secret'], 'a Pin on a secret board needs pins:write_secret');
     const ownsPin = pin.owner_id === auth.userId;
     const ownsBoard = pin.board_owner_id === auth.userId;
     if (!(ownsPin || ownsBoard)) throw new ApiError('not_permitted');
