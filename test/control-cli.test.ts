@@ -73,7 +73,7 @@ test('pinbox start --seed, then pinbox ctl: clock, reset, seed, snapshot, faults
     assert.equal(followed, '', 'no earlier call matched the filter');
     await dana.get('/user_account');
     await new Promise<void>((resolve) => {
-      const check = () => (/GET \/v5\/user_account 200 \S+ms app=\d+ user=\d+ org_read left=\d+/.test(followed) ? resolve() : follower.stdout.once('data', check));
+      const check = () => (/GET \/v5\/user_account 200 \S+ms app=\d+ user=dana org_read left=\d+/.test(followed) ? resolve() : follower.stdout.once('data', check));
       check();
     });
     follower.kill();

@@ -107,12 +107,14 @@ function journalSearch(values: Values, extra: Record<string, string | undefined>
   return text ? `?${text}` : '';
 }
 
-/** One journal entry as a line: time, method, path, status, duration, caller, rate limits. */
-function formatEntry(entry: JournalEntry): string {
-  const caller = [entry.app && `app=${entry.app}`, entry.user && `user=${entry.user}`].filter(Boolean).join(' ');
+/** One journal entry as a line: time, method, path and query, status, duration, caller, rate limits. */
+function formatEntry(entry: JournalEntry & { username?: string | null }): string {
+  const user = entry.username ?? entry.user;
+  const caller = [entry.app && `app=${entry.app}`, user && `user=${user}`].filter(Boolean).join(' ');
   const limit = entry.rate_limit_category ? ` ${entry.rate_limit_category}${entry.rate_limit_remaining === null ? '' : ` left=${entry.rate_limit_remaining}`}` : '';
   const fault = entry.fault ? ` fault=${entry.fault}` : '';
-  return `${entry.at} ${entry.method} ${entry.path} ${entry.status} ${entry.duration_ms}ms${caller ? ` ${caller}` : ''}${limit}${fault}`;
+  const query = entry.query ? `?${new URLSearchParams(entry.query).toString().replaceAll('%5Bredacted%5D', '[redacted]')}` : '';
+  return `${entry.at} ${entry.method} ${entry.path}${query} ${entry.dropped ? 'dropped' : entry.status} ${entry.duration_ms}ms${caller ? ` ${caller}` : ''}${limit}${fault}`;
 }
 
 function printEntries(context: CommandContext, entries: JournalEntry[]): void {

@@ -176,7 +176,11 @@ test('fault rules: a 429 with its rate-limit headers, only for one user, latency
   assert.equal(refused.headers.get('retry-after'), '30');
   assert.equal(refused.headers.get('x-ratelimit-remaining'), '0');
   assert.equal(refused.headers.get('x-ratelimit-reset'), '30');
-  assert.equal((await bob.client.get('/user_account')).status, 200, 'the rule names alice only');
+  const answered = await bob.client.get('/user_account');
+  assert.equal(answered.status, 200, 'the rule names alice only');
+  // The limit and window are those of the route's own category (org_read) for the caller's tier, as a real 429's.
+  assert.match(refused.headers.get('x-ratelimit-limit') ?? '', /^\d+(, \d+;w=\d+)+$/);
+  assert.equal(refused.headers.get('x-ratelimit-limit'), answered.headers.get('x-ratelimit-limit'));
   assert.ok(await pinbox.faults.remove(limited.id));
   const otherApp = await pinbox.admin.createApp({ name: unique('other') });
   const forOtherApp = await pinbox.faults.add({ path: '/user_account', status: 500, app: otherApp.id });
@@ -189,9 +193,17 @@ test('fault rules: a 429 with its rate-limit headers, only for one user, latency
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal((await alice.client.get('/user_account')).status, 200, 'latency alone lets the call through');
 
-  await pinbox.faults.add({ path: '/user_account', drop: true, times: 1 });
-  await assert.rejects(fetch(`${pinbox.url}/v5/user_account`, { headers: { authorization: `Bearer ${alice.client.token}` } }));
+  const dropper = await pinbox.faults.add({ path: '/user_account', drop: true, times: 1 });
+  await assert.rejects(fetch(`${pinbox.url}/v5/user_account?from=drop`, { headers: { authorization: `Bearer ${alice.client.token}` } }));
   assert.equal((await alice.client.get('/user_account')).status, 200);
+  // The dropped call is in the journal, as dropped, with its caller named.
+  const [dropped] = (await control().ok('GET', '/journal?path=/v5/user_account&limit=2')).items.filter((e: { fault: string }) => e.fault === dropper.id);
+  assert.ok(dropped, 'the dropped call is journaled');
+  assert.equal(dropped.dropped, true);
+  assert.equal(dropped.status, 0);
+  assert.deepEqual(dropped.query, { from: 'drop' });
+  assert.equal(dropped.user, alice.id);
+  assert.equal(dropped.username, alice.username);
 
   // The same seed draws the same sequence of firings.
   const draws = async (seed: number) => {

@@ -5,7 +5,7 @@ import { pinterestTimestamp } from '../kernel/clock.js';
 import type { ControlDeps } from './deps.js';
 import { Faults } from './faults.js';
 import { loadFixture, loadFixtureFile, type Fixture, type FixtureResult } from './fixtures.js';
-import { Journal, type JournalSettings } from './journal.js';
+import { Journal, type JournalEntry, type JournalSettings } from './journal.js';
 import { resetAll, resetUser } from './reset.js';
 import { controlRoutes } from './routes.js';
 import { restoreSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
@@ -59,6 +59,13 @@ export class Control {
       deps.families.stores.tokens,
       async (username) => (await deps.families.stores.users.getByUsername(username))?.id ?? null,
       options.version,
+      (tier, category) => {
+        const plan = deps.rateLimits.policy.planFor(tier, category);
+        // The category's own window where it has one, else the instance-wide one.
+        const window = plan && (plan.windows.find((w) => w.name === category) ?? plan.windows[0]);
+        return plan && window ? plan.limitHeader(window) : null;
+      },
+      (request, reply) => this.journal.recordDropped(request, reply),
     );
   }
 
@@ -93,6 +100,22 @@ export class Control {
   clockState(): ClockState {
     const now = this.clock.now();
     return { now, at: `${pinterestTimestamp(now)}Z`, frozen: this.clock.isFrozen(), pending: this.clock.pending() };
+  }
+
+  /** Usernames by user id, for the journal's entries (the journal keeps ids, as the store does). */
+  private readonly usernames = new Map<string, string | null>();
+
+  /**
+   * Journal entries with the username of the user each call acted for beside its id,
+   * as fault rules and people name users.
+   */
+  async named(entries: readonly JournalEntry[]): Promise<(JournalEntry & { username: string | null })[]> {
+    for (const entry of entries) {
+      if (entry.user !== null && !this.usernames.has(entry.user)) {
+        this.usernames.set(entry.user, (await this.deps.families.stores.users.getById(entry.user))?.username ?? null);
+      }
+    }
+    return entries.map((entry) => ({ ...entry, username: entry.user === null ? null : (this.usernames.get(entry.user) ?? null) }));
   }
 
   /** Installs the fault and journal hooks (before authentication) and the `/_pinbox` routes. */

@@ -4,6 +4,8 @@ import { parseDuration } from '../kernel/duration.js';
 import { ERROR_CATALOG } from '../kernel/errors.js';
 import { ApiError } from '../kernel/errors.js';
 import { pathMatcher } from './patterns.js';
+import type { RateLimitCategory } from '../kernel/rate-limits/categories.js';
+import type { AccessTier } from '../kernel/rate-limits/tiers.js';
 
 /** A fault rule as a tester writes it (HTTP body, CLI flags, or code). */
 export interface FaultRuleInput {
@@ -134,6 +136,10 @@ export class Faults {
     private readonly tokens: TokenResolver,
     private readonly userIdOf: (username: string) => Promise<string | null>,
     private readonly version: string,
+    /** The `x-ratelimit-limit` a refused call of this tier and category carries; null where nothing limits it. */
+    private readonly limitHeaderOf: (tier: AccessTier, category: RateLimitCategory) => string | null = () => null,
+    /** Told of a call whose connection a rule dropped (no response is sent, so no onResponse hook runs). */
+    private readonly onDropped: (request: FastifyRequest, reply: FastifyReply) => void = () => undefined,
   ) {}
 
   /**
@@ -244,7 +250,7 @@ export class Faults {
   private async apply(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const path = request.url.split('?', 1)[0];
     if (!path.startsWith('/v5/') && !path.startsWith('/oauth')) return false;
-    let caller: { appId: string | null; userId: string | null } | undefined;
+    let caller: Caller | undefined;
     for (const rule of this.rules) {
       if (rule.remaining === 0 || (rule.method !== '*' && rule.method !== request.method) || !rule.matches(path)) continue;
       if (rule.app !== null || rule.userId !== null) {
@@ -266,6 +272,7 @@ export class Faults {
       request.faultCaller = caller ?? (await this.callerOf(request));
       if (rule.latency_ms > 0) await new Promise((resolve) => setTimeout(resolve, rule.latency_ms));
       if (rule.drop) {
+        this.onDropped(request, reply);
         reply.hijack();
         request.raw.socket.destroy();
         return true;
@@ -273,8 +280,11 @@ export class Faults {
       if (rule.status === null) return false;
       reply.code(rule.status).header('x-pinterest-rid', request.id).header('pinterest-version', this.version).header('x-pinbox-fault', rule.id);
       if (rule.status === 429) {
-        // Pinterest: a refused call carries the window's headers and Retry-After.
-        reply.header('x-ratelimit-limit', `0, 0;w=${Math.max(rule.retry_after, 1)}`).header('x-ratelimit-remaining', '0').header('x-ratelimit-reset', String(rule.retry_after)).header('retry-after', String(rule.retry_after));
+        // Pinterest: a refused call carries its window's headers and Retry-After: the
+        // limit and window of the route's own category for the caller's access tier.
+        const category = request.routeOptions.config?.policy?.category;
+        const limit = (category && this.limitHeaderOf(request.faultCaller?.tier ?? 'standard', category)) || `0, 0;w=${Math.max(rule.retry_after, 1)}`;
+        reply.header('x-ratelimit-limit', limit).header('x-ratelimit-remaining', '0').header('x-ratelimit-reset', String(rule.retry_after)).header('retry-after', String(rule.retry_after));
       }
       reply.send(rule.body ?? DEFAULT_BODIES[rule.status] ?? { code: rule.status, message: `Injected fault (pinbox rule ${rule.id}).` });
       return true;
@@ -282,21 +292,28 @@ export class Faults {
     return false;
   }
 
-  private async callerOf(request: FastifyRequest): Promise<{ appId: string | null; userId: string | null }> {
+  private async callerOf(request: FastifyRequest): Promise<Caller> {
     const bearer = readBearer(request.headers.authorization);
     if (bearer) {
       const auth = await this.tokens.resolve(bearer);
-      return { appId: auth?.appId ?? null, userId: auth?.userId ?? null };
+      return { appId: auth?.appId ?? null, userId: auth?.userId ?? null, tier: auth?.tier ?? null };
     }
-    return { appId: readBasic(request.headers.authorization)?.user ?? null, userId: null };
+    return { appId: readBasic(request.headers.authorization)?.user ?? null, userId: null, tier: null };
   }
+}
+
+/** Who made a faulted call, as far as its credentials say (authentication never runs on it). */
+interface Caller {
+  appId: string | null;
+  userId: string | null;
+  tier: AccessTier | null;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The fault rule that answered this request, if one did. */
     faultId: string | null;
-    /** The app and user of the token a faulted call carried. */
-    faultCaller: { appId: string | null; userId: string | null } | null;
+    /** The app, user and access tier of the token a faulted call carried. */
+    faultCaller: Caller | null;
   }
 }

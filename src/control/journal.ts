@@ -29,6 +29,8 @@ export interface JournalEntry {
   duration_ms: number;
   /** The fault rule that answered, if one did. */
   fault: string | null;
+  /** The connection was dropped by a fault rule, with no answer (`status` is 0). */
+  dropped: boolean;
   /** With bodies on: request headers and bodies, secrets redacted. */
   request_headers?: Record<string, unknown>;
   request_body?: unknown;
@@ -217,7 +219,12 @@ export class Journal {
     done(null, payload);
   };
 
-  private record(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy | undefined): void {
+  /** Records a call a fault rule dropped: no response went out, so no onResponse hook sees it. */
+  recordDropped(request: FastifyRequest, reply: FastifyReply): void {
+    if (this.settings.enabled && journaled(request.url)) this.record(request, reply, request.routeOptions.config?.policy, true);
+  }
+
+  private record(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy | undefined, dropped = false): void {
     const auth = request.auth;
     const entry: RawEntry = {
       id: this.nextId++,
@@ -225,7 +232,8 @@ export class Journal {
       rid: request.id,
       method: request.method,
       url: request.url,
-      status: reply.statusCode,
+      // A dropped call has no status: 0, with `dropped` in its entry.
+      status: dropped ? 0 : reply.statusCode,
       app: auth?.appId ?? request.client?.appId ?? request.faultCaller?.appId ?? null,
       user: auth?.userId ?? request.faultCaller?.userId ?? null,
       scopes: policy?.scopes,
@@ -266,6 +274,7 @@ export class Journal {
       rate_limit_remaining: raw.remaining === undefined ? null : Number(raw.remaining),
       duration_ms: Math.round(raw.ms * 100) / 100,
       fault: raw.fault,
+      dropped: raw.status === 0,
     };
     if (raw.headers) {
       entry.request_headers = redact(raw.headers) as Record<string, unknown>;

@@ -124,7 +124,7 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
       return reply.code(204).send();
     });
 
-    app.get('/journal', async (request) => ({ items: control.journal.query(journalQueryOf(request.query as Record<string, string>)) }));
+    app.get('/journal', async (request) => ({ items: await control.named(control.journal.query(journalQueryOf(request.query as Record<string, string>))) }));
     app.delete('/journal', async (_request, reply) => {
       control.journal.clear();
       return reply.code(204).send();
@@ -141,11 +141,18 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
       reply.hijack();
       const stream = reply.raw;
       stream.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      const send = (entry: JournalEntry) => stream.write(`id: ${entry.id}\ndata: ${JSON.stringify(entry)}\n\n`);
+      // Entries go out in order, each with its username (looked up once per user).
+      let sending = Promise.resolve();
+      const send = (entries: JournalEntry[]) => {
+        sending = sending
+          .then(() => control.named(entries))
+          .then((named) => named.forEach((entry) => stream.write(`id: ${entry.id}\ndata: ${JSON.stringify(entry)}\n\n`)))
+          .catch(() => undefined);
+      };
       stream.write(': pinbox journal\n\n');
-      backlog.forEach(send);
+      send(backlog);
       const unsubscribe = control.journal.subscribe((entry) => {
-        if (matches(entry)) send(entry);
+        if (matches(entry)) send([entry]);
       });
       const keepalive = setInterval(() => stream.write(': keepalive\n\n'), SSE_KEEPALIVE_MS).unref();
       streams.add(stream);
