@@ -213,7 +213,14 @@ export async function openPinboxStore(options: StoreOptions): Promise<{ admin: A
   const devApp = await families.stores.users
     .getByUsername(DEV_USERNAME)
     .then((user) => (user ? families.stores.apps.findByOwner(user.id, DEV_APP_NAME) : null));
-  return { admin: new Admin(core, families, devApp?.id ?? null), close: () => core.db.close() };
+  return {
+    admin: new Admin(core, families, devApp?.id ?? null),
+    // A pinbox serving the same store drops what it cached from it on its next call.
+    close: async () => {
+      await core.db.announceWrite().catch(() => undefined);
+      await core.db.close();
+    },
+  };
 }
 
 /**

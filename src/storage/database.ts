@@ -40,6 +40,14 @@ export interface Database extends Queryable {
   exclusively<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** Runs a multi-statement script (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * A number that moves when another process changed the store (SQLite: any commit
+   * by another connection; PostgreSQL: an `announceWrite` of another process). Cheap
+   * enough for every request: what a process caches from the store is stale once it moved.
+   */
+  externalWrites(): number;
+  /** Tells the other processes on this store that it changed (the CLI's admin commands end with it). */
+  announceWrite(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -90,6 +90,8 @@ export class TokenStore implements TokenResolver {
    * in the store is seen soon. Expiry is checked against the pinbox clock on every use.
    */
   private readonly cache = new Map<string, { auth: AuthContext; expiresAt: number; cachedAt: number }>();
+  /** The store's count of other processes' writes when the cache was last known good. */
+  private writesSeen = -1;
   private static readonly CACHE_TTL_MS = 1000;
   private static readonly CACHE_MAX = 10_000;
 
@@ -100,6 +102,12 @@ export class TokenStore implements TokenResolver {
 
   async resolve(token: string): Promise<AuthContext | null> {
     const hash = hashToken(token);
+    // A CLI command (apps update, users create) on this store from another process: what is cached may be stale.
+    const writes = this.db.externalWrites();
+    if (writes !== this.writesSeen) {
+      this.writesSeen = writes;
+      this.cache.clear();
+    }
     const cached = this.cache.get(hash);
     if (cached && Date.now() - cached.cachedAt < TokenStore.CACHE_TTL_MS) {
       return cached.expiresAt > this.clock.now() ? cached.auth : null;

@@ -118,6 +118,8 @@ export class PostgresDatabase implements Database {
     private readonly pool: pg.Pool,
     /** The schema pinbox works in. */
     readonly schema: string,
+    /** How to open a connection outside the pool (the listener for other processes' writes). */
+    private readonly connection: pg.ClientConfig,
   ) {}
 
   static async open(url: string, options: PostgresOptions = {}): Promise<PostgresDatabase> {
@@ -127,7 +129,8 @@ export class PostgresDatabase implements Database {
     parsed.searchParams.delete('schema');
     withDefaultUser(parsed);
     // Every connection starts in the schema (a start-up option, so no query races the first one).
-    const pool = new pg.Pool({ connectionString: parsed.toString(), max: Math.max(2, options.poolSize ?? 10), options: `-c search_path=${schema}` });
+    const connection = { connectionString: parsed.toString(), options: `-c search_path=${schema}` };
+    const pool = new pg.Pool({ ...connection, max: Math.max(2, options.poolSize ?? 10) });
     // An idle connection that breaks (a database restart) must not take the process with it.
     pool.on('error', () => undefined);
     try {
@@ -141,7 +144,7 @@ export class PostgresDatabase implements Database {
       await pool.end();
       throw error;
     }
-    return new PostgresDatabase(pool, schema);
+    return new PostgresDatabase(pool, schema, connection);
   }
 
   private sql(text: string): string {
@@ -262,9 +265,63 @@ export class PostgresDatabase implements Database {
     await this.pool.query(text);
   }
 
+  /** Notifications of other processes' writes received, plus one for each time the listener was down. */
+  private writesSeen = 0;
+  private listener: pg.Client | null = null;
+  private listening = false;
+  private closed = false;
+
+  /** The channel on which the processes of this instance announce their writes. */
+  private get writesChannel(): string {
+    return `pinbox_writes_${this.schema}`;
+  }
+
+  /**
+   * Counts other processes' announced writes, heard with LISTEN on a connection of
+   * its own outside the pool (opened at the first call). While that connection is
+   * not up, every call returns a new number, so nothing cached is trusted until it is back.
+   */
+  externalWrites(): number {
+    if (this.listener || this.closed) return this.writesSeen;
+    if (!this.listening) {
+      this.listening = true;
+      void this.listen().finally(() => (this.listening = false));
+    }
+    return ++this.writesSeen;
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client(this.connection);
+    // A dropped connection (a database restart) must not take the process with it: listen again on the next call.
+    const lost = () => {
+      if (this.listener === client) this.listener = null;
+      this.writesSeen++;
+      void client.end().catch(() => undefined);
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', () => void this.writesSeen++);
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.writesChannel}"`);
+      if (this.closed) return void (await client.end());
+      this.listener = client;
+    } catch {
+      lost();
+    }
+  }
+
+  async announceWrite(): Promise<void> {
+    await this.pool.query('SELECT pg_notify($1, $2)', [this.writesChannel, '']);
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     this.lockClient?.release();
     this.lockClient = null;
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
     await this.pool.end();
   }
 }

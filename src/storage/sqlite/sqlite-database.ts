@@ -111,6 +111,17 @@ export class SqliteDatabase implements Database {
     return fn();
   }
 
+  private dataVersion: BetterSqlite3.Statement<unknown[], number> | null = null;
+
+  /** SQLite's data_version: it changes when another connection (a CLI command) commits, never for this one's own writes. */
+  externalWrites(): number {
+    this.dataVersion ??= this.db.prepare('PRAGMA data_version').pluck() as BetterSqlite3.Statement<unknown[], number>;
+    return this.dataVersion.get() as number;
+  }
+
+  /** Another connection's commit already moves this store's data_version for every other process. */
+  async announceWrite(): Promise<void> {}
+
   async exec(sql: string): Promise<void> {
     await this.idle();
     this.db.exec(sql);
