@@ -1,0 +1,37 @@
+/**
+ * Pinterest's operations as pinbox knows them (./operations-table.ts): what a path
+ * and method are in Pinterest's API, so a call to an operation pinbox has no route
+ * for yet is told so (501 naming it) rather than given the 404 of a typo.
+ */
+import { OPERATIONS_BY_TAG } from './operations-table.js';
+
+export interface PinterestOperation {
+  tag: string;
+  method: string;
+  /** Under /v5, with `{param}` segments, as the spec writes it. */
+  path: string;
+  operationId: string;
+}
+
+/** Every operation, in the table's order. */
+export const PINTEREST_OPERATIONS: readonly PinterestOperation[] = Object.entries(OPERATIONS_BY_TAG).flatMap(([tag, entries]) =>
+  entries.map((entry) => {
+    const [method, path, operationId] = entry.split(' ');
+    return { tag, method, path, operationId };
+  }),
+);
+
+let matchers: { operation: PinterestOperation; pattern: RegExp }[] | null = null;
+
+/**
+ * The operations whose path template matches a path under /v5 (any method), for
+ * the calls that found no route. Compiled on the first such call.
+ * @example operationsAt('/ad_accounts/123/campaigns') // [campaigns/list, campaigns/create, campaigns/update]
+ */
+export function operationsAt(path: string): PinterestOperation[] {
+  matchers ??= PINTEREST_OPERATIONS.map((operation) => ({
+    operation,
+    pattern: new RegExp(`^${operation.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[a-z_]+\\?\}|\{[a-z_]+\}/g, '[^/]+')}/?$`),
+  }));
+  return matchers.filter((m) => m.pattern.test(path)).map((m) => m.operation);
+}
