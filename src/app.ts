@@ -24,14 +24,17 @@ export interface AppDeps {
   control?: (app: FastifyInstance) => void;
   logger: FastifyServerOptions['logger'];
   version: string;
-  /** The longest a request may take to arrive, headers and body (Node's own default: 5 minutes). */
+  /**
+   * How long a request's headers may take to arrive (default 60 s, Node's own);
+   * a body may pause for twice as long before the request is refused with 408.
+   */
   requestTimeoutMs?: number;
 }
 
 /** Pinterest: base64 images up to 20 MB arrive inflated by a third in JSON. */
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
-/** Node's default for `server.requestTimeout`, which Fastify turns off: a truncated body never hangs a socket. */
-const REQUEST_TIMEOUT_MS = 300_000;
+/** Node's default `headersTimeout`. */
+const REQUEST_TIMEOUT_MS = 60_000;
 
 /** A route as Fastify registered it under /v5, with the policy the kernel enforces on it. */
 export interface RegisteredRoute {
@@ -64,6 +67,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   let nextRequestId = BigInt(randomInt(1_000_000_000, 9_000_000_000)) * 1_000_000n;
   const genReqId = () => (nextRequestId++).toString();
   const requestTimeoutMs = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  // Node's requestTimeout stops counting once the headers are in, so a truncated body
+  // would hold its socket for ever: the socket's idle time-out answers that instead
+  // (it restarts with every chunk, so a slow but steady upload is never cut).
+  const idleTimeoutMs = 2 * requestTimeoutMs;
   const surfaces = new Surfaces();
   const routeIndex = new RouteIndex();
   const refusals = new FrameworkRefusals({
@@ -72,6 +79,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestId: genReqId,
     version: deps.version,
     requestTimeoutMs,
+    idleTimeoutMs,
   });
   const app = Fastify({
     logger: deps.logger,
@@ -86,12 +94,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     frameworkErrors: refusals.frameworkErrors,
     clientErrorHandler: refusals.clientError,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    requestTimeout: requestTimeoutMs,
+    connectionTimeout: idleTimeoutMs,
     http: {
+      headersTimeout: requestTimeoutMs,
       // Two Authorization (or Content-Type, ...) headers reach pinbox as one value
       // joined by ", ", which no parser accepts: an ambiguous request is refused,
       // never decided by whichever header Node would have kept.
       joinDuplicateHeaders: true,
+      // A missing Host is refused in the API's shape (FrameworkRefusals.checkRequestHead), not Node's empty 400.
+      requireHostHeader: false,
       // How often Node checks its time-outs (default 30 s); finer for short ones.
       connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(requestTimeoutMs / 4))),
     },
@@ -101,6 +112,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // pinbox is no proxy (CONNECT), and an Expect it cannot meet is refused in the API's shape.
   app.server.on('connect', refusals.onConnect);
   app.server.on('checkExpectation', refusals.onExpectation);
+  app.server.on('timeout', refusals.onIdle);
 
   const v5Routes: RegisteredRoute[] = [];
   app.decorate('v5Routes', v5Routes);
@@ -181,7 +193,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     );
   });
 
-  app.addHook('preParsing', refusals.refuseEncodedBody);
+  app.addHook('preParsing', refusals.checkRequestHead);
   app.setErrorHandler(refusals.errorHandler);
   app.setNotFoundHandler(refusals.notFound);
 

@@ -70,6 +70,13 @@ export interface PinboxOptions {
   redirectUris?: readonly string[];
   /** pino log level, or 'silent'. Default 'silent'. */
   logLevel?: string;
+  /** Where log lines go, one JSON object a line (default stdout). */
+  logStream?: { write(line: string): void };
+  /**
+   * How long a request's headers may take to arrive before it is answered 408 and its
+   * connection closed; a body may pause for twice as long. Default 60,000 ms (Node's).
+   */
+  requestTimeoutMs?: number;
   /** A clock to share (tests); default a new running clock. */
   clock?: Clock;
   /**
@@ -304,11 +311,13 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       extraRoutes: families.publicRoutes,
       control: (app) => control.install(app),
       version: PINBOX_VERSION,
+      requestTimeoutMs: options.requestTimeoutMs,
       logger:
         logLevel === 'silent'
           ? false
           : {
               level: logLevel,
+              ...(options.logStream ? { stream: options.logStream } : {}),
               redact: {
                 paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.access_token', '*.refresh_token', '*.client_secret', '*.password', '*.code', '*.code_verifier'],
                 censor: '[redacted]',

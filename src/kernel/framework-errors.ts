@@ -141,8 +141,9 @@ const PARSER_PROBLEMS: Readonly<Record<string, string>> = {
   HPE_INVALID_URL: 'the request target is not a valid URL',
   HPE_INVALID_VERSION: 'the HTTP version is not valid',
   HPE_INVALID_HEADER_TOKEN: 'a header name or value has characters HTTP does not allow',
-  HPE_INVALID_CONTENT_LENGTH: 'Content-Length is not a valid number, or it is given twice',
-  HPE_UNEXPECTED_CONTENT_LENGTH: 'Content-Length is given together with Transfer-Encoding',
+  HPE_INVALID_CONTENT_LENGTH: 'Content-Length is not a valid number',
+  HPE_UNEXPECTED_CONTENT_LENGTH: 'Content-Length is given twice with different values, or together with Transfer-Encoding',
+  HPE_PAUSED_H2_UPGRADE: 'HTTP/2 without TLS is not served here; send HTTP/1.1',
   HPE_INVALID_TRANSFER_ENCODING: 'Transfer-Encoding is not valid (chunked must come last, and only once)',
   HPE_INVALID_CHUNK_SIZE: 'a chunk size of the chunked body is not valid',
   HPE_CHUNK_EXTENSIONS_OVERFLOW: 'the chunk extensions of the chunked body are too long',
@@ -159,8 +160,10 @@ export interface FrameworkRefusalsDeps {
   /** The next request id, for answers to requests Fastify never saw. */
   requestId: () => string;
   version: string;
-  /** The whole-request time-out of the server, for the 408's message. */
+  /** How long the server waits for a request's headers (Node's `headersTimeout`), for the 408's message. */
   requestTimeoutMs: number;
+  /** How long a socket may stay silent mid-request (the server's `timeout`), for the 408's message. */
+  idleTimeoutMs: number;
 }
 
 /**
@@ -219,11 +222,18 @@ export class FrameworkRefusals {
   };
 
   /**
-   * preParsing: a compressed body is refused rather than read as if it were plain.
-   * Pinterest documents no compressed request bodies; RFC 9110 §15.5.16 answers an
-   * unsupported content coding with 415 and `Accept-Encoding`.
+   * preParsing, the first hook that may refuse a request in its surface's shape:
+   * - HTTP/1.1 needs exactly one Host (RFC 9112 §3.2; Node's own check, turned off
+   *   for this one, answers an empty 400). Duplicates arrive joined by ", ".
+   * - A compressed body is refused rather than read as if it were plain: Pinterest
+   *   documents no compressed request bodies, and RFC 9110 §15.5.16 answers an
+   *   unsupported content coding with 415 and `Accept-Encoding`.
    */
-  readonly refuseEncodedBody: preParsingHookHandler = (request, reply, payload, done) => {
+  readonly checkRequestHead: preParsingHookHandler = (request, reply, payload, done) => {
+    const host = request.headers.host;
+    if (host === undefined ? request.raw.httpVersion === '1.1' : host.includes(',')) {
+      return done(new ApiError('malformed_request', 'Invalid request: an HTTP/1.1 request needs exactly one Host header.'));
+    }
     const encoding = request.headers['content-encoding'];
     if (encoding === undefined || encoding === '' || encoding.toLowerCase() === 'identity') return done(null, payload);
     void reply.header('accept-encoding', 'identity');
@@ -242,7 +252,7 @@ export class FrameworkRefusals {
     let allow: string | undefined;
     switch (error.code) {
       case 'ERR_HTTP_REQUEST_TIMEOUT':
-        refusal = new ApiError('request_timeout', `The request was not received in full within ${Math.round(this.deps.requestTimeoutMs / 1000)} seconds.`);
+        refusal = new ApiError('request_timeout', `The request headers were not received in full within ${seconds(this.deps.requestTimeoutMs)} seconds.`);
         break;
       case 'HPE_HEADER_OVERFLOW':
         // The start line counts towards Node's header limit: a chunk that starts a
@@ -267,7 +277,27 @@ export class FrameworkRefusals {
         refusal = new ApiError('malformed_request', `Invalid request: ${problem}.`);
       }
     }
-    writeRaw(socket, this.deps.surfaces.of(line?.target ?? '/'), refusal, this.deps.requestId(), this.deps.version, allow);
+    // A time-out carries no packet; the request whose headers had arrived names its surface.
+    const target = line?.target ?? (socket as Socket & { parser?: { incoming?: { url?: string } } }).parser?.incoming?.url ?? '/';
+    writeRaw(socket, this.deps.surfaces.of(target), refusal, this.deps.requestId(), this.deps.version, allow);
+  };
+
+  /**
+   * Node's `timeout` event (the socket idle for `idleTimeoutMs`). A request whose
+   * body stopped arriving is answered 408 in its surface's shape; a request being
+   * answered (a slow handler, an event stream) is left alone; an idle connection
+   * is closed, as Node closes it when nobody listens.
+   */
+  readonly onIdle = (socket: Socket): void => {
+    const { parser, _httpMessage: response } = socket as Socket & { parser?: { incoming?: IncomingMessage }; _httpMessage?: ServerResponse };
+    const incoming = parser?.incoming;
+    if (!incoming) {
+      socket.destroy();
+      return;
+    }
+    if (incoming.complete || response?.headersSent || socket.destroyed || !socket.writable) return;
+    const refusal = new ApiError('request_timeout', `The request body stopped arriving: nothing came for ${seconds(this.deps.idleTimeoutMs)} seconds.`);
+    writeRaw(socket, this.deps.surfaces.of(incoming.url ?? '/'), refusal, this.deps.requestId(), this.deps.version);
   };
 
   /** Node's `connect` event: pinbox is no proxy, so CONNECT is a method no route takes. */
@@ -280,11 +310,21 @@ export class FrameworkRefusals {
   /** Node's `checkExpectation`: an `Expect` other than 100-continue is refused (RFC 9110 §10.1.1) in the surface's shape. */
   readonly onExpectation = (request: IncomingMessage, response: ServerResponse): void => {
     const refusal = new ApiError('expectation_failed', `Unsupported Expect '${quoted(String(request.headers.expect))}': only 100-continue is supported.`);
-    const { type, body } = this.deps.surfaces.of(request.url ?? '/').render(refusal, this.deps.requestId());
-    response.writeHead(refusal.status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'pinterest-version': this.deps.version });
+    const surface = this.deps.surfaces.of(request.url ?? '/');
+    const requestId = this.deps.requestId();
+    const { type, body } = surface.render(refusal, requestId);
+    response.writeHead(refusal.status, {
+      ...surface.headers,
+      'content-type': type,
+      'content-length': Buffer.byteLength(body),
+      'x-pinterest-rid': requestId,
+      'pinterest-version': this.deps.version,
+    });
     response.end(body);
   };
 }
+
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 /** Pinterest ids are 19 digits and usernames 30 characters; find-my-way's default limit is kept. */
 export const MAX_PARAM_LENGTH = 100;
