@@ -4,8 +4,8 @@ import { Ajv } from 'ajv';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { readBasic, readBearer, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
 import { ApiError } from './kernel/errors.js';
-import { FrameworkRefusals, MAX_PARAM_LENGTH, RouteIndex, Surfaces } from './kernel/framework-errors.js';
-import { FORM_BODY_LIMIT_BYTES } from './kernel/http.js';
+import { FrameworkRefusals, holdsNul, MAX_PARAM_LENGTH, RouteIndex, Surfaces } from './kernel/framework-errors.js';
+import { FORM_BODY_OPTIONS } from './kernel/http.js';
 import type { RateLimits } from './kernel/rate-limits/rate-limits.js';
 import type { ApiRoute, RoutePolicy } from './kernel/route-policy.js';
 import { requireScopes } from './kernel/scopes.js';
@@ -139,11 +139,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = (body as string).trim();
     if (text === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
-      done(new ApiError('invalid_parameters', 'Invalid parameters: the request body is not valid JSON.'), undefined);
+      return done(new ApiError('invalid_parameters', 'Invalid parameters: the request body is not valid JSON.'), undefined);
     }
+    if (text.includes('\\u0000') && holdsNul(parsed)) {
+      return done(new ApiError('invalid_parameters', 'Invalid parameters: the request body holds a NUL character (\\u0000).'), undefined);
+    }
+    done(null, parsed);
   });
 
   deps.control?.(app);
@@ -216,7 +221,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       // parsers registered here stay inside this context.
       await v5.register(async (forms) => {
         forms.removeAllContentTypeParsers();
-        await forms.register(formbody, { bodyLimit: FORM_BODY_LIMIT_BYTES });
+        await forms.register(formbody, FORM_BODY_OPTIONS);
         register(forms, deps.routes.filter((route) => route.bodyFormat === 'form'));
       });
     },

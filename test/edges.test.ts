@@ -12,11 +12,13 @@ import assert from 'node:assert/strict';
 import type { Snapshot } from '../src/index.js';
 import { createBoard, createPin, useServer } from './harness.js';
 import { rawHttp, rawRequest, type RawResponse } from './raw-http.js';
+import { authorizePath, formFields, PageSession } from './oauth-flow.js';
 import { loadSpec } from './spec.js';
 
 const REQUEST_TIMEOUT_MS = 1_000;
 const CLIENT_SECRET = 'edges-client-secret-0123456789abcdef0123';
-const server = useServer({ requestTimeoutMs: REQUEST_TIMEOUT_MS, clientSecret: CLIENT_SECRET });
+const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+const server = useServer({ requestTimeoutMs: REQUEST_TIMEOUT_MS, clientSecret: CLIENT_SECRET, redirectUris: [REDIRECT_URI] });
 
 type Shape = 'json' | 'html' | 'xml';
 
@@ -374,6 +376,18 @@ describe('framework refusals answer in the shape of the surface asked', () => {
   }
 });
 
+test('a NUL in a sign-in form is the same 400 page on both backends, and signs no one in', async () => {
+  const { pinbox } = server();
+  const session = new PageSession(pinbox.url);
+  const page = await session.request('GET', authorizePath({ client_id: pinbox.identity.app.id, redirect_uri: REDIRECT_URI, scope: 'boards:read' }));
+  assert.equal(page.status, 200, page.html.slice(0, 300));
+  const posted = await session.request('POST', '/oauth/login', { ...formFields(page.html, '/oauth/login'), username: 'pinbox\u0000dev', password: 'x' });
+  assert.equal(posted.status, 400, posted.html.slice(0, 300));
+  assert.match(posted.headers.get('content-type') ?? '', /^text\/html/);
+  assert.match(posted.html, /<p class="error" role="alert">Invalid parameters: the form holds a NUL character \(%00\)\.<\/p>/);
+  assert.equal(session.cookie('pinbox_session'), undefined);
+});
+
 describe('ambiguous credentials are refused, never guessed', () => {
   const userAccount = (headers: Record<string, string | string[]>) => send(rawRequest('GET', '/v5/user_account', headers));
 
@@ -479,26 +493,55 @@ const MALFORMED_PATH_VALUES: { value: string; status?: number; message?: RegExp 
   { value: '0' },
   { value: '1.5' },
   { value: '9'.repeat(40) },
-  { value: '%00' },
+  { value: '%00', status: 400, message: /^Invalid parameters: the URL holds a NUL character \(%00\)\.$/ },
+  { value: 'a%00b', status: 400, message: /^Invalid parameters: the URL holds a NUL character \(%00\)\.$/ },
   { value: '%E2%98%83' },
   { value: '%2E%2E' },
   { value: "'%20OR%201=1--" },
   { value: 'null' },
 ];
 
-/** Bodies no route takes, with the status and message they get. */
-const MALFORMED_BODIES: { name: string; headers: Record<string, string>; body: string; status?: number; message?: RegExp }[] = [
-  { name: 'malformed JSON', headers: { 'Content-Type': 'application/json' }, body: '{"name": ', status: 400, message: /not valid JSON/ },
-  { name: 'JSON with trailing garbage', headers: { 'Content-Type': 'application/json' }, body: '{"name": "x"} x', status: 400, message: /not valid JSON/ },
-  { name: 'a JSON array', headers: { 'Content-Type': 'application/json' }, body: '[1, 2]' },
-  { name: 'a JSON string', headers: { 'Content-Type': 'application/json' }, body: '"board"' },
-  { name: 'a JSON number', headers: { 'Content-Type': 'application/json' }, body: '42' },
-  { name: 'JSON null', headers: { 'Content-Type': 'application/json' }, body: 'null' },
-  { name: 'deeply nested JSON', headers: { 'Content-Type': 'application/json' }, body: `${'['.repeat(5_000)}${']'.repeat(5_000)}` },
-  { name: 'text/plain', headers: { 'Content-Type': 'text/plain' }, body: '{}', status: 415, message: /^Unsupported Content-Type 'text\/plain'/ },
-  { name: 'no Content-Type', headers: {}, body: '{}', status: 415, message: /^Unsupported Content-Type \(none given\)/ },
-  { name: 'gzip', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body: '{}', status: 415, message: /Content-Encoding 'gzip'/ },
-  { name: 'a form', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'name=x' },
+type Expected = { status: number; message: RegExp } | 'refused' | 'no-effect';
+const JSON_TYPE = { 'Content-Type': 'application/json' };
+const FORM_TYPE = { 'Content-Type': 'application/x-www-form-urlencoded' };
+const NOT_A_FORM: Expected = { status: 415, message: /^Unsupported Content-Type .*: send the request body as application\/x-www-form-urlencoded\.$/ };
+const NOT_JSON: Expected = { status: 415, message: /^Unsupported Content-Type .*: send the request body as application\/json\.$/ };
+const JSON_NUL: Expected = { status: 400, message: /^Invalid parameters: the request body holds a NUL character \(\\u0000\)\.$/ };
+const INVALID_JSON: Expected = { status: 400, message: /^Invalid parameters: the request body is not valid JSON\.$/ };
+
+/**
+ * Bodies no route takes, and what each gets on a JSON route and on a form route (the
+ * OAuth token endpoints): a status and message, any 4xx (`refused`), or — for a
+ * well-formed form that names nothing — any answer that changes nothing (`no-effect`:
+ * revoking an unknown token is a 200, RFC 7009 §2.2).
+ */
+const MALFORMED_BODIES: { name: string; headers: Record<string, string>; body: string; json: Expected; form: Expected }[] = [
+  { name: 'malformed JSON', headers: JSON_TYPE, body: '{"name": ', json: INVALID_JSON, form: NOT_A_FORM },
+  { name: 'JSON with trailing garbage', headers: JSON_TYPE, body: '{"name": "x"} x', json: INVALID_JSON, form: NOT_A_FORM },
+  { name: 'a JSON array', headers: JSON_TYPE, body: '[1, 2]', json: 'refused', form: NOT_A_FORM },
+  { name: 'a JSON string', headers: JSON_TYPE, body: '"board"', json: 'refused', form: NOT_A_FORM },
+  { name: 'a JSON number', headers: JSON_TYPE, body: '42', json: 'refused', form: NOT_A_FORM },
+  { name: 'JSON null', headers: JSON_TYPE, body: 'null', json: 'refused', form: NOT_A_FORM },
+  { name: 'deeply nested JSON', headers: JSON_TYPE, body: `${'['.repeat(5_000)}${']'.repeat(5_000)}`, json: 'refused', form: NOT_A_FORM },
+  { name: 'a NUL in a string', headers: JSON_TYPE, body: '{"name": "a\\u0000b", "title": "a\\u0000b", "board_id": "1\\u0000"}', json: JSON_NUL, form: NOT_A_FORM },
+  { name: 'a NUL in a key', headers: JSON_TYPE, body: '{"a\\u0000": 1}', json: JSON_NUL, form: NOT_A_FORM },
+  {
+    name: 'a form with a NUL',
+    headers: FORM_TYPE,
+    body: 'grant_type=client_credentials&scope=a%00b&token=a%00',
+    json: NOT_JSON,
+    form: { status: 400, message: /^Invalid parameters: the form holds a NUL character \(%00\)\.$/ },
+  },
+  { name: 'a form naming nothing', headers: FORM_TYPE, body: 'name=x&token=pina_NOTATOKEN', json: NOT_JSON, form: 'no-effect' },
+  { name: 'text/plain', headers: { 'Content-Type': 'text/plain' }, body: '{}', json: NOT_JSON, form: NOT_A_FORM },
+  { name: 'no Content-Type', headers: {}, body: '{}', json: NOT_JSON, form: NOT_A_FORM },
+  {
+    name: 'gzip',
+    headers: { ...JSON_TYPE, 'Content-Encoding': 'gzip' },
+    body: '{}',
+    json: { status: 415, message: /^Unsupported Content-Encoding 'gzip': send the request body uncompressed\.$/ },
+    form: { status: 415, message: /^Unsupported Content-Encoding 'gzip'/ },
+  },
 ];
 
 describe('every /v5 route refuses malformed parameters and bodies, and writes nothing', () => {
@@ -586,14 +629,15 @@ describe('every /v5 route refuses malformed parameters and bodies, and writes no
       for (const malformed of MALFORMED_BODIES) {
         const what = `${route.method} ${path} (${route.policy?.operationId}) with ${malformed.name}`;
         const response = await send(rawRequest(route.method, path, { ...headersFor(route), ...malformed.headers }, malformed.body));
-        if (form && malformed.name !== 'a form' && malformed.name !== 'gzip') {
-          // The OAuth endpoints take forms only.
-          assertRefusal(response, 'json', 415, /application\/x-www-form-urlencoded/, what);
-        } else if (malformed.status && !(form && malformed.name === 'a form')) {
-          assertRefusal(response, 'json', malformed.status, malformed.message!, what);
-        } else {
+        const expected = form ? malformed.form : malformed.json;
+        if (expected === 'no-effect') {
+          assert.ok(response.status < 500, `${what}: ${response.status} ${response.body.slice(0, 200)}`);
+          if (response.status >= 400) assertRefusal(response, 'json', response.status, /\S/, what);
+        } else if (expected === 'refused') {
           assert.ok(response.status >= 400 && response.status < 500, `${what}: ${response.status} ${response.body.slice(0, 200)}`);
           assertRefusal(response, 'json', response.status, /\S/, what);
+        } else {
+          assertRefusal(response, 'json', expected.status, expected.message, what);
         }
       }
     }

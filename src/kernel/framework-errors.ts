@@ -223,6 +223,7 @@ export class FrameworkRefusals {
 
   /**
    * preParsing, the first hook that may refuse a request in its surface's shape:
+   * - A NUL character in the URL (`%00`).
    * - HTTP/1.1 needs exactly one Host (RFC 9112 §3.2; Node's own check, turned off
    *   for this one, answers an empty 400). Duplicates arrive joined by ", ".
    * - A compressed body is refused rather than read as if it were plain: Pinterest
@@ -230,6 +231,9 @@ export class FrameworkRefusals {
    *   unsupported content coding with 415 and `Accept-Encoding`.
    */
   readonly checkRequestHead: preParsingHookHandler = (request, reply, payload, done) => {
+    // No Pinterest id, name or parameter holds a NUL (PostgreSQL cannot store one; SQLite
+    // would), so both backends refuse it alike, before any route reads it.
+    if (request.url.includes('%00')) return done(new ApiError('invalid_parameters', 'Invalid parameters: the URL holds a NUL character (%00).'));
     const host = request.headers.host;
     if (host === undefined ? request.raw.httpVersion === '1.1' : host.includes(',')) {
       return done(new ApiError('malformed_request', 'Invalid request: an HTTP/1.1 request needs exactly one Host header.'));
@@ -355,6 +359,19 @@ function writeRaw(socket: Duplex, surface: Surface, error: ApiError, requestId: 
   socket.end(`${head}\r\n${body}`);
   // A client that keeps sending after the refusal does not hold the socket open.
   setTimeout(() => socket.destroy(), 2_000).unref();
+}
+
+/**
+ * Whether a parsed JSON value holds a NUL character in a string or a key. Only
+ * called for bodies whose text has `\u0000`, so other bodies cost one scan of their text.
+ * @example holdsNul(JSON.parse('{"name": "a\\u0000"}')) // true
+ */
+export function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(holdsNul);
+  for (const [key, item] of Object.entries(value)) if (key.includes('\0') || holdsNul(item)) return true;
+  return false;
 }
 
 /** Maps anything thrown during a request to the catalog; a client's mistake is never a 500. */

@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { newOpaqueSecret, safeEqual } from '../../kernel/auth.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
 import { JSON_SURFACE, type Surface } from '../../kernel/framework-errors.js';
-import { FORM_BODY_LIMIT_BYTES } from '../../kernel/http.js';
+import { FORM_BODY_OPTIONS } from '../../kernel/http.js';
 import { isSecretScope, SCOPE_DESCRIPTIONS } from '../../kernel/scopes.js';
 import type { UserRow } from '../user-account/store.js';
 import { escapeHtml, hiddenFields, page } from './html.js';
@@ -198,7 +198,7 @@ ${hiddenFields({ ...Object.fromEntries(AUTHORIZE_PARAMS.map((name) => [name, typ
     app.surfaces.add({ ...JSON_SURFACE, prefix: '/oauth/introspect' });
     await app.register(async (pages) => {
       await pages.register(cookie);
-      await pages.register(formbody, { bodyLimit: FORM_BODY_LIMIT_BYTES });
+      await pages.register(formbody, FORM_BODY_OPTIONS);
 
       pages.setErrorHandler((error: FastifyError, request, reply) => {
         const status = error instanceof ApiError ? error.status : error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
@@ -278,7 +278,7 @@ ${hiddenFields({ ...Object.fromEntries(AUTHORIZE_PARAMS.map((name) => [name, typ
 
     // JSON, so it keeps the API's error handler.
     await app.register(async (inspector) => {
-      await inspector.register(formbody, { bodyLimit: FORM_BODY_LIMIT_BYTES });
+      await inspector.register(formbody, FORM_BODY_OPTIONS);
       inspector.post('/oauth/introspect', async (request, reply) => {
         const token = field(request.body, 'token');
         if (!token) throw invalidField('token', 'is required');
