@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import { Ajv } from 'ajv';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { readBasic, readBearer, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
 import { ApiError } from './kernel/errors.js';
 import { FrameworkRefusals, holdsNul, MAX_PARAM_LENGTH, RouteIndex, Surfaces } from './kernel/framework-errors.js';
@@ -80,6 +80,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     version: deps.version,
     requestTimeoutMs,
     idleTimeoutMs,
+    log: (): FastifyBaseLogger => app.log,
   });
   const app = Fastify({
     logger: deps.logger,

@@ -10,7 +10,7 @@
 import { STATUS_CODES, maxHeaderSize, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyReply, FastifyRequest, preParsingHookHandler, RouteOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest, preParsingHookHandler, RouteOptions } from 'fastify';
 import { ApiError, fromValidation } from './errors.js';
 import { FORM_BODY_LIMIT_BYTES } from './http.js';
 
@@ -164,6 +164,8 @@ export interface FrameworkRefusalsDeps {
   requestTimeoutMs: number;
   /** How long a socket may stay silent mid-request (the server's `timeout`), for the 408's message. */
   idleTimeoutMs: number;
+  /** The app's logger (read when a refusal Fastify never saw is logged). */
+  log: () => FastifyBaseLogger;
 }
 
 /**
@@ -199,6 +201,8 @@ export class FrameworkRefusals {
       refusal = new ApiError('internal');
     }
     this.send(request, reply, refusal);
+    // No route, so no onResponse hook: the request's log line is written here.
+    request.log.info({ method: request.method, url: quotedPath(request.url), status: refusal.status, ms: Math.round(reply.elapsedTime) }, 'request');
   };
 
   /** Fastify's not-found handler: 405 with `Allow` where the path exists with other methods, else 404. */
@@ -283,7 +287,7 @@ export class FrameworkRefusals {
     }
     // A time-out carries no packet; the request whose headers had arrived names its surface.
     const target = line?.target ?? (socket as Socket & { parser?: { incoming?: { url?: string } } }).parser?.incoming?.url ?? '/';
-    writeRaw(socket, this.deps.surfaces.of(target), refusal, this.deps.requestId(), this.deps.version, allow);
+    this.answerRaw(socket, this.deps.surfaces.of(target), refusal, { method: line?.method, url: target, error: error.code }, allow);
   };
 
   /**
@@ -301,15 +305,23 @@ export class FrameworkRefusals {
     }
     if (incoming.complete || response?.headersSent || socket.destroyed || !socket.writable) return;
     const refusal = new ApiError('request_timeout', `The request body stopped arriving: nothing came for ${seconds(this.deps.idleTimeoutMs)} seconds.`);
-    writeRaw(socket, this.deps.surfaces.of(incoming.url ?? '/'), refusal, this.deps.requestId(), this.deps.version);
+    this.answerRaw(socket, this.deps.surfaces.of(incoming.url ?? '/'), refusal, { method: incoming.method, url: incoming.url, error: 'idle' });
   };
 
   /** Node's `connect` event: pinbox is no proxy, so CONNECT is a method no route takes. */
   readonly onConnect = (request: IncomingMessage, socket: Duplex): void => {
     const refusal = new ApiError('method_not_allowed', `Method CONNECT is not allowed: pinbox is not a proxy.`);
-    writeRaw(socket, JSON_SURFACE, refusal, this.deps.requestId(), this.deps.version);
-    void request;
+    this.answerRaw(socket, JSON_SURFACE, refusal, { method: 'CONNECT', url: request.url });
   };
+
+  /** Writes a refusal on a socket no Fastify request owns, and its log line. */
+  private answerRaw(socket: Duplex, surface: Surface, refusal: ApiError, logged: { method?: string; url?: string; error?: string }, allow?: string): void {
+    const requestId = this.deps.requestId();
+    writeRaw(socket, surface, refusal, requestId, this.deps.version, allow);
+    const url = logged.url === undefined ? undefined : quoted(quotedPath(logged.url), 200);
+    const method = logged.method === undefined ? undefined : quoted(logged.method, 20);
+    this.deps.log().info({ rid: requestId, method, url, status: refusal.status, error: logged.error }, 'request');
+  }
 
   /** Node's `checkExpectation`: an `Expect` other than 100-continue is refused (RFC 9110 §10.1.1) in the surface's shape. */
   readonly onExpectation = (request: IncomingMessage, response: ServerResponse): void => {
@@ -325,6 +337,7 @@ export class FrameworkRefusals {
       'pinterest-version': this.deps.version,
     });
     response.end(body);
+    this.deps.log().info({ rid: requestId, method: request.method, url: quoted(quotedPath(request.url ?? ''), 200), status: refusal.status, error: 'expectation' }, 'request');
   };
 }
 
