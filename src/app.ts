@@ -89,7 +89,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // pinbox writes its own one-line request log (below); the request id is bound to
     // every request's logger once, as `rid`.
     logController: new LogController({ requestIdLogLabel: 'rid', disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Fastify's 503 while closing is its own body, not Pinterest's shape: a request that
+    // still arrives on an open connection during the drain is answered (with
+    // `Connection: close`) as any other; the store closes only after the drain.
+    return503OnClosing: false,
     forceCloseConnections: false,
     // Refusals below the routes answer in the request's surface's shape, not Fastify's.
     frameworkErrors: refusals.frameworkErrors,

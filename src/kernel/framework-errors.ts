@@ -244,6 +244,9 @@ export class FrameworkRefusals {
     }
     const encoding = request.headers['content-encoding'];
     if (encoding === undefined || encoding === '' || encoding.toLowerCase() === 'identity') return done(null, payload);
+    // A header alone, with no body to decode, is harmless.
+    const length = request.headers['content-length'];
+    if ((length === undefined || length === '0') && request.headers['transfer-encoding'] === undefined) return done(null, payload);
     void reply.header('accept-encoding', 'identity');
     done(new ApiError('unsupported_media_type', `Unsupported Content-Encoding '${quoted(encoding)}': send the request body uncompressed.`));
   };
