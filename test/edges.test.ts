@@ -9,6 +9,7 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { errorCodes } from 'fastify';
 import type { Snapshot } from '../src/index.js';
 import { createBoard, createPin, useServer } from './harness.js';
 import { rawHttp, rawRequest, type RawResponse } from './raw-http.js';
@@ -373,6 +374,48 @@ describe('framework refusals answer in the shape of the surface asked', () => {
       const after = await fetch(`${pinbox.url}/v5/user_account`, { headers: { authorization: `Bearer ${pinbox.token}` } });
       assert.equal(after.status, 200);
     });
+  }
+});
+
+/**
+ * Fastify's errors that a request (rather than pinbox's own code) can cause: each is
+ * one the walk above meets, or one that cannot arise in pinbox, and why. A Fastify
+ * upgrade that adds one fails here until it is walked or explained.
+ */
+const FASTIFY_ERRORS_WALKED: Record<string, string> = {
+  FST_ERR_BAD_URL: 'malformed percent-encoding, bytes that are not UTF-8 (frameworkErrors)',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path segment of 2,000 digits (frameworkErrors)',
+  FST_ERR_NOT_FOUND: 'a path no route serves, a method the path is not served with (the not-found handler)',
+  FST_ERR_VALIDATION: 'malformed path parameters, query parameters and bodies on every route',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'a body larger than the limit',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'text/plain, no Content-Type, one that does not parse, two of them',
+};
+const FASTIFY_ERRORS_THAT_CANNOT_ARISE: Record<string, string> = {
+  FST_ERR_CTP_EMPTY_JSON_BODY: "pinbox's own JSON parser takes an empty body as no body",
+  FST_ERR_CTP_INVALID_JSON_BODY: "pinbox's own JSON parser answers malformed JSON (walked: 'malformed JSON')",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "Node's parser holds a body to its Content-Length before Fastify counts it (walked: the Content-Length cases)",
+  FST_ERR_CTP_INSTANCE_ALREADY_STARTED: 'thrown when code adds a parser after start, never by a request',
+  FST_ERR_INVALID_URL: 'thrown by inject() for a URL that is not a string, never by a request',
+  FST_ERR_ROUTE_MISSING_CONTENT_TYPE: 'only for QUERY routes, and pinbox has none (QUERY is a 405, walked as PROPFIND)',
+  FST_ERR_ROUTE_MISSING_CONTENT: 'only for QUERY routes, and pinbox has none',
+  FST_ERR_ASYNC_CONSTRAINT: 'no route has an asynchronous constraint',
+  FST_ERR_HANDLER_TIMEOUT: 'no route sets handlerTimeout',
+};
+
+test("every Fastify error a request can cause is walked above or cannot arise in pinbox", () => {
+  const clientCaused: string[] = [];
+  for (const [code, ErrorClass] of Object.entries(errorCodes)) {
+    let status: number | undefined;
+    try {
+      status = (new (ErrorClass as new (...args: string[]) => { statusCode?: number })('a', 'b', 'c')).statusCode;
+    } catch {
+      continue;
+    }
+    if ((status !== undefined && status >= 400 && status < 500) || code in FASTIFY_ERRORS_THAT_CANNOT_ARISE) clientCaused.push(code);
+  }
+  assert.ok(clientCaused.length >= 10, clientCaused.join(' '));
+  for (const code of clientCaused) {
+    assert.ok(code in FASTIFY_ERRORS_WALKED || code in FASTIFY_ERRORS_THAT_CANNOT_ARISE, `${code} is neither walked nor explained`);
   }
 });
 
