@@ -7,6 +7,7 @@ import type { Fixture, FixtureResult } from './control/fixtures.js';
 import type { JournalSettings } from './control/journal.js';
 import { buildFamilies, type Core, type Families } from './families/index.js';
 import { DEV_APP_NAME, DEV_USERNAME, ensureDevIdentity, type DevIdentity } from './families/oauth/dev-identity.js';
+import { isBearerToken } from './kernel/auth.js';
 import { Clock } from './kernel/clock.js';
 import { ID_NODES, IdGenerator } from './kernel/ids.js';
 import { Bookmarks } from './kernel/pagination.js';
@@ -266,7 +267,10 @@ async function connectRedis(url: string): Promise<Redis> {
  * await pinbox.close();
  */
 export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> {
-  // Bad limit settings are refused before a store is opened.
+  // Bad settings are refused before a store is opened.
+  if (options.token !== undefined && !isBearerToken(options.token)) {
+    throw new Error(`--token: a bearer token is letters, digits and - . _ ~ + / (then = only), so '${options.token}' could never be sent (RFC 6750)`);
+  }
   const rateLimitPolicy = new RateLimitPolicy(options.rateLimits ?? 'app', options.rateLimitOverrides);
   const { core, families } = await openCore(options, options.clock ?? new Clock());
   const { db, clock } = core;

@@ -68,6 +68,15 @@ export function newToken(kind: 'access' | 'refresh'): string {
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 
 /**
+ * Whether a token can be presented in an Authorization header (RFC 6750's b64token).
+ * @example isBearerToken('pina_ABC') // true
+ * @example isBearerToken('my token') // false
+ */
+export function isBearerToken(token: string): boolean {
+  return BEARER.test(`Bearer ${token}`);
+}
+
+/**
  * Extracts the bearer token from an Authorization header, or null when there is
  * none or the header holds anything else.
  * @example readBearer('Bearer pina_ABC') // 'pina_ABC'
