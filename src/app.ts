@@ -4,8 +4,8 @@ import { Ajv } from 'ajv';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { readBasic, readBearer, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
 import { ApiError } from './kernel/errors.js';
-import { FrameworkRefusals, holdsNul, MAX_PARAM_LENGTH, RouteIndex, Surfaces } from './kernel/framework-errors.js';
-import { FORM_BODY_OPTIONS } from './kernel/http.js';
+import { FrameworkRefusals, MAX_PARAM_LENGTH, RouteIndex, Surfaces } from './kernel/framework-errors.js';
+import { FORM_BODY_OPTIONS, parseJsonBody } from './kernel/http.js';
 import type { RateLimits } from './kernel/rate-limits/rate-limits.js';
 import type { ApiRoute, RoutePolicy } from './kernel/route-policy.js';
 import { requireScopes } from './kernel/scopes.js';
@@ -137,23 +137,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   // JSON is the one body the API takes (the OAuth forms and the upload host add their
   // own parsers in their contexts): Fastify's text/plain parser would hand a route a string.
-  // Clients often send `Content-Type: application/json` on a DELETE with no body
-  // (Pinterest's own samples do): an empty body is no body, not malformed JSON.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = (body as string).trim();
-    if (text === '') return done(null, undefined);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return done(new ApiError('invalid_parameters', 'Invalid parameters: the request body is not valid JSON.'), undefined);
-    }
-    if (text.includes('\\u0000') && holdsNul(parsed)) {
-      return done(new ApiError('invalid_parameters', 'Invalid parameters: the request body holds a NUL character (\\u0000).'), undefined);
-    }
-    done(null, parsed);
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, parseJsonBody(body as string)));
 
   deps.control?.(app);
 

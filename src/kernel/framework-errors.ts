@@ -377,19 +377,6 @@ function writeRaw(socket: Duplex, surface: Surface, error: ApiError, requestId: 
   setTimeout(() => socket.destroy(), 2_000).unref();
 }
 
-/**
- * Whether a parsed JSON value holds a NUL character in a string or a key. Only
- * called for bodies whose text has `\u0000`, so other bodies cost one scan of their text.
- * @example holdsNul(JSON.parse('{"name": "a\\u0000"}')) // true
- */
-export function holdsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\0');
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(holdsNul);
-  for (const [key, item] of Object.entries(value)) if (key.includes('\0') || holdsNul(item)) return true;
-  return false;
-}
-
 /** Maps anything thrown during a request to the catalog; a client's mistake is never a 500. */
 export function toApiError(error: FastifyError, request: FastifyRequest): ApiError {
   if (error instanceof ApiError) return error;
