@@ -70,7 +70,7 @@ const SURFACES: SurfaceCase[] = [
   },
 ];
 
-const send = (data: string | Buffer, timeoutMs?: number) => rawHttp(server().pinbox.url, data, timeoutMs);
+const send = (data: string | Buffer, timeoutMs?: number, halfClose = false) => rawHttp(server().pinbox.url, data, timeoutMs, { halfClose });
 
 /**
  * Asserts a refusal: its status, that the body is the surface's own shape, and that
@@ -129,6 +129,7 @@ interface FrameworkCase {
   message: RegExp | ((surface: SurfaceCase) => RegExp);
   check?(response: RawResponse, surface: SurfaceCase): void;
   timeoutMs?: number;
+  halfClose?: boolean;
 }
 
 const LONG = 20_000;
@@ -335,6 +336,14 @@ const FRAMEWORK_CASES: FrameworkCase[] = [
     message: /^Invalid parameters: the request body is not valid JSON\.$/,
   },
   {
+    name: 'a body cut short (the client sends no more and waits)',
+    request: (s) =>
+      rawRequest(s.bodyRoute.method, s.bodyRoute.path, { ...s.auth(), 'Content-Type': s.bodyRoute.contentType, 'Content-Length': '100' }, '{"by":'),
+    halfClose: true,
+    status: 400,
+    message: /^Invalid request: the request ended early\.$/,
+  },
+  {
     name: 'a body shorter than its Content-Length (time-out)',
     request: (s) =>
       rawRequest(s.bodyRoute.method, s.bodyRoute.path, { ...s.auth(), 'Content-Type': s.bodyRoute.contentType, 'Content-Length': '100' }, '{"by":'),
@@ -360,7 +369,7 @@ describe('framework refusals answer in the shape of the surface asked', () => {
       for (const refusal of FRAMEWORK_CASES) {
         if (refusal.surfaces && !refusal.surfaces.includes(surface.name)) continue;
         const what = `${surface.name}: ${refusal.name}`;
-        const response = await send(refusal.request(surface), refusal.timeoutMs).catch((error: Error) => {
+        const response = await send(refusal.request(surface), refusal.timeoutMs, refusal.halfClose).catch((error: Error) => {
           throw new Error(`${what}: ${error.message}`);
         });
         const status = typeof refusal.status === 'function' ? refusal.status(surface) : refusal.status;

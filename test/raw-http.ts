@@ -17,9 +17,10 @@ export interface RawResponse {
 /**
  * Sends `data` as is to the server at `baseUrl` and reads one response (up to its
  * Content-Length, or until the server closes). Rejects when no answer comes in `timeoutMs`.
+ * With `halfClose` the socket's sending side is closed after `data`, as a client that has nothing more to send.
  * @example await rawHttp(pinbox.url, 'GET /v5/pins/%ZZ HTTP/1.1\r\nHost: x\r\n\r\n')
  */
-export function rawHttp(baseUrl: string, data: string | Buffer, timeoutMs = 10_000): Promise<RawResponse> {
+export function rawHttp(baseUrl: string, data: string | Buffer, timeoutMs = 10_000, options: { halfClose?: boolean } = {}): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
@@ -44,7 +45,9 @@ export function rawHttp(baseUrl: string, data: string | Buffer, timeoutMs = 10_0
     // The server may close as soon as it has answered a request it refused mid-way.
     socket.on('error', () => undefined);
     socket.on('close', () => finish(new Error('closed without an answer')));
-    socket.write(data);
+    // halfClose: the client says it has sent everything (FIN) and waits for the answer.
+    if (options.halfClose) socket.end(data);
+    else socket.write(data);
   });
 }
 
