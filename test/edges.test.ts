@@ -349,7 +349,7 @@ const FRAMEWORK_CASES: FrameworkCase[] = [
       rawRequest(s.bodyRoute.method, s.bodyRoute.path, { ...s.auth(), 'Content-Type': s.bodyRoute.contentType, 'Content-Length': '100' }, '{"by":'),
     status: 408,
     message: /^The request body stopped arriving: nothing came for 2 seconds\.$/,
-    timeoutMs: 5_000,
+    timeoutMs: 10_000,
   },
   {
     name: 'headers that never end (time-out)',
@@ -357,7 +357,7 @@ const FRAMEWORK_CASES: FrameworkCase[] = [
     request: (s) => `GET ${s.path} HTTP/1.1\r\nHost: x\r\n`,
     status: 408,
     message: /^The request headers were not received in full within 1 seconds\.$/,
-    timeoutMs: 5_000,
+    timeoutMs: 10_000,
   },
 ];
 
@@ -376,7 +376,7 @@ describe('framework refusals answer in the shape of the surface asked', () => {
         const message = typeof refusal.message === 'function' ? refusal.message(surface) : refusal.message;
         assertRefusal(response, surface.shape, status, message, what);
         refusal.check?.(response, surface);
-        if (refusal.timeoutMs) assert.ok(response.ms < REQUEST_TIMEOUT_MS * 4, `${what} took ${response.ms} ms`);
+        if (refusal.timeoutMs) assert.ok(response.ms < REQUEST_TIMEOUT_MS * 8, `${what} took ${response.ms} ms`);
       }
       await assertNothingWritten(before, surface.name);
       // The server still answers normally afterwards.
