@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import { Ajv } from 'ajv';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { readBasic, readBearer, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
-import { ApiError, fromValidation } from './kernel/errors.js';
-import { FORM_BODY_LIMIT_BYTES } from './kernel/http.js';
+import { ApiError } from './kernel/errors.js';
+import { FrameworkRefusals, MAX_PARAM_LENGTH, RouteIndex, Surfaces } from './kernel/framework-errors.js';
+import { FORM_BODY_OPTIONS, parseJsonBody } from './kernel/http.js';
 import type { RateLimits } from './kernel/rate-limits/rate-limits.js';
 import type { ApiRoute, RoutePolicy } from './kernel/route-policy.js';
 import { requireScopes } from './kernel/scopes.js';
@@ -23,10 +24,17 @@ export interface AppDeps {
   control?: (app: FastifyInstance) => void;
   logger: FastifyServerOptions['logger'];
   version: string;
+  /**
+   * How long a request's headers may take to arrive (default 60 s, Node's own);
+   * a body may pause for twice as long before the request is refused with 408.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** Pinterest: base64 images up to 20 MB arrive inflated by a third in JSON. */
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+/** Node's default `headersTimeout`. */
+const REQUEST_TIMEOUT_MS = 60_000;
 
 /** A route as Fastify registered it under /v5, with the policy the kernel enforces on it. */
 export interface RegisteredRoute {
@@ -43,6 +51,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route registered under /v5, read back from Fastify (not from the families' lists). */
     v5Routes: readonly RegisteredRoute[];
+    /** How each surface (the API, the OAuth pages, the upload host) writes refusals; surfaces other than the API's add theirs. */
+    surfaces: Surfaces;
   }
 }
 
@@ -55,15 +65,58 @@ declare module 'fastify' {
 export function buildApp(deps: AppDeps): FastifyInstance {
   // Pinterest: x-pinterest-rid is a numeric request id; pinbox counts up from a random start.
   let nextRequestId = BigInt(randomInt(1_000_000_000, 9_000_000_000)) * 1_000_000n;
+  const genReqId = () => (nextRequestId++).toString();
+  const requestTimeoutMs = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  // Node's requestTimeout stops counting once the headers are in, so a truncated body
+  // would hold its socket for ever: the socket's idle time-out answers that instead
+  // (it restarts with every chunk, so a slow but steady upload is never cut).
+  const idleTimeoutMs = 2 * requestTimeoutMs;
+  const surfaces = new Surfaces();
+  const routeIndex = new RouteIndex();
+  const refusals = new FrameworkRefusals({
+    surfaces,
+    routes: routeIndex,
+    requestId: genReqId,
+    version: deps.version,
+    requestTimeoutMs,
+    idleTimeoutMs,
+    log: (): FastifyBaseLogger => app.log,
+  });
   const app = Fastify({
     logger: deps.logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    genReqId: () => (nextRequestId++).toString(),
-    // pinbox writes its own one-line request log (below), with the request id as `rid`.
+    genReqId,
+    // pinbox writes its own one-line request log (below); the request id is bound to
+    // every request's logger once, as `rid`.
     logController: new LogController({ requestIdLogLabel: 'rid', disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Fastify's 503 while closing is its own body, not Pinterest's shape: a request that
+    // still arrives on an open connection during the drain is answered (with
+    // `Connection: close`) as any other; the store closes only after the drain.
+    return503OnClosing: false,
     forceCloseConnections: false,
+    // Refusals below the routes answer in the request's surface's shape, not Fastify's.
+    frameworkErrors: refusals.frameworkErrors,
+    clientErrorHandler: refusals.clientError,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    connectionTimeout: idleTimeoutMs,
+    http: {
+      headersTimeout: requestTimeoutMs,
+      // Two Authorization (or Content-Type, ...) headers reach pinbox as one value
+      // joined by ", ", which no parser accepts: an ambiguous request is refused,
+      // never decided by whichever header Node would have kept.
+      joinDuplicateHeaders: true,
+      // A missing Host is refused in the API's shape (FrameworkRefusals.checkRequestHead), not Node's empty 400.
+      requireHostHeader: false,
+      // How often Node checks its time-outs (default 30 s); finer for short ones.
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(requestTimeoutMs / 4))),
+    },
   });
+  app.decorate('surfaces', surfaces);
+  app.addHook('onRoute', routeIndex.onRoute);
+  // pinbox is no proxy (CONNECT), and an Expect it cannot meet is refused in the API's shape.
+  app.server.on('connect', refusals.onConnect);
+  app.server.on('checkExpectation', refusals.onExpectation);
+  app.server.on('timeout', refusals.onIdle);
 
   const v5Routes: RegisteredRoute[] = [];
   app.decorate('v5Routes', v5Routes);
@@ -82,18 +135,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const partsAjv = new Ajv({ ...ajvOptions, coerceTypes: 'array' });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : partsAjv).compile(schema));
 
-  // Clients often send `Content-Type: application/json` on a DELETE with no body
-  // (Pinterest's own samples do): an empty body is no body, not malformed JSON.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = (body as string).trim();
-    if (text === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new ApiError('invalid_parameters', 'Invalid parameters: the request body is not valid JSON.'), undefined);
-    }
-  });
+  // JSON is the one body the API takes (the OAuth forms and the upload host add their
+  // own parsers in their contexts): Fastify's text/plain parser would hand a route a string.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, parseJsonBody(body as string)));
 
   deps.control?.(app);
 
@@ -137,21 +182,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { rid: request.id, method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
     );
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const apiError = toApiError(error, request);
-    if (apiError.status >= 500) request.log.error({ err: error }, 'unhandled error');
-    void reply.code(apiError.status).send(apiError.toBody());
-  });
-
-  app.setNotFoundHandler((request, reply) => {
-    const error = new ApiError('route_not_found', `No such endpoint: ${request.method} ${request.url.split('?')[0]}`);
-    void reply.code(error.status).send(error.toBody());
-  });
+  app.addHook('preParsing', refusals.checkRequestHead);
+  app.setErrorHandler(refusals.errorHandler);
+  app.setNotFoundHandler(refusals.notFound);
 
   const register = (scope: FastifyInstance, routes: readonly ApiRoute[]) => {
     for (const route of routes) {
@@ -172,7 +210,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       // parsers registered here stay inside this context.
       await v5.register(async (forms) => {
         forms.removeAllContentTypeParsers();
-        await forms.register(formbody, { bodyLimit: FORM_BODY_LIMIT_BYTES });
+        await forms.register(formbody, FORM_BODY_OPTIONS);
         register(forms, deps.routes.filter((route) => route.bodyFormat === 'form'));
       });
     },
@@ -180,24 +218,4 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   );
   deps.extraRoutes?.(app);
   return app;
-}
-
-/** Maps anything thrown during a request to the catalog; a client's mistake is never a 500. */
-function toApiError(error: FastifyError, request: FastifyRequest): ApiError {
-  if (error instanceof ApiError) return error;
-  if (error.validation) return fromValidation(error.validationContext, error.validation);
-  const form = request.routeOptions.config?.policy?.bodyFormat === 'form';
-  switch (error.code) {
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError(
-        'unsupported_media_type',
-        `Unsupported Content-Type: send the request body as ${form ? 'application/x-www-form-urlencoded' : 'application/json'}.`,
-      );
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('payload_too_large', `Request body is larger than ${form ? FORM_BODY_LIMIT_BYTES : BODY_LIMIT_BYTES} bytes.`);
-  }
-  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-    return new ApiError('invalid_parameters', `Invalid parameters: ${error.message}`);
-  }
-  return new ApiError('internal');
 }

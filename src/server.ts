@@ -7,6 +7,7 @@ import type { Fixture, FixtureResult } from './control/fixtures.js';
 import type { JournalSettings } from './control/journal.js';
 import { buildFamilies, MIGRATIONS, type Core, type Families } from './families/registry.js';
 import { DEV_APP_NAME, DEV_USERNAME, ensureDevIdentity, type DevIdentity } from './families/oauth/dev-identity.js';
+import { isBearerToken } from './kernel/auth.js';
 import { Clock } from './kernel/clock.js';
 import { ID_NODES, IdGenerator } from './kernel/ids.js';
 import { Bookmarks } from './kernel/pagination.js';
@@ -70,6 +71,13 @@ export interface PinboxOptions {
   redirectUris?: readonly string[];
   /** pino log level, or 'silent'. Default 'silent'. */
   logLevel?: string;
+  /** Where log lines go, one JSON object a line (default stdout). */
+  logStream?: { write(line: string): void };
+  /**
+   * How long a request's headers may take to arrive before it is answered 408 and its
+   * connection closed; a body may pause for twice as long. Default 60,000 ms (Node's).
+   */
+  requestTimeoutMs?: number;
   /** A clock to share (tests); default a new running clock. */
   clock?: Clock;
   /**
@@ -267,7 +275,10 @@ async function connectRedis(url: string): Promise<Redis> {
  * await pinbox.close();
  */
 export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> {
-  // Bad limit settings are refused before a store is opened.
+  // Bad settings are refused before a store is opened.
+  if (options.token !== undefined && !isBearerToken(options.token)) {
+    throw new Error(`--token: a bearer token is letters, digits and - . _ ~ + / (then = only), so '${options.token}' could never be sent (RFC 6750)`);
+  }
   const rateLimitPolicy = new RateLimitPolicy(options.rateLimits ?? 'app', options.rateLimitOverrides);
   const { core, families } = await openCore(options, options.clock ?? new Clock());
   const { db, clock } = core;
@@ -310,11 +321,13 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       extraRoutes: families.publicRoutes,
       control: (app) => control.install(app),
       version: PINBOX_VERSION,
+      requestTimeoutMs: options.requestTimeoutMs,
       logger:
         logLevel === 'silent'
           ? false
           : {
               level: logLevel,
+              ...(options.logStream ? { stream: options.logStream } : {}),
               redact: {
                 paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.access_token', '*.refresh_token', '*.client_secret', '*.password', '*.code', '*.code_verifier'],
                 censor: '[redacted]',

@@ -60,12 +60,36 @@ export function newToken(kind: 'access' | 'refresh'): string {
   return (kind === 'access' ? 'pina_' : 'pinr_') + body;
 }
 
-/** Extracts the bearer token from an Authorization header, or null. */
+/**
+ * RFC 6750 §2.1: `Bearer` and one b64token. Anything after it (a second token, a
+ * comma, the ", " that joins two Authorization headers) makes the header ambiguous,
+ * and an ambiguous header is refused rather than read in part.
+ */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/**
+ * Whether a token can be presented in an Authorization header (RFC 6750's b64token).
+ * @example isBearerToken('pina_ABC') // true
+ * @example isBearerToken('my token') // false
+ */
+export function isBearerToken(token: string): boolean {
+  return BEARER.test(`Bearer ${token}`);
+}
+
+/**
+ * Extracts the bearer token from an Authorization header, or null when there is
+ * none or the header holds anything else.
+ * @example readBearer('Bearer pina_ABC') // 'pina_ABC'
+ * @example readBearer('Bearer pina_ABC, Bearer pina_DEF') // null (two headers, joined by Node)
+ */
 export function readBearer(header: string | undefined): string | null {
   if (!header) return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const match = BEARER.exec(header);
   return match ? match[1] : null;
 }
+
+/** RFC 7617: `Basic` and one token68; like a bearer token, nothing may follow it. */
+const BASIC = /^Basic +([A-Za-z0-9+/_-]+=*)$/i;
 
 /**
  * Reads HTTP Basic credentials (RFC 7617), or null when the header is absent or
@@ -74,7 +98,7 @@ export function readBearer(header: string | undefined): string | null {
  */
 export function readBasic(header: string | undefined): { user: string; password: string } | null {
   if (!header) return null;
-  const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  const match = BASIC.exec(header);
   if (!match) return null;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');

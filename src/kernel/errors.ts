@@ -33,6 +33,15 @@ export const ERROR_CATALOG = {
   section_not_found: { status: 404, code: 2031, message: "Sorry! We couldn't find this board section." },
   ad_account_not_found: { status: 404, code: 2626, message: 'Ad account not found.' },
   route_not_found: { status: 404, code: 404, message: 'Not found.' },
+  // pinbox: the refusals below come from the HTTP layers under the routes (router,
+  // body parsing, Node's HTTP parser). Pinterest answers them in its `{code, message}`
+  // shape with the HTTP status as the code; their exact texts are not documented.
+  method_not_allowed: { status: 405, code: 405, message: 'Method not allowed.' },
+  request_timeout: { status: 408, code: 408, message: 'The request was not received in time.' },
+  expectation_failed: { status: 417, code: 417, message: 'Expectation failed.' },
+  uri_too_long: { status: 414, code: 414, message: 'Request URL is too long.' },
+  headers_too_large: { status: 431, code: 431, message: 'Request headers are too large.' },
+  malformed_request: { status: 400, code: 1, message: 'Invalid request: the HTTP request is malformed.' },
   // pinbox: Pinterest answers 404 "media not found" for an upload that is unknown,
   // another user's, or not processed yet; its numeric code is not documented.
   media_not_found: { status: 404, code: 404, message: 'Media not found.' },

@@ -2,6 +2,8 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, type ErrorKey } from '../../kernel/errors.js';
+import type { Surface } from '../../kernel/framework-errors.js';
 import { UploadRefusal } from './upload-policy.js';
 import type { MediaUploadService } from './upload-service.js';
 
@@ -15,9 +17,33 @@ function sendS3Error(reply: FastifyReply, request: FastifyRequest, refusal: Uplo
   return reply
     .code(refusal.status)
     .type('application/xml')
-    .send(
-      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${refusal.s3Code}</Code><Message>${escapeXml(refusal.message)}</Message><RequestId>${request.id}</RequestId></Error>`,
-    );
+    .send(s3Xml(refusal.s3Code, refusal.message, request.id));
+}
+
+/**
+ * S3's codes for the refusals from below the routes (router, body parsing, Node's
+ * parser), as S3 names them in its error responses list.
+ */
+const S3_CODES: Partial<Record<ErrorKey, string>> = {
+  route_not_found: 'NoSuchKey',
+  method_not_allowed: 'MethodNotAllowed',
+  request_timeout: 'RequestTimeout',
+  uri_too_long: 'KeyTooLongError',
+  headers_too_large: 'RequestHeaderSectionTooLarge',
+  payload_too_large: 'EntityTooLarge',
+  unsupported_media_type: 'InvalidArgument',
+  expectation_failed: 'NotImplemented',
+  internal: 'InternalError',
+};
+
+/** The upload host's shape for refusals: S3's XML error. */
+const UPLOAD_SURFACE: Surface = {
+  prefix: UPLOAD_PATH,
+  render: (error, requestId) => ({ type: 'application/xml', body: s3Xml(S3_CODES[error.key] ?? 'InvalidRequest', error.message, requestId) }),
+};
+
+function s3Xml(code: string, message: string, requestId: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message><RequestId>${requestId}</RequestId></Error>`;
 }
 
 /** Reads and drops the rest of a file part, so the request ends; a part already broken off is left as it is. */
@@ -33,11 +59,16 @@ const drain = (stream: NodeJS.ReadableStream) => pipeline(stream, new Writable({
  */
 export function uploadEndpoint(uploads: MediaUploadService, maxBytes: number) {
   return async function register(app: FastifyInstance): Promise<void> {
+    app.surfaces.add(UPLOAD_SURFACE);
     await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 32, fieldSize: 16 * 1024, parts: 40 } });
     // Whatever goes wrong before the handler (not multipart, a broken body) is
     // answered as S3 answers it, not as the /v5 API does.
     app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
       if (error instanceof UploadRefusal) return sendS3Error(reply, request, error);
+      if (error instanceof ApiError && error.status < 500) {
+        const { type, body } = UPLOAD_SURFACE.render(error, request.id);
+        return reply.code(error.status).type(type).send(body);
+      }
       if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') return sendS3Error(reply, request, tooLarge(maxBytes));
       if (typeof error.statusCode === 'number' && error.statusCode < 500) {
         return sendS3Error(reply, request, new UploadRefusal(400, 'MalformedPOSTRequest', 'The body of your POST request is not well-formed multipart/form-data.'));

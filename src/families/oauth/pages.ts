@@ -4,7 +4,8 @@ import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { newOpaqueSecret, safeEqual } from '../../kernel/auth.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
-import { FORM_BODY_LIMIT_BYTES } from '../../kernel/http.js';
+import { JSON_SURFACE, type Surface } from '../../kernel/framework-errors.js';
+import { FORM_BODY_OPTIONS } from '../../kernel/http.js';
 import { isSecretScope, SCOPE_DESCRIPTIONS } from '../../kernel/scopes.js';
 import type { UserRow } from '../user-account/store.js';
 import { escapeHtml, hiddenFields, page } from './html.js';
@@ -66,6 +67,21 @@ function redirectTo(redirectUri: string, answer: Record<string, string | null>):
   return url.toString();
 }
 
+/** The error page: what went wrong, and that the browser was not sent back to the app. */
+function errorPageHtml(title: string, message: string): string {
+  return page(title, `<h1>${escapeHtml(title)}</h1>\n<p class="error" role="alert">${escapeHtml(message)}</p>\n<p class="muted">You were not sent back to the app.</p>`);
+}
+
+/** The OAuth pages' shape for refusals from below the routes (router, body parsing, Node's parser). */
+const PAGES_SURFACE: Surface = {
+  prefix: '/oauth',
+  headers: PAGE_HEADERS,
+  render: (error) => ({
+    type: 'text/html; charset=utf-8',
+    body: errorPageHtml(error.status >= 500 ? 'Something went wrong' : error.status === 404 ? 'This page does not exist' : 'This request is not valid', error.message),
+  }),
+};
+
 /**
  * The OAuth pages outside `/v5`, where Pinterest has www.pinterest.com/oauth/:
  * sign in, consent (Allow or Deny), sign out; plus a token inspector
@@ -96,11 +112,7 @@ export function oauthPages(deps: { oauth: OAuthService; sessions: SessionStore; 
     errorPage(reply, 403, 'This form has expired', 'The form was not sent from this page, or it has expired. Go back and try again.');
 
   function errorPage(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
-    return send(
-      reply,
-      status,
-      page(title, `<h1>${escapeHtml(title)}</h1>\n<p class="error" role="alert">${escapeHtml(message)}</p>\n<p class="muted">You were not sent back to the app.</p>`),
-    );
+    return send(reply, status, errorPageHtml(title, message));
   }
 
   /** Checks the request; on a problem answers (an error page or a redirect to the app) and returns null. */
@@ -181,9 +193,12 @@ ${hiddenFields({ ...Object.fromEntries(AUTHORIZE_PARAMS.map((name) => [name, typ
   }
 
   return async function register(app: FastifyInstance): Promise<void> {
+    app.surfaces.add(PAGES_SURFACE);
+    // The token inspector is JSON, under the pages' prefix.
+    app.surfaces.add({ ...JSON_SURFACE, prefix: '/oauth/introspect' });
     await app.register(async (pages) => {
       await pages.register(cookie);
-      await pages.register(formbody, { bodyLimit: FORM_BODY_LIMIT_BYTES });
+      await pages.register(formbody, FORM_BODY_OPTIONS);
 
       pages.setErrorHandler((error: FastifyError, request, reply) => {
         const status = error instanceof ApiError ? error.status : error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
@@ -263,7 +278,7 @@ ${hiddenFields({ ...Object.fromEntries(AUTHORIZE_PARAMS.map((name) => [name, typ
 
     // JSON, so it keeps the API's error handler.
     await app.register(async (inspector) => {
-      await inspector.register(formbody, { bodyLimit: FORM_BODY_LIMIT_BYTES });
+      await inspector.register(formbody, FORM_BODY_OPTIONS);
       inspector.post('/oauth/introspect', async (request, reply) => {
         const token = field(request.body, 'token');
         if (!token) throw invalidField('token', 'is required');

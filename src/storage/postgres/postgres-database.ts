@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import pg from 'pg';
+import { ApiError } from '../../kernel/errors.js';
 import type { Database, RunResult, SqlValue, Transaction } from '../database.js';
 
 // BIGINT columns hold millisecond instants and counts, well inside 2^53: read them
@@ -10,6 +11,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
 /** Why a transaction may be run again: another transaction got in its way. */
+/** character_not_in_repertoire (a NUL in text), untranslatable_character. */
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
 const RETRYABLE = new Set(['40001' /* serialization_failure */, '40P01' /* deadlock_detected */]);
 const MAX_ATTEMPTS = 30;
 
@@ -157,7 +160,17 @@ export class PostgresDatabase implements Database {
   }
 
   private async query<T>(client: pg.Pool | pg.PoolClient, text: string, params: readonly SqlValue[]): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
-    return client.query<T & pg.QueryResultRow>(this.sql(text), params as unknown[]);
+    try {
+      return await client.query<T & pg.QueryResultRow>(this.sql(text), params as unknown[]);
+    } catch (error) {
+      // PostgreSQL cannot store a NUL in text, which SQLite takes: a client's text that
+      // holds one (a form field; the kernel refuses it in URLs and JSON already) is the
+      // client's mistake, a 400, never a 500 with the database's words in it.
+      if (UNSTORABLE_TEXT.has((error as { code?: string }).code ?? '')) {
+        throw new ApiError('invalid_parameters', 'Invalid parameters: text may not hold a NUL character.');
+      }
+      throw error;
+    }
   }
 
   async get<T>(text: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
