@@ -10,6 +10,7 @@ import { loadSpec, SPEC_PATH } from './spec.js';
 import { useServer } from './harness.js';
 import { categorizedOperations, categoryOf } from '../src/kernel/rate-limits/categories.js';
 import { defineRoute } from '../src/kernel/route-policy.js';
+import { PINTEREST_OPERATIONS } from '../src/kernel/operations.js';
 
 const server = useServer();
 
@@ -58,6 +59,35 @@ test('a route for an operation the table does not know is refused when it is dec
     /No rate-limit category is known for the operation 'nothing\/get'/,
   );
   assert.equal(categoryOf('pins/create'), 'org_write');
+});
+
+test("pinbox's table of Pinterest's operations is the spec's, entry by entry: method, path, operationId, tag", (t) => {
+  const spec = loadSpec();
+  if (!spec) {
+    t.skip(`official spec not found at ${SPEC_PATH}`);
+    return;
+  }
+  const key = (o: { method: string; path: string; operationId: string; tag: string }) => `${o.method} ${o.path} ${o.operationId} ${o.tag}`;
+  const table = new Set(PINTEREST_OPERATIONS.map(key));
+  for (const op of spec.operations) assert.ok(table.has(key({ ...op, tag: op.tags[0] ?? 'untagged' })), `${op.operationId} (${op.method} ${op.path}) is in pinbox's table`);
+  assert.equal(table.size, spec.operations.length, 'the table names operations the spec does not have');
+});
+
+test('an operation of the spec that pinbox does not serve answers 501 naming it; a path Pinterest does not have is a 404', async () => {
+  const { pinbox } = server();
+  const served = new Set(pinbox.routes.map((r) => `${r.method} ${r.url.replace(/:([a-z_]+)/g, '{$1}')}`));
+  const unserved = PINTEREST_OPERATIONS.filter((o) => !served.has(`${o.method} ${o.path}`));
+  assert.ok(unserved.length > 0);
+  const concrete = (path: string) => path.replace(/\{[a-z_]+\}/g, '1234');
+  for (const op of unserved) {
+    const response = await fetch(`${pinbox.url}/v5${concrete(op.path)}`, { method: op.method, headers: { authorization: `Bearer ${pinbox.token}` } });
+    assert.equal(response.status, 501, `${op.method} ${op.path}`);
+    assert.deepEqual(await response.json(), { code: 501, message: `pinbox does not serve ${op.operationId} (${op.method} /v5${op.path}) yet.` });
+  }
+  // A method Pinterest has no operation for, on a path pinbox serves none of: 405 with the spec's methods.
+  const wrongMethod = await fetch(`${pinbox.url}/v5/ad_accounts`, { method: 'PUT', headers: { authorization: `Bearer ${pinbox.token}` } });
+  assert.equal(wrongMethod.status, 405);
+  assert.equal(wrongMethod.headers.get('allow'), 'GET, POST');
 });
 
 test('an unknown route answers 404 in Pinterest shape', async () => {

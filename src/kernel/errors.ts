@@ -52,6 +52,8 @@ export const ERROR_CATALOG = {
   unsupported_media_type: { status: 415, code: 415, message: 'Unsupported content type.' },
   // pinbox: something this host lacks (ffmpeg for a cover from a video frame); not Pinterest's.
   unavailable_here: { status: 501, code: 501, message: 'This pinbox cannot do that on this host.' },
+  // pinbox: an operation of Pinterest's API that pinbox has no route for yet (a typo is a 404).
+  not_served_yet: { status: 501, code: 501, message: 'pinbox does not serve this operation yet.' },
   internal: { status: 500, code: 500, message: 'Something went wrong on our end. Sorry about that.' },
 } as const;
 

@@ -13,6 +13,7 @@ import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest, preParsingHookHandler, RouteOptions } from 'fastify';
 import { ApiError, fromValidation } from './errors.js';
 import { FORM_BODY_LIMIT_BYTES } from './http.js';
+import { operationsAt } from './operations.js';
 
 /** How one surface writes a refusal. */
 export interface Surface {
@@ -208,7 +209,20 @@ export class FrameworkRefusals {
   /** Fastify's not-found handler: 405 with `Allow` where the path exists with other methods, else 404. */
   readonly notFound = (request: FastifyRequest, reply: FastifyReply): void => {
     const path = quotedPath(request.url);
+    // An operation of Pinterest's that pinbox has no route for yet: 501 naming it, not the 404 of a typo.
+    const pinterest = path.startsWith('/v5/') ? operationsAt(path.slice(3)) : [];
+    const unserved = pinterest.find((operation) => operation.method === request.method);
+    if (unserved) {
+      this.send(request, reply, new ApiError('not_served_yet', `pinbox does not serve ${unserved.operationId} (${unserved.method} /v5${unserved.path}) yet.`));
+      return;
+    }
     const served = this.deps.routes.served(path);
+    if (!served && pinterest.length > 0) {
+      const allowed = [...new Set(pinterest.map((operation) => operation.method))].sort((a, b) => methodRank(a) - methodRank(b)).join(', ');
+      void reply.header('allow', allowed);
+      this.send(request, reply, new ApiError('method_not_allowed', `Method ${quoted(request.method, 20)} is not allowed on /v5${pinterest[0].path}; Pinterest allows ${allowed} (pinbox serves none of them yet).`));
+      return;
+    }
     if (!served) {
       this.send(request, reply, new ApiError('route_not_found', `No such endpoint: ${quoted(request.method, 20)} ${path}`));
       return;
