@@ -252,6 +252,12 @@ async function joinProcesses(db: Database, options: PinboxOptions): Promise<void
   if (!(await db.holdProcessLock('alone'))) throw new Error('other pinbox processes are using this database; --single-process must be the only one');
 }
 
+/** The store in words, for the landing page. */
+function describeStore(db: Database, options: PinboxOptions): string {
+  if (db instanceof PostgresDatabase) return `PostgreSQL, schema ${db.schema}${options.redisUrl ? ', shared through Redis' : ', single process'}`;
+  return options.data ? `SQLite file ${options.data}` : 'SQLite in memory';
+}
+
 /** Connects to Redis, or says clearly why it cannot. */
 async function connectRedis(url: string): Promise<Redis> {
   const redis = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true, connectTimeout: 5_000 });
@@ -304,7 +310,13 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     const identity = await db.exclusively('startup', () => ensureDevIdentity(core, families, identityOptions));
     const control = new Control(
       { core, families, rateLimits, dev: { ...identityOptions, token: identity.token } },
-      { adminKey: options.adminKey ?? instanceAdminKey(core.instanceSecret), remote: options.controlRemote, journal: options.journal, version: PINBOX_VERSION },
+      {
+        adminKey: options.adminKey ?? instanceAdminKey(core.instanceSecret),
+        remote: options.controlRemote,
+        journal: options.journal,
+        version: PINBOX_VERSION,
+        store: describeStore(db, options),
+      },
     );
     if (redis) {
       // Fault rules, like the clock, are the instance's, whichever process a tester asks.

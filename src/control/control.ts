@@ -6,11 +6,11 @@ import type { ControlDeps } from './deps.js';
 import { Faults } from './faults.js';
 import { loadFixture, loadFixtureFile, type Fixture, type FixtureResult } from './fixtures.js';
 import { Journal, type JournalEntry, type JournalSettings } from './journal.js';
+import { landingPage } from './landing.js';
 import { resetAll, resetUser } from './reset.js';
 import { controlRoutes } from './routes.js';
 import { restoreSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
 
-/** A new admin key: `pinbox_admin_` and 32 random hex characters. */
 /**
  * The admin key of an instance that was given none: derived from the store's secret,
  * so every process of a team instance (and every restart of a `--data` store) has
@@ -27,6 +27,8 @@ export interface ControlOptions {
   remote?: boolean;
   journal?: Partial<JournalSettings>;
   version: string;
+  /** What the landing page says of the store, e.g. `SQLite file pinbox.db`. */
+  store?: string;
 }
 
 /** What the clock reads and whether it runs. */
@@ -102,6 +104,11 @@ export class Control {
     return { now, at: `${pinterestTimestamp(now)}Z`, frozen: this.clock.isFrozen(), pending: this.clock.pending() };
   }
 
+  /** How the dev identity was made on start (its printed token among it), or null. */
+  get dev(): ControlDeps['dev'] {
+    return this.deps.dev;
+  }
+
   /** Usernames by user id, for the journal's entries (the journal keeps ids, as the store does). */
   private readonly usernames = new Map<string, string | null>();
 
@@ -127,5 +134,6 @@ export class Control {
     app.addHook('onRoute', this.journal.onRoute);
     app.addHook('onResponse', this.journal.onNotFound);
     app.register(controlRoutes(this, this.deps.families.stores.tokens), { prefix: '/_pinbox' });
+    app.register(landingPage(this, this.options.store ?? this.deps.core.db.dialect));
   }
 }

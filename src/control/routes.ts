@@ -4,10 +4,9 @@ import { readBearer, safeEqual, type TokenResolver } from '../kernel/auth.js';
 import { ApiError } from '../kernel/errors.js';
 import type { Control } from './control.js';
 import type { FaultRuleInput } from './faults.js';
+import { isLoopback } from './loopback.js';
 import { journalFilter, type JournalEntry, type JournalQuery, type JournalSettings } from './journal.js';
 
-/** Where a control call may come from unless pinbox was started with --control-remote. */
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 /** Snapshots and fixtures carry images: far larger bodies than the API takes. */
 const CONTROL_BODY_LIMIT = 1024 * 1024 * 1024;
 const SSE_KEEPALIVE_MS = 15_000;
@@ -42,7 +41,7 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
     const streams = new Set<ServerResponse>();
 
     app.addHook('onRequest', async (request) => {
-      if (!control.options.remote && !LOOPBACK.has(request.socket.remoteAddress ?? '')) {
+      if (!control.options.remote && !isLoopback(request.socket.remoteAddress)) {
         throw new ApiError('not_permitted', 'The pinbox control plane answers only on loopback; start pinbox with --control-remote to reach it from other hosts.');
       }
       const header = request.headers['x-pinbox-admin-key'];

@@ -41,15 +41,15 @@ form.inline { display: inline; }
 button.link { background: none; color: #0074e8; padding: 0; font-size: 13px; font-weight: 400; }
 `;
 
-/** A whole page around `body`. */
-export function page(title: string, body: string): string {
+/** A whole page around `body`; `maxWidth` widens it (pixels) for pages with tables. */
+export function page(title: string, body: string, maxWidth?: number): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · pinbox</title>
-<style>${STYLE}</style>
+<style>${STYLE}${maxWidth ? `main { max-width: ${maxWidth}px; } table { border-collapse: collapse; width: 100%; } td, th { text-align: left; vertical-align: top; padding: 4px 8px; border-top: 1px solid #eee; } .small { font-size: 12px; } .muted { color: #767676; } dt { font-weight: 600; } dd { margin: 0 0 8px; }` : ''}</style>
 </head>
 <body>
 <main>
