@@ -28,6 +28,7 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
       password: { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
       'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
       'rate-limits': { type: 'string' },
       'rate-limit': { type: 'string', multiple: true },
       'rate-limits-file': { type: 'string' },
@@ -87,6 +88,7 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     // The environment takes several URIs separated by spaces or commas (a URI has neither unescaped).
     redirectUris: values['redirect-uri'] ?? (env.PINBOX_REDIRECT_URIS ? env.PINBOX_REDIRECT_URIS.split(/[\s,]+/).filter(Boolean) : undefined),
     logLevel: values['log-level'] ?? env.PINBOX_LOG_LEVEL ?? 'info',
+    logFormat: logFormatOf(values['log-format'] ?? env.PINBOX_LOG_FORMAT),
     rateLimits: mode as RateLimitMode,
     // Rules given as flags win over the same rules in the file.
     rateLimitOverrides: { ...(file ? readRateLimitFile(file) : {}), ...parseRateLimitRules(rules) },
@@ -149,4 +151,11 @@ function readRateLimitFile(file: string): Record<string, string> {
     if (typeof value !== 'string') throw new Error(`--rate-limits-file ${file}: '${key}' must be a string like "5/minute" or "off"`);
   }
   return parsed as Record<string, string>;
+}
+
+/** How the log reads: pino's pretty lines for a person at a terminal, one JSON object a line for anything else. */
+function logFormatOf(text: string | undefined): 'json' | 'pretty' {
+  if (text === undefined) return process.stdout.isTTY ? 'pretty' : 'json';
+  if (text !== 'json' && text !== 'pretty') throw new Error(`--log-format must be json or pretty, got '${text}'`);
+  return text;
 }

@@ -71,6 +71,8 @@ export interface PinboxOptions {
   redirectUris?: readonly string[];
   /** pino log level, or 'silent'. Default 'silent'. */
   logLevel?: string;
+  /** `json` (default): one JSON object a line; `pretty`: pino-pretty's readable lines, for a terminal. */
+  logFormat?: 'json' | 'pretty';
   /** Where log lines go, one JSON object a line (default stdout). */
   logStream?: { write(line: string): void };
   /**
@@ -325,6 +327,12 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     }
     await families.start();
     const logLevel = options.logLevel ?? 'silent';
+    // Loaded only when asked for: a terminal's readable lines, redacted like the JSON ones.
+    const logStream =
+      options.logStream ??
+      (options.logFormat === 'pretty' && logLevel !== 'silent'
+        ? (await import('pino-pretty')).default({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+        : undefined);
     const app = buildApp({
       tokens: families.stores.tokens,
       clients: families.stores.apps,
@@ -339,7 +347,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
           ? false
           : {
               level: logLevel,
-              ...(options.logStream ? { stream: options.logStream } : {}),
+              ...(logStream ? { stream: logStream } : {}),
               redact: {
                 paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.access_token', '*.refresh_token', '*.client_secret', '*.password', '*.code', '*.code_verifier'],
                 censor: '[redacted]',

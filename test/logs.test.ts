@@ -181,3 +181,30 @@ test('every log line is one JSON object with each key once, and holds no secret'
   // Refusals from below the routes (the router, Node's parser, the idle time-out) are logged too.
   for (const status of [200, 303, 400, 401, 404, 405, 408, 414, 431]) assert.ok(statuses.has(status), `no request line with status ${status}`);
 });
+
+test('pinbox start --log-format pretty prints pino-pretty\'s readable lines, secrets still redacted; JSON is the default off a terminal', async () => {
+  const { startCli } = await import('./cli.js');
+  const token = 'pina_PRETTYLOGTOKEN0000000000000000';
+  for (const format of ['pretty', undefined]) {
+    const server = await startCli(['--port', '0', '--token', token, '--log-level', 'info', ...(format ? ['--log-format', format] : [])]);
+    try {
+      const response = await fetch(`${server.url}/v5/user_account?x=1`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(response.status, 200);
+      // The log line is written when the response has gone; give the pipe a moment.
+      for (let i = 0; i < 50 && !/request/.test(server.output().slice(server.banner.length)); i++) await new Promise((r) => setTimeout(r, 50));
+      const log = server.output().slice(server.banner.length);
+      const lines = log.split('\n').filter((line) => line.includes('request'));
+      assert.ok(lines.length > 0, `a request line was logged: ${log}`);
+      if (format === 'pretty') {
+        assert.match(lines[0], /INFO.*request/);
+        assert.throws(() => JSON.parse(lines[0]), 'pretty lines are not JSON');
+      } else {
+        assert.equal(JSON.parse(lines[0]).msg, 'request');
+      }
+      assert.ok(!log.includes(token), 'the token is never logged');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  }
+});

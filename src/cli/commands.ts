@@ -56,6 +56,8 @@ const START_OPTIONS = `  --port N            port to listen on (env PORT; defaul
   --redirect-uri URI  register a redirect URI for the dev app; repeatable
                       (env PINBOX_REDIRECT_URIS, separated by spaces or commas)
   --log-level L       trace|debug|info|warn|error|silent (env PINBOX_LOG_LEVEL; default info)
+  --log-format F      pretty (readable lines, the default on a terminal) or json (one object a line,
+                      the default otherwise) (env PINBOX_LOG_FORMAT)
   --rate-limits MODE  whose limits apply (env PINBOX_RATE_LIMITS): app (default) each app's
                       access tier; trial or standard that tier for every app; off none
   --rate-limit RULE   change one limit; repeatable (env PINBOX_RATE_LIMIT, comma-separated).
