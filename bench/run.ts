@@ -54,6 +54,7 @@ const TOKEN = 'pina_BENCHTOKEN000000000000000000000000';
 const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+const SQLITE = fileURLToPath(new URL('./sqlite-server.ts', import.meta.url));
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 /** Limits on, each window wider than this bench can fill: the limiter counts every call and refuses none. */
 const COUNTED_NOT_REFUSED = ['all', 'org_read', 'org_write', 'org_analytics'].flatMap((name) => ['--rate-limit', `standard.${name}=999999999/second`]);
@@ -61,11 +62,11 @@ const COUNTED_NOT_REFUSED = ['all', 'org_read', 'org_write', 'org_analytics'].fl
 // Pin the load generator (this process) to core 1, the servers to core 0.
 if (hasTaskset) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]);
 
-function startProcess(args: string[], readyPattern: RegExp, pinToCore0 = true): Promise<{ child: ChildProcess; port: number }> {
+function startProcess(args: string[], readyPattern: RegExp, pinToCore0 = true, env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
   const pinned = hasTaskset && pinToCore0;
   const command = pinned ? 'taskset' : process.execPath;
   const argv = pinned ? ['-c', '0', process.execPath, ...args] : args;
-  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
@@ -463,91 +464,159 @@ function reportJournal(journal: { on: Result; off: Result; medianRatio: number }
   );
 }
 
-async function main(): Promise<void> {
-  if (!existsSync(CLI)) throw new Error('dist/ is missing: npm run bench builds it first');
-  if (values.backend === 'postgres') return scaleOut();
-  if (values.backend !== undefined && values.backend !== 'sqlite') throw new Error(`--backend takes sqlite or postgres, got '${values.backend}'`);
-  if (values.only === 'limiter') return reportLimiter(await limiterCost());
-  if (values.only === 'journal') return reportJournal(await journalCost());
-  if (values.only === 'images') return reportBurst(await imageBurst());
-  if (values.only === 'search' || values.only === 'analytics') return reportBig(await searchAndAnalytics(values.only));
-  if (values.only !== undefined) throw new Error(`--only takes limiter, journal, images, search or analytics, got '${values.only}'`);
-  const imageUrl = await imageHost();
-  console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
+/** One scenario of the kernel's cost: pinbox beside both baselines. */
+interface KernelRow {
+  scenario: string;
+  memory: Result;
+  sqlite: Result | null;
+  pinbox: Result;
+  /** Targets as same-run ratios: pinbox / memory baseline and pinbox / SQLite baseline. */
+  targets: { memory?: number; sqlite?: number };
+}
 
-  // Baseline first.
-  const bare = await startProcess(['--import', 'tsx', BARE], /listening (\d+)/);
-  const bareBase = `http://127.0.0.1:${bare.port}`;
-  const createBody = JSON.stringify({ board_id: '1800000000000000000', title: 'bench', media_source: { source_type: 'image_url', url: 'https://example.com/a.jpg' } });
-  const bareGet = await load(`${bareBase}/v5/pins/1800000000000000001`);
-  const bareList = await load(`${bareBase}/v5/boards/1800000000000000000/pins?page_size=25`);
-  const bareCreate = await load(`${bareBase}/v5/pins`, { method: 'POST', body: createBody });
-  await stop(bare.child);
+/**
+ * GET a Pin, list 25 Pins of a board of BOARD_PINS and create a Pin (base64, a
+ * picture pinbox stores already) on the bare server from memory, on the SQLite
+ * ceiling (bench/sqlite-server.ts: the same tables, indexes and row count) and on
+ * pinbox, one after the other in this run. With `imageUrl`, also create a Pin by
+ * image URL on pinbox (no baseline does that fetch).
+ */
+async function kernel(imageUrl?: string): Promise<KernelRow[]> {
+  const memory = await startProcess(['--import', 'tsx', BARE], /listening (\d+)/);
+  const memoryBase = `http://127.0.0.1:${memory.port}`;
+  const bareCreateBody = JSON.stringify({ board_id: '1800000000000000000', title: 'bench', media_source: { source_type: 'image_url', url: 'https://example.com/a.jpg' } });
+  const memoryGet = await load(`${memoryBase}/v5/pins/1800000000000000001`);
+  const memoryList = await load(`${memoryBase}/v5/boards/1800000000000000000/pins?page_size=25`);
+  const memoryCreate = await load(`${memoryBase}/v5/pins`, { method: 'POST', body: bareCreateBody });
+  await stop(memory.child);
+
+  // The ceiling's store: the file an empty pinbox makes (its whole schema), seeded by the server itself.
+  const dir = mkdtempSync(join(tmpdir(), 'pinbox-bench-ceiling-'));
+  const store = join(dir, 'ceiling.db');
+  await stop((await startPinbox(['--data', store], false)).child);
+  const ceiling = await startProcess(['--import', 'tsx', SQLITE], /listening (\d+)/, true, { STORE: store, PINS: String(BOARD_PINS) });
+  const ceilingBase = `http://127.0.0.1:${ceiling.port}`;
+  const sqliteGet = await load(`${ceilingBase}/v5/pins/1800000000000000001`);
+  const sqliteList = await load(`${ceilingBase}/v5/boards/1800000000000000000/pins?page_size=25`);
+  const sqliteCreate = await load(`${ceilingBase}/v5/pins`, {
+    method: 'POST',
+    body: JSON.stringify({ board_id: '1800000000000000000', title: 'bench', media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 } }),
+  });
+  await stop(ceiling.child);
+  rmSync(dir, { recursive: true, force: true });
 
   // pinbox, seeded with a board of BOARD_PINS Pins through its own API.
   const pinbox = await startPinbox(COUNTED_NOT_REFUSED);
   const base = `http://127.0.0.1:${pinbox.port}`;
-  const board = await api(base, 'POST', '/boards', { name: 'bench board' });
-  const seedStarted = performance.now();
-  let made = 0;
-  let firstPinId = '';
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (made < BOARD_PINS) {
-        made++;
-        const pin = await api(base, 'POST', '/pins', {
-          board_id: board.id,
-          title: `bench pin ${made}`,
-          media_source: { source_type: 'image_url', url: imageUrl },
-        });
-        firstPinId ||= pin.id;
-      }
-    }),
-  );
-  console.log(`seeded ${BOARD_PINS} Pins in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s\n`);
-  // The image is one pinbox already stores (as most images a client sends again are),
-  // so this measures the create path; the row after it adds a real fetch per Pin.
-  const pinboxCreateBody = JSON.stringify({ board_id: board.id, title: 'bench', media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 } });
-  const pinboxCreateByUrlBody = JSON.stringify({ board_id: board.id, title: 'bench', media_source: { source_type: 'image_url', url: imageUrl } });
-  const get = await load(`${base}/v5/pins/${firstPinId}`);
-  const list = await load(`${base}/v5/boards/${board.id}/pins?page_size=25`);
-  const create = await load(`${base}/v5/pins`, { method: 'POST', body: pinboxCreateBody });
-  const createByUrl = await load(`${base}/v5/pins`, { method: 'POST', body: pinboxCreateByUrlBody });
-  await stop(pinbox.child);
+  try {
+    const board = await api(base, 'POST', '/boards', { name: 'bench board' });
+    const seedStarted = performance.now();
+    let made = 0;
+    let firstPinId = '';
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (made < BOARD_PINS) {
+          made++;
+          const pin = await api(base, 'POST', '/pins', {
+            board_id: board.id,
+            title: `bench pin ${made}`,
+            media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 },
+          });
+          firstPinId ||= pin.id;
+        }
+      }),
+    );
+    console.log(`seeded pinbox with ${BOARD_PINS} Pins in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s\n`);
+    // The image is one pinbox already stores (as most images a client sends again are),
+    // so this measures the create path; the row after it adds a real fetch per Pin.
+    const createBody = JSON.stringify({ board_id: board.id, title: 'bench', media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 } });
+    const get = await load(`${base}/v5/pins/${firstPinId}`);
+    const list = await load(`${base}/v5/boards/${board.id}/pins?page_size=25`);
+    const create = await load(`${base}/v5/pins`, { method: 'POST', body: createBody });
+    const rows: KernelRow[] = [
+      { scenario: 'GET a Pin', memory: memoryGet, sqlite: sqliteGet, pinbox: get, targets: { memory: 0.6, sqlite: 0.75 } },
+      { scenario: `list 25 Pins (board of ${BOARD_PINS / 1000}k)`, memory: memoryList, sqlite: sqliteList, pinbox: list, targets: { sqlite: 0.7 } },
+      { scenario: 'create a Pin (base64)', memory: memoryCreate, sqlite: sqliteCreate, pinbox: create, targets: { sqlite: 0.8 } },
+    ];
+    if (imageUrl) {
+      const byUrl = JSON.stringify({ board_id: board.id, title: 'bench', media_source: { source_type: 'image_url', url: imageUrl } });
+      // No target: each Pin fetches its image from a host in this (loaded) process, as Pinterest fetches it.
+      rows.push({ scenario: 'create a Pin (image URL)', memory: memoryCreate, sqlite: null, pinbox: await load(`${base}/v5/pins`, { method: 'POST', body: byUrl }), targets: {} });
+    }
+    return rows;
+  } finally {
+    await stop(pinbox.child);
+  }
+}
 
+function reportKernel(rows: KernelRow[]): void {
+  const ratio = (r: Result, of: Result | null) => (of ? (r.rps / of.rps).toFixed(2) : '-');
+  const target = (t: number | undefined) => (t === undefined ? '' : ` (>=${t})`);
+  console.log('scenario                      | memory req/s | sqlite req/s | pinbox req/s | pinbox p99 ms | pinbox/memory | pinbox/sqlite  | errors');
+  console.log('------------------------------|--------------|--------------|--------------|---------------|---------------|----------------|-------');
+  for (const row of rows) {
+    const below =
+      (row.targets.memory !== undefined && row.pinbox.rps / row.memory.rps < row.targets.memory) ||
+      (row.targets.sqlite !== undefined && row.sqlite !== null && row.pinbox.rps / row.sqlite.rps < row.targets.sqlite);
+    console.log(
+      `${row.scenario.padEnd(30)}| ${row.memory.rps.toFixed(0).padStart(12)} | ${(row.sqlite ? row.sqlite.rps.toFixed(0) : '-').padStart(12)} | ${row.pinbox.rps.toFixed(0).padStart(12)} | ${String(row.pinbox.p99).padStart(13)} | ` +
+        `${(ratio(row.pinbox, row.memory) + target(row.targets.memory)).padStart(13)} | ${(ratio(row.pinbox, row.sqlite) + target(row.targets.sqlite)).padStart(14)} | ` +
+        `${row.memory.errors + (row.sqlite?.errors ?? 0) + row.pinbox.errors}${below ? '  BELOW TARGET' : ''}`,
+    );
+  }
+  const ceiling = rows.filter((row) => row.sqlite).map((row) => `${row.scenario} ${ratio(row.sqlite!, row.memory)}`);
+  console.log(`SQLite ceiling / memory baseline: ${ceiling.join(', ')}`);
+}
+
+/** Start to the first 200 with an empty store, five times, sorted. */
+async function startups5(): Promise<number[]> {
+  // Warm this process's HTTP client first, so its one-time set-up is not counted as pinbox's start.
+  await fetch('http://127.0.0.1:1/').catch(() => undefined);
+  const startups: number[] = [];
+  for (let i = 0; i < 5; i++) startups.push(await startupMs());
+  return startups.sort((a, b) => a - b);
+}
+
+function reportStartup(startups: number[]): void {
+  const median = startups[Math.floor(startups.length / 2)];
+  console.log(
+    `start to first 200 (empty store, ${startups.length} runs): median ${median.toFixed(0)} ms, min ${startups[0].toFixed(0)} ms, max ${startups.at(-1)!.toFixed(0)} ms (target <= 300 ms)${median <= 300 ? '' : '  ABOVE TARGET'}`,
+  );
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CLI)) throw new Error('dist/ is missing: npm run bench builds it first');
+  if (values.backend === 'postgres') return scaleOut();
+  if (values.backend !== undefined && values.backend !== 'sqlite') throw new Error(`--backend takes sqlite or postgres, got '${values.backend}'`);
+  if (values.only === 'kernel') {
+    console.log(`bench --only kernel: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
+    const rows = await kernel();
+    const startups = await startups5();
+    reportKernel(rows);
+    return reportStartup(startups);
+  }
+  if (values.only === 'limiter') return reportLimiter(await limiterCost());
+  if (values.only === 'journal') return reportJournal(await journalCost());
+  if (values.only === 'images') return reportBurst(await imageBurst());
+  if (values.only === 'search' || values.only === 'analytics') return reportBig(await searchAndAnalytics(values.only));
+  if (values.only !== undefined) throw new Error(`--only takes kernel, limiter, journal, images, search or analytics, got '${values.only}'`);
+  const imageUrl = await imageHost();
+  console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
+  const kernelRows = await kernel(imageUrl);
   const limiter = await limiterCost();
   const journal = await journalCost();
   const burst = await imageBurst();
   const big = await searchAndAnalytics();
 
-  // Warm this process's HTTP client first, so its one-time set-up is not counted as pinbox's start.
-  await fetch('http://127.0.0.1:1/').catch(() => undefined);
-  const startups = [];
-  for (let i = 0; i < 5; i++) startups.push(await startupMs());
-  startups.sort((a, b) => a - b);
-
-  const rows = [
-    { scenario: 'GET a Pin', bare: bareGet, pinbox: get, target: 0.5 },
-    { scenario: 'list 25 Pins (board of 10k)', bare: bareList, pinbox: list, target: 0.25 },
-    { scenario: 'create a Pin (base64)', bare: bareCreate, pinbox: create, target: 0.2 },
-    // No target: each Pin fetches its image from a host in this (loaded) process, as Pinterest fetches it.
-    { scenario: 'create a Pin (image URL)', bare: bareCreate, pinbox: createByUrl, target: 0 },
-  ];
-  console.log('scenario                      | bare req/s | bare p99 ms | pinbox req/s | pinbox p99 ms | ratio | target | errors');
-  console.log('------------------------------|------------|-------------|--------------|---------------|-------|--------|-------');
-  for (const row of rows) {
-    const ratio = row.pinbox.rps / row.bare.rps;
-    console.log(
-      `${row.scenario.padEnd(30)}| ${row.bare.rps.toFixed(0).padStart(10)} | ${String(row.bare.p99).padStart(11)} | ${row.pinbox.rps.toFixed(0).padStart(12)} | ${String(row.pinbox.p99).padStart(13)} | ${ratio.toFixed(2).padStart(5)} | ${`>=${row.target}`.padStart(6)} | ${row.bare.errors + row.pinbox.errors}${ratio >= row.target ? '' : '  BELOW TARGET'}`,
-    );
-  }
+  const startups = await startups5();
+  reportKernel(kernelRows);
   console.log('');
   reportLimiter(limiter);
   reportJournal(journal);
   reportBurst(burst);
   reportBig(big);
-  const median = startups[Math.floor(startups.length / 2)];
-  console.log(`\nstart to first 200 (empty store, 5 runs): median ${median.toFixed(0)} ms, max ${startups.at(-1)!.toFixed(0)} ms (target <= 500 ms)${median <= 500 ? '' : '  ABOVE TARGET'}`);
+  console.log('');
+  reportStartup(startups);
 }
 
 main().catch((error) => {
