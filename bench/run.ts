@@ -3,7 +3,11 @@
  * server pinned to core 0 and the load generator to core 1 (where taskset exists),
  * reported as ratios because these machines are noisy.
  *
- * Scenarios: GET a Pin; list 25 Pins of a board holding 10,000; create a Pin.
+ * Kernel scenarios: GET a Pin; list 25 Pins of a board holding 10,000; create a
+ * Pin (base64, a picture pinbox stores already). Two baselines answer them in the
+ * same run: the bare Fastify server from memory (bench/bare-server.ts) and the
+ * storage ceiling, bare Fastify + better-sqlite3 on pinbox's own schema with the
+ * same row count (bench/sqlite-server.ts); the three servers are measured in turns.
  * pinbox runs with its rate limiter on (the default) but with windows too wide to
  * refuse anything, so every call is counted and gets its headers and none is a 429.
  * The limiter's own cost: GET a Pin with limits on against the same with
@@ -21,7 +25,8 @@
  * the same with `--journal off`, in turns like the limiter's (target: under 10%).
  * Also: time from process start to the first 200 with an empty store.
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
- * --only limiter|journal|images|search|analytics (just that part).
+ * --only kernel|limiter|journal|images|search|analytics (just that part; kernel is
+ * the three kernel scenarios and the start-up time).
  * --backend postgres: scale-out instead: GET a Pin and create a Pin on one pinbox
  * process on PostgreSQL + Redis, then on two processes sharing them (the load
  * spread over both), with one process on SQLite as the reference of the same run.
@@ -467,52 +472,60 @@ function reportJournal(journal: { on: Result; off: Result; medianRatio: number }
 /** One scenario of the kernel's cost: pinbox beside both baselines. */
 interface KernelRow {
   scenario: string;
+  /** Means over the turns. */
   memory: Result;
   sqlite: Result | null;
   pinbox: Result;
-  /** Targets as same-run ratios: pinbox / memory baseline and pinbox / SQLite baseline. */
+  /** Medians of the turns' ratios: pinbox / memory baseline and pinbox / SQLite baseline. */
+  ofMemory: number;
+  ofSqlite: number | null;
+  /** Targets for those ratios. */
   targets: { memory?: number; sqlite?: number };
+}
+
+const KERNEL_TURNS = 3;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.ceil((sorted.length - 1) / 2)]) / 2;
+}
+
+function meanOf(results: Result[]): Result {
+  return {
+    rps: results.reduce((sum, r) => sum + r.rps, 0) / results.length,
+    p99: Math.max(...results.map((r) => r.p99)),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+  };
 }
 
 /**
  * GET a Pin, list 25 Pins of a board of BOARD_PINS and create a Pin (base64, a
  * picture pinbox stores already) on the bare server from memory, on the SQLite
- * ceiling (bench/sqlite-server.ts: the same tables, indexes and row count) and on
- * pinbox, one after the other in this run. With `imageUrl`, also create a Pin by
- * image URL on pinbox (no baseline does that fetch).
+ * ceiling (bench/sqlite-server.ts: pinbox's tables, indexes and triggers, the same
+ * row count) and on pinbox. The three servers are up together (on core 0) and each
+ * scenario is measured in KERNEL_TURNS turns of DURATION / KERNEL_TURNS seconds,
+ * the servers' order rotated every turn; a ratio is the median of the turns'.
+ * With `imageUrl`, also create a Pin by image URL on pinbox (no baseline fetches).
  */
 async function kernel(imageUrl?: string): Promise<KernelRow[]> {
-  const memory = await startProcess(['--import', 'tsx', BARE], /listening (\d+)/);
-  const memoryBase = `http://127.0.0.1:${memory.port}`;
-  const bareCreateBody = JSON.stringify({ board_id: '1800000000000000000', title: 'bench', media_source: { source_type: 'image_url', url: 'https://example.com/a.jpg' } });
-  const memoryGet = await load(`${memoryBase}/v5/pins/1800000000000000001`);
-  const memoryList = await load(`${memoryBase}/v5/boards/1800000000000000000/pins?page_size=25`);
-  const memoryCreate = await load(`${memoryBase}/v5/pins`, { method: 'POST', body: bareCreateBody });
-  await stop(memory.child);
-
   // The ceiling's store: the file an empty pinbox makes (its whole schema), seeded by the server itself.
   const dir = mkdtempSync(join(tmpdir(), 'pinbox-bench-ceiling-'));
   const store = join(dir, 'ceiling.db');
   await stop((await startPinbox(['--data', store], false)).child);
+  const memory = await startProcess(['--import', 'tsx', BARE], /listening (\d+)/);
   const ceiling = await startProcess(['--import', 'tsx', SQLITE], /listening (\d+)/, true, { STORE: store, PINS: String(BOARD_PINS) });
-  const ceilingBase = `http://127.0.0.1:${ceiling.port}`;
-  const sqliteGet = await load(`${ceilingBase}/v5/pins/1800000000000000001`);
-  const sqliteList = await load(`${ceilingBase}/v5/boards/1800000000000000000/pins?page_size=25`);
-  const sqliteCreate = await load(`${ceilingBase}/v5/pins`, {
-    method: 'POST',
-    body: JSON.stringify({ board_id: '1800000000000000000', title: 'bench', media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 } }),
-  });
-  await stop(ceiling.child);
-  rmSync(dir, { recursive: true, force: true });
-
-  // pinbox, seeded with a board of BOARD_PINS Pins through its own API.
   const pinbox = await startPinbox(COUNTED_NOT_REFUSED);
+  const memoryBase = `http://127.0.0.1:${memory.port}`;
+  const ceilingBase = `http://127.0.0.1:${ceiling.port}`;
   const base = `http://127.0.0.1:${pinbox.port}`;
   try {
+    // pinbox, seeded with a board of BOARD_PINS Pins through its own API.
     const board = await api(base, 'POST', '/boards', { name: 'bench board' });
     const seedStarted = performance.now();
     let made = 0;
     let firstPinId = '';
+    const base64Body = (boardId: string) =>
+      JSON.stringify({ board_id: boardId, title: 'bench', media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 } });
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (made < BOARD_PINS) {
@@ -527,45 +540,83 @@ async function kernel(imageUrl?: string): Promise<KernelRow[]> {
       }),
     );
     console.log(`seeded pinbox with ${BOARD_PINS} Pins in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s\n`);
-    // The image is one pinbox already stores (as most images a client sends again are),
-    // so this measures the create path; the row after it adds a real fetch per Pin.
-    const createBody = JSON.stringify({ board_id: board.id, title: 'bench', media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 } });
-    const get = await load(`${base}/v5/pins/${firstPinId}`);
-    const list = await load(`${base}/v5/boards/${board.id}/pins?page_size=25`);
-    const create = await load(`${base}/v5/pins`, { method: 'POST', body: createBody });
-    const rows: KernelRow[] = [
-      { scenario: 'GET a Pin', memory: memoryGet, sqlite: sqliteGet, pinbox: get, targets: { memory: 0.6, sqlite: 0.75 } },
-      { scenario: `list 25 Pins (board of ${BOARD_PINS / 1000}k)`, memory: memoryList, sqlite: sqliteList, pinbox: list, targets: { sqlite: 0.7 } },
-      { scenario: 'create a Pin (base64)', memory: memoryCreate, sqlite: sqliteCreate, pinbox: create, targets: { sqlite: 0.8 } },
+    const seconds = Math.max(1, Math.round(DURATION / KERNEL_TURNS));
+    // The image is one pinbox already stores (as most images a client sends again are), so this measures the create path.
+    const scenarios = [
+      {
+        scenario: 'GET a Pin',
+        targets: { memory: 0.6, sqlite: 0.75 },
+        memory: () => load(`${memoryBase}/v5/pins/1800000000000000001`, { duration: seconds }),
+        sqlite: () => load(`${ceilingBase}/v5/pins/1800000000000000001`, { duration: seconds }),
+        pinbox: () => load(`${base}/v5/pins/${firstPinId}`, { duration: seconds }),
+      },
+      {
+        scenario: `list 25 Pins (board of ${BOARD_PINS / 1000}k)`,
+        targets: { sqlite: 0.7 },
+        memory: () => load(`${memoryBase}/v5/boards/1800000000000000000/pins?page_size=25`, { duration: seconds }),
+        sqlite: () => load(`${ceilingBase}/v5/boards/1800000000000000000/pins?page_size=25`, { duration: seconds }),
+        pinbox: () => load(`${base}/v5/boards/${board.id}/pins?page_size=25`, { duration: seconds }),
+      },
+      {
+        scenario: 'create a Pin (base64)',
+        targets: { sqlite: 0.8 },
+        memory: () => load(`${memoryBase}/v5/pins`, { method: 'POST', body: base64Body('1800000000000000000'), duration: seconds }),
+        sqlite: () => load(`${ceilingBase}/v5/pins`, { method: 'POST', body: base64Body('1800000000000000000'), duration: seconds }),
+        pinbox: () => load(`${base}/v5/pins`, { method: 'POST', body: base64Body(board.id), duration: seconds }),
+      },
     ];
+    const rows: KernelRow[] = [];
+    for (const s of scenarios) {
+      const runs = { memory: [] as Result[], sqlite: [] as Result[], pinbox: [] as Result[] };
+      const order = ['memory', 'sqlite', 'pinbox'] as const;
+      for (let turn = 0; turn < KERNEL_TURNS; turn++) {
+        for (let i = 0; i < order.length; i++) {
+          const server = order[(i + turn) % order.length];
+          runs[server].push(await s[server]());
+        }
+      }
+      rows.push({
+        scenario: s.scenario,
+        memory: meanOf(runs.memory),
+        sqlite: meanOf(runs.sqlite),
+        pinbox: meanOf(runs.pinbox),
+        ofMemory: median(runs.pinbox.map((r, i) => r.rps / runs.memory[i].rps)),
+        ofSqlite: median(runs.pinbox.map((r, i) => r.rps / runs.sqlite[i].rps)),
+        targets: s.targets,
+      });
+    }
     if (imageUrl) {
       const byUrl = JSON.stringify({ board_id: board.id, title: 'bench', media_source: { source_type: 'image_url', url: imageUrl } });
+      const memoryCreate = rows[2].memory;
+      const pinboxByUrl = await load(`${base}/v5/pins`, { method: 'POST', body: byUrl });
       // No target: each Pin fetches its image from a host in this (loaded) process, as Pinterest fetches it.
-      rows.push({ scenario: 'create a Pin (image URL)', memory: memoryCreate, sqlite: null, pinbox: await load(`${base}/v5/pins`, { method: 'POST', body: byUrl }), targets: {} });
+      rows.push({ scenario: 'create a Pin (image URL)', memory: memoryCreate, sqlite: null, pinbox: pinboxByUrl, ofMemory: pinboxByUrl.rps / memoryCreate.rps, ofSqlite: null, targets: {} });
     }
     return rows;
   } finally {
     await stop(pinbox.child);
+    await stop(ceiling.child);
+    await stop(memory.child);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
 function reportKernel(rows: KernelRow[]): void {
-  const ratio = (r: Result, of: Result | null) => (of ? (r.rps / of.rps).toFixed(2) : '-');
-  const target = (t: number | undefined) => (t === undefined ? '' : ` (>=${t})`);
+  const ratio = (value: number | null, target: number | undefined) => (value === null ? '-' : value.toFixed(2) + (target === undefined ? '' : ` (>=${target})`));
+  console.log(`kernel scenarios (${KERNEL_TURNS} turns each; req/s are the turns' means, ratios the medians of the turns' ratios)`);
   console.log('scenario                      | memory req/s | sqlite req/s | pinbox req/s | pinbox p99 ms | pinbox/memory | pinbox/sqlite  | errors');
   console.log('------------------------------|--------------|--------------|--------------|---------------|---------------|----------------|-------');
   for (const row of rows) {
     const below =
-      (row.targets.memory !== undefined && row.pinbox.rps / row.memory.rps < row.targets.memory) ||
-      (row.targets.sqlite !== undefined && row.sqlite !== null && row.pinbox.rps / row.sqlite.rps < row.targets.sqlite);
+      (row.targets.memory !== undefined && row.ofMemory < row.targets.memory) || (row.targets.sqlite !== undefined && row.ofSqlite !== null && row.ofSqlite < row.targets.sqlite);
     console.log(
       `${row.scenario.padEnd(30)}| ${row.memory.rps.toFixed(0).padStart(12)} | ${(row.sqlite ? row.sqlite.rps.toFixed(0) : '-').padStart(12)} | ${row.pinbox.rps.toFixed(0).padStart(12)} | ${String(row.pinbox.p99).padStart(13)} | ` +
-        `${(ratio(row.pinbox, row.memory) + target(row.targets.memory)).padStart(13)} | ${(ratio(row.pinbox, row.sqlite) + target(row.targets.sqlite)).padStart(14)} | ` +
+        `${ratio(row.ofMemory, row.targets.memory).padStart(13)} | ${ratio(row.ofSqlite, row.targets.sqlite).padStart(14)} | ` +
         `${row.memory.errors + (row.sqlite?.errors ?? 0) + row.pinbox.errors}${below ? '  BELOW TARGET' : ''}`,
     );
   }
-  const ceiling = rows.filter((row) => row.sqlite).map((row) => `${row.scenario} ${ratio(row.sqlite!, row.memory)}`);
-  console.log(`SQLite ceiling / memory baseline: ${ceiling.join(', ')}`);
+  const ceiling = rows.filter((row) => row.sqlite).map((row) => `${row.scenario} ${(row.sqlite!.rps / row.memory.rps).toFixed(2)}`);
+  console.log(`SQLite ceiling / memory baseline (means): ${ceiling.join(', ')}`);
 }
 
 /** Start to the first 200 with an empty store, five times, sorted. */
@@ -578,9 +629,9 @@ async function startups5(): Promise<number[]> {
 }
 
 function reportStartup(startups: number[]): void {
-  const median = startups[Math.floor(startups.length / 2)];
+  const middle = median(startups);
   console.log(
-    `start to first 200 (empty store, ${startups.length} runs): median ${median.toFixed(0)} ms, min ${startups[0].toFixed(0)} ms, max ${startups.at(-1)!.toFixed(0)} ms (target <= 300 ms)${median <= 300 ? '' : '  ABOVE TARGET'}`,
+    `start to first 200 (empty store, ${startups.length} runs): median ${middle.toFixed(0)} ms, min ${startups[0].toFixed(0)} ms, max ${startups.at(-1)!.toFixed(0)} ms (target <= 300 ms)${middle <= 300 ? '' : '  ABOVE TARGET'}`,
   );
 }
 
