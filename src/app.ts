@@ -1,8 +1,9 @@
 import { randomInt } from 'node:crypto';
+import { createRequire } from 'node:module';
 import formbody from '@fastify/formbody';
-import { Ajv } from 'ajv';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { readBasic, readBearer, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
+import { Ajv, type ValidateFunction } from 'ajv';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { readBasic, readBearer, type AuthContext, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
 import { ApiError, fromValidation } from './kernel/errors.js';
 import { FORM_BODY_LIMIT_BYTES } from './kernel/http.js';
 import type { RateLimits } from './kernel/rate-limits/rate-limits.js';
@@ -27,6 +28,9 @@ export interface AppDeps {
 
 /** Pinterest: base64 images up to 20 MB arrive inflated by a third in JSON. */
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/** pino levels at which the request log line is written. */
+const LOGS_INFO: ReadonlySet<string> = new Set(['trace', 'debug', 'info']);
 
 /** A route as Fastify registered it under /v5, with the policy the kernel enforces on it. */
 export interface RegisteredRoute {
@@ -63,6 +67,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logController: new LogController({ requestIdLogLabel: 'rid', disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: false,
+    // pinbox brings its own validator compiler (below) and writes its responses
+    // itself, so Fastify's default compilers (Ajv with its formats,
+    // fast-json-stringify) are not loaded at start-up; a response schema would load
+    // the serializer's on first use.
+    schemaController: { compilersFactory: { buildValidator: () => noValidatorYet, buildSerializer: fastifySerializerCompiler } },
   });
 
   const v5Routes: RegisteredRoute[] = [];
@@ -77,10 +86,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // JSON body is typed already, and a wrong type there is the client's error (400),
   // never silently converted. The route schemas are fixed and tested, so start-up
   // skips checking them against Ajv's meta-schema.
+  // Each schema is compiled on its route's first call, not at start-up (see lazyValidator).
   const ajvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, validateSchema: false, strict: false } as const;
   const bodyAjv = new Ajv({ ...ajvOptions, coerceTypes: false });
   const partsAjv = new Ajv({ ...ajvOptions, coerceTypes: 'array' });
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : partsAjv).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) => lazyValidator(httpPart === 'body' ? bodyAjv : partsAjv, schema));
 
   // Clients often send `Content-Type: application/json` on a DELETE with no body
   // (Pinterest's own samples do): an empty body is no body, not malformed JSON.
@@ -97,50 +107,82 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   deps.control?.(app);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // The kernel's hooks are written with callbacks, not as async functions: on the
+  // hot path (a cached token, counts kept in this process) every step answers at
+  // once, and the hook finishes in the same tick with no promise made.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-pinterest-rid', request.id);
     reply.header('pinterest-version', deps.version);
     const policy = request.routeOptions.config.policy;
-    if (!policy) return;
-    if (policy.authentication === 'client_basic') {
-      // Pinterest: the token endpoints take the app's id and secret by HTTP Basic only.
-      const credentials = readBasic(request.headers.authorization);
-      const client = credentials ? await deps.clients.authenticate(credentials.user, credentials.password) : null;
-      if (!client) throw new ApiError('authentication_failed');
-      request.client = client;
-      // No user is signed in on the token endpoints, so the app alone is counted.
-      await deps.rateLimits.admit(reply, `${client.appId}:`, client.tier, policy.category);
-      return;
+    if (!policy) return done();
+    try {
+      if (policy.authentication === 'client_basic') {
+        authenticateClient(request, reply, policy).then(() => done(), done);
+        return;
+      }
+      const token = readBearer(request.headers.authorization);
+      const auth = token ? deps.tokens.resolve(token) : null;
+      if (auth instanceof Promise) {
+        auth.then((resolved) => admitUser(request, reply, policy, resolved)).then(() => done(), done);
+        return;
+      }
+      const admitted = admitUser(request, reply, policy, auth);
+      if (admitted) admitted.then(() => done(), done);
+      else done();
+    } catch (error) {
+      done(error as Error);
     }
-    const token = readBearer(request.headers.authorization);
-    const auth = token ? await deps.tokens.resolve(token) : null;
-    if (!auth) throw new ApiError('authentication_failed');
-    // Counted before the scope check: a call refused for its scopes still reached the API.
-    const admitted = deps.rateLimits.admit(reply, auth.callerKey, auth.tier, policy.category);
-    if (admitted) await admitted;
-    requireScopes(auth.scopes, policy.scopes);
-    if (policy.trialAccess === 'sandbox_only' && auth.tier === 'trial' && !auth.sandbox) throw new ApiError('trial_in_production');
-    request.auth = auth;
   });
   app.decorateRequest('auth', null);
   app.decorateRequest('client', null);
 
+  async function authenticateClient(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy): Promise<void> {
+    // Pinterest: the token endpoints take the app's id and secret by HTTP Basic only.
+    const credentials = readBasic(request.headers.authorization);
+    const client = credentials ? await deps.clients.authenticate(credentials.user, credentials.password) : null;
+    if (!client) throw new ApiError('authentication_failed');
+    request.client = client;
+    // No user is signed in on the token endpoints, so the app alone is counted.
+    await deps.rateLimits.admit(reply, `${client.appId}:`, client.tier, policy.category);
+  }
+
+  /** Counts the call, then checks its scopes and access; a promise only when the count is kept elsewhere (Redis). */
+  function admitUser(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy, auth: AuthContext | null): void | Promise<void> {
+    if (!auth) throw new ApiError('authentication_failed');
+    // Counted before the scope check: a call refused for its scopes still reached the API.
+    const admitted = deps.rateLimits.admit(reply, auth.callerKey, auth.tier, policy.category);
+    if (admitted) return admitted.then(() => authorize(request, policy, auth));
+    authorize(request, policy, auth);
+  }
+
+  function authorize(request: FastifyRequest, policy: RoutePolicy, auth: AuthContext): void {
+    requireScopes(auth.scopes, policy.scopes);
+    if (policy.trialAccess === 'sandbox_only' && auth.tier === 'trial' && !auth.sandbox) throw new ApiError('trial_in_production');
+    request.auth = auth;
+  }
+
   // Pinterest: `ad_account_id` makes the owner of that ad account the "operation
   // user_account" (Business Access). pinbox has no ad accounts until the ads family
   // lands, so none can be named; acting as the token's user instead would be wrong.
-  app.addHook('preHandler', async (request) => {
+  // Added to each /v5 route (below): other routes never run it.
+  const refuseAdAccount = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     const query = request.query as { ad_account_id?: string } | undefined;
-    if (request.routeOptions.config.policy && query?.ad_account_id !== undefined) {
-      throw new ApiError('ad_account_not_found', `Ad account ${query.ad_account_id} not found.`);
-    }
-  });
+    if (query?.ad_account_id !== undefined) return done(new ApiError('ad_account_not_found', `Ad account ${query.ad_account_id} not found.`));
+    done();
+  };
 
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { rid: request.id, method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
-  });
+  // The line is made only when it is written: no hook without a logger, none above info.
+  if (deps.logger) {
+    app.addHook('onResponse', (request, reply, done) => {
+      if (LOGS_INFO.has(request.log.level)) {
+        request.log.info(
+          { rid: request.id, method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+          'request',
+        );
+      }
+      done();
+    });
+  }
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error, request);
@@ -161,6 +203,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         url: route.url,
         schema: route.schema,
         config: { policy: { operationId, scopes, category, authentication, bodyFormat, trialAccess } },
+        preHandler: refuseAdAccount,
         handler: route.handler,
       });
     }
@@ -180,6 +223,40 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   );
   deps.extraRoutes?.(app);
   return app;
+}
+
+/** Stands until buildApp sets pinbox's validator compiler, before any route is added. */
+function noValidatorYet(): never {
+  throw new Error('a route schema was compiled before the validator compiler was set');
+}
+
+/** Fastify's own serializer compiler, loaded when a route first asks for it. */
+type SerializerFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildSerializer']>;
+const fastifySerializerCompiler: SerializerFactory = (externalSchemas, options) => {
+  const requireFromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
+  const build = requireFromFastify('@fastify/fast-json-stringify-compiler') as () => SerializerFactory;
+  return build()(externalSchemas, options);
+};
+
+/**
+ * A validator that compiles `schema` with `ajv` on its first call: start-up compiles
+ * no route schema (that was most of the time between listening and the first
+ * answer), and a route pays once, on its first request. Ajv caches by schema, so a
+ * schema shared by routes is compiled once.
+ */
+function lazyValidator(ajv: Ajv, schema: object): ValidateFunction {
+  let compiled: ValidateFunction | null = null;
+  const validate = ((data: unknown, context?: Parameters<ValidateFunction>[1]) => {
+    compiled ??= ajv.compile(schema);
+    const valid = compiled(data, context);
+    validate.errors = compiled.errors;
+    return valid;
+  }) as ValidateFunction;
+  validate.errors = null;
+  // Fastify passes an Ajv validator (one with `schemaEnv`) the part's parent, so that
+  // coercion and defaults can replace the part itself; Ajv's own function carries it.
+  Object.assign(validate, { schemaEnv: true });
+  return validate;
 }
 
 /** Maps anything thrown during a request to the catalog; a client's mistake is never a 500. */

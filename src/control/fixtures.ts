@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { BOARD_LIMITS } from '../families/boards/schemas.js';
 import type { LoadedImage } from '../families/media/image-service.js';
 import { DEV_APP_NAME } from '../families/oauth/dev-identity.js';
@@ -123,7 +123,8 @@ const FIXTURE_SCHEMA = {
   },
 } as const;
 
-const validateShape = new Ajv({ allErrors: false, strict: false }).compile(FIXTURE_SCHEMA);
+/** Compiled on the first fixture: a pinbox that loads none does not pay for it at start-up. */
+let shapeValidator: ValidateFunction | null = null;
 
 /** `/boards/2/name` -> `boards[2].name`: the path as a reader of the file names it. */
 function pathOf(pointer: string): string {
@@ -172,6 +173,7 @@ export async function loadFixtureFile(deps: ControlDeps, file: string): Promise<
  * path in the file (e.g. `boards[2].name`) and leaves no row and no file behind.
  */
 export async function loadFixture(deps: ControlDeps, input: unknown, baseDir: string = process.cwd()): Promise<FixtureResult> {
+  const validateShape = (shapeValidator ??= new Ajv({ allErrors: false, strict: false }).compile(FIXTURE_SCHEMA));
   if (!validateShape(input)) throw fromAjv(validateShape.errors![0]);
   const fixture = input as Fixture;
   const { db, clock, ids } = deps.core;

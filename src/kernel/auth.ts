@@ -27,9 +27,13 @@ export interface ClientAuthenticator {
   authenticate(clientId: string, secret: string): Promise<ClientContext | null>;
 }
 
-/** Looks a presented token up; null when unknown, expired or revoked. */
+/**
+ * Looks a presented token up; null when unknown, expired or revoked. A resolver
+ * that knows the answer already (a cached grant) gives it at once, without a
+ * promise, so the kernel's hook can finish in the same tick.
+ */
 export interface TokenResolver {
-  resolve(token: string): Promise<AuthContext | null>;
+  resolve(token: string): AuthContext | null | Promise<AuthContext | null>;
 }
 
 /**
