@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
 import formbody from '@fastify/formbody';
 import { Ajv, type ValidateFunction } from 'ajv';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { readBasic, readBearer, type AuthContext, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
 import { ApiError, fromValidation } from './kernel/errors.js';
 import { FORM_BODY_LIMIT_BYTES } from './kernel/http.js';
@@ -58,13 +58,16 @@ declare module 'fastify' {
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
   // Pinterest: x-pinterest-rid is a numeric request id; pinbox counts up from a random start.
-  let nextRequestId = BigInt(randomInt(1_000_000_000, 9_000_000_000)) * 1_000_000n;
+  // (A number, not a BigInt: the largest start plus a trillion requests stays below 2^53.)
+  let nextRequestId = randomInt(1_000_000_000, 9_000_000_000) * 1_000_000;
   const app = Fastify({
     logger: deps.logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    genReqId: () => (nextRequestId++).toString(),
+    genReqId: () => String(nextRequestId++),
     // pinbox writes its own one-line request log (below), with the request id as `rid`.
     logController: new LogController({ requestIdLogLabel: 'rid', disableRequestLogging: true }),
+    // Each request's logger is made when the request first logs, not for every call.
+    childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger, bindings, options) as unknown as FastifyBaseLogger,
     return503OnClosing: true,
     forceCloseConnections: false,
     // pinbox brings its own validator compiler (below) and writes its responses
@@ -223,6 +226,61 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   );
   deps.extraRoutes?.(app);
   return app;
+}
+
+type LogArgs = Parameters<FastifyBaseLogger['info']>;
+
+/**
+ * A request's logger that makes its pino child on the first line it writes.
+ * Fastify makes a child per request (to bind the request id); with redaction on,
+ * pino's child costs more than the rest of the kernel's hooks, and most requests
+ * log nothing above info.
+ */
+class LazyChildLogger {
+  private made: FastifyBaseLogger | null = null;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Record<string, unknown>,
+    private readonly options: { level?: string },
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.options.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  fatal(...args: LogArgs): void {
+    this.logger.fatal(...args);
+  }
+  error(...args: LogArgs): void {
+    this.logger.error(...args);
+  }
+  warn(...args: LogArgs): void {
+    this.logger.warn(...args);
+  }
+  info(...args: LogArgs): void {
+    this.logger.info(...args);
+  }
+  debug(...args: LogArgs): void {
+    this.logger.debug(...args);
+  }
+  trace(...args: LogArgs): void {
+    this.logger.trace(...args);
+  }
+  silent(...args: LogArgs): void {
+    this.logger.silent(...args);
+  }
+  child(...args: Parameters<FastifyBaseLogger['child']>): FastifyBaseLogger {
+    return this.logger.child(...args);
+  }
 }
 
 /** Stands until buildApp sets pinbox's validator compiler, before any route is added. */
