@@ -57,7 +57,8 @@ const CONNECTIONS = Number(values.connections);
 const BOARD_PINS = Number(values.pins);
 const TOKEN = 'pina_BENCHTOKEN000000000000000000000000';
 const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+// PINBOX_BENCH_CLI measures another build (e.g. the main branch's dist/cli/main.js) in this bench.
+const CLI = process.env.PINBOX_BENCH_CLI ?? fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
 const SQLITE = fileURLToPath(new URL('./sqlite-server.ts', import.meta.url));
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
@@ -483,7 +484,7 @@ interface KernelRow {
   targets: { memory?: number; sqlite?: number };
 }
 
-const KERNEL_TURNS = 3;
+const KERNEL_TURNS = 5;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -503,7 +504,7 @@ function meanOf(results: Result[]): Result {
  * picture pinbox stores already) on the bare server from memory, on the SQLite
  * ceiling (bench/sqlite-server.ts: pinbox's tables, indexes and triggers, the same
  * row count) and on pinbox. The three servers are up together (on core 0) and each
- * scenario is measured in KERNEL_TURNS turns of DURATION / KERNEL_TURNS seconds,
+ * scenario is measured in KERNEL_TURNS turns of DURATION / 4 seconds,
  * the servers' order rotated every turn; a ratio is the median of the turns'.
  * With `imageUrl`, also create a Pin by image URL on pinbox (no baseline fetches).
  */
@@ -540,7 +541,7 @@ async function kernel(imageUrl?: string): Promise<KernelRow[]> {
       }),
     );
     console.log(`seeded pinbox with ${BOARD_PINS} Pins in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s\n`);
-    const seconds = Math.max(1, Math.round(DURATION / KERNEL_TURNS));
+    const seconds = Math.max(1, Math.round(DURATION / 4));
     // The image is one pinbox already stores (as most images a client sends again are), so this measures the create path.
     const scenarios = [
       {
