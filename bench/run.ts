@@ -32,7 +32,7 @@
  * spread over both), with one process on SQLite as the reference of the same run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,12 +96,24 @@ interface Result {
   rps: number;
   p99: number;
   errors: number;
+  /** CPU time (user + system) the server spent per answered call, in µs, when its pid was given. */
+  cpuUs?: number;
 }
+
+/** CPU time a process has used so far (ms), from /proc; null where there is none. */
+function cpuMsOf(pid: number | undefined): number | null {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return null;
+  // Fields 14 and 15 (utime, stime) in clock ticks, after the command name in parentheses.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
 
 async function load(
   url: string,
-  options: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string>; connections?: number; duration?: number } = {},
+  options: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string>; connections?: number; duration?: number; pid?: number } = {},
 ): Promise<Result> {
+  const cpuBefore = cpuMsOf(options.pid);
   const result = await autocannon({
     url,
     method: options.method ?? 'GET',
@@ -111,7 +123,9 @@ async function load(
     duration: options.duration ?? DURATION,
   });
   const non2xx = result.non2xx + result.errors + result.timeouts;
-  return { rps: result.requests.average, p99: result.latency.p99, errors: non2xx };
+  const cpuAfter = cpuMsOf(options.pid);
+  const cpuUs = cpuBefore !== null && cpuAfter !== null && result.requests.total > 0 ? ((cpuAfter - cpuBefore) * 1000) / result.requests.total : undefined;
+  return { rps: result.requests.average, p99: result.latency.p99, errors: non2xx, cpuUs };
 }
 
 async function api(base: string, method: string, path: string, body?: unknown): Promise<any> {
@@ -492,10 +506,12 @@ function median(values: number[]): number {
 }
 
 function meanOf(results: Result[]): Result {
+  const cpu = results.map((r) => r.cpuUs).filter((us): us is number => us !== undefined);
   return {
     rps: results.reduce((sum, r) => sum + r.rps, 0) / results.length,
     p99: Math.max(...results.map((r) => r.p99)),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
+    cpuUs: cpu.length ? median(cpu) : undefined,
   };
 }
 
@@ -547,23 +563,23 @@ async function kernel(imageUrl?: string): Promise<KernelRow[]> {
       {
         scenario: 'GET a Pin',
         targets: { memory: 0.6, sqlite: 0.75 },
-        memory: () => load(`${memoryBase}/v5/pins/1800000000000000001`, { duration: seconds }),
-        sqlite: () => load(`${ceilingBase}/v5/pins/1800000000000000001`, { duration: seconds }),
-        pinbox: () => load(`${base}/v5/pins/${firstPinId}`, { duration: seconds }),
+        memory: () => load(`${memoryBase}/v5/pins/1800000000000000001`, { duration: seconds, pid: memory.child.pid }),
+        sqlite: () => load(`${ceilingBase}/v5/pins/1800000000000000001`, { duration: seconds, pid: ceiling.child.pid }),
+        pinbox: () => load(`${base}/v5/pins/${firstPinId}`, { duration: seconds, pid: pinbox.child.pid }),
       },
       {
         scenario: `list 25 Pins (board of ${BOARD_PINS / 1000}k)`,
         targets: { sqlite: 0.7 },
-        memory: () => load(`${memoryBase}/v5/boards/1800000000000000000/pins?page_size=25`, { duration: seconds }),
-        sqlite: () => load(`${ceilingBase}/v5/boards/1800000000000000000/pins?page_size=25`, { duration: seconds }),
-        pinbox: () => load(`${base}/v5/boards/${board.id}/pins?page_size=25`, { duration: seconds }),
+        memory: () => load(`${memoryBase}/v5/boards/1800000000000000000/pins?page_size=25`, { duration: seconds, pid: memory.child.pid }),
+        sqlite: () => load(`${ceilingBase}/v5/boards/1800000000000000000/pins?page_size=25`, { duration: seconds, pid: ceiling.child.pid }),
+        pinbox: () => load(`${base}/v5/boards/${board.id}/pins?page_size=25`, { duration: seconds, pid: pinbox.child.pid }),
       },
       {
         scenario: 'create a Pin (base64)',
         targets: { sqlite: 0.8 },
-        memory: () => load(`${memoryBase}/v5/pins`, { method: 'POST', body: base64Body('1800000000000000000'), duration: seconds }),
-        sqlite: () => load(`${ceilingBase}/v5/pins`, { method: 'POST', body: base64Body('1800000000000000000'), duration: seconds }),
-        pinbox: () => load(`${base}/v5/pins`, { method: 'POST', body: base64Body(board.id), duration: seconds }),
+        memory: () => load(`${memoryBase}/v5/pins`, { method: 'POST', body: base64Body('1800000000000000000'), duration: seconds, pid: memory.child.pid }),
+        sqlite: () => load(`${ceilingBase}/v5/pins`, { method: 'POST', body: base64Body('1800000000000000000'), duration: seconds, pid: ceiling.child.pid }),
+        pinbox: () => load(`${base}/v5/pins`, { method: 'POST', body: base64Body(board.id), duration: seconds, pid: pinbox.child.pid }),
       },
     ];
     const rows: KernelRow[] = [];
@@ -618,6 +634,18 @@ function reportKernel(rows: KernelRow[]): void {
   }
   const ceiling = rows.filter((row) => row.sqlite).map((row) => `${row.scenario} ${(row.sqlite!.rps / row.memory.rps).toFixed(2)}`);
   console.log(`SQLite ceiling / memory baseline (means): ${ceiling.join(', ')}`);
+  // CPU time per call barely depends on what else the machine runs: the same ratios, steadier.
+  const cpuRows = rows.filter((row) => row.pinbox.cpuUs !== undefined && row.memory.cpuUs !== undefined);
+  if (cpuRows.length) {
+    console.log('server CPU per call, µs (medians of the turns), and the ratios it gives (baseline CPU / pinbox CPU):');
+    for (const row of cpuRows) {
+      const of = (r: Result | null) => (r?.cpuUs !== undefined ? (r.cpuUs / row.pinbox.cpuUs!).toFixed(2) : '-');
+      console.log(
+        `  ${row.scenario.padEnd(30)} memory ${row.memory.cpuUs!.toFixed(0).padStart(5)}, sqlite ${(row.sqlite?.cpuUs?.toFixed(0) ?? '-').padStart(5)}, pinbox ${row.pinbox.cpuUs!.toFixed(0).padStart(5)}: ` +
+          `pinbox/memory ${of(row.memory)}, pinbox/sqlite ${of(row.sqlite)}`,
+      );
+    }
+  }
 }
 
 /** Start to the first 200 with an empty store, five times, sorted. */

@@ -1,7 +1,7 @@
-import * as crypto from 'node:crypto';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from './errors.js';
+import { sha256Hex } from './sha256.js';
 import type { AccessTier } from './rate-limits/tiers.js';
 
 /** Who is calling: resolved from the bearer token by the kernel before any handler runs. */
@@ -44,14 +44,8 @@ export interface TokenResolver {
  * @example hashToken('pina_ABC...') // 'e3b0c4...'
  */
 export function hashToken(token: string): string {
-  return oneShotHash ? oneShotHash('sha256', token, 'hex') : createHash('sha256').update(token).digest('hex');
+  return sha256Hex(token);
 }
-
-/**
- * Node's one-shot `crypto.hash` (20.12 and later): the same SHA-256, about five
- * times cheaper than a Hash object for a token's few bytes; every call hashes one.
- */
-const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
 /** Constant-time equality of two strings (compares their SHA-256 digests, so lengths leak nothing either). */
 export function safeEqual(a: string, b: string): boolean {

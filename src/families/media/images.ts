@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { sha256Hex } from '../../kernel/sha256.js';
 import type SharpFactory from 'sharp';
 import type { Metadata, Sharp } from 'sharp';
 
@@ -81,7 +81,7 @@ export interface ProcessedImage {
 export class ImageProblem extends Error {}
 
 export function imageKey(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return sha256Hex(bytes);
 }
 
 /**
