@@ -8,6 +8,8 @@
  * same run: the bare Fastify server from memory (bench/bare-server.ts) and the
  * storage ceiling, bare Fastify + better-sqlite3 on pinbox's own schema with the
  * same row count (bench/sqlite-server.ts); the three servers are measured in turns.
+ * Beside req/s it reports each server's CPU time per call (from /proc), which a
+ * shared machine's load disturbs far less, and the same ratios computed from it.
  * pinbox runs with its rate limiter on (the default) but with windows too wide to
  * refuse anything, so every call is counted and gets its headers and none is a 429.
  * The limiter's own cost: GET a Pin with limits on against the same with
@@ -23,7 +25,8 @@
  * paths from memory.
  * The request journal's cost: GET a Pin with the journal on (the default) against
  * the same with `--journal off`, in turns like the limiter's (target: under 10%).
- * Also: time from process start to the first 200 with an empty store.
+ * Also: time from process start to the first 200 with an empty store (median of 5; target 300 ms).
+ * PINBOX_BENCH_CLI=path/to/dist/cli/main.js measures another build of pinbox (before/after).
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
  * --only kernel|limiter|journal|images|search|analytics (just that part; kernel is
  * the three kernel scenarios and the start-up time).
