@@ -111,32 +111,41 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   deps.control?.(app);
 
-  // The kernel's hooks are written with callbacks, not as async functions: on the
-  // hot path (a cached token, counts kept in this process) every step answers at
-  // once, and the hook finishes in the same tick with no promise made.
+  // Every answer carries Pinterest's request id and API version.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-pinterest-rid', request.id);
     reply.header('pinterest-version', deps.version);
-    const policy = request.routeOptions.config.policy;
-    if (!policy) return done();
-    try {
-      if (policy.authentication === 'client_basic') {
-        authenticateClient(request, reply, policy).then(() => done(), done);
-        return;
-      }
-      const token = readBearer(request.headers.authorization);
-      const auth = token ? deps.tokens.resolve(token) : null;
-      if (auth instanceof Promise) {
-        auth.then((resolved) => admitUser(request, reply, policy, resolved)).then(() => done(), done);
-        return;
-      }
-      const admitted = admitUser(request, reply, policy, auth);
-      if (admitted) admitted.then(() => done(), done);
-      else done();
-    } catch (error) {
-      done(error as Error);
-    }
+    done();
   });
+
+  /**
+   * The kernel's check of one /v5 route (auth, rate limits, scopes), added to that
+   * route with its policy at hand (`request.routeOptions` builds an object per read).
+   * Written with callbacks, not as an async function: on the hot path (a cached
+   * token, counts kept in this process) every step answers at once, and the hook
+   * finishes in the same tick with no promise made.
+   */
+  const admitCall =
+    (policy: RoutePolicy) =>
+    (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+      try {
+        if (policy.authentication === 'client_basic') {
+          authenticateClient(request, reply, policy).then(() => done(), done);
+          return;
+        }
+        const token = readBearer(request.headers.authorization);
+        const auth = token ? deps.tokens.resolve(token) : null;
+        if (auth instanceof Promise) {
+          auth.then((resolved) => admitUser(request, reply, policy, resolved)).then(() => done(), done);
+          return;
+        }
+        const admitted = admitUser(request, reply, policy, auth);
+        if (admitted) admitted.then(() => done(), done);
+        else done();
+      } catch (error) {
+        done(error as Error);
+      }
+    };
   app.decorateRequest('auth', null);
   app.decorateRequest('client', null);
 
@@ -202,11 +211,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const register = (scope: FastifyInstance, routes: readonly ApiRoute[]) => {
     for (const route of routes) {
       const { operationId, scopes, category, authentication, bodyFormat, trialAccess } = route;
+      const policy: RoutePolicy = { operationId, scopes, category, authentication, bodyFormat, trialAccess };
       scope.route({
         method: route.method,
         url: route.url,
         schema: route.schema,
-        config: { policy: { operationId, scopes, category, authentication, bodyFormat, trialAccess } },
+        config: { policy },
+        // After the global onRequest hooks (the control plane's faults, the headers above).
+        onRequest: admitCall(policy),
         preHandler: refuseAdAccount,
         handler: route.handler,
       });
