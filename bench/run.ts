@@ -3,7 +3,13 @@
  * server pinned to core 0 and the load generator to core 1 (where taskset exists),
  * reported as ratios because these machines are noisy.
  *
- * Scenarios: GET a Pin; list 25 Pins of a board holding 10,000; create a Pin.
+ * Kernel scenarios: GET a Pin; list 25 Pins of a board holding 10,000; create a
+ * Pin (base64, a picture pinbox stores already). Two baselines answer them in the
+ * same run: the bare Fastify server from memory (bench/bare-server.ts) and the
+ * storage ceiling, bare Fastify + better-sqlite3 on pinbox's own schema with the
+ * same row count (bench/sqlite-server.ts); the three servers are measured in turns.
+ * Beside req/s it reports each server's CPU time per call (from /proc), which a
+ * shared machine's load disturbs far less, and the same ratios computed from it.
  * pinbox runs with its rate limiter on (the default) but with windows too wide to
  * refuse anything, so every call is counted and gets its headers and none is a 429.
  * The limiter's own cost: GET a Pin with limits on against the same with
@@ -19,15 +25,17 @@
  * paths from memory.
  * The request journal's cost: GET a Pin with the journal on (the default) against
  * the same with `--journal off`, in turns like the limiter's (target: under 10%).
- * Also: time from process start to the first 200 with an empty store.
+ * Also: time from process start to the first 200 with an empty store (median of 5; target 300 ms).
+ * PINBOX_BENCH_CLI=path/to/dist/cli/main.js measures another build of pinbox (before/after).
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
- * --only limiter|journal|images|search|analytics (just that part).
+ * --only kernel|limiter|journal|images|search|analytics (just that part; kernel is
+ * the three kernel scenarios and the start-up time).
  * --backend postgres: scale-out instead: GET a Pin and create a Pin on one pinbox
  * process on PostgreSQL + Redis, then on two processes sharing them (the load
  * spread over both), with one process on SQLite as the reference of the same run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,8 +60,10 @@ const CONNECTIONS = Number(values.connections);
 const BOARD_PINS = Number(values.pins);
 const TOKEN = 'pina_BENCHTOKEN000000000000000000000000';
 const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+// PINBOX_BENCH_CLI measures another build (e.g. the main branch's dist/cli/main.js) in this bench.
+const CLI = process.env.PINBOX_BENCH_CLI ?? fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+const SQLITE = fileURLToPath(new URL('./sqlite-server.ts', import.meta.url));
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 /** Limits on, each window wider than this bench can fill: the limiter counts every call and refuses none. */
 const COUNTED_NOT_REFUSED = ['all', 'org_read', 'org_write', 'org_analytics'].flatMap((name) => ['--rate-limit', `standard.${name}=999999999/second`]);
@@ -61,11 +71,11 @@ const COUNTED_NOT_REFUSED = ['all', 'org_read', 'org_write', 'org_analytics'].fl
 // Pin the load generator (this process) to core 1, the servers to core 0.
 if (hasTaskset) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]);
 
-function startProcess(args: string[], readyPattern: RegExp, pinToCore0 = true): Promise<{ child: ChildProcess; port: number }> {
+function startProcess(args: string[], readyPattern: RegExp, pinToCore0 = true, env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
   const pinned = hasTaskset && pinToCore0;
   const command = pinned ? 'taskset' : process.execPath;
   const argv = pinned ? ['-c', '0', process.execPath, ...args] : args;
-  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
@@ -89,12 +99,24 @@ interface Result {
   rps: number;
   p99: number;
   errors: number;
+  /** CPU time (user + system) the server spent per answered call, in µs, when its pid was given. */
+  cpuUs?: number;
 }
+
+/** CPU time a process has used so far (ms), from /proc; null where there is none. */
+function cpuMsOf(pid: number | undefined): number | null {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return null;
+  // Fields 14 and 15 (utime, stime) in clock ticks, after the command name in parentheses.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
 
 async function load(
   url: string,
-  options: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string>; connections?: number; duration?: number } = {},
+  options: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string>; connections?: number; duration?: number; pid?: number } = {},
 ): Promise<Result> {
+  const cpuBefore = cpuMsOf(options.pid);
   const result = await autocannon({
     url,
     method: options.method ?? 'GET',
@@ -104,7 +126,9 @@ async function load(
     duration: options.duration ?? DURATION,
   });
   const non2xx = result.non2xx + result.errors + result.timeouts;
-  return { rps: result.requests.average, p99: result.latency.p99, errors: non2xx };
+  const cpuAfter = cpuMsOf(options.pid);
+  const cpuUs = cpuBefore !== null && cpuAfter !== null && result.requests.total > 0 ? ((cpuAfter - cpuBefore) * 1000) / result.requests.total : undefined;
+  return { rps: result.requests.average, p99: result.latency.p99, errors: non2xx, cpuUs };
 }
 
 async function api(base: string, method: string, path: string, body?: unknown): Promise<any> {
@@ -463,91 +487,219 @@ function reportJournal(journal: { on: Result; off: Result; medianRatio: number }
   );
 }
 
+/** One scenario of the kernel's cost: pinbox beside both baselines. */
+interface KernelRow {
+  scenario: string;
+  /** Means over the turns. */
+  memory: Result;
+  sqlite: Result | null;
+  pinbox: Result;
+  /** Medians of the turns' ratios: pinbox / memory baseline and pinbox / SQLite baseline. */
+  ofMemory: number;
+  ofSqlite: number | null;
+  /** Targets for those ratios. */
+  targets: { memory?: number; sqlite?: number };
+}
+
+const KERNEL_TURNS = 5;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.ceil((sorted.length - 1) / 2)]) / 2;
+}
+
+function meanOf(results: Result[]): Result {
+  const cpu = results.map((r) => r.cpuUs).filter((us): us is number => us !== undefined);
+  return {
+    rps: results.reduce((sum, r) => sum + r.rps, 0) / results.length,
+    p99: Math.max(...results.map((r) => r.p99)),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    cpuUs: cpu.length ? median(cpu) : undefined,
+  };
+}
+
+/**
+ * GET a Pin, list 25 Pins of a board of BOARD_PINS and create a Pin (base64, a
+ * picture pinbox stores already) on the bare server from memory, on the SQLite
+ * ceiling (bench/sqlite-server.ts: pinbox's tables, indexes and triggers, the same
+ * row count) and on pinbox. The three servers are up together (on core 0) and each
+ * scenario is measured in KERNEL_TURNS turns of DURATION / 4 seconds,
+ * the servers' order rotated every turn; a ratio is the median of the turns'.
+ * With `imageUrl`, also create a Pin by image URL on pinbox (no baseline fetches).
+ */
+async function kernel(imageUrl?: string): Promise<KernelRow[]> {
+  // The ceiling's store: the file an empty pinbox makes (its whole schema), seeded by the server itself.
+  const dir = mkdtempSync(join(tmpdir(), 'pinbox-bench-ceiling-'));
+  const store = join(dir, 'ceiling.db');
+  await stop((await startPinbox(['--data', store], false)).child);
+  const memory = await startProcess(['--import', 'tsx', BARE], /listening (\d+)/);
+  const ceiling = await startProcess(['--import', 'tsx', SQLITE], /listening (\d+)/, true, { STORE: store, PINS: String(BOARD_PINS) });
+  const pinbox = await startPinbox(COUNTED_NOT_REFUSED);
+  const memoryBase = `http://127.0.0.1:${memory.port}`;
+  const ceilingBase = `http://127.0.0.1:${ceiling.port}`;
+  const base = `http://127.0.0.1:${pinbox.port}`;
+  try {
+    // pinbox, seeded with a board of BOARD_PINS Pins through its own API.
+    const board = await api(base, 'POST', '/boards', { name: 'bench board' });
+    const seedStarted = performance.now();
+    let made = 0;
+    let firstPinId = '';
+    const base64Body = (boardId: string) =>
+      JSON.stringify({ board_id: boardId, title: 'bench', media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 } });
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (made < BOARD_PINS) {
+          made++;
+          const pin = await api(base, 'POST', '/pins', {
+            board_id: board.id,
+            title: `bench pin ${made}`,
+            media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 },
+          });
+          firstPinId ||= pin.id;
+        }
+      }),
+    );
+    console.log(`seeded pinbox with ${BOARD_PINS} Pins in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s\n`);
+    const seconds = Math.max(1, Math.round(DURATION / 4));
+    // The image is one pinbox already stores (as most images a client sends again are), so this measures the create path.
+    const scenarios = [
+      {
+        scenario: 'GET a Pin',
+        targets: { memory: 0.6, sqlite: 0.75 },
+        memory: () => load(`${memoryBase}/v5/pins/1800000000000000001`, { duration: seconds, pid: memory.child.pid }),
+        sqlite: () => load(`${ceilingBase}/v5/pins/1800000000000000001`, { duration: seconds, pid: ceiling.child.pid }),
+        pinbox: () => load(`${base}/v5/pins/${firstPinId}`, { duration: seconds, pid: pinbox.child.pid }),
+      },
+      {
+        scenario: `list 25 Pins (board of ${BOARD_PINS / 1000}k)`,
+        targets: { sqlite: 0.7 },
+        memory: () => load(`${memoryBase}/v5/boards/1800000000000000000/pins?page_size=25`, { duration: seconds, pid: memory.child.pid }),
+        sqlite: () => load(`${ceilingBase}/v5/boards/1800000000000000000/pins?page_size=25`, { duration: seconds, pid: ceiling.child.pid }),
+        pinbox: () => load(`${base}/v5/boards/${board.id}/pins?page_size=25`, { duration: seconds, pid: pinbox.child.pid }),
+      },
+      {
+        scenario: 'create a Pin (base64)',
+        targets: { sqlite: 0.8 },
+        memory: () => load(`${memoryBase}/v5/pins`, { method: 'POST', body: base64Body('1800000000000000000'), duration: seconds, pid: memory.child.pid }),
+        sqlite: () => load(`${ceilingBase}/v5/pins`, { method: 'POST', body: base64Body('1800000000000000000'), duration: seconds, pid: ceiling.child.pid }),
+        pinbox: () => load(`${base}/v5/pins`, { method: 'POST', body: base64Body(board.id), duration: seconds, pid: pinbox.child.pid }),
+      },
+    ];
+    const rows: KernelRow[] = [];
+    for (const s of scenarios) {
+      const runs = { memory: [] as Result[], sqlite: [] as Result[], pinbox: [] as Result[] };
+      const order = ['memory', 'sqlite', 'pinbox'] as const;
+      for (let turn = 0; turn < KERNEL_TURNS; turn++) {
+        for (let i = 0; i < order.length; i++) {
+          const server = order[(i + turn) % order.length];
+          runs[server].push(await s[server]());
+        }
+      }
+      rows.push({
+        scenario: s.scenario,
+        memory: meanOf(runs.memory),
+        sqlite: meanOf(runs.sqlite),
+        pinbox: meanOf(runs.pinbox),
+        ofMemory: median(runs.pinbox.map((r, i) => r.rps / runs.memory[i].rps)),
+        ofSqlite: median(runs.pinbox.map((r, i) => r.rps / runs.sqlite[i].rps)),
+        targets: s.targets,
+      });
+    }
+    if (imageUrl) {
+      const byUrl = JSON.stringify({ board_id: board.id, title: 'bench', media_source: { source_type: 'image_url', url: imageUrl } });
+      const memoryCreate = rows[2].memory;
+      const pinboxByUrl = await load(`${base}/v5/pins`, { method: 'POST', body: byUrl });
+      // No target: each Pin fetches its image from a host in this (loaded) process, as Pinterest fetches it.
+      rows.push({ scenario: 'create a Pin (image URL)', memory: memoryCreate, sqlite: null, pinbox: pinboxByUrl, ofMemory: pinboxByUrl.rps / memoryCreate.rps, ofSqlite: null, targets: {} });
+    }
+    return rows;
+  } finally {
+    await stop(pinbox.child);
+    await stop(ceiling.child);
+    await stop(memory.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function reportKernel(rows: KernelRow[]): void {
+  const ratio = (value: number | null, target: number | undefined) => (value === null ? '-' : value.toFixed(2) + (target === undefined ? '' : ` (>=${target})`));
+  console.log(`kernel scenarios (${KERNEL_TURNS} turns each; req/s are the turns' means, ratios the medians of the turns' ratios)`);
+  console.log('scenario                      | memory req/s | sqlite req/s | pinbox req/s | pinbox p99 ms | pinbox/memory | pinbox/sqlite  | errors');
+  console.log('------------------------------|--------------|--------------|--------------|---------------|---------------|----------------|-------');
+  for (const row of rows) {
+    const below =
+      (row.targets.memory !== undefined && row.ofMemory < row.targets.memory) || (row.targets.sqlite !== undefined && row.ofSqlite !== null && row.ofSqlite < row.targets.sqlite);
+    console.log(
+      `${row.scenario.padEnd(30)}| ${row.memory.rps.toFixed(0).padStart(12)} | ${(row.sqlite ? row.sqlite.rps.toFixed(0) : '-').padStart(12)} | ${row.pinbox.rps.toFixed(0).padStart(12)} | ${String(row.pinbox.p99).padStart(13)} | ` +
+        `${ratio(row.ofMemory, row.targets.memory).padStart(13)} | ${ratio(row.ofSqlite, row.targets.sqlite).padStart(14)} | ` +
+        `${row.memory.errors + (row.sqlite?.errors ?? 0) + row.pinbox.errors}${below ? '  BELOW TARGET' : ''}`,
+    );
+  }
+  const ceiling = rows.filter((row) => row.sqlite).map((row) => `${row.scenario} ${(row.sqlite!.rps / row.memory.rps).toFixed(2)}`);
+  console.log(`SQLite ceiling / memory baseline (means): ${ceiling.join(', ')}`);
+  // CPU time per call barely depends on what else the machine runs: the same ratios, steadier.
+  const cpuRows = rows.filter((row) => row.pinbox.cpuUs !== undefined && row.memory.cpuUs !== undefined);
+  if (cpuRows.length) {
+    console.log('server CPU per call, µs (medians of the turns), and the ratios it gives (baseline CPU / pinbox CPU):');
+    for (const row of cpuRows) {
+      const of = (r: Result | null) => (r?.cpuUs !== undefined ? (r.cpuUs / row.pinbox.cpuUs!).toFixed(2) : '-');
+      console.log(
+        `  ${row.scenario.padEnd(30)} memory ${row.memory.cpuUs!.toFixed(0).padStart(5)}, sqlite ${(row.sqlite?.cpuUs?.toFixed(0) ?? '-').padStart(5)}, pinbox ${row.pinbox.cpuUs!.toFixed(0).padStart(5)}: ` +
+          `pinbox/memory ${of(row.memory)}, pinbox/sqlite ${of(row.sqlite)}`,
+      );
+    }
+  }
+}
+
+/** Start to the first 200 with an empty store, five times, sorted. */
+async function startups5(): Promise<number[]> {
+  // Warm this process's HTTP client first, so its one-time set-up is not counted as pinbox's start.
+  await fetch('http://127.0.0.1:1/').catch(() => undefined);
+  const startups: number[] = [];
+  for (let i = 0; i < 5; i++) startups.push(await startupMs());
+  return startups.sort((a, b) => a - b);
+}
+
+function reportStartup(startups: number[]): void {
+  const middle = median(startups);
+  console.log(
+    `start to first 200 (empty store, ${startups.length} runs): median ${middle.toFixed(0)} ms, min ${startups[0].toFixed(0)} ms, max ${startups.at(-1)!.toFixed(0)} ms (target <= 300 ms)${middle <= 300 ? '' : '  ABOVE TARGET'}`,
+  );
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('dist/ is missing: npm run bench builds it first');
   if (values.backend === 'postgres') return scaleOut();
   if (values.backend !== undefined && values.backend !== 'sqlite') throw new Error(`--backend takes sqlite or postgres, got '${values.backend}'`);
+  if (values.only === 'kernel') {
+    console.log(`bench --only kernel: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
+    const rows = await kernel();
+    const startups = await startups5();
+    reportKernel(rows);
+    return reportStartup(startups);
+  }
   if (values.only === 'limiter') return reportLimiter(await limiterCost());
   if (values.only === 'journal') return reportJournal(await journalCost());
   if (values.only === 'images') return reportBurst(await imageBurst());
   if (values.only === 'search' || values.only === 'analytics') return reportBig(await searchAndAnalytics(values.only));
-  if (values.only !== undefined) throw new Error(`--only takes limiter, journal, images, search or analytics, got '${values.only}'`);
+  if (values.only !== undefined) throw new Error(`--only takes kernel, limiter, journal, images, search or analytics, got '${values.only}'`);
   const imageUrl = await imageHost();
   console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
-
-  // Baseline first.
-  const bare = await startProcess(['--import', 'tsx', BARE], /listening (\d+)/);
-  const bareBase = `http://127.0.0.1:${bare.port}`;
-  const createBody = JSON.stringify({ board_id: '1800000000000000000', title: 'bench', media_source: { source_type: 'image_url', url: 'https://example.com/a.jpg' } });
-  const bareGet = await load(`${bareBase}/v5/pins/1800000000000000001`);
-  const bareList = await load(`${bareBase}/v5/boards/1800000000000000000/pins?page_size=25`);
-  const bareCreate = await load(`${bareBase}/v5/pins`, { method: 'POST', body: createBody });
-  await stop(bare.child);
-
-  // pinbox, seeded with a board of BOARD_PINS Pins through its own API.
-  const pinbox = await startPinbox(COUNTED_NOT_REFUSED);
-  const base = `http://127.0.0.1:${pinbox.port}`;
-  const board = await api(base, 'POST', '/boards', { name: 'bench board' });
-  const seedStarted = performance.now();
-  let made = 0;
-  let firstPinId = '';
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (made < BOARD_PINS) {
-        made++;
-        const pin = await api(base, 'POST', '/pins', {
-          board_id: board.id,
-          title: `bench pin ${made}`,
-          media_source: { source_type: 'image_url', url: imageUrl },
-        });
-        firstPinId ||= pin.id;
-      }
-    }),
-  );
-  console.log(`seeded ${BOARD_PINS} Pins in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s\n`);
-  // The image is one pinbox already stores (as most images a client sends again are),
-  // so this measures the create path; the row after it adds a real fetch per Pin.
-  const pinboxCreateBody = JSON.stringify({ board_id: board.id, title: 'bench', media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 } });
-  const pinboxCreateByUrlBody = JSON.stringify({ board_id: board.id, title: 'bench', media_source: { source_type: 'image_url', url: imageUrl } });
-  const get = await load(`${base}/v5/pins/${firstPinId}`);
-  const list = await load(`${base}/v5/boards/${board.id}/pins?page_size=25`);
-  const create = await load(`${base}/v5/pins`, { method: 'POST', body: pinboxCreateBody });
-  const createByUrl = await load(`${base}/v5/pins`, { method: 'POST', body: pinboxCreateByUrlBody });
-  await stop(pinbox.child);
-
+  const kernelRows = await kernel(imageUrl);
   const limiter = await limiterCost();
   const journal = await journalCost();
   const burst = await imageBurst();
   const big = await searchAndAnalytics();
 
-  // Warm this process's HTTP client first, so its one-time set-up is not counted as pinbox's start.
-  await fetch('http://127.0.0.1:1/').catch(() => undefined);
-  const startups = [];
-  for (let i = 0; i < 5; i++) startups.push(await startupMs());
-  startups.sort((a, b) => a - b);
-
-  const rows = [
-    { scenario: 'GET a Pin', bare: bareGet, pinbox: get, target: 0.5 },
-    { scenario: 'list 25 Pins (board of 10k)', bare: bareList, pinbox: list, target: 0.25 },
-    { scenario: 'create a Pin (base64)', bare: bareCreate, pinbox: create, target: 0.2 },
-    // No target: each Pin fetches its image from a host in this (loaded) process, as Pinterest fetches it.
-    { scenario: 'create a Pin (image URL)', bare: bareCreate, pinbox: createByUrl, target: 0 },
-  ];
-  console.log('scenario                      | bare req/s | bare p99 ms | pinbox req/s | pinbox p99 ms | ratio | target | errors');
-  console.log('------------------------------|------------|-------------|--------------|---------------|-------|--------|-------');
-  for (const row of rows) {
-    const ratio = row.pinbox.rps / row.bare.rps;
-    console.log(
-      `${row.scenario.padEnd(30)}| ${row.bare.rps.toFixed(0).padStart(10)} | ${String(row.bare.p99).padStart(11)} | ${row.pinbox.rps.toFixed(0).padStart(12)} | ${String(row.pinbox.p99).padStart(13)} | ${ratio.toFixed(2).padStart(5)} | ${`>=${row.target}`.padStart(6)} | ${row.bare.errors + row.pinbox.errors}${ratio >= row.target ? '' : '  BELOW TARGET'}`,
-    );
-  }
+  const startups = await startups5();
+  reportKernel(kernelRows);
   console.log('');
   reportLimiter(limiter);
   reportJournal(journal);
   reportBurst(burst);
   reportBig(big);
-  const median = startups[Math.floor(startups.length / 2)];
-  console.log(`\nstart to first 200 (empty store, 5 runs): median ${median.toFixed(0)} ms, max ${startups.at(-1)!.toFixed(0)} ms (target <= 500 ms)${median <= 500 ? '' : '  ABOVE TARGET'}`);
+  console.log('');
+  reportStartup(startups);
 }
 
 main().catch((error) => {

@@ -1,8 +1,9 @@
 import { randomInt } from 'node:crypto';
+import { createRequire } from 'node:module';
 import formbody from '@fastify/formbody';
-import { Ajv } from 'ajv';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { readBasic, readBearer, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
+import { Ajv, type ValidateFunction } from 'ajv';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { readBasic, readBearer, type AuthContext, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
 import { ApiError } from './kernel/errors.js';
 import { FrameworkRefusals, MAX_PARAM_LENGTH, RouteIndex, Surfaces } from './kernel/framework-errors.js';
 import { FORM_BODY_OPTIONS, parseJsonBody } from './kernel/http.js';
@@ -36,6 +37,9 @@ const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 /** Node's default `headersTimeout`. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
+/** pino levels at which the request log line is written. */
+const LOGS_INFO: ReadonlySet<string> = new Set(['trace', 'debug', 'info']);
+
 /** A route as Fastify registered it under /v5, with the policy the kernel enforces on it. */
 export interface RegisteredRoute {
   method: string;
@@ -64,8 +68,9 @@ declare module 'fastify' {
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
   // Pinterest: x-pinterest-rid is a numeric request id; pinbox counts up from a random start.
-  let nextRequestId = BigInt(randomInt(1_000_000_000, 9_000_000_000)) * 1_000_000n;
-  const genReqId = () => (nextRequestId++).toString();
+  // (A number, not a BigInt: the largest start plus a trillion requests stays below 2^53.)
+  let nextRequestId = randomInt(1_000_000_000, 9_000_000_000) * 1_000_000;
+  const genReqId = () => String(nextRequestId++);
   const requestTimeoutMs = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   // Node's requestTimeout stops counting once the headers are in, so a truncated body
   // would hold its socket for ever: the socket's idle time-out answers that instead
@@ -89,6 +94,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // pinbox writes its own one-line request log (below); the request id is bound to
     // every request's logger once, as `rid`.
     logController: new LogController({ requestIdLogLabel: 'rid', disableRequestLogging: true }),
+    // Each request's logger is made when the request first logs, not for every call.
+    childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger, bindings, options) as unknown as FastifyBaseLogger,
+    // pinbox brings its own validator compiler (below) and writes its responses
+    // itself, so Fastify's default compilers (Ajv with its formats,
+    // fast-json-stringify) are not loaded at start-up; a response schema would load
+    // the serializer's on first use.
+    schemaController: { compilersFactory: { buildValidator: () => noValidatorYet, buildSerializer: fastifySerializerCompiler } },
     // Fastify's 503 while closing is its own body, not Pinterest's shape: a request that
     // still arrives on an open connection during the drain is answered (with
     // `Connection: close`) as any other; the store closes only after the drain.
@@ -130,10 +142,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // JSON body is typed already, and a wrong type there is the client's error (400),
   // never silently converted. The route schemas are fixed and tested, so start-up
   // skips checking them against Ajv's meta-schema.
-  const ajvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, validateSchema: false, strict: false } as const;
+  // Each schema is compiled on its route's first call, not at start-up (see lazyValidator).
+  // With schemas unchecked, the meta-schema is not needed either (`meta: false`).
+  const ajvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, validateSchema: false, meta: false, strict: false } as const;
   const bodyAjv = new Ajv({ ...ajvOptions, coerceTypes: false });
   const partsAjv = new Ajv({ ...ajvOptions, coerceTypes: 'array' });
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : partsAjv).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) => lazyValidator(httpPart === 'body' ? bodyAjv : partsAjv, schema));
 
   // JSON is the one body the API takes (the OAuth forms and the upload host add their
   // own parsers in their contexts): Fastify's text/plain parser would hand a route a string.
@@ -142,50 +156,91 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   deps.control?.(app);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Every answer carries Pinterest's request id and API version.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-pinterest-rid', request.id);
     reply.header('pinterest-version', deps.version);
-    const policy = request.routeOptions.config.policy;
-    if (!policy) return;
-    if (policy.authentication === 'client_basic') {
-      // Pinterest: the token endpoints take the app's id and secret by HTTP Basic only.
-      const credentials = readBasic(request.headers.authorization);
-      const client = credentials ? await deps.clients.authenticate(credentials.user, credentials.password) : null;
-      if (!client) throw new ApiError('authentication_failed');
-      request.client = client;
-      // No user is signed in on the token endpoints, so the app alone is counted.
-      await deps.rateLimits.admit(reply, `${client.appId}:`, client.tier, policy.category);
-      return;
-    }
-    const token = readBearer(request.headers.authorization);
-    const auth = token ? await deps.tokens.resolve(token) : null;
+    done();
+  });
+
+  /**
+   * The kernel's check of one /v5 route (auth, rate limits, scopes), added to that
+   * route with its policy at hand (`request.routeOptions` builds an object per read).
+   * Written with callbacks, not as an async function: on the hot path (a cached
+   * token, counts kept in this process) every step answers at once, and the hook
+   * finishes in the same tick with no promise made.
+   */
+  const admitCall =
+    (policy: RoutePolicy) =>
+    (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+      try {
+        if (policy.authentication === 'client_basic') {
+          authenticateClient(request, reply, policy).then(() => done(), done);
+          return;
+        }
+        const token = readBearer(request.headers.authorization);
+        const auth = token ? deps.tokens.resolve(token) : null;
+        if (auth instanceof Promise) {
+          auth.then((resolved) => admitUser(request, reply, policy, resolved)).then(() => done(), done);
+          return;
+        }
+        const admitted = admitUser(request, reply, policy, auth);
+        if (admitted) admitted.then(() => done(), done);
+        else done();
+      } catch (error) {
+        done(error as Error);
+      }
+    };
+  app.decorateRequest('auth', null);
+  app.decorateRequest('client', null);
+
+  async function authenticateClient(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy): Promise<void> {
+    // Pinterest: the token endpoints take the app's id and secret by HTTP Basic only.
+    const credentials = readBasic(request.headers.authorization);
+    const client = credentials ? await deps.clients.authenticate(credentials.user, credentials.password) : null;
+    if (!client) throw new ApiError('authentication_failed');
+    request.client = client;
+    // No user is signed in on the token endpoints, so the app alone is counted.
+    await deps.rateLimits.admit(reply, `${client.appId}:`, client.tier, policy.category);
+  }
+
+  /** Counts the call, then checks its scopes and access; a promise only when the count is kept elsewhere (Redis). */
+  function admitUser(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy, auth: AuthContext | null): void | Promise<void> {
     if (!auth) throw new ApiError('authentication_failed');
     // Counted before the scope check: a call refused for its scopes still reached the API.
     const admitted = deps.rateLimits.admit(reply, auth.callerKey, auth.tier, policy.category);
-    if (admitted) await admitted;
+    if (admitted) return admitted.then(() => authorize(request, policy, auth));
+    authorize(request, policy, auth);
+  }
+
+  function authorize(request: FastifyRequest, policy: RoutePolicy, auth: AuthContext): void {
     requireScopes(auth.scopes, policy.scopes);
     if (policy.trialAccess === 'sandbox_only' && auth.tier === 'trial' && !auth.sandbox) throw new ApiError('trial_in_production');
     request.auth = auth;
-  });
-  app.decorateRequest('auth', null);
-  app.decorateRequest('client', null);
+  }
 
   // Pinterest: `ad_account_id` makes the owner of that ad account the "operation
   // user_account" (Business Access). pinbox has no ad accounts until the ads family
   // lands, so none can be named; acting as the token's user instead would be wrong.
-  app.addHook('preHandler', async (request) => {
+  // Added to each /v5 route (below): other routes never run it.
+  const refuseAdAccount = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     const query = request.query as { ad_account_id?: string } | undefined;
-    if (request.routeOptions.config.policy && query?.ad_account_id !== undefined) {
-      throw new ApiError('ad_account_not_found', `Ad account ${query.ad_account_id} not found.`);
-    }
-  });
+    if (query?.ad_account_id !== undefined) return done(new ApiError('ad_account_not_found', `Ad account ${query.ad_account_id} not found.`));
+    done();
+  };
 
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
-  });
+  // The line is made only when it is written: no hook without a logger, none above info.
+  if (deps.logger) {
+    app.addHook('onResponse', (request, reply, done) => {
+      if (LOGS_INFO.has(request.log.level)) {
+        request.log.info(
+          { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+          'request',
+        );
+      }
+      done();
+    });
+  }
 
   app.addHook('preParsing', refusals.checkRequestHead);
   app.setErrorHandler(refusals.errorHandler);
@@ -194,11 +249,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const register = (scope: FastifyInstance, routes: readonly ApiRoute[]) => {
     for (const route of routes) {
       const { operationId, scopes, category, authentication, bodyFormat, trialAccess } = route;
+      const policy: RoutePolicy = { operationId, scopes, category, authentication, bodyFormat, trialAccess };
       scope.route({
         method: route.method,
         url: route.url,
         schema: route.schema,
-        config: { policy: { operationId, scopes, category, authentication, bodyFormat, trialAccess } },
+        config: { policy },
+        // After the global onRequest hooks (the control plane's faults, the headers above).
+        onRequest: admitCall(policy),
+        preHandler: refuseAdAccount,
         handler: route.handler,
       });
     }
@@ -218,4 +277,93 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   );
   deps.extraRoutes?.(app);
   return app;
+}
+
+type LogArgs = Parameters<FastifyBaseLogger['info']>;
+
+/**
+ * A request's logger that makes its pino child on the first line it writes.
+ * Fastify makes a child per request (to bind the request id); with redaction on,
+ * pino's child costs more than the rest of the kernel's hooks, and most requests
+ * log nothing above info.
+ */
+class LazyChildLogger {
+  private made: FastifyBaseLogger | null = null;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Record<string, unknown>,
+    private readonly options: { level?: string },
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.options.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  fatal(...args: LogArgs): void {
+    this.logger.fatal(...args);
+  }
+  error(...args: LogArgs): void {
+    this.logger.error(...args);
+  }
+  warn(...args: LogArgs): void {
+    this.logger.warn(...args);
+  }
+  info(...args: LogArgs): void {
+    this.logger.info(...args);
+  }
+  debug(...args: LogArgs): void {
+    this.logger.debug(...args);
+  }
+  trace(...args: LogArgs): void {
+    this.logger.trace(...args);
+  }
+  silent(...args: LogArgs): void {
+    this.logger.silent(...args);
+  }
+  child(...args: Parameters<FastifyBaseLogger['child']>): FastifyBaseLogger {
+    return this.logger.child(...args);
+  }
+}
+
+/** Stands until buildApp sets pinbox's validator compiler, before any route is added. */
+function noValidatorYet(): never {
+  throw new Error('a route schema was compiled before the validator compiler was set');
+}
+
+/** Fastify's own serializer compiler, loaded when a route first asks for it. */
+type SerializerFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildSerializer']>;
+const fastifySerializerCompiler: SerializerFactory = (externalSchemas, options) => {
+  const requireFromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
+  const build = requireFromFastify('@fastify/fast-json-stringify-compiler') as () => SerializerFactory;
+  return build()(externalSchemas, options);
+};
+
+/**
+ * A validator that compiles `schema` with `ajv` on its first call: start-up compiles
+ * no route schema (that was most of the time between listening and the first
+ * answer), and a route pays once, on its first request. Ajv caches by schema, so a
+ * schema shared by routes is compiled once.
+ */
+function lazyValidator(ajv: Ajv, schema: object): ValidateFunction {
+  let compiled: ValidateFunction | null = null;
+  const validate = ((data: unknown, context?: Parameters<ValidateFunction>[1]) => {
+    compiled ??= ajv.compile(schema);
+    const valid = compiled(data, context);
+    validate.errors = compiled.errors;
+    return valid;
+  }) as ValidateFunction;
+  validate.errors = null;
+  // Fastify passes an Ajv validator (one with `schemaEnv`) the part's parent, so that
+  // coercion and defaults can replace the part itself; Ajv's own function carries it.
+  Object.assign(validate, { schemaEnv: true });
+  return validate;
 }

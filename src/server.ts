@@ -7,7 +7,7 @@ import type { Fixture, FixtureResult } from './control/fixtures.js';
 import type { JournalSettings } from './control/journal.js';
 import { buildFamilies, MIGRATIONS, type Core, type Families } from './families/registry.js';
 import { DEV_APP_NAME, DEV_USERNAME, ensureDevIdentity, type DevIdentity } from './families/oauth/dev-identity.js';
-import { isBearerToken } from './kernel/auth.js';
+import { isBearerToken, newToken } from './kernel/auth.js';
 import { Clock } from './kernel/clock.js';
 import { ID_NODES, IdGenerator } from './kernel/ids.js';
 import { Bookmarks } from './kernel/pagination.js';
@@ -17,10 +17,10 @@ import { RateLimits } from './kernel/rate-limits/rate-limits.js';
 import { RedisRateLimiter } from './kernel/rate-limits/redis-limiter.js';
 import { shareClock } from './kernel/shared-clock.js';
 import { RedisFaultShare } from './control/shared-faults.js';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Database } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
-import { PostgresDatabase } from './storage/postgres/postgres-database.js';
+import type { PostgresDatabase } from './storage/postgres/postgres-database.js';
 import { SqliteDatabase } from './storage/sqlite/sqlite-database.js';
 import { FileBlobStore, MemoryBlobStore } from './storage/blobs/blob-store.js';
 import { DEFAULT_FETCH_LIMITS, type FetchLimits } from './families/media/fetch-image.js';
@@ -181,7 +181,10 @@ type StoreOptions = Pick<PinboxOptions, 'data' | 'databaseUrl' | 'poolSize' | 'b
 
 /** Opens (and migrates) a store and builds every family on it. */
 async function openCore(options: StoreOptions, clock: Clock): Promise<{ core: Core; families: Families }> {
-  const db = options.databaseUrl ? await PostgresDatabase.open(options.databaseUrl, { poolSize: options.poolSize }) : SqliteDatabase.open(options.data);
+  // pg (and ioredis, below) are loaded only when asked for: a SQLite pinbox starts without them.
+  const db = options.databaseUrl
+    ? await (await import('./storage/postgres/postgres-database.js')).PostgresDatabase.open(options.databaseUrl, { poolSize: options.poolSize })
+    : SqliteDatabase.open(options.data);
   try {
     // Several processes may start on one PostgreSQL database together: one migrates at a time.
     const { secret, node } = await db.exclusively('startup', async () => {
@@ -239,7 +242,7 @@ export async function openPinboxStore(options: StoreOptions): Promise<{ admin: A
  * be told it is alone, and then keeps others out (an exclusive lock).
  */
 async function joinProcesses(db: Database, options: PinboxOptions): Promise<void> {
-  if (!(db instanceof PostgresDatabase)) return;
+  if (!isPostgres(db)) return;
   if (options.redisUrl) {
     if (!(await db.holdProcessLock('shared'))) {
       throw new Error('a pinbox started with --single-process is using this database; stop it, or start every process with --redis-url');
@@ -254,14 +257,19 @@ async function joinProcesses(db: Database, options: PinboxOptions): Promise<void
   if (!(await db.holdProcessLock('alone'))) throw new Error('other pinbox processes are using this database; --single-process must be the only one');
 }
 
+function isPostgres(db: Database): db is PostgresDatabase {
+  return db.dialect === 'postgres';
+}
+
 /** The store in words, for the landing page. */
 function describeStore(db: Database, options: PinboxOptions): string {
-  if (db instanceof PostgresDatabase) return `PostgreSQL, schema ${db.schema}${options.redisUrl ? ', shared through Redis' : ', single process'}`;
+  if (isPostgres(db)) return `PostgreSQL, schema ${db.schema}${options.redisUrl ? ', shared through Redis' : ', single process'}`;
   return options.data ? `SQLite file ${options.data}` : 'SQLite in memory';
 }
 
 /** Connects to Redis, or says clearly why it cannot. */
 async function connectRedis(url: string): Promise<Redis> {
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true, connectTimeout: 5_000 });
   redis.on('error', () => undefined);
   try {
@@ -293,25 +301,32 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
   let redis: Redis | null = null;
   let stopSharingClock = () => {};
   let faultShare: RedisFaultShare | null = null;
+  let identityMade: Promise<DevIdentity> | null = null;
   try {
     await joinProcesses(db, options);
     redis = options.redisUrl ? await connectRedis(options.redisUrl) : null;
-    const schema = db instanceof PostgresDatabase ? db.schema : 'sqlite';
+    const schema = isPostgres(db) ? db.schema : 'sqlite';
     const redisPrefix = options.redisPrefix ?? `pinbox:${schema}:`;
     const limiter = options.rateLimiter ?? (redis ? new RedisRateLimiter(redis, redisPrefix) : new InProcessRateLimiter());
     // Processes that share counts share the clock too: a move through one moves them all.
     if (redis) stopSharingClock = await shareClock(clock, redis, redisPrefix, { adoptStored: options.clock === undefined });
     const rateLimits = new RateLimits(rateLimitPolicy, limiter, clock);
     const identityOptions = {
-      token: options.token,
+      // Made here rather than by ensureDevIdentity, so the control plane and the app
+      // can be built while the dev identity is made (below).
+      token: options.token ?? newToken('access'),
       clientSecret: options.clientSecret,
       username: options.username,
       password: options.password,
       redirectUris: options.redirectUris,
     };
-    const identity = await db.exclusively('startup', () => ensureDevIdentity(core, families, identityOptions));
+    // Making the dev identity waits mostly for the password's scrypt hash, on libuv's
+    // threads; the control plane and the app are built and readied meanwhile (they
+    // touch no state), so start-up does not wait for both in turn.
+    identityMade = db.exclusively('startup', () => ensureDevIdentity(core, families, identityOptions));
+    identityMade.catch(() => undefined); // awaited below; a failure is not unhandled meanwhile
     const control = new Control(
-      { core, families, rateLimits, dev: { ...identityOptions, token: identity.token } },
+      { core, families, rateLimits, dev: identityOptions },
       {
         adminKey: options.adminKey ?? instanceAdminKey(core.instanceSecret),
         remote: options.controlRemote,
@@ -320,12 +335,6 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
         store: describeStore(db, options),
       },
     );
-    if (redis) {
-      // Fault rules, like the clock, are the instance's, whichever process a tester asks.
-      faultShare = new RedisFaultShare(redis, redisPrefix);
-      await control.faults.shareWith(faultShare);
-    }
-    await families.start();
     const logLevel = options.logLevel ?? 'silent';
     // Loaded only when asked for: a terminal's readable lines, redacted like the JSON ones.
     const logStream =
@@ -354,6 +363,15 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
               },
             },
     });
+    await app.ready();
+    const identity = await identityMade;
+    if (redis) {
+      // Fault rules, like the clock, are the instance's, whichever process a tester asks.
+      faultShare = new RedisFaultShare(redis, redisPrefix);
+      await control.faults.shareWith(faultShare);
+    }
+    // Each family's work before listening (the media sweep, the analytics seed).
+    await families.start();
     const seeded = options.seed === undefined ? null : await control.seed(options.seed);
     await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
     const address = app.server.address();
@@ -390,6 +408,8 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       },
     };
   } catch (error) {
+    // The dev identity's transaction may still be running: let it end before closing the store.
+    await identityMade?.catch(() => undefined);
     stopSharingClock();
     faultShare?.close();
     redis?.disconnect();

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from './errors.js';
+import { sha256Hex } from './sha256.js';
 import type { AccessTier } from './rate-limits/tiers.js';
 
 /** Who is calling: resolved from the bearer token by the kernel before any handler runs. */
@@ -27,9 +28,13 @@ export interface ClientAuthenticator {
   authenticate(clientId: string, secret: string): Promise<ClientContext | null>;
 }
 
-/** Looks a presented token up; null when unknown, expired or revoked. */
+/**
+ * Looks a presented token up; null when unknown, expired or revoked. A resolver
+ * that knows the answer already (a cached grant) gives it at once, without a
+ * promise, so the kernel's hook can finish in the same tick.
+ */
 export interface TokenResolver {
-  resolve(token: string): Promise<AuthContext | null>;
+  resolve(token: string): AuthContext | null | Promise<AuthContext | null>;
 }
 
 /**
@@ -39,7 +44,7 @@ export interface TokenResolver {
  * @example hashToken('pina_ABC...') // 'e3b0c4...'
  */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return sha256Hex(token);
 }
 
 /** Constant-time equality of two strings (compares their SHA-256 digests, so lengths leak nothing either). */

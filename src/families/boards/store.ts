@@ -35,11 +35,14 @@ const BOARD_SELECT = `SELECT b.id, b.owner_id, u.username AS owner_username, b.n
 export type PrivacySet = readonly BoardPrivacy[];
 
 /** Boards, their collaborators and followers, and their sections. */
+/** Made once: the adapter caches statements by their text, and a text built per call is hashed again each time. */
+const BOARD_BY_ID = `${BOARD_SELECT} WHERE b.id = ?`;
+
 export class BoardStore {
   constructor(private readonly db: Database) {}
 
   get(id: string, q: Queryable = this.db): Promise<BoardRow | undefined> {
-    return q.get<BoardRow>(`${BOARD_SELECT} WHERE b.id = ?`, [id]);
+    return q.get<BoardRow>(BOARD_BY_ID, [id]);
   }
 
   async isCollaborator(boardId: string, userId: string, q: Queryable = this.db): Promise<boolean> {

@@ -54,11 +54,12 @@ export class ImageStore {
    * @returns null when the picture is not stored and `processed` is not given.
    */
   async retain(q: Queryable, key: string, processed: ProcessedImage | null): Promise<StoredImage | null> {
-    const existing = await this.find(key, q);
-    if (existing) {
-      await q.run('UPDATE images SET refs = refs + 1 WHERE key = ?', [key]);
-      return existing;
-    }
+    // One statement takes the reference and reads the picture (both engines have RETURNING).
+    const existing = await q.get<{ dominant_color: string; renditions: string }>(
+      'UPDATE images SET refs = refs + 1 WHERE key = ? RETURNING dominant_color, renditions',
+      [key],
+    );
+    if (existing) return { key, dominantColor: existing.dominant_color, images: JSON.parse(existing.renditions) };
     if (!processed) return null;
     const images = {} as Record<ImageSize, ImageDetails>;
     for (const rendition of processed.renditions) {

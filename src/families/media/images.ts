@@ -1,11 +1,23 @@
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import { sha256Hex } from '../../kernel/sha256.js';
+import type SharpFactory from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
 
-// One libvips thread per image, and at most one image per core but one: the core
-// left over keeps the event loop answering other requests while a burst of large
-// images is processed (unbounded, libvips' threads would crowd it out).
-sharp.concurrency(1);
+/**
+ * sharp (libvips), loaded on the first picture to process: start-up and the calls
+ * that bring a picture pinbox stores already do not pay for loading it.
+ */
+let sharpModule: Promise<typeof SharpFactory> | null = null;
+function loadSharp(): Promise<typeof SharpFactory> {
+  sharpModule ??= import('sharp').then(({ default: sharp }) => {
+    // One libvips thread per image, and at most one image per core but one: the core
+    // left over keeps the event loop answering other requests while a burst of large
+    // images is processed (unbounded, libvips' threads would crowd it out).
+    sharp.concurrency(1);
+    return sharp;
+  });
+  return sharpModule;
+}
 const IMAGE_WORKERS = Math.max(1, availableParallelism() - 1);
 let running = 0;
 const waiting: (() => void)[] = [];
@@ -69,7 +81,7 @@ export interface ProcessedImage {
 export class ImageProblem extends Error {}
 
 export function imageKey(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return sha256Hex(bytes);
 }
 
 /**
@@ -82,6 +94,7 @@ export function processImage(bytes: Buffer): Promise<ProcessedImage> {
 }
 
 async function readAndResize(bytes: Buffer): Promise<ProcessedImage> {
+  const sharp = await loadSharp();
   const source = () => sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' });
   let metadata: Metadata;
   try {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import multipart from '@fastify/multipart';
+import type {} from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorKey } from '../../kernel/errors.js';
 import type { Surface } from '../../kernel/framework-errors.js';
@@ -60,6 +60,9 @@ const drain = (stream: NodeJS.ReadableStream) => pipeline(stream, new Writable({
 export function uploadEndpoint(uploads: MediaUploadService, maxBytes: number) {
   return async function register(app: FastifyInstance): Promise<void> {
     app.surfaces.add(UPLOAD_SURFACE);
+    // Loaded as the app is readied, which start-up overlaps with hashing the dev
+    // password, rather than before pinbox's first line runs.
+    const { default: multipart } = await import('@fastify/multipart');
     await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 32, fieldSize: 16 * 1024, parts: 40 } });
     // Whatever goes wrong before the handler (not multipart, a broken body) is
     // answered as S3 answers it, not as the /v5 API does.

@@ -1,8 +1,17 @@
-import { ALL_FORMATS, BufferSource, Input, Logging, LogLevel, MP4, QTFF } from 'mediabunny';
-
-// A file mediabunny cannot read is a client's upload pinbox refuses with a reason,
-// not something for the server's console.
-Logging.level = LogLevel.Silent;
+/**
+ * mediabunny, loaded on the first video: a process that never sees one (and its
+ * start-up) does not pay for the module.
+ */
+let mediabunny: Promise<typeof import('mediabunny')> | null = null;
+function loadMediabunny(): Promise<typeof import('mediabunny')> {
+  mediabunny ??= import('mediabunny').then((module) => {
+    // A file mediabunny cannot read is a client's upload pinbox refuses with a reason,
+    // not something for the server's console.
+    module.Logging.level = module.LogLevel.Silent;
+    return module;
+  });
+  return mediabunny;
+}
 
 /**
  * Pinterest's rules for a video Pin's file.
@@ -41,6 +50,7 @@ export type VideoProbe = { ok: true; facts: VideoFacts } | { ok: false; reason: 
  * "the uploaded file …".
  */
 export async function probeVideo(bytes: Buffer): Promise<VideoProbe> {
+  const { ALL_FORMATS, BufferSource, Input, MP4, QTFF } = await loadMediabunny();
   const input = new Input({ source: new BufferSource(bytes), formats: ALL_FORMATS });
   try {
     let format;

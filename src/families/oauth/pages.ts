@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import cookie from '@fastify/cookie';
+import type {} from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { newOpaqueSecret, safeEqual } from '../../kernel/auth.js';
@@ -197,7 +197,8 @@ ${hiddenFields({ ...Object.fromEntries(AUTHORIZE_PARAMS.map((name) => [name, typ
     // The token inspector is JSON, under the pages' prefix.
     app.surfaces.add({ ...JSON_SURFACE, prefix: '/oauth/introspect' });
     await app.register(async (pages) => {
-      await pages.register(cookie);
+      // Loaded as the app is readied (start-up overlaps that with hashing the dev password).
+      await pages.register((await import('@fastify/cookie')).default);
       await pages.register(formbody, FORM_BODY_OPTIONS);
 
       pages.setErrorHandler((error: FastifyError, request, reply) => {

@@ -56,6 +56,10 @@ interface TokenRow {
 
 const TOKEN_COLUMNS = 'token_hash, kind, user_id, app_id, scopes, expires_at, revoked_at, used_at, created_at, grant_id, grant_type';
 
+const RESOLVE_SQL = `SELECT t.user_id, t.app_id, t.scopes, t.expires_at, t.revoked_at, a.tier, a.sandbox
+  FROM tokens t JOIN apps a ON a.id = t.app_id
+  WHERE t.token_hash = ? AND t.kind = 'access'`;
+
 function splitScopes(text: string): string[] {
   return text ? text.split(',') : [];
 }
@@ -100,7 +104,7 @@ export class TokenStore implements TokenResolver {
     private readonly clock: Clock,
   ) {}
 
-  async resolve(token: string): Promise<AuthContext | null> {
+  resolve(token: string): AuthContext | null | Promise<AuthContext | null> {
     const hash = hashToken(token);
     // A CLI command (apps update, users create) on this store from another process: what is cached may be stale.
     const writes = this.db.externalWrites();
@@ -112,13 +116,12 @@ export class TokenStore implements TokenResolver {
     if (cached && Date.now() - cached.cachedAt < TokenStore.CACHE_TTL_MS) {
       return cached.expiresAt > this.clock.now() ? cached.auth : null;
     }
+    return this.lookup(hash);
+  }
+
+  private async lookup(hash: string): Promise<AuthContext | null> {
     // The app's tier and environment come along: rate limits and trial refusals read them on every call.
-    const row = await this.db.get<TokenRow & { tier: AccessTier; sandbox: number }>(
-      `SELECT t.user_id, t.app_id, t.scopes, t.expires_at, t.revoked_at, a.tier, a.sandbox
-         FROM tokens t JOIN apps a ON a.id = t.app_id
-        WHERE t.token_hash = ? AND t.kind = 'access'`,
-      [hash],
-    );
+    const row = await this.db.get<TokenRow & { tier: AccessTier; sandbox: number }>(RESOLVE_SQL, [hash]);
     if (!row || row.revoked_at !== null) {
       this.cache.delete(hash);
       return null;

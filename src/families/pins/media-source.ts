@@ -198,8 +198,15 @@ function optionalText(value: unknown, field: string, max: number): string | null
 
 /** The stored media JSON, with pinbox-served URLs (stored relative) made absolute for this request. */
 export function mediaJson(media: string, base: string): string {
-  return media.includes('"/media/') ? media.replaceAll('"/media/', `"${base}/media/`) : media;
+  // A page of Pins comes from one base: its replacement is made once, not per Pin.
+  if (base !== replacementBase) {
+    replacementBase = base;
+    replacement = `"${base}/media/`;
+  }
+  return media.replaceAll('"/media/', replacement);
 }
+let replacementBase = '';
+let replacement = '"/media/';
 
 /** One size of a Pin's (first) image, for board covers (400x300) and thumbnails (150x150). */
 export function firstImageUrl(media: string, base: string, size: '150x150' | '400x300'): string | null {

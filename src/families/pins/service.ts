@@ -13,7 +13,7 @@ import type { ImageService } from '../media/image-service.js';
 import type { ImageStore } from '../media/image-store.js';
 import { resolveMediaSource, type MediaSources, type StoredMedia } from './media-source.js';
 import { CREATIVE_TYPES } from './schemas.js';
-import type { OwnerPinFilter, PinChanges, PinRow, PinStore } from './store.js';
+import type { NewPin, OwnerPinFilter, PinChanges, PinRow, PinStore } from './store.js';
 
 export interface PinCreateInput {
   board_id: string;
@@ -108,13 +108,13 @@ export class PinService {
     await this.targetBoard(auth, input.board_id, input.board_section_id, this.deps.db);
     const resolved = await resolveMediaSource(auth, input.media_source, { images: this.deps.images, ...this.deps.videos });
     return this.deps.db.transaction(async (tx) => {
-      await this.targetBoard(auth, input.board_id, input.board_section_id, tx);
+      const { board } = await this.targetBoard(auth, input.board_id, input.board_section_id, tx);
       const now = this.now();
       const id = this.deps.ids.next();
       const stored = [];
       for (const image of resolved.images) stored.push(await this.deps.images.retain(tx, image));
       const media = resolved.build(stored);
-      await this.deps.pins.insert(tx, {
+      const pin: NewPin = {
         id,
         owner_id: auth.userId,
         board_id: input.board_id,
@@ -130,9 +130,11 @@ export class PinService {
         has_been_promoted: 0,
         media: JSON.stringify(media),
         created_at: now,
-      });
+      };
+      await this.deps.pins.insert(tx, pin);
       await this.deps.boards.pinsChanged(tx, input.board_id, +1, now);
-      return (await this.deps.pins.get(id, tx))!;
+      // The row as stored (no trigger changes it) with its board's fields, read in this transaction: no need to read it back.
+      return { ...pin, board_owner_id: board.owner_id, board_owner_username: board.owner_username, board_privacy: board.privacy };
     });
   }
 

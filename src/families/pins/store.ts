@@ -49,6 +49,19 @@ const PIN_SELECT = `SELECT p.id, p.owner_id, p.board_id, p.board_section_id, p.t
   b.owner_id AS board_owner_id, u.username AS board_owner_username, b.privacy AS board_privacy
   FROM pins p JOIN boards b ON b.id = p.board_id JOIN users u ON u.id = b.owner_id`;
 
+function pinsOfBoardSql(creativeTypes: number, after: boolean): string {
+  return `SELECT ${PIN_COLUMNS} FROM pins p WHERE p.board_id = ?
+       ${creativeTypes ? `AND p.creative_type IN (${Array.from({ length: creativeTypes }, () => '?').join(', ')})` : ''}
+       ${after ? 'AND p.id < ?' : ''}
+       ORDER BY p.id DESC LIMIT ?`;
+}
+
+// The hot statements' texts, made once: the adapter caches statements by their
+// text, and a text built per call is hashed again on every lookup.
+const PIN_BY_ID = `${PIN_SELECT} WHERE p.id = ?`;
+const PINS_OF_BOARD = pinsOfBoardSql(0, false);
+const PINS_OF_BOARD_AFTER = pinsOfBoardSql(0, true);
+
 export interface OwnerPinFilter {
   privacies: readonly BoardPrivacy[];
   /** exclude_native keeps only saves; exclude_repins keeps only original Pins; has_been_promoted keeps promoted ones. */
@@ -64,7 +77,7 @@ export class PinStore {
   constructor(private readonly db: Database) {}
 
   get(id: string, q: Queryable = this.db): Promise<PinRow | undefined> {
-    return q.get<PinRow>(`${PIN_SELECT} WHERE p.id = ?`, [id]);
+    return q.get<PinRow>(PIN_BY_ID, [id]);
   }
 
   async insert(q: Queryable, pin: NewPin): Promise<void> {
@@ -115,14 +128,8 @@ export class PinStore {
     const params: SqlValue[] = [board.id, ...creativeTypes];
     if (after) params.push(after);
     params.push(limit);
-    const rows = await this.db.all<PinRow>(
-      `SELECT ${PIN_COLUMNS} FROM pins p WHERE p.board_id = ?
-       ${creativeTypes.length ? `AND p.creative_type IN (${creativeTypes.map(() => '?').join(', ')})` : ''}
-       ${after ? 'AND p.id < ?' : ''}
-       ORDER BY p.id DESC LIMIT ?`,
-      params,
-    );
-    return withBoard(rows, board);
+    const sql = creativeTypes.length === 0 ? (after ? PINS_OF_BOARD_AFTER : PINS_OF_BOARD) : pinsOfBoardSql(creativeTypes.length, after !== null);
+    return withBoard(await this.db.all<PinRow>(sql, params), board);
   }
 
   async listBySection(board: ListedBoard, sectionId: string, after: string | null, limit: number): Promise<PinRow[]> {

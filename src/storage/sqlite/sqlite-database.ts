@@ -93,12 +93,12 @@ export class SqliteDatabase implements Database {
       run: async (sql: string, params: readonly SqlValue[] = []) => (guard(), this.runNow(sql, params)),
     };
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      this.prepare('BEGIN IMMEDIATE').run();
       const result = await fn(tx);
-      this.db.exec('COMMIT');
+      this.prepare('COMMIT').run();
       return result;
     } catch (error) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (this.db.inTransaction) this.prepare('ROLLBACK').run();
       throw error;
     } finally {
       open = false;

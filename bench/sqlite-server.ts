@@ -1,0 +1,172 @@
+/**
+ * The storage ceiling: a bare Fastify + better-sqlite3 server answering the
+ * kernel scenarios (GET a Pin, a page of 25 of a board's Pins, create a Pin) from a
+ * store of pinbox's own shape. It opens a store an empty pinbox made (`STORE`, a
+ * --data file: every table, index and trigger of pinbox's migrations), adds one
+ * board with `PINS` Pins, and serves that copy from memory, as the bench's pinbox
+ * serves its in-memory store. Each call is one prepared statement (GET: the Pin
+ * joined with its board and owner, as pinbox reads it; list: the board, then 25
+ * rows); each row is JSON.stringify'd with the stored media JSON spliced in as
+ * text (as pinbox writes it: no parse per row). Create validates
+ * its body with Ajv (Fastify's schema) and INSERTs the Pin in a transaction, with
+ * pinbox's triggers (search index, analytics) firing on it. No auth, no rate
+ * limits, no journal: what stands between this and pinbox is the kernel.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import Fastify from 'fastify';
+
+const STORE = process.env.STORE;
+const PINS = Number(process.env.PINS ?? 10_000);
+if (!STORE) throw new Error('STORE (a --data file made by pinbox) is required');
+
+/** A processed picture's media JSON, as pinbox stores it (paths relative to its own host). */
+function mediaOf(hash: string): string {
+  const size = (name: string, width: number, height: number, ext: string) => ({ width, height, url: `/media/images/${name}/${hash}.${ext}` });
+  return JSON.stringify({
+    media_type: 'image',
+    images: {
+      '150x150': size('150x150', 150, 150, 'jpg'),
+      '400x300': size('400x300', 400, 300, 'jpg'),
+      '600x': size('600x', 600, 450, 'jpg'),
+      '1200x': size('1200x', 800, 600, 'jpg'),
+      originals: size('originals', 800, 600, 'png'),
+    },
+  });
+}
+const MEDIA = mediaOf('7d2f'.repeat(16));
+
+// Seed the file pinbox made, then serve a copy of it from memory.
+const file = new BetterSqlite3(STORE);
+file.pragma('journal_mode = DELETE');
+const user = file.prepare("SELECT id, username FROM users WHERE username = 'pinbox_dev'").get() as { id: string; username: string };
+const boardId = '1800000000000000000';
+const created = '2026-01-01T00:00:00';
+file
+  .prepare("INSERT INTO boards (id, owner_id, name, description, privacy, pin_count, created_at, board_pins_modified_at) VALUES (?, ?, 'bench board', NULL, 'PUBLIC', ?, ?, ?)")
+  .run(boardId, user.id, PINS, created, created);
+const seed = file.prepare(
+  `INSERT INTO pins (id, owner_id, board_id, board_section_id, title, description, link, alt_text, dominant_color, parent_pin_id,
+     creative_type, is_standard, has_been_promoted, media, created_at)
+   VALUES (?, ?, ?, NULL, ?, NULL, NULL, NULL, '#6e7874', NULL, 'REGULAR', 1, 0, ?, ?)`,
+);
+file.transaction(() => {
+  for (let i = 1; i <= PINS; i++) seed.run(String(1800000000000000000n + BigInt(i)), user.id, boardId, `bench pin ${i}`, MEDIA, created);
+})();
+const db = new BetterSqlite3(file.serialize());
+file.close();
+db.pragma('foreign_keys = ON');
+
+interface Row {
+  id: string;
+  owner_id: string;
+  board_id: string;
+  board_section_id: string | null;
+  title: string | null;
+  description: string | null;
+  link: string | null;
+  alt_text: string | null;
+  dominant_color: string | null;
+  parent_pin_id: string | null;
+  creative_type: string;
+  is_standard: number;
+  has_been_promoted: number;
+  media: string;
+  created_at: string;
+  board_owner_username: string;
+}
+
+const COLUMNS = `p.id, p.owner_id, p.board_id, p.board_section_id, p.title, p.description, p.link, p.alt_text, p.dominant_color,
+  p.parent_pin_id, p.creative_type, p.is_standard, p.has_been_promoted, p.media, p.created_at`;
+const getPin = db.prepare(`SELECT ${COLUMNS}, u.username AS board_owner_username FROM pins p JOIN boards b ON b.id = p.board_id JOIN users u ON u.id = b.owner_id WHERE p.id = ?`);
+const getBoard = db.prepare('SELECT b.id, u.username FROM boards b JOIN users u ON u.id = b.owner_id WHERE b.id = ?');
+const listPins = db.prepare(`SELECT ${COLUMNS} FROM pins p WHERE p.board_id = ? ORDER BY p.id DESC LIMIT ?`);
+const insertPin = db.prepare(
+  `INSERT INTO pins (id, owner_id, board_id, board_section_id, title, description, link, alt_text, dominant_color, parent_pin_id,
+     creative_type, is_standard, has_been_promoted, media, created_at)
+   VALUES (?, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL, 'REGULAR', 1, 0, ?, ?)`,
+);
+const insert = db.transaction((id: string, body: { board_id: string; title?: string | null; description?: string | null; link?: string | null }) =>
+  insertPin.run(id, user.id, body.board_id, body.title ?? null, body.description ?? null, body.link ?? null, MEDIA, created),
+);
+
+/** A Pin as JSON text: the row's fields stringified, the stored media JSON spliced in as it is (no parse). */
+function pinText(row: Row, username: string): string {
+  const fields = JSON.stringify({
+    id: row.id,
+    created_at: row.created_at,
+    link: row.link,
+    title: row.title,
+    description: row.description,
+    dominant_color: row.dominant_color,
+    alt_text: row.alt_text,
+    creative_type: row.creative_type,
+    board_id: row.board_id,
+    board_section_id: row.board_section_id,
+    board_owner: { username },
+    is_owner: row.owner_id === user.id,
+    parent_pin_id: row.parent_pin_id,
+    is_standard: row.is_standard === 1,
+    has_been_promoted: row.has_been_promoted === 1,
+  });
+  return `${fields.slice(0, -1)},"media":${row.media}}`;
+}
+
+let nextId = 1900000000000000000n;
+const app = Fastify({ logger: false });
+app.get('/v5/pins/:pin_id', async (request, reply) => {
+  const row = getPin.get((request.params as { pin_id: string }).pin_id) as Row | undefined;
+  if (!row) return reply.code(404).send({ code: 50, message: 'Pin not found.' });
+  return reply.type('application/json').send(pinText(row, row.board_owner_username));
+});
+app.get('/v5/boards/:board_id/pins', async (request, reply) => {
+  const board = getBoard.get((request.params as { board_id: string }).board_id) as { id: string; username: string } | undefined;
+  if (!board) return reply.code(404).send({ code: 40, message: 'Board not found.' });
+  const rows = listPins.all(board.id, 25) as Row[];
+  const bookmark = rows.length === 25 ? JSON.stringify(rows[24].id) : 'null';
+  return reply.type('application/json').send(`{"items":[${rows.map((row) => pinText(row, board.username)).join(',')}],"bookmark":${bookmark}}`);
+});
+app.post(
+  '/v5/pins',
+  {
+    schema: {
+      body: {
+        type: 'object',
+        required: ['board_id', 'media_source'],
+        properties: {
+          board_id: { type: 'string', pattern: '^\\d+$' },
+          title: { type: ['string', 'null'], maxLength: 100 },
+          description: { type: ['string', 'null'], maxLength: 800 },
+          link: { type: ['string', 'null'], maxLength: 2048 },
+          media_source: { type: 'object', required: ['source_type'], properties: { source_type: { type: 'string' } } },
+        },
+      },
+    },
+  },
+  async (request, reply) => {
+    const body = request.body as { board_id: string; title?: string | null; description?: string | null; link?: string | null };
+    const id = (nextId++).toString();
+    insert(id, body);
+    const row: Row = {
+      id,
+      owner_id: user.id,
+      board_id: body.board_id,
+      board_section_id: null,
+      title: body.title ?? null,
+      description: body.description ?? null,
+      link: body.link ?? null,
+      alt_text: null,
+      dominant_color: null,
+      parent_pin_id: null,
+      creative_type: 'REGULAR',
+      is_standard: 1,
+      has_been_promoted: 0,
+      media: MEDIA,
+      created_at: created,
+      board_owner_username: user.username,
+    };
+    return reply.code(201).type('application/json').send(pinText(row, user.username));
+  },
+);
+await app.listen({ port: 0, host: '127.0.0.1' });
+const address = app.server.address();
+process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : ''}\n`);
