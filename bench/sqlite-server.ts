@@ -14,6 +14,7 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import Fastify from 'fastify';
+import type { PinRow } from '../src/families/pins/store.js';
 
 const STORE = process.env.STORE;
 const PINS = Number(process.env.PINS ?? 10_000);
@@ -56,24 +57,8 @@ const db = new BetterSqlite3(file.serialize());
 file.close();
 db.pragma('foreign_keys = ON');
 
-interface Row {
-  id: string;
-  owner_id: string;
-  board_id: string;
-  board_section_id: string | null;
-  title: string | null;
-  description: string | null;
-  link: string | null;
-  alt_text: string | null;
-  dominant_color: string | null;
-  parent_pin_id: string | null;
-  creative_type: string;
-  is_standard: number;
-  has_been_promoted: number;
-  media: string;
-  created_at: string;
-  board_owner_username: string;
-}
+/** A Pin row as pinbox's store reads it, with its board owner's username (one join, as pinbox's GET does). */
+type Row = Omit<PinRow, 'board_owner_id' | 'board_privacy'> & { board_owner_username: string };
 
 const COLUMNS = `p.id, p.owner_id, p.board_id, p.board_section_id, p.title, p.description, p.link, p.alt_text, p.dominant_color,
   p.parent_pin_id, p.creative_type, p.is_standard, p.has_been_promoted, p.media, p.created_at`;
