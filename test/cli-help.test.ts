@@ -60,3 +60,20 @@ test('--json: version and token inspect print JSON', () => {
   assert.equal(inspect.status, 1);
   assert.match(inspect.stderr, /^pinbox token inspect: no pinbox answered at http:\/\/127\.0\.0\.1:9 /);
 });
+
+test('start-up errors name the port or path at fault and what to do', async () => {
+  const { createServer } = await import('node:net');
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const port = (holder.address() as { port: number }).port;
+  try {
+    const busy = pinbox('start', '--port', String(port));
+    assert.equal(busy.status, 1);
+    assert.match(busy.stderr, new RegExp(`^pinbox start: port ${port} on 127\\.0\\.0\\.1 is in use \\(another pinbox\\?\\): stop it, pass --port N, or --port 0 for a free one\\n$`));
+  } finally {
+    holder.close();
+  }
+  const nowhere = pinbox('start', '--data', '/no/such/dir/pinbox.db');
+  assert.equal(nowhere.status, 1);
+  assert.match(nowhere.stderr, /^pinbox start: --data \/no\/such\/dir\/pinbox\.db: cannot open the SQLite file .*make sure the folder \/no\/such\/dir exists and is writable\n$/);
+});
