@@ -14,13 +14,39 @@ function withoutPadding(base64: string): string {
   return end === base64.length ? base64 : base64.slice(0, end);
 }
 
+/** The content type of a stored picture, from its original's extension. */
+function storedType(stored: StoredImage): string {
+  return CONTENT_TYPE_OF_EXT[stored.images.originals.url.split('.').pop() ?? ''] ?? 'unknown';
+}
+
+function checkDeclaredType(field: string, declaredType: string | null, actualType: string): void {
+  if (declaredType && declaredType !== actualType) {
+    throw invalidField(field, `holds ${actualType} data, not ${declaredType} as its content_type declares`);
+  }
+}
+
 /** An image a request brought, read and (unless pinbox has it already) processed, not yet stored. */
 export interface LoadedImage {
   key: string;
   bytes: Buffer;
-  /** null when pinbox already stores this picture. */
+  /** null when pinbox already stores this picture (or, before `lookedUp`, may store it). */
   processed: ProcessedImage | null;
   field: string;
+  /** The content type the request declared (base64 images), checked against the picture. */
+  declaredType: string | null;
+  /**
+   * false for an image decoded but not yet looked up (`fromBase64` with `lookUp: false`):
+   * `retain` then takes it only if pinbox stores it already, and otherwise throws
+   * `PictureNotStored` so the caller can `lookUp` (process) it outside its transaction.
+   */
+  lookedUp: boolean;
+}
+
+/** `retain` met a decoded picture pinbox does not store: it must be processed first (`lookUp`). */
+export class PictureNotStored extends Error {
+  constructor(readonly key: string) {
+    super(`picture ${key} is not stored yet`);
+  }
 }
 
 /**
@@ -52,7 +78,13 @@ export class ImageService {
    * Decodes and reads a base64 image declared as `contentType`. The fields are
    * named `<field>.content_type` and `<field>.data`, or as `fields` says.
    */
-  async fromBase64(contentType: unknown, data: unknown, field: string, fields = { contentType: `${field}.content_type`, data: `${field}.data` }): Promise<LoadedImage> {
+  async fromBase64(
+    contentType: unknown,
+    data: unknown,
+    field: string,
+    fields = { contentType: `${field}.content_type`, data: `${field}.data` },
+    options: { lookUp?: boolean } = {},
+  ): Promise<LoadedImage> {
     if (typeof contentType !== 'string' || !(BASE64_IMAGE_TYPES as readonly string[]).includes(contentType)) {
       throw invalidField(fields.contentType, `must be one of ${BASE64_IMAGE_TYPES.join(', ')}`);
     }
@@ -65,7 +97,13 @@ export class ImageService {
     // hold the event loop for tens of milliseconds.)
     if (withoutPadding(bytes.toString('base64')) !== withoutPadding(data)) throw invalidField(fields.data, 'is not valid base64');
     if (bytes.length === 0) throw invalidField(fields.data, 'is empty');
+    if (options.lookUp === false) return { key: imageKey(bytes), bytes, processed: null, field: fields.data, declaredType: contentType, lookedUp: false };
     return this.load(bytes, fields.data, contentType);
+  }
+
+  /** Looks up (and, when new, processes) an image decoded with `lookUp: false`. */
+  lookUp(image: LoadedImage): Promise<LoadedImage> {
+    return image.lookedUp ? Promise.resolve(image) : this.load(image.bytes, image.field, image.declaredType);
   }
 
   /** Reads image bytes pinbox made itself (a frame taken from a video). */
@@ -79,7 +117,7 @@ export class ImageService {
     let processed: ProcessedImage | null = null;
     let actualType: string;
     if (known) {
-      actualType = CONTENT_TYPE_OF_EXT[known.images.originals.url.split('.').pop() ?? ''] ?? 'unknown';
+      actualType = storedType(known);
     } else {
       try {
         processed = await processImage(bytes);
@@ -88,16 +126,22 @@ export class ImageService {
       }
       actualType = processed.renditions[0].contentType;
     }
-    if (declaredType && declaredType !== actualType) {
-      throw invalidField(field, `holds ${actualType} data, not ${declaredType} as its content_type declares`);
-    }
-    return { key, bytes, processed, field };
+    checkDeclaredType(field, declaredType, actualType);
+    return { key, bytes, processed, field, declaredType, lookedUp: true };
   }
 
-  /** Stores (or takes one more reference to) a loaded image inside the caller's transaction. */
+  /**
+   * Stores (or takes one more reference to) a loaded image inside the caller's
+   * transaction. An image not yet looked up is only taken if stored already: its
+   * declared type is checked then, and otherwise `PictureNotStored` is thrown.
+   */
   async retain(q: Queryable, image: LoadedImage): Promise<StoredImage> {
     const stored = await this.store.retain(q, image.key, image.processed);
-    if (stored) return stored;
+    if (stored) {
+      if (!image.lookedUp) checkDeclaredType(image.field, image.declaredType, storedType(stored));
+      return stored;
+    }
+    if (!image.lookedUp) throw new PictureNotStored(image.key);
     // Swept since it was read: process it again, now that nothing else holds it.
     return (await this.store.retain(q, image.key, await processImage(image.bytes)))!;
   }

@@ -50,21 +50,29 @@ export interface MediaSources {
 
 type Json = Record<string, unknown>;
 
+/** Sources whose every image comes in the request (base64): reading them needs neither the network nor the store. */
+export function isInlineImageSource(source: Json): boolean {
+  return source.source_type === 'image_base64' || source.source_type === 'multiple_image_base64';
+}
+
 /**
  * Reads a Pin's `media_source`: checks its fields, fetches or decodes every image
  * and processes it (outside any transaction: this is the slow part). Every problem
- * is a 400 naming the field.
+ * is a 400 naming the field. With `deferLookups`, base64 images are only decoded and
+ * checked (`lookedUp: false`): `ImageService.retain` takes them in the transaction if
+ * pinbox stores them already, and `ImageService.lookUp` processes them otherwise.
  */
-export async function resolveMediaSource(auth: AuthContext, source: Json, sources: MediaSources): Promise<ResolvedMedia> {
+export async function resolveMediaSource(auth: AuthContext, source: Json, sources: MediaSources, options: { deferLookups?: boolean } = {}): Promise<ResolvedMedia> {
   const { images } = sources;
   const type = source.source_type;
+  const lookUp = !options.deferLookups;
   switch (type) {
     case 'image_url':
     case 'image_base64': {
       const image =
         type === 'image_url'
           ? await images.fromUrl(checkedUrl(source.url, 'media_source.url'), 'media_source.url')
-          : await images.fromBase64(source.content_type, source.data, 'media_source');
+          : await images.fromBase64(source.content_type, source.data, 'media_source', undefined, { lookUp });
       return { creativeType: 'REGULAR', images: [image], build: ([stored]) => ({ media_type: 'image', images: stored.images }) };
     }
     case 'multiple_image_urls':
@@ -84,7 +92,7 @@ export async function resolveMediaSource(auth: AuthContext, source: Json, source
       });
       // Every field is checked before any image is fetched; then the images load in parallel.
       const loaded = await Promise.all(
-        items.map(({ item, field, url }) => (url !== null ? images.fromUrl(url, `${field}.url`) : images.fromBase64(item.content_type, item.data, field))),
+        items.map(({ item, field, url }) => (url !== null ? images.fromUrl(url, `${field}.url`) : images.fromBase64(item.content_type, item.data, field, undefined, { lookUp }))),
       );
       return {
         creativeType: 'CAROUSEL',

@@ -39,6 +39,39 @@ describe('POST /pins', () => {
     assert.deepEqual(Buffer.from(await image.arrayBuffer()), Buffer.from(PNG_1X1_BASE64, 'base64'));
   });
 
+  test('base64 pictures pinbox stores already: the board is checked first, the declared type still, a new picture beside them is processed', async () => {
+    const me = await newUser(server());
+    const board = await createBoard(me.client);
+    const jpeg = (await makeImage({ width: 12, height: 8, color: '#204060', format: 'jpeg' })).toString('base64');
+    const fresh = (await makeImage({ width: 9, height: 7, color: '#604020', format: 'png' })).toString('base64');
+    // The first Pin stores the picture; the next ones take it without processing it again.
+    const first = await createPin(me.client, board.id, { media_source: { source_type: 'image_base64', content_type: 'image/jpeg', data: jpeg } });
+    const second = await createPin(me.client, board.id, { media_source: { source_type: 'image_base64', content_type: 'image/jpeg', data: jpeg } });
+    assert.deepEqual(second.media, first.media);
+    assert.equal(second.dominant_color, first.dominant_color);
+    const misdeclared = await me.client.post('/pins', { board_id: board.id, media_source: { source_type: 'image_base64', content_type: 'image/png', data: jpeg } });
+    assertError(misdeclared, 400, 1, 'media_source.data');
+    assert.match(misdeclared.body.message, /holds image\/jpeg data, not image\/png/);
+    // A missing board is named before the media's problems, known picture or not.
+    for (const media_source of [
+      { source_type: 'image_base64', content_type: 'image/png', data: jpeg },
+      { source_type: 'image_base64', content_type: 'image/jpeg', data: '@@not base64@@' },
+      { source_type: 'image_base64', content_type: 'image/jpeg', data: jpeg },
+    ]) {
+      assertError(await me.client.post('/pins', { board_id: '1234567890123456789', media_source }), 404, 40);
+    }
+    // A carousel of a stored picture and a new one: the new one is processed and served.
+    const carousel = await createPin(me.client, board.id, {
+      media_source: { source_type: 'multiple_image_base64', items: [{ content_type: 'image/jpeg', data: jpeg }, { content_type: 'image/png', data: fresh }] },
+    });
+    assert.deepEqual(carousel.media.items[0].images, first.media.images);
+    const served = await fetch(carousel.media.items[1].images.originals.url);
+    assert.equal(served.status, 200);
+    assert.deepEqual(Buffer.from(await served.arrayBuffer()), Buffer.from(fresh, 'base64'));
+    const board2 = (await me.client.get(`/boards/${board.id}`)).body;
+    assert.equal(board2.pin_count, 3);
+  });
+
   test('carousels from URLs and from base64 take 2 to 5 images', async () => {
     const me = await newUser(server());
     const board = await createBoard(me.client);

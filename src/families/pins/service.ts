@@ -9,9 +9,9 @@ import type { Database, Queryable } from '../../storage/database.js';
 import { assertRole } from '../boards/access.js';
 import type { BoardService, VisibleBoard } from '../boards/service.js';
 import type { BoardPrivacy, BoardStore } from '../boards/store.js';
-import type { ImageService } from '../media/image-service.js';
+import { PictureNotStored, type ImageService } from '../media/image-service.js';
 import type { ImageStore } from '../media/image-store.js';
-import { resolveMediaSource, type MediaSources, type StoredMedia } from './media-source.js';
+import { isInlineImageSource, resolveMediaSource, type MediaSources, type ResolvedMedia, type StoredMedia } from './media-source.js';
 import { CREATIVE_TYPES } from './schemas.js';
 import type { NewPin, OwnerPinFilter, PinChanges, PinRow, PinStore } from './store.js';
 
@@ -104,9 +104,36 @@ export class PinService {
   }
 
   async create(auth: AuthContext, input: PinCreateInput): Promise<PinRow> {
+    const sources = { images: this.deps.images, ...this.deps.videos };
+    if (isInlineImageSource(input.media_source)) {
+      // Base64 pictures pinbox stores already need no processing, so the board need not
+      // be checked before them: decoded here, they are taken in the one transaction that
+      // checks the board and writes the Pin (two statements fewer than the path below).
+      // Only a picture met for the first time goes on to be processed, outside it.
+      let decoded: ResolvedMedia;
+      try {
+        decoded = await resolveMediaSource(auth, input.media_source, sources, { deferLookups: true });
+      } catch (error) {
+        // The board's problems come before the media's, as on the path below.
+        await this.targetBoard(auth, input.board_id, input.board_section_id, this.deps.db);
+        throw error;
+      }
+      try {
+        return await this.insert(auth, input, decoded);
+      } catch (error) {
+        if (!(error instanceof PictureNotStored)) throw error;
+      }
+      await this.targetBoard(auth, input.board_id, input.board_section_id, this.deps.db);
+      decoded.images = await Promise.all(decoded.images.map((image) => this.deps.images.lookUp(image)));
+      return this.insert(auth, input, decoded);
+    }
     // Checked before the images are fetched and processed, and again in the transaction.
     await this.targetBoard(auth, input.board_id, input.board_section_id, this.deps.db);
-    const resolved = await resolveMediaSource(auth, input.media_source, { images: this.deps.images, ...this.deps.videos });
+    return this.insert(auth, input, await resolveMediaSource(auth, input.media_source, sources));
+  }
+
+  /** Writes a Pin of read media in one transaction that checks its board again. */
+  private insert(auth: AuthContext, input: PinCreateInput, resolved: ResolvedMedia): Promise<PinRow> {
     return this.deps.db.transaction(async (tx) => {
       const { board } = await this.targetBoard(auth, input.board_id, input.board_section_id, tx);
       const now = this.now();
