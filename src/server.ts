@@ -15,6 +15,7 @@ import { InProcessRateLimiter, type RateLimiter } from './kernel/rate-limits/lim
 import { RateLimitPolicy, type RateLimitMode, type RateLimitOverrides } from './kernel/rate-limits/policy.js';
 import { RateLimits } from './kernel/rate-limits/rate-limits.js';
 import { RedisRateLimiter } from './kernel/rate-limits/redis-limiter.js';
+import { LOG_REDACT_PATHS } from './kernel/secret-names.js';
 import { shareClock } from './kernel/shared-clock.js';
 import { RedisFaultShare } from './control/shared-faults.js';
 import type { Redis } from 'ioredis';
@@ -358,7 +359,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
               level: logLevel,
               ...(logStream ? { stream: logStream } : {}),
               redact: {
-                paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.access_token', '*.refresh_token', '*.client_secret', '*.password', '*.code', '*.code_verifier'],
+                paths: [...LOG_REDACT_PATHS],
                 censor: '[redacted]',
               },
             },

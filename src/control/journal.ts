@@ -3,6 +3,7 @@ import type { RoutePolicy } from '../kernel/route-policy.js';
 import type { Clock } from '../kernel/clock.js';
 import { parseInstant } from '../kernel/duration.js';
 import { ApiError } from '../kernel/errors.js';
+import { redactHtmlFields, shownValue } from './journal-bodies.js';
 import { pathMatcher } from './patterns.js';
 
 /** One call as the journal shows it, tokens and secrets redacted. */
@@ -77,43 +78,8 @@ export interface JournalSettings {
   size: number;
 }
 
-/** Names whose values are credentials: never shown by the journal. */
-const SECRET_NAMES = new Set([
-  'authorization',
-  'cookie',
-  'set-cookie',
-  'x-pinbox-admin-key',
-  'access_token',
-  'refresh_token',
-  'client_secret',
-  'code',
-  'code_verifier',
-  'password',
-  'token',
-  'secret',
-]);
-const REDACTED = '[redacted]';
 /** Bodies above this size are noted, not kept. */
 const BODY_KEEP_MAX = 64 * 1024;
-
-/**
- * Hides credentials in headers, query parameters and bodies. A string under a
- * secret name is replaced (an `Authorization` header keeps its scheme); numbers
- * stay, so Pinterest's numeric error `code` is shown.
- * @example redact({ access_token: 'pina_x', code: 8 }) // { access_token: '[redacted]', code: 8 }
- */
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 20 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    const lower = key.toLowerCase();
-    if (SECRET_NAMES.has(lower) && (typeof item === 'string' || Array.isArray(item))) {
-      out[key] = lower === 'authorization' && typeof item === 'string' && /^\w+ /.test(item) ? `${item.split(' ')[0]} ${REDACTED}` : REDACTED;
-    } else out[key] = redact(item, depth + 1);
-  }
-  return out;
-}
 
 function journaled(url: string): boolean {
   return url.startsWith('/v5/') || url.startsWith('/oauth');
@@ -244,8 +210,11 @@ export class Journal {
     };
     if (this.settings.bodies) {
       entry.headers = request.headers;
-      const length = Number(request.headers['content-length'] ?? 0);
-      entry.body = length > BODY_KEEP_MAX ? `(${length} bytes, not kept)` : request.body;
+      const declared = request.headers['content-length'];
+      const length = Number(declared ?? 0);
+      // A body of a known, small size is kept as it is and shaped when read; one sent
+      // in chunks has no size given, so a bounded copy of it is kept instead.
+      entry.body = length > BODY_KEEP_MAX ? `(${length} bytes, not kept)` : declared === undefined && request.body !== undefined ? shownValue(request.body) : request.body;
       entry.payload = request.journalPayload;
     }
     this.ring[this.next] = entry;
@@ -265,7 +234,7 @@ export class Journal {
       request_id: raw.rid,
       method: raw.method,
       path,
-      query: search ? (redact(Object.fromEntries(new URLSearchParams(search))) as Record<string, string>) : null,
+      query: search ? (shownValue(Object.fromEntries(new URLSearchParams(search))) as Record<string, string>) : null,
       status: raw.status,
       app: raw.app,
       user: raw.user,
@@ -277,9 +246,9 @@ export class Journal {
       dropped: raw.status === 0,
     };
     if (raw.headers) {
-      entry.request_headers = redact(raw.headers) as Record<string, unknown>;
-      entry.request_body = redact(raw.body ?? null);
-      entry.response_body = redact(readPayload(raw.payload));
+      entry.request_headers = shownValue(raw.headers) as Record<string, unknown>;
+      entry.request_body = shownValue(formFields(raw.body, raw.headers['content-type']));
+      entry.response_body = shownValue(readPayload(raw.payload));
     }
     return entry;
   }
@@ -311,8 +280,17 @@ function readPayload(payload: unknown): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    return text;
+    // Not JSON: the OAuth pages' HTML, whose forms carry a CSRF token.
+    return redactHtmlFields(text);
   }
+}
+
+/** A form body kept as text is shown as its fields, so their names decide what is hidden. */
+function formFields(body: unknown, contentType: unknown): unknown {
+  if (typeof body === 'string' && typeof contentType === 'string' && contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    return Object.fromEntries(new URLSearchParams(body));
+  }
+  return body ?? null;
 }
 
 function invalid(field: string, problem: string): ApiError {

@@ -32,7 +32,49 @@ export function parseJsonBody(text: string): unknown {
     throw new ApiError('invalid_parameters', 'Invalid parameters: the request body is not valid JSON.');
   }
   if (trimmed.includes('\\u0000') && holdsNul(parsed)) throw new ApiError('invalid_parameters', 'Invalid parameters: the request body holds a NUL character (\\u0000).');
+  // A lone surrogate can only arrive escaped (UTF-8 cannot encode one), and no
+  // store keeps it: SQLite and PostgreSQL would store U+FFFD in its place, or refuse.
+  if (trimmed.includes('\\ud') || trimmed.includes('\\uD')) {
+    const found = loneSurrogateIn(parsed);
+    if (found) throw new ApiError('invalid_parameters', `Invalid parameters: ${found.path ? `'${found.path}'` : 'the request body'} holds a lone surrogate (${found.codePoint}), which is not a character.`);
+  }
   return parsed;
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Where a parsed JSON value first holds a lone surrogate (half of a UTF-16 pair),
+ * as a path like `media_source.url` or `items[2]` (a key holding one is named by
+ * its object's path), or null. Walked with a stack of its own, so no nesting a
+ * 32 MB body can reach overflows the call stack.
+ * @example loneSurrogateIn(JSON.parse('{"a": ["\\ud800"]}')) // { path: 'a[0]', codePoint: 'U+D800' }
+ */
+export function loneSurrogateIn(value: unknown): { path: string; codePoint: string } | null {
+  const pending: [unknown, string][] = [[value, '']];
+  const inString = (text: string, path: string) => {
+    const match = LONE_SURROGATE.exec(text);
+    return match ? { path, codePoint: `U+${match[0].charCodeAt(0).toString(16).toUpperCase()}` } : null;
+  };
+  // Past 100 characters a path is cut (a message names the field, not every level of it).
+  const under = (path: string, step: string) => (path.length >= 100 ? (path.endsWith('…') ? path : `${path}…`) : `${path}${step}`);
+  while (pending.length > 0) {
+    const [item, path] = pending.pop()!;
+    if (typeof item === 'string') {
+      const found = inString(item, path);
+      if (found) return found;
+    } else if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i--) pending.push([item[i], under(path, `[${i}]`)]);
+    } else if (item !== null && typeof item === 'object') {
+      const entries = Object.entries(item);
+      for (const [key] of entries) {
+        const found = inString(key, path);
+        if (found) return found;
+      }
+      for (let i = entries.length - 1; i >= 0; i--) pending.push([entries[i][1], under(path, path ? `.${entries[i][0]}` : entries[i][0])]);
+    }
+  }
+  return null;
 }
 
 /**

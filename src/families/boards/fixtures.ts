@@ -1,4 +1,5 @@
 import { pinterestTimestamp } from '../../kernel/clock.js';
+import { findByName, nameProblem } from '../../kernel/names.js';
 import type { Core } from '../family.js';
 import { defineFixtureSection, invalidFixture } from '../fixture-section.js';
 import { BOARD_LIMITS } from './schemas.js';
@@ -33,14 +34,24 @@ export function boardFixtures(core: Pick<Core, 'clock' | 'ids'>, boards: BoardSt
       },
     },
     async check(items: readonly BoardFixture[], { names }) {
+      // The fixture's own board names by owner, compared as the API compares them (`nameKey`).
+      const fixtureBoards = new Map<string, { id: string; name: string }[]>();
       for (const [i, board] of items.entries()) {
         if (!(await names.known('user', board.owner))) throw invalidFixture(`boards[${i}].owner`, `names no user of the fixture or of pinbox (${board.owner})`);
+        const problem = nameProblem(board.name);
+        if (problem) throw invalidFixture(`boards[${i}].name`, problem);
         const key = `${board.owner}/${board.name}`;
         const ownerId = names.declared('user', board.owner) ? null : await names.idOf('user', board.owner);
-        const taken = ownerId !== null && (await boards.idByName(ownerId, board.name)) !== null;
+        const earlier = fixtureBoards.get(board.owner) ?? [];
+        const taken = findByName(earlier, board.name) !== undefined || (ownerId !== null && findByName(await boards.namesOf(ownerId), board.name) !== undefined);
         if (taken || !names.declare('board', key)) throw invalidFixture(`boards[${i}].name`, `${board.owner} has a board named ${board.name} already`);
+        fixtureBoards.set(board.owner, [...earlier, { id: key, name: board.name }]);
+        const sections: { id: string; name: string }[] = [];
         for (const [j, name] of (board.sections ?? []).entries()) {
-          if (!names.declare(sectionKind(key), name)) throw invalidFixture(`boards[${i}].sections[${j}]`, `${name} appears twice on the board`);
+          const sectionProblem = nameProblem(name);
+          if (sectionProblem) throw invalidFixture(`boards[${i}].sections[${j}]`, sectionProblem);
+          if (findByName(sections, name) || !names.declare(sectionKind(key), name)) throw invalidFixture(`boards[${i}].sections[${j}]`, `${name} appears twice on the board`);
+          sections.push({ id: String(j), name });
         }
       }
     },
@@ -53,7 +64,7 @@ export function boardFixtures(core: Pick<Core, 'clock' | 'ids'>, boards: BoardSt
         await boards.insert(tx, {
           id,
           ownerId: await names.idOf('user', board.owner, tx),
-          name: board.name,
+          name: board.name.normalize('NFC'),
           description: board.description ?? null,
           privacy: board.privacy ?? 'PUBLIC',
           isAdsOnly: false,
@@ -62,7 +73,7 @@ export function boardFixtures(core: Pick<Core, 'clock' | 'ids'>, boards: BoardSt
         names.record('board', key, id);
         const sections: Record<string, string> = {};
         for (const name of board.sections ?? []) {
-          const section = { id: core.ids.next(), board_id: id, name, created_at: now };
+          const section = { id: core.ids.next(), board_id: id, name: name.normalize('NFC'), created_at: now };
           await boards.insertSection(tx, section);
           names.record(sectionKind(key), name, section.id);
           sections[name] = section.id;

@@ -82,9 +82,9 @@ export class BoardStore {
     return this.db.all<{ media: string }>('SELECT media FROM pins WHERE board_id = ? ORDER BY id DESC LIMIT ?', [boardId, limit]);
   }
 
-  /** The id of the owner's board named exactly `name`, if any. */
-  async idByName(ownerId: string, name: string, q: Queryable = this.db): Promise<string | null> {
-    return (await q.get<{ id: string }>('SELECT id FROM boards WHERE owner_id = ? AND name = ?', [ownerId, name]))?.id ?? null;
+  /** The names of the owner's boards, for the service to compare (`findByName`: the database cannot fold Unicode case). */
+  namesOf(ownerId: string, q: Queryable = this.db): Promise<{ id: string; name: string }[]> {
+    return q.all<{ id: string; name: string }>('SELECT id, name FROM boards WHERE owner_id = ?', [ownerId]);
   }
 
   async insert(
@@ -136,11 +136,9 @@ export class BoardStore {
     return q.get<SectionRow>('SELECT id, board_id, name, created_at FROM board_sections WHERE id = ? AND board_id = ?', [sectionId, boardId]);
   }
 
-  findSectionByName(boardId: string, name: string, q: Queryable = this.db): Promise<SectionRow | undefined> {
-    return q.get<SectionRow>('SELECT id, board_id, name, created_at FROM board_sections WHERE board_id = ? AND LOWER(name) = LOWER(?)', [
-      boardId,
-      name,
-    ]);
+  /** The names of a board's sections, for the service to compare (`findByName`). */
+  sectionNamesOf(boardId: string, q: Queryable = this.db): Promise<{ id: string; name: string }[]> {
+    return q.all<{ id: string; name: string }>('SELECT id, name FROM board_sections WHERE board_id = ?', [boardId]);
   }
 
   /** Sections in the order they were made. */
