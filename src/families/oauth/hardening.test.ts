@@ -6,7 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AUTH_ATTEMPT_LIMITS } from '../../kernel/auth-attempts.js';
+import { startPinbox } from '../../server.js';
+import { databaseUrlFor, dropSchema, freshSchema, TEST_BACKEND, TEST_REDIS_URL } from '../../../test/backend.js';
 import { assertError, Client, unique, useServer, type TestServer } from '../../../test/harness.js';
 import { authorize, authorizePath, basic, formFields, PageSession, postForm } from '../../../test/oauth-flow.js';
 
@@ -150,3 +154,27 @@ test('the token inspector needs the app’s client authentication and describes 
   assert.equal(description.app.id, f.app.id);
   assert.equal(description.user.username, f.user.username);
 });
+
+test(
+  'the processes of one instance share the count: failures through one lock the client id in the other',
+  { skip: TEST_BACKEND === 'postgres' ? false : 'several processes on one store need PostgreSQL and Redis' },
+  async () => {
+    const schema = freshSchema();
+    const secret = 'shared-count-secret-0123456789abcdef0123';
+    const options = { databaseUrl: databaseUrlFor(schema), redisUrl: TEST_REDIS_URL, blobsDir: join(tmpdir(), `blobs-${schema}`), clientSecret: secret };
+    const one = await startPinbox(options);
+    const two = await startPinbox(options);
+    try {
+      const app = { id: one.identity.app.id, secret };
+      const credentials = (pinbox: typeof one, grant: { id: string; secret: string }) =>
+        postForm(new Client(pinbox.url, null, false), '/oauth/token', { grant_type: 'client_credentials', scope: 'boards:read' }, grant);
+      for (let i = 0; i < AUTH_ATTEMPT_LIMITS.failures; i++) assertError(await credentials(i % 2 ? one : two, { ...app, secret: 'wrong' }), 401, 2);
+      assertError(await credentials(two, app), 429, 8);
+      assertError(await credentials(one, app), 429, 8);
+    } finally {
+      await two.close();
+      await one.close();
+      await dropSchema(schema);
+    }
+  },
+);
