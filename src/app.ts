@@ -41,13 +41,13 @@ export interface AppDeps {
 /** Pinterest: base64 images up to 20 MB arrive inflated by a third in JSON. */
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 /** Headers within 30 s; the body's allowances start from it. */
-export const REQUEST_TIMEOUT_MS = 30_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 /**
  * A body slower than 10 kB a second on average is cut: far below any real network
  * (a 2G mobile line carries more), far above what a slowloris client sends to hold
  * connections cheaply. A 2 GB upload at this rate would still be allowed 55 hours.
  */
-export const BODY_MIN_BYTES_PER_SECOND = 10_000;
+const BODY_MIN_BYTES_PER_SECOND = 10_000;
 
 /** pino levels at which the request log line is written. */
 const LOGS_INFO: ReadonlySet<string> = new Set(['trace', 'debug', 'info']);
