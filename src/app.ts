@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import formbody from '@fastify/formbody';
 import { Ajv, type ValidateFunction } from 'ajv';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { readBasic, readBearer, type AuthContext, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
+import { authenticateClient as authenticateApp, type AuthAttempts } from './kernel/auth-attempts.js';
+import { readBearer, type AuthContext, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
 import { ApiError } from './kernel/errors.js';
 import { FrameworkRefusals, MAX_PARAM_LENGTH, RouteIndex, Surfaces } from './kernel/framework-errors.js';
 import { FORM_BODY_OPTIONS, parseJsonBody } from './kernel/http.js';
@@ -15,6 +16,8 @@ export interface AppDeps {
   tokens: TokenResolver;
   /** Checks app credentials on the `client_basic` routes (the OAuth token endpoints). */
   clients: ClientAuthenticator;
+  /** Failed client authentications per client id: too many in a window and the client id is refused with 429 for a while. */
+  clientAttempts: AuthAttempts;
   /** Counts every call against its app and user and refuses those over the limit. */
   rateLimits: RateLimits;
   /** Every `/v5` route, from the family registry. */
@@ -26,16 +29,25 @@ export interface AppDeps {
   logger: FastifyServerOptions['logger'];
   version: string;
   /**
-   * How long a request's headers may take to arrive (default 60 s, Node's own);
-   * a body may pause for twice as long before the request is refused with 408.
+   * How long a request's headers may take to arrive (default 30 s); a body may
+   * pause for twice as long, and must arrive within it plus a second for every
+   * `bodyMinBytesPerSecond` bytes, before the request is refused with 408.
    */
   requestTimeoutMs?: number;
+  /** The slowest average rate a body may arrive at (default 10,000 bytes a second); 0 turns the check off. */
+  bodyMinBytesPerSecond?: number;
 }
 
 /** Pinterest: base64 images up to 20 MB arrive inflated by a third in JSON. */
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
-/** Node's default `headersTimeout`. */
-const REQUEST_TIMEOUT_MS = 60_000;
+/** Headers within 30 s; the body's allowances start from it. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * A body slower than 10 kB a second on average is cut: far below any real network
+ * (a 2G mobile line carries more), far above what a slowloris client sends to hold
+ * connections cheaply. A 2 GB upload at this rate would still be allowed 55 hours.
+ */
+const BODY_MIN_BYTES_PER_SECOND = 10_000;
 
 /** pino levels at which the request log line is written. */
 const LOGS_INFO: ReadonlySet<string> = new Set(['trace', 'debug', 'info']);
@@ -72,9 +84,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   let nextRequestId = randomInt(1_000_000_000, 9_000_000_000) * 1_000_000;
   const genReqId = () => String(nextRequestId++);
   const requestTimeoutMs = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  // Node's requestTimeout stops counting once the headers are in, so a truncated body
-  // would hold its socket for ever: the socket's idle time-out answers that instead
-  // (it restarts with every chunk, so a slow but steady upload is never cut).
+  // Node's headersTimeout stops counting once the headers are in, and its
+  // requestTimeout (Fastify's, left at 0) bounds the whole request, which would cut
+  // a large upload on a slow line. So a body that stops arriving is answered by the
+  // socket's idle time-out (it restarts with every chunk), and one that trickles in
+  // (slowloris) by the minimum rate (FrameworkRefusals.watchBody): a steady upload
+  // of any size is cut by neither.
   const idleTimeoutMs = 2 * requestTimeoutMs;
   const surfaces = new Surfaces();
   const routeIndex = new RouteIndex();
@@ -85,6 +100,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     version: deps.version,
     requestTimeoutMs,
     idleTimeoutMs,
+    bodyMinBytesPerSecond: deps.bodyMinBytesPerSecond ?? BODY_MIN_BYTES_PER_SECOND,
     log: (): FastifyBaseLogger => app.log,
   });
   const app = Fastify({
@@ -196,9 +212,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   async function authenticateClient(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy): Promise<void> {
     // Pinterest: the token endpoints take the app's id and secret by HTTP Basic only.
-    const credentials = readBasic(request.headers.authorization);
-    const client = credentials ? await deps.clients.authenticate(credentials.user, credentials.password) : null;
-    if (!client) throw new ApiError('authentication_failed');
+    const client = await authenticateApp(request.headers.authorization, reply, deps.clients, deps.clientAttempts);
     request.client = client;
     // No user is signed in on the token endpoints, so the app alone is counted.
     await deps.rateLimits.admit(reply, `${client.appId}:`, client.tier, policy.category);

@@ -39,6 +39,8 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
       seed: { type: 'string' },
       journal: { type: 'string' },
       'journal-size': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'body-min-rate': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -71,6 +73,16 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     max: 1_000_000,
     expected: 'a whole number from 1 to 1000000',
   });
+  const requestTimeoutSeconds = numberFlag('request-timeout', values['request-timeout'] ?? env.PINBOX_REQUEST_TIMEOUT, {
+    min: 0.1,
+    max: 3600,
+    whole: false,
+    expected: 'a number of seconds from 0.1 to 3600',
+  });
+  const bodyMinRate = numberFlag('body-min-rate', values['body-min-rate'] ?? env.PINBOX_BODY_MIN_RATE, {
+    min: 0,
+    expected: 'a whole number of bytes a second, 0 or more',
+  });
   return {
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',
@@ -98,6 +110,8 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     controlRemote: values['control-remote'] ?? env.PINBOX_CONTROL_REMOTE === '1',
     seed: values.seed ?? env.PINBOX_SEED ?? undefined,
     journal: { enabled: journal !== 'off', bodies: journal === 'bodies', size: journalSize },
+    requestTimeoutMs: requestTimeoutSeconds === undefined ? undefined : Math.round(requestTimeoutSeconds * 1000),
+    bodyMinBytesPerSecond: bodyMinRate,
   };
 }
 

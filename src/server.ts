@@ -15,6 +15,7 @@ import { InProcessRateLimiter, type RateLimiter } from './kernel/rate-limits/lim
 import { RateLimitPolicy, type RateLimitMode, type RateLimitOverrides } from './kernel/rate-limits/policy.js';
 import { RateLimits } from './kernel/rate-limits/rate-limits.js';
 import { RedisRateLimiter } from './kernel/rate-limits/redis-limiter.js';
+import { RedisAttemptCounter } from './kernel/redis-attempt-counter.js';
 import { LOG_REDACT_PATHS } from './kernel/secret-names.js';
 import { shareClock } from './kernel/shared-clock.js';
 import { RedisFaultShare } from './control/shared-faults.js';
@@ -78,9 +79,12 @@ export interface PinboxOptions {
   logStream?: { write(line: string): void };
   /**
    * How long a request's headers may take to arrive before it is answered 408 and its
-   * connection closed; a body may pause for twice as long. Default 60,000 ms (Node's).
+   * connection closed; a body may pause for twice as long, and must arrive within it
+   * plus a second for every `bodyMinBytesPerSecond` bytes. Default 30,000 ms.
    */
   requestTimeoutMs?: number;
+  /** The slowest average rate a request body may arrive at, in bytes a second (default 10,000); 0 turns the check off. */
+  bodyMinBytesPerSecond?: number;
   /** A clock to share (tests); default a new running clock. */
   clock?: Clock;
   /**
@@ -312,6 +316,8 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     // Processes that share counts share the clock too: a move through one moves them all.
     if (redis) stopSharingClock = await shareClock(clock, redis, redisPrefix, { adoptStored: options.clock === undefined });
     const rateLimits = new RateLimits(rateLimitPolicy, limiter, clock);
+    // Failed client authentications and sign-ins are counted where rate limits are: across the processes with Redis.
+    if (redis) families.services.authAttempts.countIn(new RedisAttemptCounter(redis, redisPrefix));
     const identityOptions = {
       // Made here rather than by ensureDevIdentity, so the control plane and the app
       // can be built while the dev identity is made (below).
@@ -346,12 +352,14 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     const app = buildApp({
       tokens: families.stores.tokens,
       clients: families.stores.apps,
+      clientAttempts: families.services.authAttempts,
       rateLimits,
       routes: families.routes,
       extraRoutes: families.publicRoutes,
       control: (app) => control.install(app),
       version: PINBOX_VERSION,
       requestTimeoutMs: options.requestTimeoutMs,
+      bodyMinBytesPerSecond: options.bodyMinBytesPerSecond,
       logger:
         logLevel === 'silent'
           ? false

@@ -74,7 +74,12 @@ test('start, users create, apps create, the OAuth flow and token inspect on one 
     });
     secrets.push(devBack.searchParams.get('code')!);
 
-    const byUrl = await runCli(['token', 'inspect', exchanged.body.access_token, '--url', server.url]);
+    // Asked over HTTP, the inspector answers the token's own app only.
+    const appCredentials = ['--client-id', otherApp.id, '--client-secret', otherApp.secret];
+    const anonymous = await runCli(['token', 'inspect', exchanged.body.access_token, '--url', server.url]);
+    assert.equal(anonymous.code, 1);
+    assert.match(anonymous.stderr, /answered 401: .*pass --client-id and --client-secret of the app the token was issued to/);
+    const byUrl = await runCli(['token', 'inspect', exchanged.body.access_token, '--url', server.url, ...appCredentials]);
     assert.equal(byUrl.code, 0, byUrl.stderr);
     assert.match(byUrl.stdout, /active:\s+true/);
     assert.match(byUrl.stdout, /user:\s+carol \(id \d+\)/);
@@ -84,7 +89,10 @@ test('start, users create, apps create, the OAuth flow and token inspect on one 
     const byFile = await runCli(['token', 'inspect', exchanged.body.refresh_token, '--data', data]);
     assert.equal(byFile.code, 0, byFile.stderr);
     assert.match(byFile.stdout, /type:\s+refresh_token/);
-    const unknown = await runCli(['token', 'inspect', 'pina_UNKNOWN', '--url', server.url]);
+    const foreign = await runCli(['token', 'inspect', exchanged.body.access_token, '--url', server.url, '--client-id', devApp.id, '--client-secret', devApp.secret]);
+    assert.equal(foreign.code, 1);
+    assert.match(foreign.stdout, /active:\s+false/);
+    const unknown = await runCli(['token', 'inspect', 'pina_UNKNOWN', '--url', server.url, ...appCredentials]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stdout, /active:\s+false/);
 

@@ -51,6 +51,59 @@ export function rawHttp(baseUrl: string, data: string | Buffer, timeoutMs = 10_0
   });
 }
 
+/**
+ * Sends `head` at once, then `body` a few bytes at a time with a pause between
+ * (a slow or slowloris client), and reads one response. Resolves with the response
+ * and how many bytes of the body had been written when it came; rejects when no
+ * answer comes within `timeoutMs` of the last byte.
+ * @example await rawTrickle(url, 'POST /v5/boards HTTP/1.1\r\n…\r\n\r\n', '{"name":"x"}', { bytes: 1, everyMs: 100 })
+ */
+export function rawTrickle(
+  baseUrl: string,
+  head: string,
+  body: string,
+  pace: { bytes: number; everyMs: number },
+  timeoutMs = 10_000,
+): Promise<RawResponse & { bodyBytesSent: number }> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    const started = Date.now();
+    let received = Buffer.alloc(0);
+    let sent = 0;
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (error?: Error) => {
+      if (settled) return;
+      const parsed = parseResponse(received, error !== undefined);
+      if (!parsed && !error) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (parsed) resolve({ ...parsed, ms: Date.now() - started, bodyBytesSent: sent });
+      else reject(error ?? new Error('no HTTP response'));
+    };
+    const next = () => {
+      if (settled || socket.destroyed) return;
+      if (sent >= body.length) {
+        timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs} ms of the last byte`)), timeoutMs);
+        return;
+      }
+      socket.write(body.slice(sent, sent + pace.bytes));
+      sent = Math.min(body.length, sent + pace.bytes);
+      timer = setTimeout(next, pace.everyMs);
+    };
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      finish();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => finish(new Error('closed without an answer')));
+    socket.write(head);
+    timer = setTimeout(next, pace.everyMs);
+  });
+}
+
 /** The response in `bytes`, or null while it is incomplete (`ended`: the connection is over, take what came). */
 function parseResponse(bytes: Buffer, ended: boolean): Omit<RawResponse, 'ms'> | null {
   const end = bytes.indexOf('\r\n\r\n');

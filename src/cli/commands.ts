@@ -73,7 +73,11 @@ const START_OPTIONS = `  --port N            port to listen on (env PORT; defaul
   --seed FILE         load a JSON fixture before listening (env PINBOX_SEED)
   --journal MODE      the request journal: on (default), off, or bodies (keep bodies too)
                       (env PINBOX_JOURNAL)
-  --journal-size N    calls the journal keeps (env PINBOX_JOURNAL_SIZE; default 1000)`;
+  --journal-size N    calls the journal keeps (env PINBOX_JOURNAL_SIZE; default 1000)
+  --request-timeout S  seconds a request's headers may take (env PINBOX_REQUEST_TIMEOUT; default 30);
+                      a body may fall silent for twice as long
+  --body-min-rate N   bytes a second a body must average after those seconds, or 408
+                      (env PINBOX_BODY_MIN_RATE; default 10000; 0 turns it off)`;
 
 /** A connection URL without its password, for printing. */
 function redactUrl(url: string): string {
@@ -293,10 +297,19 @@ async function usersCreate(context: CommandContext): Promise<void> {
 }
 
 async function tokenInspect(context: CommandContext): Promise<void> {
-  const { values, positionals } = parseCommandArgs({ args: context.args, strict: true, allowPositionals: true, options: { url: { type: 'string' }, ...STORE_OPTIONS } });
+  const { values, positionals } = parseCommandArgs({
+    args: context.args,
+    strict: true,
+    allowPositionals: true,
+    options: { url: { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' }, ...STORE_OPTIONS },
+  });
   const token = positionals[0];
   if (!token || positionals.length > 1) throw new UsageError('token inspect takes one TOKEN');
   if (values.url && (values.data || values['database-url'])) throw new UsageError('token inspect takes --url, --data or --database-url, one of them');
+  const clientId = values['client-id'];
+  const clientSecret = values['client-secret'];
+  if ((clientId === undefined) !== (clientSecret === undefined)) throw new UsageError('token inspect takes --client-id and --client-secret together');
+  if (clientId !== undefined && (values.data || values['database-url'])) throw new UsageError('--client-id and --client-secret are for --url; a store is read without them');
   let description: TokenDescription;
   if (values.data || values['database-url']) {
     const store = await openPinboxStore(requireStore(values, 'token inspect'));
@@ -307,13 +320,19 @@ async function tokenInspect(context: CommandContext): Promise<void> {
     }
   } else {
     const base = (values.url ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/+$/, '').replace(/\/v5$/, '');
-    const response = await fetch(`${base}/oauth/introspect`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token }).toString(),
-    }).catch((error: unknown) => {
-      throw new Error(`no pinbox answered at ${base} (${error instanceof Error ? error.message : String(error)}); pass --url or --data`);
-    });
+    // The inspector answers an app, about its own tokens (RFC 7662): the app authenticates as at the token endpoint.
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (clientId !== undefined) headers.authorization = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
+    const response = await fetch(`${base}/oauth/introspect`, { method: 'POST', headers, body: new URLSearchParams({ token }).toString() }).catch(
+      (error: unknown) => {
+        throw new Error(`no pinbox answered at ${base} (${error instanceof Error ? error.message : String(error)}); pass --url or --data`);
+      },
+    );
+    if (response.status === 401) {
+      throw new Error(
+        `${base}/oauth/introspect answered 401: ${await response.text()}; pass --client-id and --client-secret of the app the token was issued to, or read the store with --data`,
+      );
+    }
     if (!response.ok) throw new Error(`${base}/oauth/introspect answered ${response.status}: ${await response.text()}`);
     description = (await response.json()) as TokenDescription;
   }
@@ -404,9 +423,11 @@ ${START_OPTIONS}`,
   },
   {
     words: ['token', 'inspect'],
-    synopsis: 'token inspect TOKEN [--url URL | --data FILE | --database-url URL]',
+    synopsis: 'token inspect TOKEN [--url URL --client-id ID --client-secret S | --data FILE | --database-url URL]',
     summary: "Shows a token's user, app, scopes and expiry, asking the pinbox at URL (default http://127.0.0.1:3000) or reading the store.",
-    help: '  Exits 1 when the token is not active (unknown, expired or revoked).',
+    help: `  Asking a pinbox, the token's app authenticates (--client-id, --client-secret) and sees only its own
+  tokens; reading the store shows any token. Exits 1 when the token is not active (unknown, expired,
+  revoked, or another app's).`,
     run: tokenInspect,
   },
   {

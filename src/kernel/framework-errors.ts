@@ -165,6 +165,11 @@ export interface FrameworkRefusalsDeps {
   requestTimeoutMs: number;
   /** How long a socket may stay silent mid-request (the server's `timeout`), for the 408's message. */
   idleTimeoutMs: number;
+  /**
+   * The slowest a body may arrive on average: it has `requestTimeoutMs`, plus a
+   * second for every this many bytes that came. 0 turns the check off.
+   */
+  bodyMinBytesPerSecond: number;
   /** The app's logger (read when a refusal Fastify never saw is logged). */
   log: () => FastifyBaseLogger;
 }
@@ -249,6 +254,8 @@ export class FrameworkRefusals {
    *   unsupported content coding with 415 and `Accept-Encoding`.
    */
   readonly checkRequestHead: preParsingHookHandler = (request, reply, payload, done) => {
+    // A body still on its way is held to the minimum rate (a bodiless request, or a small one read with its head, is complete already).
+    if (!request.raw.complete && this.deps.bodyMinBytesPerSecond > 0) this.watchBody(request.raw);
     // No Pinterest id, name or parameter holds a NUL (PostgreSQL cannot store one; SQLite
     // would), so both backends refuse it alike, before any route reads it.
     if (request.url.includes('%00')) return done(new ApiError('invalid_parameters', 'Invalid parameters: the URL holds a NUL character (%00).'));
@@ -324,6 +331,47 @@ export class FrameworkRefusals {
     const refusal = new ApiError('request_timeout', `The request body stopped arriving: nothing came for ${seconds(this.deps.idleTimeoutMs)} seconds.`);
     this.answerRaw(socket, this.deps.surfaces.of(incoming.url ?? '/'), refusal, { method: incoming.method, url: incoming.url, error: 'idle' });
   };
+
+  /**
+   * Holds a body to a minimum average rate. The idle time-out only sees silence, so
+   * a client that sends a byte now and then (slowloris) would hold its connection
+   * for ever, and Node's own `requestTimeout` bounds the whole request, which would
+   * cut a 2 GB upload on a slow line. So a body has `requestTimeoutMs` plus one
+   * second for every `bodyMinBytesPerSecond` bytes that arrived (Apache's
+   * mod_reqtimeout `MinRate`): a steady upload of any size faster than that is never
+   * cut; one slower is answered 408 and its connection closed. A body that stopped
+   * altogether is left to the idle time-out, and one the server is not reading (the
+   * stream paused) is never held against the client.
+   */
+  private watchBody(incoming: IncomingMessage): void {
+    const socket = incoming.socket;
+    const { requestTimeoutMs, bodyMinBytesPerSecond } = this.deps;
+    const startedAt = performance.now();
+    const startBytes = socket.bytesRead;
+    let lastBytes = startBytes;
+    let timer: NodeJS.Timeout | undefined;
+    const stop = () => clearTimeout(timer);
+    const check = () => {
+      if (incoming.complete || socket.destroyed) return;
+      const bytes = socket.bytesRead;
+      const moved = bytes !== lastBytes;
+      lastBytes = bytes;
+      const allowedMs = requestTimeoutMs + ((bytes - startBytes) * 1000) / bodyMinBytesPerSecond;
+      const elapsedMs = performance.now() - startedAt;
+      if (!moved || incoming.readableFlowing !== true || elapsedMs < allowedMs) {
+        timer = setTimeout(check, moved && elapsedMs < allowedMs ? allowedMs - elapsedMs : requestTimeoutMs).unref();
+        return;
+      }
+      incoming.off('end', stop).off('close', stop);
+      const refusal = new ApiError(
+        'request_timeout',
+        `The request body arrived too slowly: a body may take ${seconds(requestTimeoutMs)} seconds plus one second for every ${bodyMinBytesPerSecond} bytes.`,
+      );
+      this.answerRaw(socket, this.deps.surfaces.of(incoming.url ?? '/'), refusal, { method: incoming.method, url: incoming.url, error: 'slow body' });
+    };
+    timer = setTimeout(check, requestTimeoutMs).unref();
+    incoming.once('end', stop).once('close', stop);
+  }
 
   /** Node's `connect` event: pinbox is no proxy, so CONNECT is a method no route takes. */
   readonly onConnect = (request: IncomingMessage, socket: Duplex): void => {

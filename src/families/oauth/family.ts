@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { AuthAttempts } from '../../kernel/auth-attempts.js';
 import { defineFamily } from '../family.js';
 import { userAccountFamily } from '../user-account/family.js';
 import { AppStore } from './app-store.js';
@@ -20,19 +21,27 @@ export const oauthFamily = defineFamily({
     const { db, clock, ids } = core;
     const users = userAccount.stores.users;
     const stores = { apps: new AppStore(db, clock), tokens: new TokenStore(db, clock), codes: new CodeStore(clock), sessions: new SessionStore(db, clock) };
-    const oauth = new OAuthService({ db, clock, ids, apps: stores.apps, users, tokens: stores.tokens, codes: stores.codes });
+    // Failed client authentications and sign-ins, in this process until the server shares them through Redis.
+    const authAttempts = new AuthAttempts(clock);
+    const oauth = new OAuthService({ db, clock, ids, apps: stores.apps, users, tokens: stores.tokens, codes: stores.codes, attempts: authAttempts });
     const pages = oauthPages({
       oauth,
       sessions: stores.sessions,
+      clients: stores.apps,
+      attempts: authAttempts,
       csrfKey: createHmac('sha256', core.instanceSecret).update('oauth-pages-csrf').digest(),
     });
     return {
       stores,
-      services: { oauth },
+      services: { oauth, authAttempts },
       routes: oauthRoutes({ oauth, clock }),
       pages: (app) => void app.register(pages),
       // Resolved token grants are kept for up to a second; a reset or restore changes them at once.
-      forgetCached: () => stores.tokens.forgetCached(),
+      // Failed attempts are forgotten with the rate-limit counts.
+      forgetCached: async () => {
+        stores.tokens.forgetCached();
+        await authAttempts.clear();
+      },
       fixtures: oauthFixtures(stores.apps, stores.tokens),
     };
   },

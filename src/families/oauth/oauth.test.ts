@@ -10,6 +10,7 @@ import { assertError, createBoard, unique, useServer, type TestServer } from '..
 import {
   authorize,
   authorizePath,
+  basic,
   formFields,
   PageSession,
   pkcePair,
@@ -293,14 +294,15 @@ test('refresh rotates: new access and refresh tokens each time, the spent refres
   assert.equal(second.body.scope, first.scope);
   assert.equal((await callAs(f, second.body.access_token).get('/user_account')).status, 200);
 
-  const reused = await refresh(f, first.refresh_token);
-  assertError(reused, 400, 283);
-  assert.match(reused.body.message, /used already/);
   const third = await refresh(f, second.body.refresh_token, { refresh_on: 'true' });
   assert.equal(third.status, 200);
   assertError(await refresh(f, 'pinr_NOTATOKEN'), 400, 283);
   // An access token is not a refresh token.
   assertError(await refresh(f, third.body.access_token), 400, 283);
+  // A spent one is refused (and ends the authorization: hardening.test.ts).
+  const reused = await refresh(f, first.refresh_token);
+  assertError(reused, 400, 283);
+  assert.match(reused.body.message, /used already/);
 });
 
 test('concurrent refreshes with one refresh token: exactly one succeeds', async () => {
@@ -391,7 +393,7 @@ test('the token inspector shows user, app, scopes and expiry; unknown tokens are
   const inspect = async (token: string) => {
     const response = await fetch(`${f.pinbox.url}/oauth/introspect`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(f.app.id, f.app.secret) },
       body: new URLSearchParams({ token }).toString(),
     });
     assert.equal(response.status, 200);

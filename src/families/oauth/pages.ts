@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import type {} from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { newOpaqueSecret, safeEqual } from '../../kernel/auth.js';
+import { authenticateClient, type AuthAttempts } from '../../kernel/auth-attempts.js';
+import { newOpaqueSecret, safeEqual, type ClientAuthenticator } from '../../kernel/auth.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
 import { JSON_SURFACE, type Surface } from '../../kernel/framework-errors.js';
 import { FORM_BODY_OPTIONS } from '../../kernel/http.js';
@@ -87,7 +88,15 @@ const PAGES_SURFACE: Surface = {
  * sign in, consent (Allow or Deny), sign out; plus a token inspector
  * (`POST /oauth/introspect`), pinbox's version of Pinterest's token debugger.
  */
-export function oauthPages(deps: { oauth: OAuthService; sessions: SessionStore; csrfKey: Buffer }) {
+export function oauthPages(deps: {
+  oauth: OAuthService;
+  sessions: SessionStore;
+  /** Checks the app credentials the token inspector asks for. */
+  clients: ClientAuthenticator;
+  /** Failed client authentications, counted per client id (with the token endpoints'). */
+  attempts: AuthAttempts;
+  csrfKey: Buffer;
+}) {
   const { oauth, sessions } = deps;
 
   const csrfToken = (purpose: 'sign-in' | 'session', binding: string) =>
@@ -226,9 +235,13 @@ ${hiddenFields({ ...Object.fromEntries(AUTHORIZE_PARAMS.map((name) => [name, typ
         if (!csrfMatches(field(request.body, 'csrf'), 'sign-in', request.cookies[SIGN_IN_COOKIE])) {
           return signInPage(request, reply, authorize, params, 'The sign-in form expired. Please sign in again.');
         }
-        const user = await oauth.signIn(field(request.body, 'username') ?? '', field(request.body, 'password') ?? '');
-        if (!user) return signInPage(request, reply, authorize, params, 'The username or password is not right.');
-        const session = await sessions.create(user.id);
+        const signIn = await oauth.signIn(field(request.body, 'username') ?? '', field(request.body, 'password') ?? '');
+        if (signIn.outcome === 'locked') {
+          void reply.header('retry-after', String(signIn.retryAfterSeconds));
+          return errorPage(reply, 429, 'Too many sign-in attempts', `Sign-in is paused for this username: ${signIn.explanation}`);
+        }
+        if (signIn.outcome === 'wrong') return signInPage(request, reply, authorize, params, 'The username or password is not right.');
+        const session = await sessions.create(signIn.user.id);
         void reply
           .clearCookie(SIGN_IN_COOKIE, { path: '/oauth' })
           .setCookie(SESSION_COOKIE, session, {
@@ -280,11 +293,14 @@ ${hiddenFields({ ...Object.fromEntries(AUTHORIZE_PARAMS.map((name) => [name, typ
     // JSON, so it keeps the API's error handler.
     await app.register(async (inspector) => {
       await inspector.register(formbody, FORM_BODY_OPTIONS);
+      // RFC 7662 §2.1: the caller authenticates, as at the token endpoint (HTTP Basic
+      // with the app's client id and secret), and learns only of its own tokens.
       inspector.post('/oauth/introspect', async (request, reply) => {
+        const client = await authenticateClient(request.headers.authorization, reply, deps.clients, deps.attempts);
         const token = field(request.body, 'token');
         if (!token) throw invalidField('token', 'is required');
         void reply.header('cache-control', 'no-store');
-        return describeInspection(await oauth.inspect(token));
+        return describeInspection(await oauth.inspectFor(client, token));
       });
     });
   };

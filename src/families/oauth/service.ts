@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AuthAttempts } from '../../kernel/auth-attempts.js';
 import { newOpaqueSecret, safeEqual, type ClientContext } from '../../kernel/auth.js';
 import type { Clock } from '../../kernel/clock.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
@@ -45,6 +46,15 @@ export interface TokenGrant {
   refresh: IssuedToken | null;
 }
 
+/**
+ * What a sign-in came to: the user, wrong credentials, or refused unchecked because
+ * the username failed too often lately (`retryAfterSeconds` until it is taken again).
+ */
+export type SignInOutcome =
+  | { outcome: 'signed_in'; user: UserRow }
+  | { outcome: 'wrong' }
+  | { outcome: 'locked'; retryAfterSeconds: number; explanation: string };
+
 /** A token as the token inspector shows it. */
 export interface TokenInspection {
   record: TokenRecord;
@@ -87,6 +97,8 @@ export class OAuthService {
       users: UserStore;
       tokens: TokenStore;
       codes: CodeStore;
+      /** Failed sign-ins, counted per username. */
+      attempts: AuthAttempts;
     },
   ) {}
 
@@ -125,11 +137,23 @@ export class OAuthService {
     return { app, redirectUri, scopes, state, codeChallenge };
   }
 
-  /** The user whose username and password these are, or null. Costs the same whether or not the user exists. */
-  async signIn(username: string, password: string): Promise<UserRow | null> {
-    const user = username.length <= 100 && password.length <= 1024 ? await this.deps.users.getWithPasswordHash(username) : undefined;
+  /**
+   * Signs a user in by username and password. Costs the same whether or not the
+   * user exists; failures are counted per username (existing or not, so a refusal
+   * tells nothing of who exists), and after too many the username is refused
+   * without its password being checked until the window ends.
+   */
+  async signIn(username: string, password: string): Promise<SignInOutcome> {
+    const counted = username.length > 0 && username.length <= 100;
+    const attempt = counted ? await this.deps.attempts.begin(`user:${username}`) : null;
+    if (attempt && !attempt.allowed) {
+      return { outcome: 'locked', retryAfterSeconds: attempt.retryAfterSeconds, explanation: this.deps.attempts.describe(attempt, 'failed sign-ins for this username') };
+    }
+    const user = counted && password.length <= 1024 ? await this.deps.users.getWithPasswordHash(username) : undefined;
     const matches = await verifyPassword(password.slice(0, 1024), user?.password_hash);
-    return user && matches ? user : null;
+    if (!user || !matches) return { outcome: 'wrong' };
+    await attempt?.succeeded();
+    return { outcome: 'signed_in', user };
   }
 
   async user(userId: string): Promise<UserRow | null> {
@@ -190,7 +214,10 @@ export class OAuthService {
    * grant_type=refresh_token, continuous refresh: each refresh spends the refresh
    * token and returns a new access token and a new refresh token of the same
    * authorization. `scope` may narrow the new access token, never widen it beyond
-   * what the user granted.
+   * what the user granted. Presenting a spent refresh token again revokes the whole
+   * authorization (every access and refresh token of its grant): either the client
+   * or someone who copied the token is replaying it, and the server cannot tell
+   * which (RFC 9700 §4.14.2).
    */
   async refresh(client: ClientContext, body: { refresh_token: string; scope?: string }): Promise<TokenGrant> {
     const now = this.deps.clock.now();
@@ -199,12 +226,22 @@ export class OAuthService {
       if (!record || record.kind !== 'refresh' || record.appId !== client.appId) return { refused: 'The refresh token is not valid for this app.' } as const;
       if (record.revokedAt !== null) return { refused: 'The refresh token has been revoked.' } as const;
       if (record.expiresAt <= now) return { refused: 'The refresh token has expired.' } as const;
-      const spent = { refused: 'The refresh token has been used already: use the refresh token the last refresh returned.' } as const;
-      if (record.usedAt !== null) return spent;
+      const replay = async () => {
+        if (record.grantId) await this.deps.tokens.revokeGrant(tx, record.grantId);
+        else await this.deps.tokens.revokeHash(tx, record.hash);
+        return {
+          refused:
+            'The refresh token has been used already, and presenting a spent one again ends its authorization: every token of it is now revoked; ask the user to authorize again.',
+        } as const;
+      };
+      if (record.usedAt !== null) return replay();
       // A scope the grant does not hold is the client's mistake (400), checked before the token is spent.
       const scopes = body.scope === undefined ? record.scopes : narrowedScopes(body.scope, record.scopes);
-      if (!(await this.deps.tokens.spend(tx, record.hash))) return spent;
-      const grant = { grantId: record.grantId ?? this.deps.ids.next(), appId: record.appId, userId: record.userId, scopes: record.scopes };
+      if (!(await this.deps.tokens.spend(tx, record.hash))) return replay();
+      // A refresh token issued before grants were recorded starts its grant here, so that a replay of it reaches what it led to.
+      const grantId = record.grantId ?? this.deps.ids.next();
+      if (record.grantId === null) await this.deps.tokens.joinGrant(tx, record.hash, grantId);
+      const grant = { grantId, appId: record.appId, userId: record.userId, scopes: record.scopes };
       return { grant: await this.issuePair(tx, grant, scopes, 'refresh_token') } as const;
     });
     if ('refused' in outcome) throw new ApiError('invalid_grant', `${ERROR_PREFIX}${outcome.refused}`);
@@ -257,6 +294,16 @@ export class OAuthService {
       app,
       active: usable && (record.kind === 'access' || record.usedAt === null),
     };
+  }
+
+  /**
+   * The token inspector as an app asks it: only the app's own tokens are described;
+   * another app's is as good as unknown (RFC 7662 §2.2 answers `active: false`,
+   * and §4 lets a server refuse to tell one client of another's tokens).
+   */
+  async inspectFor(client: ClientContext, token: string): Promise<TokenInspection | null> {
+    const inspection = await this.inspect(token);
+    return inspection && inspection.record.appId === client.appId ? inspection : null;
   }
 
   private async issuePair(

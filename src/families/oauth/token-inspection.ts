@@ -44,7 +44,7 @@ export function describeInspection(inspection: TokenInspection | null): TokenDes
 
 /** The description as lines for a terminal. */
 export function formatDescription(description: TokenDescription): string {
-  if (!description.token_type) return 'active:     false (pinbox does not know this token)\n';
+  if (!description.token_type) return "active:     false (pinbox knows no such token, or it is another app's)\n";
   const lines = [
     ['active', String(description.active)],
     ['type', description.token_type],

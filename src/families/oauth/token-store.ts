@@ -195,6 +195,11 @@ export class TokenStore implements TokenResolver {
     return result.changes > 0;
   }
 
+  /** Puts a token that has no grant (stored before grants were recorded) into `grantId`. */
+  async joinGrant(q: Queryable, hash: string, grantId: string): Promise<void> {
+    await q.run('UPDATE tokens SET grant_id = ? WHERE token_hash = ? AND grant_id IS NULL', [grantId, hash]);
+  }
+
   /** Revokes one token by its hash; false when it was revoked already or unknown. */
   async revokeHash(q: Queryable, hash: string): Promise<boolean> {
     this.cache.delete(hash);
