@@ -17,6 +17,7 @@ import { RateLimits } from './kernel/rate-limits/rate-limits.js';
 import { RedisRateLimiter } from './kernel/rate-limits/redis-limiter.js';
 import { shareClock } from './kernel/shared-clock.js';
 import { RedisFaultShare } from './control/shared-faults.js';
+import { SharedStoreHealth } from './kernel/shared-store.js';
 import type { Redis } from 'ioredis';
 import type { Database } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
@@ -49,6 +50,12 @@ export interface PinboxOptions {
   redisUrl?: string;
   /** Prefix of this instance's Redis keys. Default `pinbox:<schema>:`. */
   redisPrefix?: string;
+  /**
+   * While Redis is unreachable, serve `/v5` calls without counting them against the
+   * rate limits (a warning is logged once per outage) instead of answering them 503.
+   * Default false.
+   */
+  redisFailOpen?: boolean;
   /**
    * On PostgreSQL without Redis: this is the only pinbox process on the database
    * (it holds a lock that keeps others from starting).
@@ -267,10 +274,25 @@ function describeStore(db: Database, options: PinboxOptions): string {
   return options.data ? `SQLite file ${options.data}` : 'SQLite in memory';
 }
 
+/** How long a Redis command may take before it counts as Redis being unreachable. */
+const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+
 /** Connects to Redis, or says clearly why it cannot. */
 async function connectRedis(url: string): Promise<Redis> {
   const { Redis } = await import('ioredis');
-  const redis = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true, connectTimeout: 5_000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 5_000,
+    // While Redis is away a command fails at once instead of waiting in ioredis's
+    // queue for a reconnection (calls would grow slower and slower, then all run late),
+    // and no command waits more than a second for an answer (a Redis that hangs).
+    enableOfflineQueue: false,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    // Reconnects on its own, soon after Redis is back (ioredis's default waits up to 2 s).
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+  });
+  // Outages are logged by SharedStoreHealth, once each; ioredis's own 'error' events repeat every retry.
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -301,15 +323,25 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
   let redis: Redis | null = null;
   let stopSharingClock = () => {};
   let faultShare: RedisFaultShare | null = null;
+  let redisHealth: SharedStoreHealth | null = null;
   let identityMade: Promise<DevIdentity> | null = null;
   try {
     await joinProcesses(db, options);
     redis = options.redisUrl ? await connectRedis(options.redisUrl) : null;
     const schema = isPostgres(db) ? db.schema : 'sqlite';
     const redisPrefix = options.redisPrefix ?? `pinbox:${schema}:`;
-    const limiter = options.rateLimiter ?? (redis ? new RedisRateLimiter(redis, redisPrefix) : new InProcessRateLimiter());
+    redisHealth = redis
+      ? new SharedStoreHealth(
+          redis,
+          options.redisFailOpen
+            ? 'rate limits fail open (--redis-fail-open): /v5 calls are served and not counted'
+            : '/v5 calls answer 503 (--redis-fail-open would serve them uncounted)',
+        )
+      : null;
+    const limiter =
+      options.rateLimiter ?? (redis && redisHealth ? new RedisRateLimiter(redis, redisPrefix, redisHealth, options.redisFailOpen) : new InProcessRateLimiter());
     // Processes that share counts share the clock too: a move through one moves them all.
-    if (redis) stopSharingClock = await shareClock(clock, redis, redisPrefix, { adoptStored: options.clock === undefined });
+    if (redis && redisHealth) stopSharingClock = await shareClock(clock, redis, redisPrefix, { adoptStored: options.clock === undefined, health: redisHealth });
     const rateLimits = new RateLimits(rateLimitPolicy, limiter, clock);
     const identityOptions = {
       // Made here rather than by ensureDevIdentity, so the control plane and the app
@@ -364,10 +396,13 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
             },
     });
     await app.ready();
+    // Lost connections, outages and recoveries go to the process's log.
+    if (isPostgres(db)) db.useLog(app.log);
+    redisHealth?.useLog(app.log);
     const identity = await identityMade;
-    if (redis) {
+    if (redis && redisHealth) {
       // Fault rules, like the clock, are the instance's, whichever process a tester asks.
-      faultShare = new RedisFaultShare(redis, redisPrefix);
+      faultShare = new RedisFaultShare(redis, redisPrefix, redisHealth);
       await control.faults.shareWith(faultShare);
     }
     // Each family's work before listening (the media sweep, the analytics seed).
@@ -401,6 +436,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
           await app.close();
           stopSharingClock();
           faultShare?.close();
+          redisHealth?.close();
           redis?.disconnect();
           await db.close();
         })();
@@ -412,6 +448,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     await identityMade?.catch(() => undefined);
     stopSharingClock();
     faultShare?.close();
+    redisHealth?.close();
     redis?.disconnect();
     await db.close();
     throw error;
