@@ -19,6 +19,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { adminUrl, databaseUrlFor, dropSchema, freshSchema, TEST_BACKEND, TEST_DATABASE_URL } from './backend.js';
 import { startCli, type RunningCli } from './cli.js';
+import { ApiError } from '../src/kernel/errors.js';
+import { PostgresDatabase } from '../src/storage/postgres/postgres-database.js';
 
 const onPostgres = TEST_BACKEND === 'postgres';
 const skip = onPostgres ? false : 'runs in the PostgreSQL + Redis pass of npm test';
@@ -189,6 +191,54 @@ test('PostgreSQL backends killed under load, the lock\'s and the pool\'s: the pr
   }
 });
 
+test('a connection that drops under a call: what only read runs again, what wrote answers 503 saying what was saved', { skip }, async () => {
+  const schema = freshSchema();
+  const db = await PostgresDatabase.open(databaseUrlFor(schema));
+  try {
+    await db.exec('CREATE TABLE notes (text TEXT NOT NULL)');
+    // The transaction's own backend ends under it, as pg_terminate_backend or a restart would end it.
+    const dropMyConnection = 'SELECT pg_terminate_backend(pg_backend_pid())';
+    let runs = 0;
+    const read = await db.transaction(async (tx) => {
+      runs++;
+      if (runs === 1) await tx.get(dropMyConnection);
+      return tx.get<{ n: number }>('SELECT count(*)::int AS n FROM notes');
+    });
+    assert.deepEqual({ read, runs }, { read: { n: 0 }, runs: 2 });
+
+    runs = 0;
+    const refused = await db
+      .transaction(async (tx) => {
+        runs++;
+        await tx.run('INSERT INTO notes (text) VALUES (?)', ['lost with its connection']);
+        await tx.get(dropMyConnection);
+      })
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    assert.ok(refused instanceof ApiError, String(refused));
+    assert.equal(refused.status, 503);
+    assert.match(refused.message, /lost before this change was committed, so nothing was saved/);
+    assert.equal(runs, 1, 'a transaction that wrote is not run again');
+
+    // Outside a transaction: a read runs once more on another connection; a write is refused, as it may have been applied.
+    await db.exec('CREATE SEQUENCE tries');
+    const dropFirstTime = "SELECT CASE WHEN nextval('tries') = 1 THEN pg_terminate_backend(pg_backend_pid()) ELSE true END AS ok";
+    assert.deepEqual(await db.get(dropFirstTime), { ok: true });
+    const write = await db.run("INSERT INTO notes (text) SELECT 'lost too' WHERE pg_terminate_backend(pg_backend_pid())").then(
+      () => null,
+      (error: unknown) => error,
+    );
+    assert.ok(write instanceof ApiError && write.status === 503, String(write));
+    assert.match(write.message, /may or may not have been saved/);
+    assert.deepEqual(await db.get('SELECT count(*)::int AS n FROM notes'), { n: 0 }, 'nothing was saved');
+  } finally {
+    await db.close();
+    await dropSchema(schema);
+  }
+});
+
 /** A TCP relay to PostgreSQL that the test cuts (every connection dropped, new ones refused) and restores. */
 async function relayToPostgres(): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void> }> {
   const target = new URL(TEST_DATABASE_URL);
@@ -269,7 +319,7 @@ async function freePort(): Promise<number> {
 
 /** A Redis of the test's own, on `port`, keeping nothing on disk. */
 async function startRedis(port: number): Promise<ChildProcess> {
-  const redis = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     redis.stdout!.on('data', (chunk) => {
