@@ -93,10 +93,11 @@ export interface ConnectionLog {
 
 const SILENT: ConnectionLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** What a client is told when a connection dropped, by how far its call had gone. */
+/**
+ * What a client is told when a connection dropped, by how far its call had gone
+ * (where nothing was written, the catalog's own words).
+ */
 const UNAVAILABLE = {
-  /** Nothing was written (a read, or a call refused before it began): the catalog's words. */
-  nothingWritten: undefined,
   lockLost:
     "The database is unreachable (the connection that holds this pinbox process's lock was lost); pinbox is reconnecting. Nothing was changed: try again shortly.",
   lockTaken:
@@ -263,7 +264,7 @@ export class PostgresDatabase implements Database {
   private lost(error: unknown): void {
     if (this.unreachable) return;
     this.unreachable = true;
-    this.log.error({ err: error }, 'PostgreSQL: a connection was lost or could not be made; calls that meet it answer 503 until it is back');
+    this.log.error({ err: error }, 'PostgreSQL: a connection was lost or could not be made; reads run once more on another, other calls that meet one answer 503 until connections work again');
   }
 
   private reachable(): void {
