@@ -20,6 +20,7 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
       'database-url': { type: 'string' },
       'pool-size': { type: 'string' },
       'redis-url': { type: 'string' },
+      'redis-fail-open': { type: 'boolean' },
       'single-process': { type: 'boolean' },
       blobs: { type: 'string' },
       token: { type: 'string' },
@@ -90,6 +91,7 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     databaseUrl,
     poolSize,
     redisUrl,
+    redisFailOpen: values['redis-fail-open'] ?? env.PINBOX_REDIS_FAIL_OPEN === '1',
     singleProcess: values['single-process'] ?? env.PINBOX_SINGLE_PROCESS === '1',
     // Several processes on PostgreSQL must share one folder of blobs; one is made in the working directory unless named.
     blobsDir: values.blobs ?? env.PINBOX_BLOBS ?? (databaseUrl ? 'pinbox-blobs' : undefined),

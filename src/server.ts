@@ -19,6 +19,7 @@ import { RedisAttemptCounter } from './kernel/redis-attempt-counter.js';
 import { LOG_REDACT_PATHS } from './kernel/secret-names.js';
 import { shareClock } from './kernel/shared-clock.js';
 import { RedisFaultShare } from './control/shared-faults.js';
+import { SharedStoreHealth } from './kernel/shared-store.js';
 import type { Redis } from 'ioredis';
 import type { Database } from './storage/database.js';
 import { migrate } from './storage/migrate.js';
@@ -51,6 +52,12 @@ export interface PinboxOptions {
   redisUrl?: string;
   /** Prefix of this instance's Redis keys. Default `pinbox:<schema>:`. */
   redisPrefix?: string;
+  /**
+   * While Redis is unreachable, serve `/v5` calls without counting them against the
+   * rate limits (a warning is logged once per outage) instead of answering them 503.
+   * Default false.
+   */
+  redisFailOpen?: boolean;
   /**
    * On PostgreSQL without Redis: this is the only pinbox process on the database
    * (it holds a lock that keeps others from starting).
@@ -272,10 +279,25 @@ function describeStore(db: Database, options: PinboxOptions): string {
   return options.data ? `SQLite file ${options.data}` : 'SQLite in memory';
 }
 
+/** How long a Redis command may take before it counts as Redis being unreachable. */
+const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+
 /** Connects to Redis, or says clearly why it cannot. */
 async function connectRedis(url: string): Promise<Redis> {
   const { Redis } = await import('ioredis');
-  const redis = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true, connectTimeout: 5_000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 5_000,
+    // While Redis is away a command fails at once instead of waiting in ioredis's
+    // queue for a reconnection (calls would grow slower and slower, then all run late),
+    // and no command waits more than a second for an answer (a Redis that hangs).
+    enableOfflineQueue: false,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    // Reconnects on its own, soon after Redis is back (ioredis's default waits up to 2 s).
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+  });
+  // Outages are logged by SharedStoreHealth, once each; ioredis's own 'error' events repeat every retry.
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -306,15 +328,25 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
   let redis: Redis | null = null;
   let stopSharingClock = () => {};
   let faultShare: RedisFaultShare | null = null;
+  let redisHealth: SharedStoreHealth | null = null;
   let identityMade: Promise<DevIdentity> | null = null;
   try {
     await joinProcesses(db, options);
     redis = options.redisUrl ? await connectRedis(options.redisUrl) : null;
     const schema = isPostgres(db) ? db.schema : 'sqlite';
     const redisPrefix = options.redisPrefix ?? `pinbox:${schema}:`;
-    const limiter = options.rateLimiter ?? (redis ? new RedisRateLimiter(redis, redisPrefix) : new InProcessRateLimiter());
+    redisHealth = redis
+      ? new SharedStoreHealth(
+          redis,
+          options.redisFailOpen
+            ? 'rate limits fail open (--redis-fail-open): /v5 calls are served and not counted'
+            : '/v5 calls answer 503 (--redis-fail-open would serve them uncounted)',
+        )
+      : null;
+    const limiter =
+      options.rateLimiter ?? (redis && redisHealth ? new RedisRateLimiter(redis, redisPrefix, redisHealth, options.redisFailOpen) : new InProcessRateLimiter());
     // Processes that share counts share the clock too: a move through one moves them all.
-    if (redis) stopSharingClock = await shareClock(clock, redis, redisPrefix, { adoptStored: options.clock === undefined });
+    if (redis && redisHealth) stopSharingClock = await shareClock(clock, redis, redisPrefix, { adoptStored: options.clock === undefined, health: redisHealth });
     const rateLimits = new RateLimits(rateLimitPolicy, limiter, clock);
     // Failed client authentications and sign-ins are counted where rate limits are: across the processes with Redis.
     if (redis) families.services.authAttempts.countIn(new RedisAttemptCounter(redis, redisPrefix));
@@ -373,10 +405,13 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
             },
     });
     await app.ready();
+    // Lost connections, outages and recoveries go to the process's log.
+    if (isPostgres(db)) db.useLog(app.log);
+    redisHealth?.useLog(app.log);
     const identity = await identityMade;
-    if (redis) {
+    if (redis && redisHealth) {
       // Fault rules, like the clock, are the instance's, whichever process a tester asks.
-      faultShare = new RedisFaultShare(redis, redisPrefix);
+      faultShare = new RedisFaultShare(redis, redisPrefix, redisHealth);
       await control.faults.shareWith(faultShare);
     }
     // Each family's work before listening (the media sweep, the analytics seed).
@@ -410,6 +445,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
           await app.close();
           stopSharingClock();
           faultShare?.close();
+          redisHealth?.close();
           redis?.disconnect();
           await db.close();
         })();
@@ -421,6 +457,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     await identityMade?.catch(() => undefined);
     stopSharingClock();
     faultShare?.close();
+    redisHealth?.close();
     redis?.disconnect();
     await db.close();
     throw error;

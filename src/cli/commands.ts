@@ -43,6 +43,8 @@ const START_OPTIONS = `  --port N            port to listen on (env PORT; defaul
                       its own schema. Several processes may serve one database:
   --redis-url URL     Redis for what processes share: rate-limit counts (env REDIS_URL);
                       needed on PostgreSQL unless --single-process
+  --redis-fail-open   while Redis is unreachable, serve /v5 calls without counting them
+                      (env PINBOX_REDIS_FAIL_OPEN=1; default: answer them 503)
   --single-process    on PostgreSQL without Redis: this is the only process (others are refused)
   --pool-size N       PostgreSQL connections of this process (env PINBOX_POOL_SIZE; default 10)
   --blobs DIR         folder for image and video bytes, shared by the processes (env PINBOX_BLOBS;

@@ -266,7 +266,9 @@ export class Faults {
         }
       } else if (rule.remaining !== null) rule.remaining--;
       rule.fired++;
-      await this.share?.fired(rule.id);
+      // The shared count is a tally for the control plane: a firing it missed (Redis
+      // away) is no reason to answer otherwise than the rule says.
+      await this.share?.fired(rule.id).catch(() => undefined);
       request.faultId = rule.id;
       // Who was answered, for the journal (authentication never runs on a faulted call).
       request.faultCaller = caller ?? (await this.callerOf(request));

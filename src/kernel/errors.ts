@@ -54,6 +54,19 @@ export const ERROR_CATALOG = {
   unavailable_here: { status: 501, code: 501, message: 'This pinbox cannot do that on this host.' },
   // pinbox: an operation of Pinterest's API that pinbox has no route for yet (a typo is a 404).
   not_served_yet: { status: 501, code: 501, message: 'pinbox does not serve this operation yet.' },
+  // pinbox: the database or Redis went away (a restart, a failover, a dropped
+  // connection); pinbox reconnects on its own. Pinterest documents no code for its
+  // own outages, so the status is the code, as for the framework refusals above.
+  database_unavailable: {
+    status: 503,
+    code: 503,
+    message: 'The database is unreachable; pinbox is reconnecting. Nothing was changed: try again shortly.',
+  },
+  shared_store_unavailable: {
+    status: 503,
+    code: 503,
+    message: 'The shared store (Redis) is unreachable; pinbox is reconnecting. Nothing was changed: try again shortly.',
+  },
   internal: { status: 500, code: 500, message: 'Something went wrong on our end. Sorry about that.' },
 } as const;
 

@@ -240,7 +240,8 @@ export class FrameworkRefusals {
   /** Fastify's error handler (the root one; the OAuth pages and the upload host keep their own). */
   readonly errorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     const refusal = toApiError(error, request);
-    if (refusal.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    // A 503 is the database or Redis away, logged once per outage where it is found, not once a call.
+    if (refusal.status >= 500 && refusal.status !== 503) request.log.error({ err: error }, 'unhandled error');
     this.send(request, reply, refusal);
   };
 

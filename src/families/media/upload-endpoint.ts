@@ -72,6 +72,8 @@ export function uploadEndpoint(uploads: MediaUploadService, maxBytes: number) {
         const { type, body } = UPLOAD_SURFACE.render(error, request.id);
         return reply.code(error.status).type(type).send(body);
       }
+      // The database away: S3's answer to a store that cannot take the upload now.
+      if (error instanceof ApiError && error.status === 503) return sendS3Error(reply, request, new UploadRefusal(503, 'ServiceUnavailable', error.message));
       if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') return sendS3Error(reply, request, tooLarge(maxBytes));
       if (typeof error.statusCode === 'number' && error.statusCode < 500) {
         return sendS3Error(reply, request, new UploadRefusal(400, 'MalformedPOSTRequest', 'The body of your POST request is not well-formed multipart/form-data.'));

@@ -212,6 +212,8 @@ ${hiddenFields({ ...Object.fromEntries(AUTHORIZE_PARAMS.map((name) => [name, typ
 
       pages.setErrorHandler((error: FastifyError, request, reply) => {
         const status = error instanceof ApiError ? error.status : error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+        // The database or Redis away (a 503 that says so and that nothing was changed): the page says it too.
+        if (status === 503 && error instanceof ApiError) return errorPage(reply, status, 'Try again shortly', error.message);
         if (status >= 500) request.log.error({ err: error }, 'unhandled error on an OAuth page');
         const message = status >= 500 ? 'Something went wrong on our end. Sorry about that.' : error.message;
         return errorPage(reply, status, status >= 500 ? 'Something went wrong' : 'This request is not valid', message);

@@ -42,9 +42,10 @@ export interface RateLimiter {
    * Counts one request of `subject` (an app and user) in `windows` if every one
    * has room at `nowMs` (pinbox clock); otherwise counts nothing. Windows are fixed
    * and aligned to multiples of their length since the epoch (a day window starts
-   * at 00:00 UTC), so every process agrees on them.
+   * at 00:00 UTC), so every process agrees on them. Null: nothing was counted and
+   * the call goes ahead (a shared store that is unreachable, with limits failing open).
    */
-  take(subject: string, windows: readonly CountedWindow[], nowMs: number): RateDecision | Promise<RateDecision>;
+  take(subject: string, windows: readonly CountedWindow[], nowMs: number): RateDecision | null | Promise<RateDecision | null>;
   /** Forgets every count. */
   clear(): void | Promise<void>;
 }

@@ -35,7 +35,9 @@ export class RateLimits {
     this.apply(reply, plan, taken);
   }
 
-  private apply(reply: FastifyReply, plan: RatePlan, decision: RateDecision): void {
+  private apply(reply: FastifyReply, plan: RatePlan, decision: RateDecision | null): void {
+    // Not counted (limits failing open while Redis is away): no count to show either.
+    if (!decision) return;
     const { window, remaining, resetMs } = decision.tightest;
     const resetSeconds = Math.ceil(resetMs / 1000);
     // Pinterest: the first value is the limit of the window closest to running out,

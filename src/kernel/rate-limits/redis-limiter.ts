@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { ApiError } from '../errors.js';
+import type { SharedStoreHealth } from '../shared-store.js';
 import type { CountedWindow, RateDecision, RateLimiter, WindowReading } from './limiter.js';
 
 /**
@@ -49,17 +51,34 @@ export class RedisRateLimiter implements RateLimiter {
     redis: Redis,
     /** Prefix of every key, so several instances can share one Redis. */
     private readonly prefix: string,
+    /** Whether Redis answers; every command runs through it. */
+    private readonly health: SharedStoreHealth,
+    /**
+     * While Redis is unreachable: false (default), every counted call is refused with
+     * 503; true, calls are served and not counted (the outage is logged once).
+     */
+    private readonly failOpen = false,
   ) {
     redis.defineCommand('pinboxTake', { lua: TAKE_SCRIPT });
     this.redis = redis as TakingRedis;
   }
 
-  async take(subject: string, windows: readonly CountedWindow[], nowMs: number): Promise<RateDecision> {
+  async take(subject: string, windows: readonly CountedWindow[], nowMs: number): Promise<RateDecision | null> {
     if (windows.length === 0) throw new Error('take() needs at least one window');
     const ends = windows.map((window) => windowEnd(window.windowSeconds, nowMs));
     const keys = windows.map((window, i) => `${this.prefix}rl:${subject}:${window.name}:${window.windowSeconds}:${ends[i]}`);
     const lifetimes = windows.map((window) => Math.max(2 * window.windowSeconds * 1000, 3_600_000));
-    const [allowed, ...counts] = await this.redis.pinboxTake(keys.length, ...keys, ...windows.map((w) => w.limit), ...lifetimes);
+    let taken: number[];
+    try {
+      taken = await this.health.run(
+        () => this.redis.pinboxTake(keys.length, ...keys, ...windows.map((w) => w.limit), ...lifetimes),
+        'The shared store (Redis) that counts rate limits is unreachable; pinbox is reconnecting. Nothing was changed: try again shortly.',
+      );
+    } catch (error) {
+      if (this.failOpen && error instanceof ApiError && error.key === 'shared_store_unavailable') return null;
+      throw error;
+    }
+    const [allowed, ...counts] = taken;
     if (allowed !== 1) {
       // The full window that resets last: waiting for it frees every full window.
       let full = -1;
@@ -83,9 +102,9 @@ export class RedisRateLimiter implements RateLimiter {
   async clear(): Promise<void> {
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}rl:*`, 'COUNT', 500);
+      const [next, keys] = await this.health.run(() => this.redis.scan(cursor, 'MATCH', `${this.prefix}rl:*`, 'COUNT', 500));
       cursor = next;
-      if (keys.length > 0) await this.redis.del(...keys);
+      if (keys.length > 0) await this.health.run(() => this.redis.del(...keys));
     } while (cursor !== '0');
   }
 }
