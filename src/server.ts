@@ -349,7 +349,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     if (redis && redisHealth) stopSharingClock = await shareClock(clock, redis, redisPrefix, { adoptStored: options.clock === undefined, health: redisHealth });
     const rateLimits = new RateLimits(rateLimitPolicy, limiter, clock);
     // Failed client authentications and sign-ins are counted where rate limits are: across the processes with Redis.
-    if (redis) families.services.authAttempts.countIn(new RedisAttemptCounter(redis, redisPrefix));
+    if (redis && redisHealth) families.services.authAttempts.countIn(new RedisAttemptCounter(redis, redisPrefix, redisHealth, options.redisFailOpen));
     const identityOptions = {
       // Made here rather than by ensureDevIdentity, so the control plane and the app
       // can be built while the dev identity is made (below).

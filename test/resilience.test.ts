@@ -338,6 +338,18 @@ async function stopRedis(redis: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** POST /oauth/token with the dev app's client id and a wrong secret. */
+async function wrongClientSecret(pinbox: RunningCli): Promise<{ status: number; body: any }> {
+  const clientId = /app client id:\s+(\d+)/.exec(pinbox.output())?.[1];
+  assert.ok(clientId, pinbox.output());
+  const response = await fetch(`${pinbox.url}/v5/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:not-the-secret`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  return { status: response.status, body: await response.json() };
+}
+
 /** A pinbox on a fresh schema sharing its counts in the Redis on `redisPort`. */
 function pinboxOnRedis(redisPort: number, dir: string, extra: string[] = []): { schema: string; start: () => Promise<RunningCli> } {
   const schema = freshSchema();
@@ -382,6 +394,11 @@ test('Redis stopped, then killed: /v5 calls answer 503 promptly saying the share
       whileKilled.push(Math.round(refused.ms));
     }
     t.diagnostic(`503 answered in ms, Redis stopped: ${whileStopped.join(', ')}; killed: ${whileKilled.join(', ')}`);
+    // Failed client authentications are counted in Redis too: 503 in Pinterest's shape, not a 500.
+    const token = await wrongClientSecret(pinbox);
+    assert.equal(token.status, 503, JSON.stringify(token.body));
+    assert.equal(token.body.code, 503);
+    assert.match(token.body.message, /shared store \(Redis\).*unreachable/);
 
     // Back on the same port: served and counted again, with no restart of pinbox.
     redis = await startRedis(redisPort);
@@ -416,6 +433,8 @@ test('with --redis-fail-open, calls are served uncounted while Redis is away, an
     }
     await stopRedis(redis);
     assert.equal((await call(pinbox.url, '/v5/boards', { method: 'POST', body: { name: 'while Redis is away' } })).status, 201);
+    // A wrong client secret is still a 401, not counted.
+    assert.equal((await wrongClientSecret(pinbox)).status, 401);
     redis = await startRedis(redisPort);
     await eventually(() => call(pinbox.url, '/v5/boards'), (answer) => answer.status === 200 && answer.headers.get('x-ratelimit-remaining') !== null, 'counted again after Redis came back');
     assert.ok(alive(pinbox), pinbox.output());

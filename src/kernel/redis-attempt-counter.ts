@@ -1,5 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { AttemptCounter } from './auth-attempts.js';
+import { ApiError } from './errors.js';
+import type { SharedStoreHealth } from './shared-store.js';
+
+const UNREACHABLE = 'The shared store (Redis) that counts failed sign-ins is unreachable; pinbox is reconnecting. Nothing was changed: try again shortly.';
 
 /**
  * Counts failed authentications in Redis, beside the rate-limit counts, so the
@@ -13,7 +17,21 @@ export class RedisAttemptCounter implements AttemptCounter {
     private readonly redis: Redis,
     /** Prefix of every key, so several instances can share one Redis. */
     private readonly prefix: string,
+    /** Whether Redis answers; every command runs through it (503 while it does not). */
+    private readonly health: SharedStoreHealth,
+    /** As for rate limits (--redis-fail-open): while Redis is away, failures go uncounted instead of answering 503. */
+    private readonly failOpen = false,
   ) {}
+
+  /** Runs a command through `health`; with `failOpen`, an outage gives `fallback` instead of a 503. */
+  private async shared<T>(command: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await this.health.run(command, UNREACHABLE);
+    } catch (error) {
+      if (this.failOpen && error instanceof ApiError && error.key === 'shared_store_unavailable') return fallback;
+      throw error;
+    }
+  }
 
   private key(subject: string, windowEndMs: number): string {
     return `${this.prefix}auth:${subject}:${windowEndMs}`;
@@ -23,23 +41,24 @@ export class RedisAttemptCounter implements AttemptCounter {
     const key = this.key(subject, windowEndMs);
     const lifetime = Math.max(2 * windowSeconds * 1000, 3_600_000);
     // One round trip, applied together: the count and its expiry.
-    const results = await this.redis.multi().incr(key).pexpire(key, lifetime).exec();
+    // Failing open, an attempt made while Redis is away counts as the first of its window.
+    const results = await this.shared(() => this.redis.multi().incr(key).pexpire(key, lifetime).exec(), [[null, 1]] as [Error | null, unknown][]);
     const [error, count] = results?.[0] ?? [new Error('Redis answered no result'), null];
     if (error) throw error;
     return Number(count);
   }
 
   async forget(subject: string, windowEndMs: number): Promise<void> {
-    await this.redis.del(this.key(subject, windowEndMs));
+    await this.shared(() => this.redis.del(this.key(subject, windowEndMs)), 0);
   }
 
   /** Forgets every count of this instance (its keys only). */
   async clear(): Promise<void> {
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}auth:*`, 'COUNT', 500);
+      const [next, keys] = await this.health.run(() => this.redis.scan(cursor, 'MATCH', `${this.prefix}auth:*`, 'COUNT', 500));
       cursor = next;
-      if (keys.length > 0) await this.redis.del(...keys);
+      if (keys.length > 0) await this.health.run(() => this.redis.del(...keys));
     } while (cursor !== '0');
   }
 }
