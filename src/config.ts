@@ -39,6 +39,8 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
       seed: { type: 'string' },
       journal: { type: 'string' },
       'journal-size': { type: 'string' },
+      'fetch-allow': { type: 'string', multiple: true },
+      'fetch-deny': { type: 'string', multiple: true },
     },
     strict: true,
     allowPositionals: false,
@@ -98,7 +100,14 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     controlRemote: values['control-remote'] ?? env.PINBOX_CONTROL_REMOTE === '1',
     seed: values.seed ?? env.PINBOX_SEED ?? undefined,
     journal: { enabled: journal !== 'off', bodies: journal === 'bodies', size: journalSize },
+    // The environment takes several entries separated by spaces or commas (none holds either).
+    fetchAllow: values['fetch-allow'] ?? listOf(env.PINBOX_FETCH_ALLOW),
+    fetchDeny: values['fetch-deny'] ?? listOf(env.PINBOX_FETCH_DENY),
   };
+}
+
+function listOf(text: string | undefined): string[] | undefined {
+  return text ? text.split(/[\s,]+/).filter(Boolean) : undefined;
 }
 
 /**

@@ -236,6 +236,7 @@ export class FrameworkRefusals {
   readonly errorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     const refusal = toApiError(error, request);
     if (refusal.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    else if (refusal.logDetail) request.log.info({ detail: refusal.logDetail }, 'refused; the detail is not sent to the caller');
     this.send(request, reply, refusal);
   };
 
