@@ -42,6 +42,8 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
       'journal-size': { type: 'string' },
       'request-timeout': { type: 'string' },
       'body-min-rate': { type: 'string' },
+      'fetch-allow': { type: 'string', multiple: true },
+      'fetch-deny': { type: 'string', multiple: true },
     },
     strict: true,
     allowPositionals: false,
@@ -114,7 +116,14 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     journal: { enabled: journal !== 'off', bodies: journal === 'bodies', size: journalSize },
     requestTimeoutMs: requestTimeoutSeconds === undefined ? undefined : Math.round(requestTimeoutSeconds * 1000),
     bodyMinBytesPerSecond: bodyMinRate,
+    // The environment takes several entries separated by spaces or commas (none holds either).
+    fetchAllow: values['fetch-allow'] ?? listOf(env.PINBOX_FETCH_ALLOW),
+    fetchDeny: values['fetch-deny'] ?? listOf(env.PINBOX_FETCH_DENY),
   };
+}
+
+function listOf(text: string | undefined): string[] | undefined {
+  return text ? text.split(/[\s,]+/).filter(Boolean) : undefined;
 }
 
 /**

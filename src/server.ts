@@ -27,6 +27,7 @@ import type { PostgresDatabase } from './storage/postgres/postgres-database.js';
 import { SqliteDatabase } from './storage/sqlite/sqlite-database.js';
 import { FileBlobStore, MemoryBlobStore } from './storage/blobs/blob-store.js';
 import { DEFAULT_FETCH_LIMITS, type FetchLimits } from './families/media/fetch-image.js';
+import { FetchPolicy } from './kernel/outbound/fetch-policy.js';
 import type { VideoUploadSettings } from './families/media/upload-service.js';
 import { VIDEO_LIMITS } from './families/media/video-probe.js';
 import { PINBOX_VERSION } from './version.js';
@@ -109,6 +110,15 @@ export interface PinboxOptions {
   /** How images given by URL are fetched: time-out, size cap, redirects (default 10 s, 20 MB, 5). */
   imageFetch?: Partial<FetchLimits>;
   /**
+   * Addresses, CIDR ranges or host names pinbox may fetch from even when internal
+   * (loopback, private, link-local, ...). By default internal addresses are fetched
+   * only while pinbox listens on loopback. A host name covers its subdomains.
+   * @example ['10.1.0.0/16', 'images.corp.example']
+   */
+  fetchAllow?: readonly string[];
+  /** Addresses, CIDR ranges or host names pinbox never fetches from; they win over `fetchAllow`. */
+  fetchDeny?: readonly string[];
+  /**
    * Video uploads: how long processing takes on pinbox's clock once the file has
    * arrived (default 5 s), and the largest file an upload form allows (default 2 GB, Pinterest's).
    */
@@ -189,10 +199,16 @@ async function idNode(db: Database): Promise<number> {
   });
 }
 
-type StoreOptions = Pick<PinboxOptions, 'data' | 'databaseUrl' | 'poolSize' | 'blobsDir' | 'imageFetch' | 'videoUploads' | 'analyticsSeed'>;
+type StoreOptions = Pick<
+  PinboxOptions,
+  'data' | 'databaseUrl' | 'poolSize' | 'blobsDir' | 'imageFetch' | 'videoUploads' | 'analyticsSeed' | 'host' | 'fetchAllow' | 'fetchDeny'
+>;
 
 /** Opens (and migrates) a store and builds every family on it. */
 async function openCore(options: StoreOptions, clock: Clock): Promise<{ core: Core; families: Families }> {
+  // The policy judges where pinbox listens (a store opened by the CLI listens nowhere:
+  // the default, loopback); a bad entry stops start-up before a store is opened.
+  const fetchPolicy = FetchPolicy.create({ listenHost: options.host, allow: options.fetchAllow, deny: options.fetchDeny });
   // pg (and ioredis, below) are loaded only when asked for: a SQLite pinbox starts without them.
   const db = options.databaseUrl
     ? await (await import('./storage/postgres/postgres-database.js')).PostgresDatabase.open(options.databaseUrl, { poolSize: options.poolSize })
@@ -212,6 +228,7 @@ async function openCore(options: StoreOptions, clock: Clock): Promise<{ core: Co
       instanceSecret: secret,
       // Images and videos live as files in a folder (beside the SQLite file by default).
       blobs: blobsDir ? new FileBlobStore(blobsDir) : new MemoryBlobStore(),
+      fetchPolicy,
       fetchLimits: { ...DEFAULT_FETCH_LIMITS, ...options.imageFetch },
       videoUploads: { processingMs: DEFAULT_VIDEO_PROCESSING_MS, maxBytes: VIDEO_LIMITS.maxBytes, ...options.videoUploads },
       analyticsSeed: options.analyticsSeed,

@@ -72,6 +72,12 @@ const START_OPTIONS = `  --port N            port to listen on (env PORT; defaul
                       the store's own, made at random on first start)
   --admin-key K       the control plane's key (env PINBOX_ADMIN_KEY; default: random, printed)
   --control-remote    let the control plane (/_pinbox) answer other hosts, not only loopback
+  --fetch-allow X     fetch image URLs from X even though it is internal (loopback, private,
+                      link-local, ...); X an address, a CIDR range or a host name (with its
+                      subdomains); repeatable (env PINBOX_FETCH_ALLOW, comma-separated). By default
+                      internal addresses are fetched only while --host is loopback
+  --fetch-deny X      never fetch from X (same forms); wins over --fetch-allow; repeatable
+                      (env PINBOX_FETCH_DENY)
   --seed FILE         load a JSON fixture before listening (env PINBOX_SEED)
   --journal MODE      the request journal: on (default), off, or bodies (keep bodies too)
                       (env PINBOX_JOURNAL)

@@ -13,6 +13,7 @@ import type { Bookmarks } from '../kernel/pagination.js';
 import type { ApiRoute } from '../kernel/route-policy.js';
 import type { BlobStore } from '../storage/blobs/blob-store.js';
 import type { Database } from '../storage/database.js';
+import type { FetchPolicy } from '../kernel/outbound/fetch-policy.js';
 import type { Migration } from '../storage/migrate.js';
 import type { FixtureSection } from './fixture-section.js';
 import type { FetchLimits } from './media/fetch-image.js';
@@ -28,6 +29,8 @@ export interface Core {
   instanceSecret: Buffer;
   /** Bytes of images and videos: files beside a --data store, memory otherwise. */
   blobs: BlobStore;
+  /** Which addresses pinbox fetches from (image URLs; later feeds and webhooks). */
+  fetchPolicy: FetchPolicy;
   /** How pinbox fetches images given by URL. */
   fetchLimits: FetchLimits;
   /** How long video processing takes on the clock, and the largest upload. */

@@ -81,6 +81,8 @@ export class ApiError extends Error {
   readonly key: ErrorKey;
   readonly status: number;
   readonly code: number;
+  /** What the request's log line may add that the caller is not told (an internal host's answer to a fetch). */
+  logDetail?: string;
 
   constructor(key: ErrorKey, message?: string) {
     const entry = ERROR_CATALOG[key];

@@ -242,6 +242,7 @@ export class FrameworkRefusals {
     const refusal = toApiError(error, request);
     // A 503 is the database or Redis away, logged once per outage where it is found, not once a call.
     if (refusal.status >= 500 && refusal.status !== 503) request.log.error({ err: error }, 'unhandled error');
+    else if (refusal.logDetail) request.log.info({ detail: refusal.logDetail }, 'refused; the detail is not sent to the caller');
     this.send(request, reply, refusal);
   };
 

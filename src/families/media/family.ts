@@ -23,7 +23,7 @@ export const mediaFamily = defineFamily({
   build(core) {
     const { db, clock, ids, bookmarks, blobs } = core;
     const stores = { images: new ImageStore(db, blobs, clock), mediaUploads: new MediaUploadStore(db) };
-    const images = new ImageService(stores.images, core.fetchLimits);
+    const images = new ImageService(stores.images, core.fetchPolicy, core.fetchLimits);
     const uploads = new MediaUploadService({
       db,
       uploads: stores.mediaUploads,

@@ -1,5 +1,6 @@
 import { invalidField } from '../../kernel/errors.js';
 import type { Queryable } from '../../storage/database.js';
+import type { FetchPolicy } from '../../kernel/outbound/fetch-policy.js';
 import { DEFAULT_FETCH_LIMITS, fetchImage, type FetchLimits } from './fetch-image.js';
 import { CONTENT_TYPE_OF_EXT, ImageProblem, imageKey, processImage, type ProcessedImage } from './images.js';
 import type { ImageStore, StoredImage } from './image-store.js';
@@ -56,6 +57,7 @@ export class PictureNotStored extends Error {
 export class ImageService {
   constructor(
     private readonly store: ImageStore,
+    private readonly fetchPolicy: FetchPolicy,
     private readonly fetchLimits: FetchLimits = DEFAULT_FETCH_LIMITS,
   ) {}
 
@@ -67,9 +69,12 @@ export class ImageService {
   async fromUrl(url: string, field: string): Promise<LoadedImage> {
     let bytes: Buffer;
     try {
-      bytes = await fetchImage(url, this.fetchLimits);
+      bytes = await fetchImage(url, this.fetchPolicy, this.fetchLimits);
     } catch (error) {
-      throw error instanceof ImageProblem ? invalidField(field, error.message) : error;
+      if (!(error instanceof ImageProblem)) throw error;
+      const refusal = invalidField(field, error.message);
+      refusal.logDetail = error.logDetail && `${url}: ${error.logDetail}`;
+      throw refusal;
     }
     return this.load(bytes, field, null);
   }

@@ -78,7 +78,15 @@ export interface ProcessedImage {
 }
 
 /** What is wrong with bytes that were meant to be an image; the message completes "… <field> …". */
-export class ImageProblem extends Error {}
+export class ImageProblem extends Error {
+  constructor(
+    message: string,
+    /** What the log may add that the caller is not told (an internal host's answer). */
+    readonly logDetail?: string,
+  ) {
+    super(message);
+  }
+}
 
 export function imageKey(bytes: Buffer): string {
   return sha256Hex(bytes);
