@@ -54,11 +54,12 @@ export const mediaFamily = defineFamily({
           return range === 'unsatisfiable' ? undefined : range;
         });
         if (!video) return reply.code(404).send({ code: 404, message: 'Video not found.' });
-        reply.header('content-type', video.contentType).header('cache-control', SERVED_FOREVER).header('accept-ranges', 'bytes');
+        reply.header('accept-ranges', 'bytes');
         if (unsatisfiable) {
           video.stream.destroy();
           return reply.code(416).header('content-range', `bytes */${video.size}`).send({ code: 416, message: `The range asked for is not within the video's ${video.size} bytes.` });
         }
+        reply.header('content-type', video.contentType).header('cache-control', SERVED_FOREVER);
         const { range } = video;
         if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${video.size}`);
         return reply.header('content-length', range ? range.end - range.start + 1 : video.size).send(video.stream);
