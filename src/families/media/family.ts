@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { defineFamily } from '../family.js';
 import { ImageService } from './image-service.js';
@@ -62,7 +63,13 @@ export const mediaFamily = defineFamily({
         reply.header('content-type', video.contentType).header('cache-control', SERVED_FOREVER);
         const { range } = video;
         if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${video.size}`);
-        return reply.header('content-length', range ? range.end - range.start + 1 : video.size).send(video.stream);
+        reply.header('content-length', range ? range.end - range.start + 1 : video.size);
+        if (request.method === 'HEAD') {
+          // Fastify reads a HEAD answer's stream to its end: an empty one, rather than the whole file.
+          video.stream.destroy();
+          return reply.send(Readable.from([]));
+        }
+        return reply.send(video.stream);
       });
       // Pinterest serves each size at a URL named by the picture's hash (i.pinimg.com/150x150/<hash>.jpg).
       app.get('/media/images/:size/:file', async (request, reply) => {

@@ -395,6 +395,10 @@ describe('video uploads', () => {
     const whole = await fetch(url);
     assert.equal(whole.headers.get('accept-ranges'), 'bytes');
     await whole.arrayBuffer();
+    const head = await fetch(url, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(size));
+    assert.equal((await head.arrayBuffer()).byteLength, 0);
     const cases: [string, number, number][] = [
       ['bytes=0-99', 0, 99],
       ['bytes=100-', 100, size - 1],
