@@ -4,7 +4,8 @@
  * once answered the staged file is moved into place or deleted. The cap is
  * `--max-upload-bytes` (Pinterest's 2 GB by default): a bigger file is S3's
  * EntityTooLarge and leaves no file behind. (Memory itself, for a 500 MB upload, is
- * measured by `npm run bench -- --only uploads`.)
+ * measured by `npm run bench -- --only uploads`.) A store from before videos were
+ * served only once pinned serves the videos of the Pins it holds after upgrading.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,8 +14,9 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { openTestDatabase } from '../../../test/backend.js';
 import { startCli, labelled } from '../../../test/cli.js';
-import { Client, useServer } from '../../../test/harness.js';
+import { Client, PNG_1X1_BASE64, startTestPinbox, useServer } from '../../../test/harness.js';
 import { makeVideo, paddedVideo, uploadFile, uploadFormAround } from '../../../test/videos.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pinbox-uploads-'));
@@ -108,5 +110,60 @@ test('--max-upload-bytes caps an upload: a bigger file is EntityTooLarge and lea
 test('--max-upload-bytes above Pinterest\'s 2 GB, or not a number, stops pinbox with the flag named', async () => {
   for (const value of ['2147483649', 'lots']) {
     await assert.rejects(startCli(['--port', '0', '--max-upload-bytes', value]), /--max-upload-bytes must be a whole number of bytes from 1 to 2147483648/);
+  }
+});
+
+test('a store made before uploads recorded their first Pin serves its video Pins\' videos once upgraded, and not the others', async () => {
+  const storeDir = mkdtempSync(join(tmpdir(), 'pinbox-pinned-'));
+  const storeData = join(storeDir, 'pinbox.db');
+  try {
+    const video = await makeVideo({ segments: [{ color: 'olive', seconds: 4 }] });
+    let pinbox = await startTestPinbox({ data: storeData, videoUploads: { processingMs: 0 } });
+    let pinned: { mediaId: string; url: string };
+    let loose: string;
+    try {
+      const api = new Client(pinbox.url, pinbox.token);
+      const upload = async () => {
+        const registered = (await api.post('/media', { media_type: 'video' })).body;
+        assert.equal((await uploadFile(registered.upload_url, registered.upload_parameters, video)).status, 204);
+        return registered.media_id as string;
+      };
+      const board = (await api.post('/boards', { name: 'Older videos' })).body;
+      const mediaId = await upload();
+      const pin = await api.post('/pins', {
+        board_id: board.id,
+        media_source: { source_type: 'video_id', media_id: mediaId, cover_image_data: PNG_1X1_BASE64, cover_image_content_type: 'image/png' },
+      });
+      assert.equal(pin.status, 201, JSON.stringify(pin.body));
+      pinned = { mediaId, url: pin.body.media.video_url };
+      loose = await upload();
+    } finally {
+      await pinbox.close();
+    }
+    // Back to schema version 6, as such a store was: no pinned_at, version 7 not applied.
+    const db = await openTestDatabase(storeData);
+    try {
+      await db.exec('ALTER TABLE media_uploads DROP COLUMN pinned_at');
+      await db.run('DELETE FROM schema_migrations WHERE version = ?', [7]);
+    } finally {
+      await db.close();
+    }
+    pinbox = await startTestPinbox({ data: storeData });
+    try {
+      const served = await fetch(pinned.url.replace(/^http:\/\/[^/]+/, pinbox.url));
+      assert.equal(served.status, 200);
+      assert.ok(Buffer.from(await served.arrayBuffer()).equals(video));
+      const db = await openTestDatabase(storeData);
+      try {
+        const rows = await db.all<{ id: string; pinned_at: number | null }>('SELECT id, pinned_at FROM media_uploads ORDER BY id');
+        assert.deepEqual(rows.map((row) => [row.id, row.pinned_at !== null]), [[pinned.mediaId, true], [loose, false]]);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await pinbox.close();
+    }
+  } finally {
+    rmSync(storeDir, { recursive: true, force: true });
   }
 });
