@@ -60,7 +60,11 @@ export interface StagedBlob {
   readonly path: string;
   /** Flushes the written bytes to disk, so that `keep` has little left to do (a transaction can hold it). */
   sync(): Promise<void>;
-  /** Makes the file's bytes the blob `key` (durable when it resolves); the staged file is gone after. */
+  /**
+   * Makes the file's bytes the blob `key` (durable when it resolves); the staged file
+   * is gone after. Keeping it again under the same key does nothing, as a
+   * transaction that is retried does.
+   */
   keep(key: string): Promise<void>;
   /** Removes the staged file unless it was kept; calling it again, or after keep, does nothing. */
   discard(): Promise<void>;
@@ -104,12 +108,15 @@ export class MemoryBlobStore implements BlobStore {
     const dir = await mkdtemp(join(tmpdir(), 'pinbox-staged-'));
     const path = join(dir, 'blob');
     await writeFile(path, '');
+    let kept: string | null = null;
     return {
       path,
       sync: async () => undefined,
       keep: async (key) => {
         checkKey(key);
+        if (kept === key) return;
         this.blobs.set(key, await readFile(path));
+        kept = key;
         await rm(dir, { recursive: true, force: true });
       },
       discard: () => rm(dir, { recursive: true, force: true }),
@@ -177,7 +184,7 @@ export class FileBlobStore implements BlobStore {
     // `.tmp`, like an unfinished put: never listed as a blob, whatever becomes of it.
     const path = join(dir, `${randomBytes(12).toString('hex')}.tmp`);
     await writeFile(path, '');
-    let kept = false;
+    let kept: string | null = null;
     const sync = async () => {
       const file = await open(path, 'r+');
       try {
@@ -191,14 +198,15 @@ export class FileBlobStore implements BlobStore {
       sync,
       keep: async (key) => {
         const target = this.path(key);
+        if (kept === key) return;
         // Synced already, as a rule: then this is quick.
         await sync();
         await mkdir(dirname(target), { recursive: true });
         await rename(path, target);
-        kept = true;
+        kept = key;
       },
       discard: async () => {
-        if (!kept) await rm(path, { force: true });
+        if (kept === null) await rm(path, { force: true });
       },
     };
   }
