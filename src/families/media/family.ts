@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { defineFamily } from '../family.js';
+import { byteRangeOf } from './byte-range.js';
 import { ImageService } from './image-service.js';
 import { ImageStore } from './image-store.js';
 import { CONTENT_TYPE_OF_EXT, IMAGE_SIZES } from './images.js';
@@ -12,7 +13,6 @@ import { uploadEndpoint } from './upload-endpoint.js';
 import { UploadPolicies } from './upload-policy.js';
 import { MediaUploadService } from './upload-service.js';
 import { MediaUploadStore } from './upload-store.js';
-import { byteRangeOf } from './byte-range.js';
 
 const IMAGE_PATH_SIZES = new Set(['originals', ...IMAGE_SIZES]);
 const SERVED_FOREVER = 'public, max-age=31536000, immutable';

@@ -55,7 +55,7 @@ const drain = (stream: NodeJS.ReadableStream) => pipeline(stream, new Writable({
  * Streams a file part to `path`, counting its bytes: beyond `allowed`, nothing
  * more is written and the rest is read and dropped, so the request ends and the
  * client gets its answer; memory holds a chunk or two whatever the file's size.
- * @returns the bytes received (up to allowed + 1).
+ * @returns the bytes counted (up to the chunk that went beyond `allowed`), and whether it did.
  */
 async function streamToFile(file: NodeJS.ReadableStream, path: string, allowed: number): Promise<{ bytes: number; over: boolean }> {
   let bytes = 0;

@@ -160,8 +160,8 @@ export class MediaUploadService {
       // and the other writes nothing (SQLite runs these transactions one at a time).
       const current = await this.deps.uploads.get(upload.id, tx);
       if (!current || current.uploaded_at !== null) return false;
-      // The file is written inside the transaction that records it: a crash before
-      // the commit leaves at most an unreferenced file, never a row without its file.
+      // The file is moved into place inside the transaction that records it: a crash
+      // before the commit leaves at most an unreferenced file, never a row without its file.
       if (blobKey) await staged.keep(blobKey);
       return this.deps.uploads.recordUpload(tx, upload.id, { uploadedAt, readyAt: uploadedAt + this.deps.settings.processingMs }, found);
     });
