@@ -23,28 +23,33 @@
  * /v5/user_account/analytics for 90 days, each at 1 and at 16 connections, p99
  * against targets of 50 ms and 200 ms, beside the bare server answering the same
  * paths from memory.
+ * Upload memory: one 500 MB video (a real H.264 .mp4 and a `free` box making up the
+ * size, which parsers skip) streamed to the upload URL of a pinbox on a --data store;
+ * its peak RSS (VmHWM, reset after a small warm-up upload) against its RSS idle
+ * before, while taking the file and then while serving it back (target: within 100 MB).
  * The request journal's cost: GET a Pin with the journal on (the default) against
  * the same with `--journal off`, in turns like the limiter's (target: under 10%).
  * Also: time from process start to the first 200 with an empty store (median of 5; target 300 ms).
  * PINBOX_BENCH_CLI=path/to/dist/cli/main.js measures another build of pinbox (before/after).
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
- * --only kernel|limiter|journal|images|search|analytics (just that part; kernel is
+ * --only kernel|limiter|journal|images|search|analytics|uploads (just that part; kernel is
  * the three kernel scenarios and the start-up time).
  * --backend postgres: scale-out instead: GET a Pin and create a Pin on one pinbox
  * process on PostgreSQL + Redis, then on two processes sharing them (the load
  * spread over both), with one process on SQLite as the reference of the same run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import BetterSqlite3 from 'better-sqlite3';
 import sharp from 'sharp';
+import { freeBoxHeader, makeVideo, uploadFile, uploadFormAround } from '../test/videos.js';
 
 const { values } = parseArgs({
   options: {
@@ -194,6 +199,111 @@ async function imageBurst(): Promise<{ idle: number[]; burst: number[]; createMs
   } finally {
     await stop(child);
   }
+}
+
+/** A memory figure of a process from /proc/<pid>/status (VmRSS now, VmHWM its peak), in MB. */
+function memoryMbOf(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(match[1]) / 1024;
+}
+
+/** Forgets a process's peak RSS, so VmHWM tells the peak from now on; false where the kernel does not let us. */
+function resetPeakMemory(pid: number): boolean {
+  try {
+    // "5" resets the peak resident set size (proc(5), clear_refs, since Linux 4.0).
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const UPLOAD_BENCH_BYTES = 500 * 1024 * 1024;
+
+interface UploadMemory {
+  idleMb: number;
+  uploadPeakMb: number;
+  servePeakMb: number;
+  uploadSeconds: number;
+  peakReset: boolean;
+}
+
+/** Peak RSS of a pinbox taking a 500 MB video upload and serving it back, against its RSS idle. */
+async function uploadMemory(): Promise<UploadMemory> {
+  const dir = mkdtempSync(join(tmpdir(), 'pinbox-bench-upload-'));
+  const { child, port } = await startPinbox(['--data', join(dir, 'pinbox.db'), '--video-processing-seconds', '0'], false);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const video = await makeVideo({ segments: [{ color: 'teal', seconds: 5 }] });
+    const board = await api(base, 'POST', '/boards', { name: 'upload bench' });
+    // A small upload and Pin first, so what loads on the first (multipart, mediabunny) counts as idle.
+    const warm = await api(base, 'POST', '/media', { media_type: 'video' });
+    const sent = await uploadFile(warm.upload_url, warm.upload_parameters, video);
+    if (sent.status !== 204) throw new Error(`warm-up upload: ${sent.status} ${sent.text}`);
+    await api(base, 'POST', '/pins', { board_id: board.id, media_source: { source_type: 'video_id', media_id: warm.media_id, cover_image_data: PNG_1X1, cover_image_content_type: 'image/png' } });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const pid = child.pid!;
+    const idleMb = memoryMbOf(pid, 'VmRSS');
+    const peakReset = resetPeakMemory(pid);
+
+    const registered = await api(base, 'POST', '/media', { media_type: 'video' });
+    const form = uploadFormAround(registered.upload_parameters);
+    const padding = UPLOAD_BENCH_BYTES - video.length;
+    const started = performance.now();
+    const status = await new Promise<number>((resolve, reject) => {
+      const upload = request(registered.upload_url, {
+        method: 'POST',
+        headers: { 'content-type': form.contentType, 'content-length': form.head.length + UPLOAD_BENCH_BYTES + form.tail.length },
+      });
+      upload.on('response', (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode!));
+      });
+      upload.on('error', reject);
+      // The file is made as it is sent (the same zeroed megabyte again and again): this process holds none of it.
+      const zeros = Buffer.alloc(1024 * 1024);
+      let left = padding - 8;
+      const more = () => {
+        while (left > 0) {
+          const chunk = left >= zeros.length ? zeros : zeros.subarray(0, left);
+          left -= chunk.length;
+          if (!upload.write(chunk)) return void upload.once('drain', more);
+        }
+        upload.end(form.tail);
+      };
+      upload.write(form.head);
+      upload.write(video);
+      upload.write(freeBoxHeader(padding));
+      more();
+    });
+    const uploadSeconds = (performance.now() - started) / 1000;
+    if (status !== 204) throw new Error(`500 MB upload answered ${status}`);
+    const uploadPeakMb = memoryMbOf(pid, 'VmHWM');
+
+    resetPeakMemory(pid);
+    const pin = await api(base, 'POST', '/pins', { board_id: board.id, media_source: { source_type: 'video_id', media_id: registered.media_id, cover_image_key_frame_time: 1 } });
+    const served = await fetch(pin.media.video_url);
+    let servedBytes = 0;
+    for await (const chunk of served.body!) servedBytes += (chunk as Uint8Array).length;
+    if (servedBytes !== UPLOAD_BENCH_BYTES) throw new Error(`served ${servedBytes} bytes of ${UPLOAD_BENCH_BYTES}`);
+    const servePeakMb = memoryMbOf(pid, 'VmHWM');
+    return { idleMb, uploadPeakMb, servePeakMb, uploadSeconds, peakReset };
+  } finally {
+    await stop(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function reportUploadMemory(result: UploadMemory): void {
+  const over = (peak: number) => peak - result.idleMb;
+  const verdict = (peak: number) => (over(peak) <= 100 ? '' : '  ABOVE TARGET');
+  console.log(
+    `upload memory (one 500 MB video, --data store${result.peakReset ? '' : '; peak since start, clear_refs refused'}): idle RSS ${result.idleMb.toFixed(0)} MB; ` +
+      `peak while uploading ${result.uploadPeakMb.toFixed(0)} MB (+${over(result.uploadPeakMb).toFixed(0)} MB, target <= +100 MB)${verdict(result.uploadPeakMb)}, ` +
+      `${(UPLOAD_BENCH_BYTES / 1024 / 1024 / result.uploadSeconds).toFixed(0)} MB/s; ` +
+      `peak while serving it back ${result.servePeakMb.toFixed(0)} MB (+${over(result.servePeakMb).toFixed(0)} MB)${verdict(result.servePeakMb)}`,
+  );
 }
 
 function percentile(values: number[], p: number): number {
@@ -682,7 +792,8 @@ async function main(): Promise<void> {
   if (values.only === 'journal') return reportJournal(await journalCost());
   if (values.only === 'images') return reportBurst(await imageBurst());
   if (values.only === 'search' || values.only === 'analytics') return reportBig(await searchAndAnalytics(values.only));
-  if (values.only !== undefined) throw new Error(`--only takes kernel, limiter, journal, images, search or analytics, got '${values.only}'`);
+  if (values.only === 'uploads') return reportUploadMemory(await uploadMemory());
+  if (values.only !== undefined) throw new Error(`--only takes kernel, limiter, journal, images, search, analytics or uploads, got '${values.only}'`);
   const imageUrl = await imageHost();
   console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
   const kernelRows = await kernel(imageUrl);
@@ -690,6 +801,7 @@ async function main(): Promise<void> {
   const journal = await journalCost();
   const burst = await imageBurst();
   const big = await searchAndAnalytics();
+  const uploads = await uploadMemory();
 
   const startups = await startups5();
   reportKernel(kernelRows);
@@ -698,6 +810,7 @@ async function main(): Promise<void> {
   reportJournal(journal);
   reportBurst(burst);
   reportBig(big);
+  reportUploadMemory(uploads);
   console.log('');
   reportStartup(startups);
 }

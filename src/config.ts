@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { VIDEO_LIMITS } from './families/media/video-probe.js';
 import { RATE_LIMIT_MODES, type RateLimitMode } from './kernel/rate-limits/policy.js';
 import type { PinboxOptions } from './server.js';
 
@@ -34,6 +35,7 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
       'rate-limit': { type: 'string', multiple: true },
       'rate-limits-file': { type: 'string' },
       'video-processing-seconds': { type: 'string' },
+      'max-upload-bytes': { type: 'string' },
       'analytics-seed': { type: 'string' },
       'admin-key': { type: 'string' },
       'control-remote': { type: 'boolean' },
@@ -61,6 +63,12 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     min: 0,
     whole: false,
     expected: 'a number of seconds, 0 or more',
+  });
+  // Lower than Pinterest's 2 GB to spare a small disk; never higher, as Pinterest takes no bigger file.
+  const maxUploadBytes = numberFlag('max-upload-bytes', values['max-upload-bytes'] ?? env.PINBOX_MAX_UPLOAD_BYTES, {
+    min: 1,
+    max: VIDEO_LIMITS.maxBytes,
+    expected: `a whole number of bytes from 1 to ${VIDEO_LIMITS.maxBytes} (Pinterest's 2 GB)`,
   });
   const databaseUrl = values['database-url'] ?? env.DATABASE_URL ?? undefined;
   const data = values.data ?? env.PINBOX_DATA ?? undefined;
@@ -108,7 +116,10 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     rateLimits: mode as RateLimitMode,
     // Rules given as flags win over the same rules in the file.
     rateLimitOverrides: { ...(file ? readRateLimitFile(file) : {}), ...parseRateLimitRules(rules) },
-    videoUploads: processingSeconds === undefined ? undefined : { processingMs: Math.round(processingSeconds * 1000) },
+    videoUploads: {
+      ...(processingSeconds === undefined ? {} : { processingMs: Math.round(processingSeconds * 1000) }),
+      ...(maxUploadBytes === undefined ? {} : { maxBytes: maxUploadBytes }),
+    },
     analyticsSeed,
     adminKey: values['admin-key'] ?? env.PINBOX_ADMIN_KEY ?? undefined,
     controlRemote: values['control-remote'] ?? env.PINBOX_CONTROL_REMOTE === '1',

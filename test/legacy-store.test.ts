@@ -2,8 +2,8 @@
  * What users already have keeps working: a `--data` store and snapshots made by
  * pinbox at schema version 6, before each family carried its own migrations
  * (test/fixtures/schema-6, made once by that pinbox), open and restore with today's
- * and answer every read as that pinbox did; and a fresh store has exactly the schema
- * that pinbox made, on both engines.
+ * and answer every read as that pinbox did; and the migrations up to version 6 make
+ * exactly the schema that pinbox made, on both engines.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,11 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { startPinbox } from '../src/index.js';
+import { MIGRATIONS } from '../src/families/registry.js';
 import { Clock } from '../src/kernel/clock.js';
+import { migrate } from '../src/storage/migrate.js';
+import { PostgresDatabase } from '../src/storage/postgres/postgres-database.js';
+import { SqliteDatabase } from '../src/storage/sqlite/sqlite-database.js';
 import { adminUrl, dropSchema, freshSchema, databaseUrlFor, TEST_BACKEND } from './backend.js';
 import { useServer } from './harness.js';
 
@@ -21,6 +25,12 @@ const FIXTURES = new URL('./fixtures/schema-6/', import.meta.url);
 const fixture = (name: string) => new URL(name, FIXTURES).pathname;
 /** The token of the dev user in the old store (kept there as its hash). */
 const OLD_TOKEN = 'pina_LEGACYSTORETOKEN0000000000000000000';
+/** The schema version of the old store, its snapshots and catalogs. */
+const OLD_VERSION = 6;
+/** The migrations of the versions up to the old store's: later versions change the schema on purpose. */
+const MIGRATIONS_TO_6 = MIGRATIONS.filter((migration) => migration.version <= OLD_VERSION);
+/** The versions newer than the old store's, which opening it applies once each. */
+const LATER_VERSIONS = [...new Set(MIGRATIONS.map((migration) => migration.version).filter((version) => version > OLD_VERSION))].sort((a, b) => a - b);
 /** The instant the old answers were taken at. */
 const ANSWERED_AT = '2026-11-23T12:00:00Z';
 
@@ -64,7 +74,7 @@ test('a --data store made at schema version 6 opens with its content, images and
     const db = new BetterSqlite3(join(dir, 'store.sqlite'), { readonly: true });
     const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
     db.close();
-    assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 4, 5, 6], 'nothing was migrated again');
+    assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 4, 5, 6, ...LATER_VERSIONS], 'nothing was migrated again; the later versions once');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -91,13 +101,17 @@ test('a snapshot taken at schema version 6 restores and answers every read as it
   assert.deepEqual(await answersOf(pinbox.url, expected), expected);
 });
 
-/** The schema of a store: SQLite's master table, or PostgreSQL's catalog for one schema (schema name taken out). */
+/**
+ * The schema of a store migrated to version 6: SQLite's master table, or
+ * PostgreSQL's catalog for one schema (schema name taken out).
+ */
 async function catalogOf(): Promise<unknown> {
   if (TEST_BACKEND === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'pinbox-catalog-'));
     try {
-      const pinbox = await startPinbox({ data: join(dir, 'fresh.db') });
-      await pinbox.close();
+      const fresh = SqliteDatabase.open(join(dir, 'fresh.db'));
+      await migrate(fresh, MIGRATIONS_TO_6);
+      await fresh.close();
       const db = new BetterSqlite3(join(dir, 'fresh.db'), { readonly: true });
       const rows = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all();
       db.close();
@@ -107,8 +121,9 @@ async function catalogOf(): Promise<unknown> {
     }
   }
   const schema = freshSchema();
-  const pinbox = await startPinbox({ databaseUrl: databaseUrlFor(schema), singleProcess: true });
-  await pinbox.close();
+  const fresh = await PostgresDatabase.open(databaseUrlFor(schema));
+  await migrate(fresh, MIGRATIONS_TO_6);
+  await fresh.close();
   const client = new pg.Client({ connectionString: adminUrl() });
   await client.connect();
   try {

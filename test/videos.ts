@@ -70,3 +70,31 @@ export async function uploadFile(
   const response = await fetch(uploadUrl, { method: 'POST', body: form });
   return { status: response.status, text: await response.text() };
 }
+
+/**
+ * An ISO BMFF `free` box of `size` bytes (header included): players and parsers
+ * skip it, so a video followed by one is still that video, only bigger.
+ */
+export function freeBoxHeader(size: number): Buffer {
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(size, 0);
+  header.write('free', 4, 'latin1');
+  return header;
+}
+
+/** `video` with a `free` box after it, `padding` bytes in all. */
+export function paddedVideo(video: Buffer, padding: number): Buffer {
+  return Buffer.concat([video, freeBoxHeader(padding), Buffer.alloc(padding - 8)]);
+}
+
+/**
+ * The bytes of an upload form around its file, for a client that streams the file
+ * itself: send `head`, then the file's bytes, then `tail`, with `contentType`.
+ */
+export function uploadFormAround(parameters: Record<string, string>, filename = 'video.mp4'): { head: Buffer; tail: Buffer; contentType: string } {
+  const boundary = `pinbox-test-${Math.random().toString(16).slice(2)}`;
+  let head = '';
+  for (const [name, value] of Object.entries(parameters)) head += `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  head += `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+  return { head: Buffer.from(head), tail: Buffer.from(`\r\n--${boundary}--\r\n`), contentType: `multipart/form-data; boundary=${boundary}` };
+}

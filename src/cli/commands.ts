@@ -51,6 +51,8 @@ const START_OPTIONS = `  --port N            port to listen on (env PORT; defaul
                       default FILE.blobs beside --data, ./pinbox-blobs with --database-url)
   --video-processing-seconds N  how long an uploaded video is 'processing' on pinbox's clock
                       (env PINBOX_VIDEO_PROCESSING_SECONDS; default 5)
+  --max-upload-bytes N  the largest video file an upload takes (env PINBOX_MAX_UPLOAD_BYTES;
+                      default and most 2147483648, Pinterest's 2 GB)
   --token T           fix the dev access token string (env PINBOX_TOKEN)
   --client-secret S   fix the dev app's client secret (env PINBOX_CLIENT_SECRET)
   --username U        the dev user's username (env PINBOX_USERNAME; default pinbox_dev)

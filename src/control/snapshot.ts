@@ -168,10 +168,20 @@ async function upgrade(snap: Snapshot): Promise<Snapshot> {
   const scratch = SqliteDatabase.open();
   try {
     await migrate(scratch, MIGRATIONS.filter((m) => m.version <= snap.schemaVersion));
-    const rows = await checkedRows(scratch, scratch.dialect, snap);
+    // A table in PostgreSQL's own shape (its search index) cannot go through the SQLite
+    // scratch: it is carried over as it is, and checked against the live store after.
+    const scratchColumns = new Map((await stateTables(scratch, scratch.dialect)).map((t) => [t.name, new Set(t.columns)]));
+    const carried: Snapshot['tables'] = {};
+    const upgraded: Snapshot['tables'] = {};
+    for (const [name, content] of Object.entries(snap.tables)) {
+      const columns = scratchColumns.get(name);
+      const otherShape = columns && Array.isArray(content?.columns) && !content.columns.every((column) => columns.has(column));
+      (otherShape ? carried : upgraded)[name] = content;
+    }
+    const rows = await checkedRows(scratch, scratch.dialect, { ...snap, tables: upgraded });
     await scratch.transaction((tx) => replaceRows(tx, scratch.dialect, rows));
     await migrate(scratch, MIGRATIONS);
-    return { ...snap, schemaVersion: await schemaVersionOf(scratch), tables: await readTables(scratch, scratch.dialect) };
+    return { ...snap, schemaVersion: await schemaVersionOf(scratch), tables: { ...(await readTables(scratch, scratch.dialect)), ...carried } };
   } finally {
     await scratch.close();
   }

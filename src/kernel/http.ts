@@ -100,7 +100,7 @@ export function publicBase(request: FastifyRequest): string {
 
 /**
  * Sends JSON text that a serializer already wrote (the hot Pin responses).
- * @example return sendJsonText(reply, pinJson(row, viewerId, base, false));
+ * @example return sendJsonText(reply, pinJson(row, viewerId, mediaUrls.at(publicBase(request)), false));
  */
 export function sendJsonText(reply: FastifyReply, json: string): string {
   void reply.type('application/json; charset=utf-8');

@@ -1,16 +1,18 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { defineFamily } from '../family.js';
+import { byteRangeOf } from './byte-range.js';
 import { ImageService } from './image-service.js';
 import { ImageStore } from './image-store.js';
 import { CONTENT_TYPE_OF_EXT, IMAGE_SIZES } from './images.js';
 import { KeyFrameExtractor } from './key-frame.js';
+import { MediaUrls, VIDEO_PATH } from './media-urls.js';
 import { MEDIA_MIGRATIONS } from './migrations.js';
 import { mediaRoutes } from './routes.js';
 import { uploadEndpoint } from './upload-endpoint.js';
 import { UploadPolicies } from './upload-policy.js';
 import { MediaUploadService } from './upload-service.js';
 import { MediaUploadStore } from './upload-store.js';
-import { VIDEO_CONTENT_TYPES } from './video-probe.js';
 
 const IMAGE_PATH_SIZES = new Set(['originals', ...IMAGE_SIZES]);
 const SERVED_FOREVER = 'public, max-age=31536000, immutable';
@@ -24,6 +26,7 @@ export const mediaFamily = defineFamily({
     const { db, clock, ids, bookmarks, blobs } = core;
     const stores = { images: new ImageStore(db, blobs, clock), mediaUploads: new MediaUploadStore(db) };
     const images = new ImageService(stores.images, core.fetchPolicy, core.fetchLimits);
+    const mediaUrls = new MediaUrls(core.instanceSecret);
     const uploads = new MediaUploadService({
       db,
       uploads: stores.mediaUploads,
@@ -33,6 +36,7 @@ export const mediaFamily = defineFamily({
       ids,
       bookmarks,
       settings: core.videoUploads,
+      urls: mediaUrls,
     });
 
     /**
@@ -40,14 +44,32 @@ export const mediaFamily = defineFamily({
      * images and videos, as Pinterest serves them from its media hosts.
      */
     function pages(app: FastifyInstance): void {
-      app.register(uploadEndpoint(uploads, core.videoUploads.maxBytes));
-      app.get('/media/videos/:file', async (request, reply) => {
+      app.register(uploadEndpoint(uploads, blobs, core.videoUploads.maxBytes));
+      // Streamed from the file, whole or the one byte range asked for (players seek with ranges).
+      app.get(`${VIDEO_PATH}/:file`, async (request, reply) => {
         const { file } = request.params as { file: string };
-        const match = /^\d+\.([a-z0-9]+)$/.exec(file);
-        const contentType = match ? (VIDEO_CONTENT_TYPES as Readonly<Record<string, string>>)[match[1]] : undefined;
-        const bytes = contentType ? await uploads.file(`videos/${file}`) : null;
-        if (!bytes) return reply.code(404).send({ code: 404, message: 'Video not found.' });
-        return reply.header('content-type', contentType!).header('cache-control', SERVED_FOREVER).send(bytes);
+        let unsatisfiable = false;
+        const video = await uploads.served(file, (size) => {
+          const range = byteRangeOf(request.headers.range, size);
+          unsatisfiable = range === 'unsatisfiable';
+          return range === 'unsatisfiable' ? undefined : range;
+        });
+        if (!video) return reply.code(404).send({ code: 404, message: 'Video not found.' });
+        reply.header('accept-ranges', 'bytes');
+        if (unsatisfiable) {
+          video.stream.destroy();
+          return reply.code(416).header('content-range', `bytes */${video.size}`).send({ code: 416, message: `The range asked for is not within the video's ${video.size} bytes.` });
+        }
+        reply.header('content-type', video.contentType).header('cache-control', SERVED_FOREVER);
+        const { range } = video;
+        if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${video.size}`);
+        reply.header('content-length', range ? range.end - range.start + 1 : video.size);
+        if (request.method === 'HEAD') {
+          // Fastify reads a HEAD answer's stream to its end: an empty one, rather than the whole file.
+          video.stream.destroy();
+          return reply.send(Readable.from([]));
+        }
+        return reply.send(video.stream);
       });
       // Pinterest serves each size at a URL named by the picture's hash (i.pinimg.com/150x150/<hash>.jpg).
       app.get('/media/images/:size/:file', async (request, reply) => {
@@ -62,7 +84,7 @@ export const mediaFamily = defineFamily({
 
     return {
       stores,
-      services: { images, uploads, keyFrames: new KeyFrameExtractor() },
+      services: { images, uploads, keyFrames: new KeyFrameExtractor(), mediaUrls },
       routes: mediaRoutes({ uploads }),
       pages,
       // Pictures left unused by a process that stopped between a delete and its sweep.

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,15 +24,14 @@ export class KeyFrameExtractor {
   }
 
   /**
-   * The frame at `seconds`; at or past `durationMs`, the last frame.
+   * The frame at `seconds` of the video file at `input` (ffmpeg reads what it needs
+   * of it); at or past `durationMs`, the last frame.
    * Pinterest: "If entered time exceeds video duration, the last frame is used" (`PinMediaSourceVideoID`).
    */
-  async frameAt(video: Buffer, ext: string, seconds: number, durationMs: number): Promise<Buffer> {
+  async frameAt(input: string, seconds: number, durationMs: number): Promise<Buffer> {
     const dir = await mkdtemp(join(tmpdir(), 'pinbox-frame-'));
     try {
-      const input = join(dir, `video.${ext}`);
       const output = join(dir, 'frame.png');
-      await writeFile(input, video);
       const seek =
         seconds * 1000 < durationMs
           ? ['-ss', String(seconds), '-i', input, '-frames:v', '1']

@@ -48,4 +48,11 @@ CREATE TABLE media_uploads (
 CREATE INDEX media_uploads_owner ON media_uploads(owner_id, id);
 `,
   },
+  {
+    version: 7,
+    name: 'media uploads pinned',
+    // A video is served only once a Pin was made from its upload: when the first was.
+    // The pins family's part of this version fills it in for the Pins already made.
+    sql: 'ALTER TABLE media_uploads ADD COLUMN pinned_at BIGINT;',
+  },
 ];

@@ -1,9 +1,11 @@
-import { Writable } from 'node:stream';
+import { createWriteStream } from 'node:fs';
+import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type {} from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorKey } from '../../kernel/errors.js';
 import type { Surface } from '../../kernel/framework-errors.js';
+import type { BlobStore } from '../../storage/blobs/blob-store.js';
 import { UploadRefusal } from './upload-policy.js';
 import type { MediaUploadService } from './upload-service.js';
 
@@ -50,6 +52,25 @@ function s3Xml(code: string, message: string, requestId: string): string {
 const drain = (stream: NodeJS.ReadableStream) => pipeline(stream, new Writable({ write: (_chunk, _encoding, done) => done() })).catch(() => undefined);
 
 /**
+ * Streams a file part to `path`, counting its bytes: beyond `allowed`, nothing
+ * more is written and the rest is read and dropped, so the request ends and the
+ * client gets its answer; memory holds a chunk or two whatever the file's size.
+ * @returns the bytes counted (up to the chunk that went beyond `allowed`), and whether it did.
+ */
+async function streamToFile(file: NodeJS.ReadableStream, path: string, allowed: number): Promise<{ bytes: number; over: boolean }> {
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (bytes > allowed) return done();
+      bytes += chunk.length;
+      done(null, bytes > allowed ? null : chunk);
+    },
+  });
+  await pipeline(file, counter, createWriteStream(path));
+  return { bytes, over: bytes > allowed };
+}
+
+/**
  * The upload URL: a multipart form POST with the fields of `upload_parameters`
  * and then the file, checked the way S3 checks a POST policy. It answers 204 as S3
  * does; refusals are S3's XML errors, and a refused upload stores nothing.
@@ -57,7 +78,7 @@ const drain = (stream: NodeJS.ReadableStream) => pipeline(stream, new Writable({
  * contents as the request's `file` parameter and also include all of the parameters
  * from `upload_parameters`" (`media/create` in the spec).
  */
-export function uploadEndpoint(uploads: MediaUploadService, maxBytes: number) {
+export function uploadEndpoint(uploads: MediaUploadService, blobs: BlobStore, maxBytes: number) {
   return async function register(app: FastifyInstance): Promise<void> {
     app.surfaces.add(UPLOAD_SURFACE);
     // Loaded as the app is readied, which start-up overlaps with hashing the dev
@@ -99,17 +120,23 @@ export function uploadEndpoint(uploads: MediaUploadService, maxBytes: number) {
           continue;
         }
         received = true;
+        let staged = null;
         try {
           const { upload, maxBytes: allowed } = await uploads.admit(fields);
-          const bytes = await part.toBuffer();
-          if (bytes.length === 0) throw new UploadRefusal(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size.');
-          if (bytes.length > allowed) throw tooLarge(allowed);
-          await uploads.receive(upload, bytes);
+          // The file goes to disk as it arrives, never whole into memory; a refused or
+          // failed one is deleted below.
+          staged = await blobs.stage();
+          const { bytes, over } = await streamToFile(part.file, staged.path, allowed);
+          if (over || part.file.truncated) throw tooLarge(allowed);
+          if (bytes === 0) throw new UploadRefusal(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size.');
+          await uploads.receive(upload, staged, bytes);
         } catch (error) {
           if (part.file.truncated || (error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') refusal = tooLarge(maxBytes);
           else if (error instanceof UploadRefusal) refusal = error;
           else throw error;
           await drain(part.file);
+        } finally {
+          await staged?.discard();
         }
       }
       if (!received && !refusal) refusal = new UploadRefusal(400, 'InvalidArgument', "POST requires exactly one file upload per request, in the field 'file'.");

@@ -3,8 +3,9 @@ import type { Clock } from '../../kernel/clock.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Bookmarks, Page, PageRequest } from '../../kernel/pagination.js';
-import type { BlobStore } from '../../storage/blobs/blob-store.js';
-import type { Database } from '../../storage/database.js';
+import type { BlobRead, BlobStore, ByteRange, StagedBlob } from '../../storage/blobs/blob-store.js';
+import type { Database, Queryable } from '../../storage/database.js';
+import type { MediaUrls } from './media-urls.js';
 import { UploadRefusal, type UploadPolicies, type UploadParameters } from './upload-policy.js';
 import { statusAt, type MediaUploadRow, type MediaUploadStatus, type MediaUploadStore, type UploadOutcome } from './upload-store.js';
 import { probeVideo, type VideoExt, type VideoFacts } from './video-probe.js';
@@ -45,6 +46,7 @@ export class MediaUploadService {
       ids: IdGenerator;
       bookmarks: Bookmarks;
       settings: VideoUploadSettings;
+      urls: MediaUrls;
     },
   ) {}
 
@@ -110,9 +112,18 @@ export class MediaUploadService {
     };
   }
 
-  /** The bytes of a succeeded upload (for a cover taken from a frame). */
-  videoBytes(video: ReadyVideo): Promise<Buffer | null> {
-    return this.deps.blobs.get(video.blobKey);
+  /** Runs `fn` with the path of a succeeded upload's file (for a cover taken from a frame); null when the file is gone. */
+  withVideoFile<T>(video: ReadyVideo, fn: (path: string) => Promise<T>): Promise<T | null> {
+    return this.deps.blobs.withFile(video.blobKey, fn);
+  }
+
+  /**
+   * Records that a Pin was made from the upload, in the Pin's transaction: from
+   * then on its video is served (see `served`), also once the Pin is deleted, as
+   * the video belongs to its upload.
+   */
+  async markPinned(tx: Queryable, mediaId: string): Promise<void> {
+    await this.deps.uploads.markPinned(tx, mediaId, this.deps.clock.now());
   }
 
   /**
@@ -129,32 +140,50 @@ export class MediaUploadService {
   }
 
   /**
-   * Takes the file of an admitted upload: reads its container now, keeps the bytes
-   * only when it is a video Pinterest takes, and shows the outcome once processing
-   * time has passed on the clock. Files that are not videos are not stored.
+   * Takes the file of an admitted upload, streamed to `staged` (`byteSize` bytes):
+   * reads its container there now, keeps the file only when it is a video Pinterest
+   * takes (moved into place, never copied), and shows the outcome once processing
+   * time has passed on the clock. Files that are not videos are not stored; the
+   * caller discards `staged` whatever happens.
    */
-  async receive(upload: MediaUploadRow, bytes: Buffer): Promise<void> {
-    const probe = await probeVideo(bytes);
+  async receive(upload: MediaUploadRow, staged: StagedBlob, byteSize: number): Promise<void> {
+    const probe = await probeVideo(staged.path);
     const blobKey = probe.ok ? `videos/${upload.id}.${probe.facts.ext}` : null;
     const found: UploadOutcome = probe.ok
-      ? { outcome: 'succeeded', blobKey: blobKey!, byteSize: bytes.length, ...probe.facts }
-      : { outcome: 'failed', reason: probe.reason, byteSize: bytes.length };
+      ? { outcome: 'succeeded', blobKey: blobKey!, byteSize, ...probe.facts }
+      : { outcome: 'failed', reason: probe.reason, byteSize };
+    // Flushed before the transaction, which (on PostgreSQL) holds every process's writes back.
+    if (blobKey) await staged.sync();
     const uploadedAt = this.deps.clock.now();
     const recorded = await this.deps.db.transaction(async (tx) => {
       // Two uploads with one form may arrive together: the first to get here wins,
       // and the other writes nothing (SQLite runs these transactions one at a time).
       const current = await this.deps.uploads.get(upload.id, tx);
       if (!current || current.uploaded_at !== null) return false;
-      // The file is written inside the transaction that records it: a crash before
-      // the commit leaves at most an unreferenced file, never a row without its file.
-      if (blobKey) await this.deps.blobs.put(blobKey, bytes);
+      // The file is moved into place inside the transaction that records it: a crash
+      // before the commit leaves at most an unreferenced file, never a row without its file.
+      if (blobKey) await staged.keep(blobKey);
       return this.deps.uploads.recordUpload(tx, upload.id, { uploadedAt, readyAt: uploadedAt + this.deps.settings.processingMs }, found);
     });
     if (!recorded) throw new UploadRefusal(403, 'AccessDenied', 'Access Denied: this upload form has been used already; register a new upload.');
   }
 
-  /** The bytes served at `/media/videos/<media_id>.<ext>`. */
-  file(path: string): Promise<Buffer | null> {
-    return this.deps.blobs.get(path);
+  /**
+   * The video served under `file`, a name from `MediaUrls.videoName`: null when the
+   * name is not one pinbox gave, or no Pin was ever made from the upload (an upload
+   * never turned into a Pin is not served at all).
+   */
+  async served(file: string, rangeOf?: (size: number) => ByteRange | undefined): Promise<ServedVideo | null> {
+    const named = this.deps.urls.parseVideoName(file);
+    if (!named) return null;
+    const row = await this.deps.uploads.get(named.mediaId);
+    if (!row || row.pinned_at === null || row.blob_key !== `videos/${named.mediaId}.${named.ext}`) return null;
+    const read = await this.deps.blobs.read(row.blob_key, rangeOf);
+    return read && { contentType: row.content_type!, ...read };
   }
+}
+
+/** The bytes of a video being served: all of them, or the range asked for. */
+export interface ServedVideo extends BlobRead {
+  contentType: string;
 }

@@ -17,6 +17,8 @@ export interface MediaUploadRow {
   duration_ms: number | null;
   width: number | null;
   height: number | null;
+  /** When the first Pin was made from it; null while none was (its video is not served). */
+  pinned_at: number | null;
 }
 
 /** Pinterest's `MediaUploadStatus`. */
@@ -37,7 +39,7 @@ export type UploadOutcome =
   | { outcome: 'failed'; reason: string; byteSize: number };
 
 const COLUMNS = `id, owner_id, media_type, upload_key, policy_expires_at, created_at, uploaded_at, ready_at, outcome,
-  failure_reason, blob_key, content_type, byte_size, duration_ms, width, height`;
+  failure_reason, blob_key, content_type, byte_size, duration_ms, width, height, pinned_at`;
 
 /** Registered media uploads and what became of them. */
 export class MediaUploadStore {
@@ -67,6 +69,11 @@ export class MediaUploadStore {
     return after === null
       ? this.db.all<MediaUploadRow>(`SELECT ${COLUMNS} FROM media_uploads WHERE owner_id = ? ORDER BY id DESC LIMIT ?`, [ownerId, limit])
       : this.db.all<MediaUploadRow>(`SELECT ${COLUMNS} FROM media_uploads WHERE owner_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, [ownerId, after, limit]);
+  }
+
+  /** Records that a Pin was made from the upload (the first Pin's time is kept). */
+  async markPinned(q: Queryable, id: string, at: number): Promise<void> {
+    await q.run('UPDATE media_uploads SET pinned_at = ? WHERE id = ? AND pinned_at IS NULL', [at, id]);
   }
 
   /**

@@ -45,13 +45,15 @@ export interface VideoFacts {
 export type VideoProbe = { ok: true; facts: VideoFacts } | { ok: false; reason: string };
 
 /**
- * Reads a file's container (mediabunny, pure TypeScript: nothing is decoded) and
- * checks it against Pinterest's rules. The reason of a refusal completes
- * "the uploaded file …".
+ * Reads the container of the file at `path` (mediabunny, pure TypeScript: nothing
+ * is decoded, and only the parts it needs are read, through a small cache, so a
+ * 2 GB file costs no more memory than a small one) and checks it against
+ * Pinterest's rules. The reason of a refusal completes "the uploaded file …".
  */
-export async function probeVideo(bytes: Buffer): Promise<VideoProbe> {
-  const { ALL_FORMATS, BufferSource, Input, MP4, QTFF } = await loadMediabunny();
-  const input = new Input({ source: new BufferSource(bytes), formats: ALL_FORMATS });
+export async function probeVideo(path: string): Promise<VideoProbe> {
+  const { ALL_FORMATS, FilePathSource, Input, MP4, QTFF } = await loadMediabunny();
+  // A read failing between reads is answered by the read that meets it, never an unhandled rejection.
+  const input = new Input({ source: new FilePathSource(path, { handleUnhandledError: () => undefined }), formats: ALL_FORMATS });
   try {
     let format;
     try {

@@ -4,7 +4,9 @@
  * with a cover from a URL, base64, or a frame of the video. Forged, stale and
  * reused forms, files that are not videos, another user's upload and an
  * unfinished one are refused and leave nothing stored (the blob folder of a
- * --data store is listed).
+ * --data store is listed, its staging folder for uploads on their way included).
+ * A video is served, streamed and in byte ranges, only at the unguessable URL its
+ * Pin tells, and only once a Pin was made from its upload.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,9 +14,11 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { openTestDatabase } from '../../../test/backend.js';
 import { assertError, createBoard, newUser, unique, useServer, type Client } from '../../../test/harness.js';
 import { imageHost, makeImage } from '../../../test/images.js';
 import { makeAudioOnly, makeVideo, uploadFile } from '../../../test/videos.js';
+import { MediaUrls } from './media-urls.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pinbox-videos-'));
 const data = join(dir, 'pinbox.db');
@@ -31,6 +35,33 @@ function storedVideos(): string[] {
   } catch {
     return [];
   }
+}
+
+/** Files being uploaded, in the blob folder's staging folder: none once every upload has been answered. */
+function stagedFiles(): string[] {
+  try {
+    return readdirSync(join(`${data}.blobs`, 'staging')).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The names videos are served under, made from the store's instance secret as pinbox makes them. */
+async function videoNames(): Promise<MediaUrls> {
+  const db = await openTestDatabase(data);
+  try {
+    const row = await db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'instance_secret'");
+    return new MediaUrls(Buffer.from(row!.value, 'hex'));
+  } finally {
+    await db.close();
+  }
+}
+
+/** The status of a GET of `url` (its body read, so the connection is free again). */
+async function statusAt(url: string, headers: Record<string, string> = {}): Promise<number> {
+  const response = await fetch(url, { headers });
+  await response.arrayBuffer();
+  return response.status;
 }
 
 /** A red-then-blue video: 3 s of each, 64x96. */
@@ -193,6 +224,7 @@ describe('video uploads', () => {
       const mediaId = await processedUpload(api, bytes);
       assert.equal(await statusOf(api, mediaId), 'failed', name);
       assert.deepEqual(storedVideos(), before, `${name}: nothing stored`);
+      assert.deepEqual(stagedFiles(), [], `${name}: nothing left in staging`);
       const pin = await api.post('/pins', { board_id: board.id, media_source: { source_type: 'video_id', media_id: mediaId, cover_image_key_frame_time: 0 } });
       assertError(pin, 400, 1, 'media_source.media_id');
       assert.match(pin.body.message, reason, name);
@@ -242,9 +274,14 @@ describe('video uploads', () => {
     const { api } = server();
     const registered = await register(api);
     const big = Buffer.concat([redThenBlue, Buffer.alloc(MAX_UPLOAD_BYTES)]);
+    const before = storedVideos();
     const tooBig = await uploadFile(registered.upload_url, registered.upload_parameters, big);
     assert.equal(tooBig.status, 400, tooBig.text);
     assert.match(tooBig.text, /<Code>EntityTooLarge<\/Code>/);
+    assert.match(tooBig.text, new RegExp(`maximum allowed size \\(${MAX_UPLOAD_BYTES} bytes\\)`));
+    // The part written while it arrived is gone.
+    assert.deepEqual(storedVideos(), before);
+    assert.deepEqual(stagedFiles(), []);
     const form = new FormData();
     for (const [name, value] of Object.entries(registered.upload_parameters)) form.append(name, value);
     const noFile = await fetch(registered.upload_url, { method: 'POST', body: form });
@@ -311,5 +348,77 @@ describe('video uploads', () => {
     assert.equal((await fetch(pin.body.media.images['400x300'].url)).status, 404);
     assert.equal((await fetch(pin.body.media.cover_image_url)).status, 404);
     assert.equal((await fetch(pin.body.media.video_url)).status, 200);
+  });
+
+  test("a video is served at its Pin's video_url alone: not at /media/videos/<media_id>.mp4, not before a Pin is made from it, not under a forged name", async () => {
+    const { api, pinbox } = server();
+    const names = await videoNames();
+    const mediaId = await processedUpload(api, redThenBlue);
+    const signed = `${pinbox.url}/media/videos/${names.videoName(mediaId, 'mp4')}`;
+    const guessable = `${pinbox.url}/media/videos/${mediaId}.mp4`;
+    // Uploaded and processed, but no Pin made from it: served under no name.
+    assert.equal(await statusOf(api, mediaId), 'succeeded');
+    assert.equal(await statusAt(guessable), 404);
+    assert.equal(await statusAt(signed), 404);
+
+    const board = await createBoard(api, { privacy: 'SECRET' });
+    const png = await makeImage({ width: 40, height: 60, color: '#336699', format: 'png' });
+    const pin = await api.post('/pins', { board_id: board.id, media_source: withDataCover(mediaId, png) });
+    assert.equal(pin.status, 201, JSON.stringify(pin.body));
+    assert.equal(pin.body.media.video_url, signed);
+    const served = await fetch(signed);
+    assert.equal(served.status, 200);
+    assert.equal(served.headers.get('content-length'), String(redThenBlue.length));
+    assert.ok(Buffer.from(await served.arrayBuffer()).equals(redThenBlue));
+    // The same URL on every read of the Pin.
+    assert.equal((await api.get(`/pins/${pin.body.id}`)).body.media.video_url, signed);
+
+    assert.equal(await statusAt(guessable), 404, 'the media id alone fetches nothing');
+    const forged = signed.replace(/([0-9a-f])\.mp4$/, (_whole, digit: string) => `${digit === '0' ? '1' : '0'}.mp4`);
+    assert.equal(await statusAt(forged), 404);
+    assert.equal(await statusAt(signed.replace(/\.mp4$/, '.mov')), 404);
+    // Another upload's name does not fetch this one.
+    const otherId = await processedUpload(api, redThenBlue);
+    const otherPin = await api.post('/pins', { board_id: board.id, media_source: withDataCover(otherId, png) });
+    assert.equal(otherPin.status, 201, JSON.stringify(otherPin.body));
+    assert.equal(await statusAt(otherPin.body.media.video_url.replace(otherId, mediaId)), 404);
+  });
+
+  test('a video is streamed whole or in the byte range asked for', async () => {
+    const { api } = server();
+    const mediaId = await processedUpload(api, redThenBlue);
+    const board = await createBoard(api);
+    const pin = await api.post('/pins', { board_id: board.id, media_source: { source_type: 'video_id', media_id: mediaId, cover_image_key_frame_time: 0 } });
+    assert.equal(pin.status, 201, JSON.stringify(pin.body));
+    const url = pin.body.media.video_url;
+    const size = redThenBlue.length;
+    const whole = await fetch(url);
+    assert.equal(whole.headers.get('accept-ranges'), 'bytes');
+    await whole.arrayBuffer();
+    const head = await fetch(url, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(size));
+    assert.equal((await head.arrayBuffer()).byteLength, 0);
+    const cases: [string, number, number][] = [
+      ['bytes=0-99', 0, 99],
+      ['bytes=100-', 100, size - 1],
+      ['bytes=-10', size - 10, size - 1],
+      [`bytes=${size - 5}-${size + 1000}`, size - 5, size - 1],
+    ];
+    for (const [range, start, end] of cases) {
+      const response = await fetch(url, { headers: { range } });
+      assert.equal(response.status, 206, range);
+      assert.equal(response.headers.get('content-range'), `bytes ${start}-${end}/${size}`, range);
+      assert.equal(response.headers.get('content-length'), String(end - start + 1), range);
+      assert.equal(response.headers.get('content-type'), 'video/mp4', range);
+      assert.ok(Buffer.from(await response.arrayBuffer()).equals(redThenBlue.subarray(start, end + 1)), range);
+    }
+    const past = await fetch(url, { headers: { range: `bytes=${size}-` } });
+    assert.equal(past.status, 416);
+    assert.equal(past.headers.get('content-range'), `bytes */${size}`);
+    assert.match((await past.json()).message, new RegExp(`${size} bytes`));
+    // Several ranges, or another unit: the whole file, as a server may answer.
+    assert.equal(await statusAt(url, { range: 'bytes=0-1,5-6' }), 200);
+    assert.equal(await statusAt(url, { range: 'items=0-1' }), 200);
   });
 });

@@ -3,6 +3,7 @@ import { publicBase, sendJsonText } from '../../kernel/http.js';
 import type { PageRequest } from '../../kernel/pagination.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
 import { boardIdParams, pagedQuery, sectionParams } from '../boards/schemas.js';
+import type { MediaUrls } from '../media/media-urls.js';
 import { pinPageJson } from './schemas.js';
 import type { PinService } from './service.js';
 
@@ -14,8 +15,8 @@ type SectionParams = { board_id: string; section_id: string };
  * read Pins, served by the pins family because Pins build on boards (a Pin's access
  * is its board's), not the other way round.
  */
-export function boardPinRoutes(deps: { pins: PinService }): ApiRoute[] {
-  const { pins } = deps;
+export function boardPinRoutes(deps: { pins: PinService; mediaUrls: MediaUrls }): ApiRoute[] {
+  const { pins, mediaUrls } = deps;
   return [
     defineRoute<{ Params: BoardParams; Querystring: PageRequest & { creative_types?: string[]; pin_metrics?: boolean } }>({
       method: 'GET',
@@ -36,7 +37,7 @@ export function boardPinRoutes(deps: { pins: PinService }): ApiRoute[] {
       handler: async (request, reply) => {
         const auth = authOf(request);
         const page = await pins.listOnBoard(auth, request.params.board_id, pins.creativeTypesOf(request.query.creative_types), request.query);
-        return sendJsonText(reply, pinPageJson(page, auth.userId, publicBase(request), request.query.pin_metrics === true));
+        return sendJsonText(reply, pinPageJson(page, auth.userId, mediaUrls.at(publicBase(request)), request.query.pin_metrics === true));
       },
     }),
     defineRoute<{ Params: SectionParams; Querystring: PageRequest }>({
@@ -48,7 +49,7 @@ export function boardPinRoutes(deps: { pins: PinService }): ApiRoute[] {
       handler: async (request, reply) => {
         const auth = authOf(request);
         const page = await pins.listInSection(auth, request.params.board_id, request.params.section_id, request.query);
-        return sendJsonText(reply, pinPageJson(page, auth.userId, publicBase(request), false));
+        return sendJsonText(reply, pinPageJson(page, auth.userId, mediaUrls.at(publicBase(request)), false));
       },
     }),
   ];

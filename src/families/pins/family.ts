@@ -45,7 +45,7 @@ export const pinsFamily = defineFamily({
       stores: { pins: store },
       services: { pins },
       pinMetrics,
-      routes: [...pinRoutes({ pins, pinMetrics: pinMetrics.of }), ...boardPinRoutes({ pins })],
+      routes: [...pinRoutes({ pins, pinMetrics: pinMetrics.of, mediaUrls: media.services.mediaUrls }), ...boardPinRoutes({ pins, mediaUrls: media.services.mediaUrls })],
       fixtures: [pinFixtures(core, { pins: store, boards: boards.stores.boards }, media.services.images)],
       // Pictures of Pins made before the image pipeline, by the id of their row.
       pages: (app) => {

@@ -39,6 +39,8 @@ export interface ResolvedMedia {
   build(stored: StoredImage[]): StoredMedia;
   /** `media_source.is_standard` when given (video Pins). */
   isStandard?: boolean;
+  /** The upload a video Pin is made from. */
+  videoMediaId?: string;
 }
 
 /** What reading a media source needs besides the source itself. */
@@ -147,10 +149,12 @@ async function resolveVideo(auth: AuthContext, source: Json, sources: MediaSourc
     creativeType: 'VIDEO',
     images: [cover],
     isStandard: source.is_standard as boolean | undefined,
+    videoMediaId: video.mediaId,
     build: ([stored]) => ({
       media_type: 'video',
       images: stored.images,
       cover_image_url: stored.images.originals.url,
+      // The upload's blob key, a reference: the URL served is written from it on each read (MediaUrls).
       video_url: `/media/${video.blobKey}`,
       duration: video.durationMs,
       width: video.width,
@@ -164,9 +168,9 @@ async function frameCover(video: ReadyVideo, seconds: number, sources: MediaSour
   if (!(await sources.keyFrames.isAvailable())) {
     throw new ApiError('unavailable_here', `'${field}' needs ffmpeg on the pinbox host (apt-get install ffmpeg); send cover_image_url or cover_image_data instead.`);
   }
-  const bytes = await sources.uploads.videoBytes(video);
-  if (!bytes) throw new ApiError('media_not_found');
-  return sources.images.fromBytes(await sources.keyFrames.frameAt(bytes, video.ext, seconds, video.durationMs), field);
+  const frame = await sources.uploads.withVideoFile(video, (path) => sources.keyFrames.frameAt(path, seconds, video.durationMs));
+  if (!frame) throw new ApiError('media_not_found');
+  return sources.images.fromBytes(frame, field);
 }
 
 function carouselItems(source: Json): Json[] {
@@ -204,21 +208,10 @@ function optionalText(value: unknown, field: string, max: number): string | null
   return value;
 }
 
-/** The stored media JSON, with pinbox-served URLs (stored relative) made absolute for this request. */
-export function mediaJson(media: string, base: string): string {
-  // A page of Pins comes from one base: its replacement is made once, not per Pin.
-  if (base !== replacementBase) {
-    replacementBase = base;
-    replacement = `"${base}/media/`;
-  }
-  return media.replaceAll('"/media/', replacement);
-}
-let replacementBase = '';
-let replacement = '"/media/';
-
 /** One size of a Pin's (first) image, for board covers (400x300) and thumbnails (150x150). */
 export function firstImageUrl(media: string, base: string, size: '150x150' | '400x300'): string | null {
-  const parsed = JSON.parse(mediaJson(media, base)) as StoredMedia;
+  // Pictures only: their stored URLs need just the origin (a video's name is signed by MediaUrls).
+  const parsed = JSON.parse(media.replaceAll('"/media/', `"${base}/media/`)) as StoredMedia;
   const images: Partial<Record<string, ImageDetails>> | undefined = parsed.media_type === 'multiple_images' ? parsed.items[0]?.images : parsed.images;
   // Pins stored before images were processed hold their original only.
   return images?.[size]?.url ?? images?.originals?.url ?? null;

@@ -35,4 +35,17 @@ CREATE TABLE blobs (
 );
 `,
   },
+  {
+    version: 7,
+    name: 'video pins mark their uploads',
+    // The media family's part of this version adds media_uploads.pinned_at; the video
+    // Pins made before it name their upload in their media (`/media/videos/<id>.<ext>`).
+    // When their first Pin was made is not recorded: the upload's ready_at, the
+    // earliest it could have been, stands for it.
+    sql: `
+UPDATE media_uploads SET pinned_at = ready_at
+WHERE outcome = 'succeeded'
+  AND EXISTS (SELECT 1 FROM pins WHERE pins.creative_type = 'VIDEO' AND pins.media LIKE '%/media/videos/' || media_uploads.id || '.%');
+`,
+  },
 ];

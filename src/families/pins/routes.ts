@@ -2,6 +2,7 @@ import { authOf } from '../../kernel/auth.js';
 import { publicBase, sendJsonText } from '../../kernel/http.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
 import { adAccountOnlyQuery } from '../boards/schemas.js';
+import type { MediaUrls } from '../media/media-urls.js';
 import { pinCreateBody, pinGetQuery, pinIdParams, pinListQuery, pinPageJson, pinJson, pinSaveBody, pinUpdateBody } from './schemas.js';
 import type { PinCreateInput, PinListQuery, PinService, PinUpdateInput } from './service.js';
 import type { PinRow } from './store.js';
@@ -13,8 +14,8 @@ const PIN_WRITE_SCOPES = ['boards:read', 'boards:write', 'pins:read', 'pins:writ
 export type PinMetricsOf = (pin: PinRow, viewerId: string) => Promise<string | null>;
 
 /** The Pin routes of the spec's `pins` tag. */
-export function pinRoutes(deps: { pins: PinService; pinMetrics: PinMetricsOf }): ApiRoute[] {
-  const { pins } = deps;
+export function pinRoutes(deps: { pins: PinService; pinMetrics: PinMetricsOf; mediaUrls: MediaUrls }): ApiRoute[] {
+  const { pins, mediaUrls } = deps;
   return [
     defineRoute<{ Body: PinCreateInput }>({
       method: 'POST',
@@ -28,7 +29,7 @@ export function pinRoutes(deps: { pins: PinService; pinMetrics: PinMetricsOf }):
         const auth = authOf(request);
         const pin = await pins.create(auth, request.body);
         reply.code(201);
-        return sendJsonText(reply, pinJson(pin, auth.userId, publicBase(request), false));
+        return sendJsonText(reply, pinJson(pin, auth.userId, mediaUrls.at(publicBase(request)), false));
       },
     }),
     defineRoute<{ Querystring: PinListQuery & { pin_metrics?: boolean } }>({
@@ -44,7 +45,7 @@ export function pinRoutes(deps: { pins: PinService; pinMetrics: PinMetricsOf }):
         const withMetrics = request.query.pin_metrics === true;
         const metrics = new Map<string, string>();
         if (withMetrics) for (const pin of page.items) metrics.set(pin.id, (await deps.pinMetrics(pin, auth.userId)) ?? 'null');
-        return sendJsonText(reply, pinPageJson(page, auth.userId, publicBase(request), withMetrics, metrics));
+        return sendJsonText(reply, pinPageJson(page, auth.userId, mediaUrls.at(publicBase(request)), withMetrics, metrics));
       },
     }),
     defineRoute<{ Params: PinParams; Querystring: { pin_metrics?: boolean } }>({
@@ -58,7 +59,7 @@ export function pinRoutes(deps: { pins: PinService; pinMetrics: PinMetricsOf }):
         const pin = await pins.visible(auth, request.params.pin_id);
         const withMetrics = request.query.pin_metrics === true;
         const metrics = withMetrics ? await deps.pinMetrics(pin, auth.userId) : null;
-        return sendJsonText(reply, pinJson(pin, auth.userId, publicBase(request), withMetrics, metrics));
+        return sendJsonText(reply, pinJson(pin, auth.userId, mediaUrls.at(publicBase(request)), withMetrics, metrics));
       },
     }),
     defineRoute<{ Params: PinParams; Body: PinUpdateInput }>({
@@ -70,7 +71,7 @@ export function pinRoutes(deps: { pins: PinService; pinMetrics: PinMetricsOf }):
       handler: async (request, reply) => {
         const auth = authOf(request);
         const pin = await pins.update(auth, request.params.pin_id, request.body);
-        return sendJsonText(reply, pinJson(pin, auth.userId, publicBase(request), false));
+        return sendJsonText(reply, pinJson(pin, auth.userId, mediaUrls.at(publicBase(request)), false));
       },
     }),
     defineRoute<{ Params: PinParams }>({
@@ -95,7 +96,7 @@ export function pinRoutes(deps: { pins: PinService; pinMetrics: PinMetricsOf }):
         const auth = authOf(request);
         const pin = await pins.save(auth, request.params.pin_id, request.body);
         reply.code(201);
-        return sendJsonText(reply, pinJson(pin, auth.userId, publicBase(request), false));
+        return sendJsonText(reply, pinJson(pin, auth.userId, mediaUrls.at(publicBase(request)), false));
       },
     }),
   ];

@@ -1,6 +1,6 @@
 import { adAccountQuery, numericId } from '../../kernel/schemas.js';
 import { paginationQuerySchema, type Page } from '../../kernel/pagination.js';
-import { mediaJson } from './media-source.js';
+import type { ServedMedia } from '../media/media-urls.js';
 import type { PinRow } from './store.js';
 
 /** Pinterest: title 100, description 800, link 2048, alt text 500 characters (`PinCreate` in the spec). */
@@ -101,7 +101,7 @@ const str = JSON.stringify;
  * `pin_metrics` comes only when asked for: `metrics` is its JSON text (from
  * analytics), or null where there are none to show.
  */
-export function pinJson(row: PinRow, viewerId: string, base: string, withMetrics: boolean, metrics: string | null = null): string {
+export function pinJson(row: PinRow, viewerId: string, media: ServedMedia, withMetrics: boolean, metrics: string | null = null): string {
   return (
     '{"id":' + str(row.id) +
     ',"created_at":' + str(row.created_at) +
@@ -115,7 +115,7 @@ export function pinJson(row: PinRow, viewerId: string, base: string, withMetrics
     ',"board_section_id":' + str(row.board_section_id) +
     ',"board_owner":{"username":' + str(row.board_owner_username) + '}' +
     ',"is_owner":' + (row.owner_id === viewerId) +
-    ',"media":' + mediaJson(row.media, base) +
+    ',"media":' + media.json(row.media) +
     ',"parent_pin_id":' + str(row.parent_pin_id) +
     ',"is_standard":' + (row.is_standard === 1) +
     ',"has_been_promoted":' + (row.has_been_promoted === 1) +
@@ -124,8 +124,8 @@ export function pinJson(row: PinRow, viewerId: string, base: string, withMetrics
 }
 
 /** A page of Pins as JSON text: `{ items, bookmark }`. */
-export function pinPageJson(page: Page<PinRow>, viewerId: string, base: string, withMetrics: boolean, metrics?: ReadonlyMap<string, string>): string {
+export function pinPageJson(page: Page<PinRow>, viewerId: string, media: ServedMedia, withMetrics: boolean, metrics?: ReadonlyMap<string, string>): string {
   let items = '';
-  for (const row of page.items) items += (items ? ',' : '') + pinJson(row, viewerId, base, withMetrics, metrics?.get(row.id) ?? null);
+  for (const row of page.items) items += (items ? ',' : '') + pinJson(row, viewerId, media, withMetrics, metrics?.get(row.id) ?? null);
   return '{"items":[' + items + '],"bookmark":' + str(page.bookmark) + '}';
 }

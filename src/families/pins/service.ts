@@ -159,6 +159,8 @@ export class PinService {
         created_at: now,
       };
       await this.deps.pins.insert(tx, pin);
+      // From this Pin on, the upload's video is served.
+      if (resolved.videoMediaId) await this.deps.videos.uploads.markPinned(tx, resolved.videoMediaId);
       await this.deps.boards.pinsChanged(tx, input.board_id, +1, now);
       // The row as stored (no trigger changes it) with its board's fields, read in this transaction: no need to read it back.
       return { ...pin, board_owner_id: board.owner_id, board_owner_username: board.owner_username, board_privacy: board.privacy };

@@ -3,13 +3,14 @@ import { publicBase, sendJsonText } from '../../kernel/http.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
 import { boardWithMedia } from '../boards/schemas.js';
 import type { BoardStore } from '../boards/store.js';
+import type { MediaUrls } from '../media/media-urls.js';
 import { pinPageJson } from '../pins/schemas.js';
 import { searchBoardsQuery, searchPartnerPinsQuery, searchPinsQuery, summaryPinJson } from './schemas.js';
 import type { SearchService } from './service.js';
 
 /** The routes of the spec's `search` tag. */
-export function searchRoutes(deps: { search: SearchService; boardStore: BoardStore }): ApiRoute[] {
-  const { search } = deps;
+export function searchRoutes(deps: { search: SearchService; boardStore: BoardStore; mediaUrls: MediaUrls }): ApiRoute[] {
+  const { search, mediaUrls } = deps;
   return [
     defineRoute<{ Querystring: { query: string; bookmark?: string } }>({
       method: 'GET',
@@ -20,7 +21,7 @@ export function searchRoutes(deps: { search: SearchService; boardStore: BoardSto
       handler: async (request, reply) => {
         const auth = authOf(request);
         const page = await search.searchOwnPins(auth, request.query.query, { bookmark: request.query.bookmark });
-        return sendJsonText(reply, pinPageJson(page, auth.userId, publicBase(request), false));
+        return sendJsonText(reply, pinPageJson(page, auth.userId, mediaUrls.at(publicBase(request)), false));
       },
     }),
     defineRoute<{ Querystring: { query?: string; bookmark?: string; page_size?: number } }>({
@@ -43,9 +44,9 @@ export function searchRoutes(deps: { search: SearchService; boardStore: BoardSto
       schema: { querystring: searchPartnerPinsQuery },
       handler: async (request, reply) => {
         const page = await search.searchPublicPins(request.query.term, { bookmark: request.query.bookmark, page_size: request.query.limit });
-        const base = publicBase(request);
+        const media = mediaUrls.at(publicBase(request));
         let items = '';
-        for (const row of page.items) items += (items ? ',' : '') + summaryPinJson(row, base);
+        for (const row of page.items) items += (items ? ',' : '') + summaryPinJson(row, media);
         return sendJsonText(reply, '{"items":[' + items + '],"bookmark":' + JSON.stringify(page.bookmark) + '}');
       },
     }),

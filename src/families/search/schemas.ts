@@ -1,6 +1,6 @@
 import { paginationQuerySchema } from '../../kernel/pagination.js';
 import { adAccountQuery } from '../../kernel/schemas.js';
-import { mediaJson } from '../pins/media-source.js';
+import type { ServedMedia } from '../media/media-urls.js';
 import type { PinRow } from '../pins/store.js';
 
 /** Pinterest: a query is free text; pinbox caps it so a request can never carry an unbounded one. */
@@ -33,13 +33,13 @@ export const searchPartnerPinsQuery = {
 const str = JSON.stringify;
 
 /** The spec's `SummaryPin` as JSON text. */
-export function summaryPinJson(row: PinRow, base: string): string {
+export function summaryPinJson(row: PinRow, media: ServedMedia): string {
   return (
     '{"id":' + str(row.id) +
     ',"title":' + str(row.title) +
     ',"description":' + str(row.description) +
     ',"link":' + str(row.link) +
     ',"alt_text":' + str(row.alt_text) +
-    ',"media":' + mediaJson(row.media, base) + '}'
+    ',"media":' + media.json(row.media) + '}'
   );
 }
