@@ -3,7 +3,7 @@
  * percent-encoding, bad header bytes, two Authorization headers, truncated bodies,
  * methods that are not methods. Reads the first response the server writes.
  */
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 export interface RawResponse {
   status: number;
@@ -22,33 +22,13 @@ export interface RawResponse {
  */
 export function rawHttp(baseUrl: string, data: string | Buffer, timeoutMs = 10_000, options: { halfClose?: boolean } = {}): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    const started = Date.now();
-    let received = Buffer.alloc(0);
-    let settled = false;
-    const finish = (error?: Error) => {
-      if (settled) return;
-      const parsed = parseResponse(received, error !== undefined);
-      if (!parsed && !error) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      if (parsed) resolve({ ...parsed, ms: Date.now() - started });
-      else reject(error ?? new Error(`no HTTP response; got ${JSON.stringify(received.toString('latin1').slice(0, 200))}`));
-    };
-    const timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    socket.on('data', (chunk) => {
-      received = Buffer.concat([received, chunk]);
-      finish();
-    });
-    // The server may close as soon as it has answered a request it refused mid-way.
-    socket.on('error', () => undefined);
-    socket.on('close', () => finish(new Error('closed without an answer')));
-    // halfClose: the client says it has sent everything (FIN) and waits for the answer.
-    if (options.halfClose) socket.end(data);
-    else socket.write(data);
-  });
+  const socket = connect(Number(port), hostname);
+  const response = oneResponse(socket, () => ({}));
+  const timer = setTimeout(() => response.fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  // halfClose: the client says it has sent everything (FIN) and waits for the answer.
+  if (options.halfClose) socket.end(data);
+  else socket.write(data);
+  return response.answer.finally(() => clearTimeout(timer));
 }
 
 /**
@@ -66,42 +46,63 @@ export function rawTrickle(
   timeoutMs = 10_000,
 ): Promise<RawResponse & { bodyBytesSent: number }> {
   const { hostname, port } = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    const started = Date.now();
-    let received = Buffer.alloc(0);
-    let sent = 0;
-    let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (error?: Error) => {
-      if (settled) return;
-      const parsed = parseResponse(received, error !== undefined);
-      if (!parsed && !error) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      if (parsed) resolve({ ...parsed, ms: Date.now() - started, bodyBytesSent: sent });
-      else reject(error ?? new Error('no HTTP response'));
-    };
-    const next = () => {
-      if (settled || socket.destroyed) return;
-      if (sent >= body.length) {
-        timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs} ms of the last byte`)), timeoutMs);
-        return;
-      }
-      socket.write(body.slice(sent, sent + pace.bytes));
-      sent = Math.min(body.length, sent + pace.bytes);
-      timer = setTimeout(next, pace.everyMs);
-    };
-    socket.on('data', (chunk) => {
-      received = Buffer.concat([received, chunk]);
-      finish();
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => finish(new Error('closed without an answer')));
-    socket.write(head);
+  const socket = connect(Number(port), hostname);
+  let sent = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const response = oneResponse(socket, () => ({ bodyBytesSent: sent }));
+  const next = () => {
+    if (response.settled || socket.destroyed) return;
+    if (sent >= body.length) {
+      timer = setTimeout(() => response.fail(new Error(`no answer within ${timeoutMs} ms of the last byte`)), timeoutMs);
+      return;
+    }
+    socket.write(body.slice(sent, sent + pace.bytes));
+    sent = Math.min(body.length, sent + pace.bytes);
     timer = setTimeout(next, pace.everyMs);
+  };
+  socket.write(head);
+  timer = setTimeout(next, pace.everyMs);
+  return response.answer.finally(() => clearTimeout(timer));
+}
+
+/**
+ * The first response the server writes on `socket`, with `extra()`'s fields added;
+ * `fail` gives up (taking what came if the connection is over). The socket is
+ * destroyed once it is settled.
+ */
+function oneResponse<T extends object>(socket: Socket, extra: () => T): { answer: Promise<RawResponse & T>; fail(error: Error): void; readonly settled: boolean } {
+  const started = Date.now();
+  let received = Buffer.alloc(0);
+  let settled = false;
+  let resolve!: (response: RawResponse & T) => void;
+  let reject!: (error: Error) => void;
+  const answer = new Promise<RawResponse & T>((res, rej) => {
+    resolve = res;
+    reject = rej;
   });
+  const finish = (error?: Error) => {
+    if (settled) return;
+    const parsed = parseResponse(received, error !== undefined);
+    if (!parsed && !error) return;
+    settled = true;
+    socket.destroy();
+    if (parsed) resolve({ ...parsed, ms: Date.now() - started, ...extra() });
+    else reject(error ?? new Error(`no HTTP response; got ${JSON.stringify(received.toString('latin1').slice(0, 200))}`));
+  };
+  socket.on('data', (chunk) => {
+    received = Buffer.concat([received, chunk]);
+    finish();
+  });
+  // The server may close as soon as it has answered a request it refused mid-way.
+  socket.on('error', () => undefined);
+  socket.on('close', () => finish(new Error('closed without an answer')));
+  return {
+    answer,
+    fail: finish,
+    get settled() {
+      return settled;
+    },
+  };
 }
 
 /** The response in `bytes`, or null while it is incomplete (`ended`: the connection is over, take what came). */

@@ -338,6 +338,16 @@ async function stopRedis(redis: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** Stops the pinbox and the test's Redis (stopped or not), and removes the schema and the folder. */
+async function tearDown(pinbox: RunningCli, redis: ChildProcess, schema: string, dir: string): Promise<void> {
+  redis.kill('SIGCONT');
+  pinbox.child.kill('SIGTERM');
+  await pinbox.exited;
+  await stopRedis(redis);
+  await dropSchema(schema);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 /** POST /oauth/token with the dev app's client id and a wrong secret. */
 async function wrongClientSecret(pinbox: RunningCli): Promise<{ status: number; body: any }> {
   const clientId = /app client id:\s+(\d+)/.exec(pinbox.output())?.[1];
@@ -408,12 +418,7 @@ test('Redis stopped, then killed: /v5 calls answer 503 promptly saying the share
     assert.match(pinbox.output(), /Redis is unreachable: \/v5 calls answer 503/);
     assert.match(pinbox.output(), /Redis is reachable again/);
   } finally {
-    redis.kill('SIGCONT');
-    pinbox.child.kill('SIGTERM');
-    await pinbox.exited;
-    await stopRedis(redis);
-    await dropSchema(schema);
-    rmSync(dir, { recursive: true, force: true });
+    await tearDown(pinbox, redis, schema, dir);
   }
 });
 
@@ -441,11 +446,6 @@ test('with --redis-fail-open, calls are served uncounted while Redis is away, an
     // Warned once for the outage, however many calls went uncounted.
     assert.equal(pinbox.output().match(/rate limits fail open/g)?.length, 1, pinbox.output());
   } finally {
-    redis.kill('SIGCONT');
-    pinbox.child.kill('SIGTERM');
-    await pinbox.exited;
-    await stopRedis(redis);
-    await dropSchema(schema);
-    rmSync(dir, { recursive: true, force: true });
+    await tearDown(pinbox, redis, schema, dir);
   }
 });

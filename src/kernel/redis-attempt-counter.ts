@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import type { AttemptCounter } from './auth-attempts.js';
-import { ApiError } from './errors.js';
 import type { SharedStoreHealth } from './shared-store.js';
 
 const UNREACHABLE = 'The shared store (Redis) that counts failed sign-ins is unreachable; pinbox is reconnecting. Nothing was changed: try again shortly.';
@@ -24,13 +23,8 @@ export class RedisAttemptCounter implements AttemptCounter {
   ) {}
 
   /** Runs a command through `health`; with `failOpen`, an outage gives `fallback` instead of a 503. */
-  private async shared<T>(command: () => Promise<T>, fallback: T): Promise<T> {
-    try {
-      return await this.health.run(command, UNREACHABLE);
-    } catch (error) {
-      if (this.failOpen && error instanceof ApiError && error.key === 'shared_store_unavailable') return fallback;
-      throw error;
-    }
+  private shared<T>(command: () => Promise<T>, fallback: T): Promise<T> {
+    return this.health.runOrFallBack(this.failOpen, command, fallback, UNREACHABLE);
   }
 
   private key(subject: string, windowEndMs: number): string {
@@ -53,12 +47,7 @@ export class RedisAttemptCounter implements AttemptCounter {
   }
 
   /** Forgets every count of this instance (its keys only). */
-  async clear(): Promise<void> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.health.run(() => this.redis.scan(cursor, 'MATCH', `${this.prefix}auth:*`, 'COUNT', 500));
-      cursor = next;
-      if (keys.length > 0) await this.health.run(() => this.redis.del(...keys));
-    } while (cursor !== '0');
+  clear(): Promise<void> {
+    return this.health.deleteMatching(`${this.prefix}auth:*`);
   }
 }

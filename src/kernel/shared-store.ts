@@ -79,6 +79,29 @@ export class SharedStoreHealth {
     }
   }
 
+  /**
+   * `run`, except that while failing open (`--redis-fail-open`) an outage gives
+   * `fallback` instead of the 503: what Redis would have counted goes uncounted.
+   */
+  async runOrFallBack<T>(failOpen: boolean, command: () => Promise<T>, fallback: T, message?: string): Promise<T> {
+    try {
+      return await this.run(command, message);
+    } catch (error) {
+      if (failOpen && error instanceof ApiError && error.key === 'shared_store_unavailable') return fallback;
+      throw error;
+    }
+  }
+
+  /** Deletes every key matching `pattern` (SCAN, then DEL a batch at a time). */
+  async deleteMatching(pattern: string): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.run(() => this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500));
+      cursor = next;
+      if (keys.length > 0) await this.run(() => this.redis.del(...keys));
+    } while (cursor !== '0');
+  }
+
   private failed(error: unknown): void {
     if (this.down) return;
     this.down = true;

@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { ApiError } from '../errors.js';
 import type { SharedStoreHealth } from '../shared-store.js';
 import type { CountedWindow, RateDecision, RateLimiter, WindowReading } from './limiter.js';
 
@@ -68,16 +67,14 @@ export class RedisRateLimiter implements RateLimiter {
     const ends = windows.map((window) => windowEnd(window.windowSeconds, nowMs));
     const keys = windows.map((window, i) => `${this.prefix}rl:${subject}:${window.name}:${window.windowSeconds}:${ends[i]}`);
     const lifetimes = windows.map((window) => Math.max(2 * window.windowSeconds * 1000, 3_600_000));
-    let taken: number[];
-    try {
-      taken = await this.health.run(
-        () => this.redis.pinboxTake(keys.length, ...keys, ...windows.map((w) => w.limit), ...lifetimes),
-        'The shared store (Redis) that counts rate limits is unreachable; pinbox is reconnecting. Nothing was changed: try again shortly.',
-      );
-    } catch (error) {
-      if (this.failOpen && error instanceof ApiError && error.key === 'shared_store_unavailable') return null;
-      throw error;
-    }
+    const taken = await this.health.runOrFallBack(
+      this.failOpen,
+      () => this.redis.pinboxTake(keys.length, ...keys, ...windows.map((w) => w.limit), ...lifetimes),
+      null,
+      'The shared store (Redis) that counts rate limits is unreachable; pinbox is reconnecting. Nothing was changed: try again shortly.',
+    );
+    // Failing open: served, not counted.
+    if (taken === null) return null;
     const [allowed, ...counts] = taken;
     if (allowed !== 1) {
       // The full window that resets last: waiting for it frees every full window.
@@ -99,12 +96,7 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   /** Forgets every count of this instance (its keys only). */
-  async clear(): Promise<void> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.health.run(() => this.redis.scan(cursor, 'MATCH', `${this.prefix}rl:*`, 'COUNT', 500));
-      cursor = next;
-      if (keys.length > 0) await this.health.run(() => this.redis.del(...keys));
-    } while (cursor !== '0');
+  clear(): Promise<void> {
+    return this.health.deleteMatching(`${this.prefix}rl:*`);
   }
 }
