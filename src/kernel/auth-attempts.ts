@@ -19,6 +19,8 @@ export const AUTH_ATTEMPT_LIMITS = { failures: 5, windowSeconds: 15 * 60 } as co
 export interface AttemptCounter {
   /** Counts one attempt of `subject` in the window that ends at `windowEndMs` (pinbox clock) and returns that window's count. */
   add(subject: string, windowEndMs: number, windowSeconds: number): number | Promise<number>;
+  /** `subject`'s count in that window, without counting. */
+  read(subject: string, windowEndMs: number): number | Promise<number>;
   /** Forgets `subject`'s count in that window (a success). */
   forget(subject: string, windowEndMs: number): void | Promise<void>;
   /** Forgets every count (the control plane's reset). */
@@ -39,6 +41,11 @@ export class InProcessAttemptCounter implements AttemptCounter {
       this.counts.set(subject, entry);
     }
     return ++entry.count;
+  }
+
+  read(subject: string, windowEndMs: number): number {
+    const entry = this.counts.get(subject);
+    return entry?.end === windowEndMs ? entry.count : 0;
   }
 
   forget(subject: string, windowEndMs: number): void {
@@ -65,6 +72,11 @@ export interface AdmittedAttempt {
   succeeded(): Promise<void>;
 }
 
+/** An attempt admitted without being counted (`check`): `failed` counts it once the credentials proved wrong. */
+export interface CheckedAttempt extends AdmittedAttempt {
+  failed(): Promise<void>;
+}
+
 /** An attempt refused because its subject failed too often in this window. */
 export interface RefusedAttempt {
   allowed: false;
@@ -74,9 +86,10 @@ export interface RefusedAttempt {
 
 /**
  * Failed authentications, counted per subject (`client:<id>`, `user:<username>`)
- * on pinbox's clock. Every attempt is counted before its credentials are checked
- * and a success forgets the count, so concurrent attempts cannot get past the
- * limit together, and a client or person who gets it right starts again from zero.
+ * on pinbox's clock. A sign-in is counted before its password is checked (`begin`),
+ * so concurrent guesses cannot get past the limit together; a client
+ * authentication is counted only when it fails (`check`), so an app may make many
+ * at once. A success forgets the count: whoever gets it right starts again from zero.
  * Refusing (rather than sleeping) keeps no connection waiting.
  * @example
  * const attempt = await attempts.begin(`user:${username}`);
@@ -96,13 +109,40 @@ export class AuthAttempts {
     this.counter = counter;
   }
 
+  /** Counts the attempt first (concurrent guesses cannot get past the limit together): for sign-ins, which a person makes one at a time. */
   async begin(subject: string): Promise<AdmittedAttempt | RefusedAttempt> {
+    const { now, end } = this.window();
+    const count = await this.counter.add(subject, end, this.limits.windowSeconds);
+    if (count > this.limits.failures) return this.refused(now, end);
+    return { allowed: true, succeeded: async () => void (await this.counter.forget(subject, end)) };
+  }
+
+  /**
+   * Counts only the attempts that fail: for client authentication, which one app
+   * may make many times at once (parallel jobs exchanging codes or refreshing);
+   * counted first, six of those in flight would be refused with the right secret.
+   * A burst of wrong secrets sent at once can pass the limit by what is in flight
+   * while the first ones are checked (a comparison of hashes, about a millisecond).
+   */
+  async check(subject: string): Promise<CheckedAttempt | RefusedAttempt> {
+    const { now, end } = this.window();
+    if ((await this.counter.read(subject, end)) >= this.limits.failures) return this.refused(now, end);
+    return {
+      allowed: true,
+      succeeded: async () => void (await this.counter.forget(subject, end)),
+      failed: async () => void (await this.counter.add(subject, end, this.limits.windowSeconds)),
+    };
+  }
+
+  /** The window of pinbox's clock that holds now, by its end. */
+  private window(): { now: number; end: number } {
     const now = this.clock.now();
     const length = this.limits.windowSeconds * 1000;
-    const end = (Math.floor(now / length) + 1) * length;
-    const count = await this.counter.add(subject, end, this.limits.windowSeconds);
-    if (count > this.limits.failures) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((end - now) / 1000)) };
-    return { allowed: true, succeeded: async () => void (await this.counter.forget(subject, end)) };
+    return { now, end: (Math.floor(now / length) + 1) * length };
+  }
+
+  private refused(now: number, end: number): RefusedAttempt {
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((end - now) / 1000)) };
   }
 
   /**
@@ -147,10 +187,13 @@ export async function authenticateClient(
 ): Promise<ClientContext> {
   const credentials = readBasic(authorization);
   if (!credentials || !CLIENT_ID.test(credentials.user)) throw new ApiError('authentication_failed');
-  const attempt = await attempts.begin(`client:${credentials.user}`);
+  const attempt = await attempts.check(`client:${credentials.user}`);
   if (!attempt.allowed) throw attempts.refusal(reply, attempt, `failed client authentications for client id ${credentials.user}`);
   const client = await clients.authenticate(credentials.user, credentials.password);
-  if (!client) throw new ApiError('authentication_failed');
+  if (!client) {
+    await attempt.failed();
+    throw new ApiError('authentication_failed');
+  }
   await attempt.succeeded();
   return client;
 }

@@ -42,6 +42,11 @@ export class RedisAttemptCounter implements AttemptCounter {
     return Number(count);
   }
 
+  async read(subject: string, windowEndMs: number): Promise<number> {
+    // Failing open, nothing is counted while Redis is away.
+    return Number((await this.shared(() => this.redis.get(this.key(subject, windowEndMs)), null)) ?? 0);
+  }
+
   async forget(subject: string, windowEndMs: number): Promise<void> {
     await this.shared(() => this.redis.del(this.key(subject, windowEndMs)), 0);
   }

@@ -80,6 +80,14 @@ test('five wrong client secrets, then every attempt for that client id is a 429 
   for (let i = 0; i < AUTH_ATTEMPT_LIMITS.failures; i++) assertError(await credentials(wrong), 401, 2);
 });
 
+test('an app authenticating many times at once with the right secret is never refused: only failures are counted', async () => {
+  const f = await fixture();
+  const answers = await Promise.all(
+    Array.from({ length: 4 * AUTH_ATTEMPT_LIMITS.failures }, () => postForm(f.uncounted, '/oauth/token', { grant_type: 'client_credentials', scope: 'boards:read' }, f.app)),
+  );
+  assert.deepEqual(answers.map((answer) => answer.status), answers.map(() => 200), JSON.stringify(answers.find((answer) => answer.status !== 200)?.body));
+});
+
 test('five wrong passwords on the sign-in page, then the username is refused with the 429 error page until the window ends', async () => {
   const f = await fixture();
   const params = { client_id: f.app.id, redirect_uri: REDIRECT, scope: 'user_accounts:read', state: 's' };
