@@ -46,9 +46,16 @@ export interface PinTargetBoard {
   privacy: BoardPrivacy;
   is_collaborator: number;
 }
-const PIN_TARGET = `SELECT b.id, b.owner_id, u.username AS owner_username, b.privacy,
-  CASE WHEN b.owner_id = ? THEN 0 ELSE (SELECT COUNT(*) FROM board_collaborators c WHERE c.board_id = b.id AND c.user_id = ?) END AS is_collaborator
-  FROM boards b JOIN users u ON u.id = b.owner_id WHERE b.id = ?`;
+const PIN_TARGET_FIELDS = `b.id, b.owner_id, u.username AS owner_username, b.privacy,
+  CASE WHEN b.owner_id = ? THEN 0 ELSE (SELECT COUNT(*) FROM board_collaborators c WHERE c.board_id = b.id AND c.user_id = ?) END AS is_collaborator`;
+const PIN_TARGET = `SELECT ${PIN_TARGET_FIELDS} FROM boards b JOIN users u ON u.id = b.owner_id WHERE b.id = ?`;
+/**
+ * PostgreSQL: the board's Pin counted and its fields read in one statement (the
+ * UPDATE takes the row lock that PIN_TARGET's FOR NO KEY UPDATE would). SQLite's
+ * RETURNING cannot name the joined owner, so it reads, then counts.
+ */
+const PIN_TARGET_COUNTED = `UPDATE boards b SET pin_count = b.pin_count + ?, board_pins_modified_at = ? FROM users u
+  WHERE b.id = ? AND u.id = b.owner_id RETURNING ${PIN_TARGET_FIELDS}`;
 
 export class BoardStore {
   /**
@@ -76,11 +83,16 @@ export class BoardStore {
 
   /**
    * The board a Pin is written to, its row locked until the transaction ends (its
-   * pin_count is about to change), and whether `userId` collaborates on it.
+   * pin_count is about to change), and whether `userId` collaborates on it. With
+   * `counted`, the Pin is counted on it too (`pinsChanged`), before the caller's
+   * checks: a refused write rolls the count back with everything else.
    */
-  pinTarget(q: Queryable, id: string, userId: string): Promise<PinTargetBoard | undefined> {
+  async pinTarget(q: Queryable, id: string, userId: string, counted?: { delta: number; now: string }): Promise<PinTargetBoard | undefined> {
     assertTransaction(q);
-    return q.get<PinTargetBoard>(this.pinTargetLocked, [userId, userId, id]);
+    if (counted && this.db.dialect === 'postgres') return q.get<PinTargetBoard>(PIN_TARGET_COUNTED, [counted.delta, counted.now, id, userId, userId]);
+    const board = await q.get<PinTargetBoard>(this.pinTargetLocked, [userId, userId, id]);
+    if (board && counted) await this.pinsChanged(q, id, counted.delta, counted.now);
+    return board;
   }
 
   /** Locks boards' rows as a Pin write does (`pinTarget`), in the order given. */

@@ -123,10 +123,17 @@ export class PinService {
 
   /**
    * `targetBoard` inside a Pin write: the same checks in the same order, on the
-   * board's row as it is now, locked until the write commits (one statement).
+   * board's row as it is now, locked until the write commits (one statement), and
+   * with `counted` the Pin counted on it in the same statement.
    */
-  private async lockedTarget(auth: AuthContext, boardId: string, sectionId: string | null | undefined, tx: Transaction): Promise<PinTargetBoard> {
-    const board = await this.deps.boards.pinTarget(tx, boardId, auth.userId);
+  private async lockedTarget(
+    auth: AuthContext,
+    boardId: string,
+    sectionId: string | null | undefined,
+    tx: Transaction,
+    counted?: { delta: number; now: string },
+  ): Promise<PinTargetBoard> {
+    const board = await this.deps.boards.pinTarget(tx, boardId, auth.userId, counted);
     if (!board) throw new ApiError('board_not_found');
     const role = roleOn(board, auth.userId, board.is_collaborator > 0);
     if (!canSeeBoard(auth, board, role)) throw new ApiError('board_not_found');
@@ -171,8 +178,8 @@ export class PinService {
   /** Writes a Pin of read media in one transaction that checks its board again. */
   private insert(auth: AuthContext, input: PinCreateInput, resolved: ResolvedMedia): Promise<PinRow> {
     return this.deps.db.transaction(async (tx) => {
-      const board = await this.lockedTarget(auth, input.board_id, input.board_section_id, tx);
       const now = this.now();
+      const board = await this.lockedTarget(auth, input.board_id, input.board_section_id, tx, { delta: +1, now });
       const id = this.deps.ids.next();
       const stored = [];
       for (const image of resolved.images) stored.push(await this.deps.images.retain(tx, image));
@@ -195,7 +202,6 @@ export class PinService {
         created_at: now,
       };
       await this.deps.pins.insert(tx, pin);
-      await this.deps.boards.pinsChanged(tx, input.board_id, +1, now);
       // The row as stored (no trigger changes it) with its board's fields, read in this transaction: no need to read it back.
       return { ...pin, board_owner_id: board.owner_id, board_owner_username: board.owner_username, board_privacy: board.privacy };
     }, ROW_BY_ROW);
@@ -208,8 +214,8 @@ export class PinService {
       const source = await this.visible(auth, pinId, tx);
       const boardId = target.board_id ?? null;
       if (!boardId) throw new ApiError('invalid_parameters', "Invalid parameters: 'board_id' is required.");
-      const board = await this.lockedTarget(auth, boardId, target.board_section_id, tx);
       const now = this.now();
+      const board = await this.lockedTarget(auth, boardId, target.board_section_id, tx, { delta: +1, now });
       const id = this.deps.ids.next();
       const copy: NewPin = {
         id,
@@ -230,7 +236,6 @@ export class PinService {
       };
       await this.deps.pins.insert(tx, copy);
       await this.deps.imageStore.retainAll(tx, source.media);
-      await this.deps.boards.pinsChanged(tx, boardId, +1, now);
       // As stored, with its board's fields read in this transaction: no need to read it back.
       return { ...copy, board_owner_id: board.owner_id, board_owner_username: board.owner_username, board_privacy: board.privacy };
     }, ROW_BY_ROW);

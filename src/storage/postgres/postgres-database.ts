@@ -191,8 +191,8 @@ export interface PostgresOptions {
  */
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
-  /** Each statement text as PostgreSQL takes it, with the name it is prepared under (none past PREPARED_STATEMENTS). */
-  private readonly translated = new Map<string, { text: string; name: string | undefined }>();
+  /** Each statement text as PostgreSQL takes it, with the name it is prepared under (none past PREPARED_STATEMENTS) and whether it only reads. */
+  private readonly translated = new Map<string, { text: string; name: string | undefined; readsOnly: boolean }>();
   private log: ConnectionLog = SILENT;
   /** Whether the last statement found the database unreachable (logged once until one succeeds). */
   private unreachable = false;
@@ -252,12 +252,12 @@ export class PostgresDatabase implements Database {
     this.log = log;
   }
 
-  private sql(text: string): { text: string; name: string | undefined } {
+  private sql(text: string): { text: string; name: string | undefined; readsOnly: boolean } {
     let out = this.translated.get(text);
     if (out === undefined) {
       // Schema changes (migrations, a restore's trigger switches) run once: only queries are worth a name.
       const named = this.translated.size < PREPARED_STATEMENTS && /^\s*(SELECT|WITH|INSERT|UPDATE|DELETE)\b/i.test(text);
-      out = { text: toPostgresPlaceholders(text), name: named ? `pinbox_${this.translated.size}` : undefined };
+      out = { text: toPostgresPlaceholders(text), name: named ? `pinbox_${this.translated.size}` : undefined, readsOnly: readsOnly(text) };
       this.translated.set(text, out);
     }
     return out;
@@ -359,7 +359,7 @@ export class PostgresDatabase implements Database {
       const committed: (() => void | Promise<void>)[] = [];
       const statement = async <R>(text: string, params: readonly SqlValue[]) => {
         if (!open) throw new Error('transaction handle used after the transaction ended');
-        if (!readsOnly(text)) wrote = true;
+        if (!this.sql(text).readsOnly) wrote = true;
         try {
           return await this.query<R>(client, text, params);
         } catch (error) {
