@@ -287,6 +287,12 @@ test('under contention from three processes every count equals its rows and ever
       ...Array.from({ length: 8 }, (_, i) => writer(dev, 1000 + i)),
       ...crowd.flatMap((owner, u) => Array.from({ length: 4 }, (_, i) => writer(owner, 7 * u + i + 1))),
     ]);
+    // One name, written three ways at once through the three processes, for one owner: one board;
+    // and one section name on one board: one section.
+    const named = await Promise.all(['Recipes', 'RECIPES', 'recipe\u0073'].map((name, i) => new Client(processes[i].url, crowd[1].token).post('/boards', { name })));
+    assert.deepEqual(named.map((r) => r.status).sort(), [201, 400, 400], JSON.stringify(named.map((r) => r.body)));
+    const sectioned = await Promise.all(['Salads', 'SALADS', 'salads'].map((name, i) => new Client(processes[i].url, crowd[2].token).post(`/boards/${crowd[2].boards[0]}/sections`, { name })));
+    assert.deepEqual(sectioned.map((r) => r.status).sort(), [201, 409, 409], JSON.stringify(sectioned.map((r) => r.body)));
     const codeAnswers = await redeemed;
     const uploadAnswers = await Promise.all(uploaded);
     assert.ok(statuses.length > 300 && statuses.filter((s) => s < 300).length > 250, `the run wrote: ${statuses.length} calls`);
