@@ -237,8 +237,13 @@ async function openCore(options: StoreOptions, clock: Clock): Promise<{ core: Co
       invalidations: new CacheInvalidations(),
     };
     const families = buildFamilies(core);
-    // A reset, restore or fixture through any process: every process forgets what it kept of the store.
-    core.invalidations.on(STORE_TOPIC, () => families.forgetCached());
+    // A reset or restore through any process: every process forgets what it kept of the store, and
+    // signs bookmarks with the store's secret as it is now (a restore brings the snapshot's).
+    core.invalidations.on(STORE_TOPIC, async () => {
+      await families.forgetCached();
+      const row = await db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'instance_secret'");
+      if (row) core.bookmarks.rekey(Buffer.from(row.value, 'hex'));
+    });
     return { core, families };
   } catch (error) {
     await db.close();
