@@ -96,9 +96,9 @@ export class PinService {
     return pin;
   }
 
-  /** `visible` on the Pin's row as it is now, locked until the transaction ends (`getLocked`). */
-  private async visibleLocked(auth: AuthContext, pinId: string, tx: Transaction): Promise<PinRow> {
-    const pin = await this.deps.pins.getLocked(tx, pinId);
+  /** `visible` on the Pin's row as it is now, locked until the transaction ends (`getLocked`, or `getShared` to copy it). */
+  private async visibleLocked(auth: AuthContext, pinId: string, tx: Transaction, mode: 'change' | 'share' = 'change'): Promise<PinRow> {
+    const pin = mode === 'change' ? await this.deps.pins.getLocked(tx, pinId) : await this.deps.pins.getShared(tx, pinId);
     if (!pin) throw new ApiError('pin_not_found');
     const collaborator =
       pin.board_privacy !== 'PUBLIC' && pin.board_owner_id !== auth.userId && (await this.deps.boards.isCollaborator(pin.board_id, auth.userId, tx));
@@ -210,8 +210,8 @@ export class PinService {
   /** Saves (repins) a visible Pin onto one of the caller's boards; the copy records `parent_pin_id`. */
   async save(auth: AuthContext, pinId: string, target: { board_id?: string | null; board_section_id?: string | null }): Promise<PinRow> {
     return this.deps.db.transaction(async (tx) => {
-      // The source is copied, not changed: it is read, not locked (deleted meanwhile, the copy still names it its parent).
-      const source = await this.visible(auth, pinId, tx);
+      // The source is copied, not changed: share-locked, so a delete of it waits (and its pictures stay) until the copy holds them too.
+      const source = await this.visibleLocked(auth, pinId, tx, 'share');
       const boardId = target.board_id ?? null;
       if (!boardId) throw new ApiError('invalid_parameters', "Invalid parameters: 'board_id' is required.");
       const now = this.now();
