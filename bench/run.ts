@@ -410,6 +410,15 @@ function mergeCounts(maps: Map<string, number>[]): Map<string, number> {
   return out;
 }
 
+/** The machine's CPU time so far, busy and all, in clock ticks (/proc/stat's first line); null where there is none. */
+function machineTicks(): { busy: number; all: number } | null {
+  if (!existsSync('/proc/stat')) return null;
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+  const all = fields.reduce((sum, n) => sum + n, 0);
+  // idle and iowait are the fourth and fifth.
+  return { busy: all - fields[3] - fields[4], all };
+}
+
 /** Lock waits of pinbox's pooled connections, sampled from pg_stat_activity and pg_locks while `during` runs. */
 async function sampleLockWaits<T>(
   databaseUrl: URL,
@@ -500,6 +509,8 @@ async function scaleOut(): Promise<void> {
       create: { ceiling: [], one: [], two: [] },
     };
     const waits: Record<'one' | 'two', Awaited<ReturnType<typeof sampleLockWaits>>[]> = { one: [], two: [] };
+    /** How busy the whole machine was during each setup's turns (this bench's processes and everyone else's). */
+    const busy: Record<Setup, number[]> = { ceiling: [], one: [], two: [] };
     const order: Setup[] = ['ceiling', 'one', 'two'];
     for (const kind of ['get', 'create'] as const) {
       // A first short round warms every server (prepared statements, JIT) before anything is counted.
@@ -507,7 +518,13 @@ async function scaleOut(): Promise<void> {
       for (let turn = 0; turn < turns; turn++) {
         for (let i = 0; i < order.length; i++) {
           const setup = order[(i + turn) % order.length];
-          const measure = () => loadUsersSpread(setups[setup], users, SCALE_USERS, kind, seconds);
+          const measure = async () => {
+            const before = machineTicks();
+            const result = await loadUsersSpread(setups[setup], users, SCALE_USERS, kind, seconds);
+            const after = machineTicks();
+            if (before && after) busy[setup].push((after.busy - before.busy) / Math.max(1, after.all - before.all));
+            return result;
+          };
           if (kind === 'create' && setup !== 'ceiling') {
             const sampled = await sampleLockWaits(url, schema, measure);
             waits[setup].push(sampled);
@@ -540,6 +557,8 @@ async function scaleOut(): Promise<void> {
     const judged = (value: number, target: number) => `${value.toFixed(2)} (>= ${target})${value >= target ? '' : '  BELOW TARGET'}`;
     console.log(`\n1 pinbox process / PostgreSQL ceiling: GET a Pin ${judged(ratio('get', 'one', 'ceiling'), 0.7)}, create a Pin ${judged(ratio('create', 'one', 'ceiling'), 0.7)}`);
     console.log(`2 pinbox processes / 1: GET a Pin ${judged(ratio('get', 'two', 'one'), 1.0)}, create a Pin ${judged(ratio('create', 'two', 'one'), 1.0)}`);
+    const busyOf = (setup: Setup) => (busy[setup].length ? `${(100 * median(busy[setup])).toFixed(0)}%` : '-');
+    console.log(`the machine's CPU busy during the runs (medians; every process on it, others' included): ceiling ${busyOf('ceiling')}, 1 process ${busyOf('one')}, 2 processes ${busyOf('two')}`);
     for (const setup of ['one', 'two'] as const) {
       const w = waits[setup];
       const creates = runs.create[setup].reduce((sum, r) => sum + r.rps * seconds, 0);
