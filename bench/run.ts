@@ -482,7 +482,9 @@ async function scaleOut(): Promise<void> {
   const url = new URL(databaseUrl);
   url.searchParams.set('schema', schema);
   const blobs = mkdtempSync(join(tmpdir(), 'pinbox-bench-blobs-'));
-  const shared = ['--database-url', url.toString(), '--redis-url', redisUrl, '--blobs', blobs, '--admin-key', SCALE_ADMIN_KEY, ...COUNTED_NOT_REFUSED];
+  // PINBOX_BENCH_FLAGS adds flags to both pinbox processes (e.g. '--rate-limits off --journal off', to see what they cost).
+  const extra = (process.env.PINBOX_BENCH_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const shared = ['--database-url', url.toString(), '--redis-url', redisUrl, '--blobs', blobs, '--admin-key', SCALE_ADMIN_KEY, ...COUNTED_NOT_REFUSED, ...extra];
   const seconds = Math.max(2, Math.round(DURATION / 2));
   const turns = 3;
   console.log(
