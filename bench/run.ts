@@ -587,6 +587,12 @@ async function scaleOut(): Promise<void> {
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client.end();
+    // The processes' counts, clock and rules in Redis go with the schema.
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(redisUrl);
+    const stream = redis.scanStream({ match: `pinbox:${schema}:*`, count: 500 });
+    for await (const keys of stream) if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+    redis.disconnect();
   }
 }
 
