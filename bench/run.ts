@@ -34,13 +34,16 @@
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
  * --only kernel|limiter|journal|images|search|analytics|uploads (just that part; kernel is
  * the three kernel scenarios and the start-up time).
- * --backend postgres: scale-out instead: GET a Pin and create a Pin on one pinbox
- * process on PostgreSQL + Redis, then on two processes sharing them (the load
- * spread over both), with one process on SQLite as the reference of the same run.
+ * --backend postgres: scale-out instead: GET a Pin and create a Pin by 16 users at
+ * once (one connection each, a board and a picture each) on PostgreSQL's ceiling
+ * (bench/postgres-server.ts: bare Fastify + pg on pinbox's schema), on one pinbox
+ * process on PostgreSQL + Redis and on two sharing them, in turns, with the time
+ * pinbox's connections waited on locks (sampled from pg_stat_activity and
+ * pg_locks), and one process on SQLite as the reference of the same run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -69,6 +72,7 @@ const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8A
 const CLI = process.env.PINBOX_BENCH_CLI ?? fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
 const SQLITE = fileURLToPath(new URL('./sqlite-server.ts', import.meta.url));
+const POSTGRES = fileURLToPath(new URL('./postgres-server.ts', import.meta.url));
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 /** Limits on, each window wider than this bench can fill: the limiter counts every call and refuses none. */
 const COUNTED_NOT_REFUSED = ['all', 'org_read', 'org_write', 'org_analytics'].flatMap((name) => ['--rate-limit', `standard.${name}=999999999/second`]);
@@ -425,7 +429,7 @@ async function loadSpread(urls: string[], options: Parameters<typeof load>[1] = 
   };
 }
 
-/** GET a Pin and create a Pin (a picture pinbox stores already) against the processes at `bases`. */
+/** GET a Pin and create a Pin (a picture pinbox stores already) against the processes at `bases`, as the dev user. */
 async function getAndCreate(bases: string[]): Promise<{ get: Result; create: Result }> {
   const board = await api(bases[0], 'POST', '/boards', { name: `scale ${bases.length} ${Date.now()}` });
   const pin = await api(bases[0], 'POST', '/pins', { board_id: board.id, title: 'p', media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 } });
@@ -435,7 +439,152 @@ async function getAndCreate(bases: string[]): Promise<{ get: Result; create: Res
   return { get, create };
 }
 
-/** `--backend postgres`: one process against two on one PostgreSQL and Redis, and SQLite for reference. */
+/** One user of the scale-out bench: a token, a board, a picture of their own that pinbox stores, a Pin to read. */
+interface BenchUser {
+  token: string;
+  ownerId: string;
+  username: string;
+  board: string;
+  pin: string;
+  picture: string;
+  pictureKey: string;
+  media: string;
+}
+
+const SCALE_USERS = 16;
+const SCALE_ADMIN_KEY = 'pinbox_admin_BENCHSCALEOUT';
+
+/** SCALE_USERS users (a fixture through the control plane), each with a board and a Pin of a picture no other user sends. */
+async function scaleUsers(base: string): Promise<BenchUser[]> {
+  const fixture = {
+    users: Array.from({ length: SCALE_USERS }, (_, i) => ({ username: `bench_${i}` })),
+    apps: [{ name: 'bench', owner: 'bench_0', secret: 'bench-secret-0123456789', tier: 'standard' }],
+    tokens: Array.from({ length: SCALE_USERS }, (_, i) => ({ user: `bench_${i}`, app: 'bench', scopes: ['boards:read', 'boards:write', 'pins:read', 'pins:write', 'user_accounts:read'], token: `pina_BENCHUSER${String(i).padStart(2, '0')}0000000000000000` })),
+    boards: Array.from({ length: SCALE_USERS }, (_, i) => ({ owner: `bench_${i}`, name: 'bench board' })),
+  };
+  const seeded = await fetch(`${base}/_pinbox/fixtures`, { method: 'POST', headers: { 'x-pinbox-admin-key': SCALE_ADMIN_KEY, 'content-type': 'application/json' }, body: JSON.stringify(fixture) });
+  if (seeded.status >= 300) throw new Error(`fixture: ${seeded.status} ${await seeded.text()}`);
+  return Promise.all(
+    fixture.tokens.map(async ({ token }, i) => {
+      const as = (method: string, path: string, body?: unknown) =>
+        fetch(`${base}/v5${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+      const board = (await as('GET', '/boards')).items[0];
+      const png = await sharp({ create: { width: 1, height: 1, channels: 3, background: { r: i * 15, g: 255 - i * 15, b: 128 } } }).png().toBuffer();
+      const picture = png.toString('base64');
+      const pin = await as('POST', '/pins', { board_id: board.id, title: 'p', media_source: { source_type: 'image_base64', content_type: 'image/png', data: picture } });
+      const me = await as('GET', '/user_account');
+      const pictureKey = /\/originals\/([0-9a-f]{64})\./.exec(pin.media.images.originals.url)![1];
+      // The media JSON as pinbox stores it: its URLs relative to pinbox.
+      const media = JSON.stringify(pin.media).replaceAll(base, '');
+      return { token, ownerId: me.id ?? '', username: me.username, board: board.id, pin: pin.id, picture, pictureKey, media };
+    }),
+  );
+}
+
+/**
+ * One connection per user, users `first` to `first + connections - 1`: an autocannon
+ * of one connection each (autocannon's request context is not kept per connection),
+ * so each connection writes its own user's board, and no two at once the same.
+ */
+async function loadUsers(base: string, users: BenchUser[], first: number, connections: number, kind: 'get' | 'create', seconds: number): Promise<Result> {
+  const results = await Promise.all(
+    Array.from({ length: connections }, (_, k) => {
+      const user = users[(first + k) % users.length];
+      return autocannon({
+        url: kind === 'get' ? `${base}/v5/pins/${user.pin}` : `${base}/v5/pins`,
+        method: kind === 'get' ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+        body: kind === 'get' ? undefined : JSON.stringify({ board_id: user.board, title: 'bench', media_source: { source_type: 'image_base64', content_type: 'image/png', data: user.picture } }),
+        connections: 1,
+        duration: seconds,
+      });
+    }),
+  );
+  return {
+    rps: results.reduce((sum, r) => sum + r.requests.average, 0),
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    errors: results.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),
+  };
+}
+
+/** The same load spread over several servers, the connections (and users) split between them; req/s add up. */
+async function loadUsersSpread(bases: string[], users: BenchUser[], connections: number, kind: 'get' | 'create', seconds: number): Promise<Result> {
+  const share = Math.max(1, Math.round(connections / bases.length));
+  const results = await Promise.all(bases.map((base, i) => loadUsers(base, users, i * share, share, kind, seconds)));
+  return { rps: results.reduce((sum, r) => sum + r.rps, 0), p99: Math.max(...results.map((r) => r.p99)), errors: results.reduce((sum, r) => sum + r.errors, 0) };
+}
+
+function mergeCounts(maps: Map<string, number>[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const map of maps) for (const [key, n] of map) out.set(key, (out.get(key) ?? 0) + n);
+  return out;
+}
+
+/** The machine's CPU time so far, busy and all, in clock ticks (/proc/stat's first line); null where there is none. */
+function machineTicks(): { busy: number; all: number } | null {
+  if (!existsSync('/proc/stat')) return null;
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+  const all = fields.reduce((sum, n) => sum + n, 0);
+  // idle and iowait are the fourth and fifth.
+  return { busy: all - fields[3] - fields[4], all };
+}
+
+/** Lock waits of pinbox's pooled connections, sampled from pg_stat_activity and pg_locks while `during` runs. */
+async function sampleLockWaits<T>(
+  databaseUrl: URL,
+  schema: string,
+  during: () => Promise<T>,
+): Promise<{ result: T; waitingMs: number; busyMs: number; samples: number; waitingSamples: number; ungranted: number; kinds: Map<string, number> }> {
+  const { default: pg } = await import('pg');
+  const { withDefaultUser, applicationName } = await import('../src/storage/postgres/postgres-database.js');
+  const url = new URL(databaseUrl);
+  url.searchParams.delete('schema');
+  const client = new pg.Client({ connectionString: withDefaultUser(url).toString() });
+  await client.connect();
+  const totals = { waitingMs: 0, busyMs: 0, samples: 0, waitingSamples: 0, ungranted: 0, kinds: new Map<string, number>() };
+  let running = true;
+  const sampler = (async () => {
+    let last = performance.now();
+    while (running) {
+      const { rows } = await client.query<{ waiting: number; busy: number; ungranted: number; kinds: string[] | null }>(
+        `SELECT (SELECT COUNT(*) FROM pg_stat_activity a WHERE a.application_name = $1 AND a.wait_event_type = 'Lock')::int AS waiting,
+                (SELECT COUNT(*) FROM pg_stat_activity a WHERE a.application_name = $1 AND a.state <> 'idle')::int AS busy,
+                (SELECT COUNT(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.application_name = $1)::int AS ungranted,
+                (SELECT array_agg(l.locktype || ' ' || l.mode || COALESCE(' ' || l.relation::regclass::text, '')) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                  WHERE NOT l.granted AND a.application_name = $1) AS kinds`,
+        [applicationName(schema, 'pool')],
+      );
+      for (const kind of rows[0].kinds ?? []) totals.kinds.set(kind, (totals.kinds.get(kind) ?? 0) + 1);
+      const now = performance.now();
+      const elapsed = now - last;
+      last = now;
+      totals.samples++;
+      totals.waitingMs += rows[0].waiting * elapsed;
+      totals.busyMs += rows[0].busy * elapsed;
+      totals.ungranted += rows[0].ungranted;
+      if (rows[0].waiting > 0) totals.waitingSamples++;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  try {
+    const result = await during();
+    return { result, ...totals };
+  } finally {
+    running = false;
+    await sampler;
+    await client.end();
+  }
+}
+
+/**
+ * `--backend postgres`: PostgreSQL's ceiling (bench/postgres-server.ts, bare Fastify
+ * + pg on the schema pinbox made), one pinbox process and two on one PostgreSQL and
+ * Redis, GET a Pin and create a Pin with SCALE_USERS connections, each a user of its
+ * own on a board of its own with a picture of its own; the three setups measured in
+ * turns (their order rotated), ratios the medians of the turns'. Lock waits of
+ * pinbox's connections are sampled during its creates. One process on SQLite, as
+ * the dev user, is printed for reference.
+ */
 async function scaleOut(): Promise<void> {
   const databaseUrl = process.env.PINBOX_BENCH_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
   const redisUrl = process.env.PINBOX_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -443,33 +592,101 @@ async function scaleOut(): Promise<void> {
   const url = new URL(databaseUrl);
   url.searchParams.set('schema', schema);
   const blobs = mkdtempSync(join(tmpdir(), 'pinbox-bench-blobs-'));
-  const shared = ['--database-url', url.toString(), '--redis-url', redisUrl, '--blobs', blobs, ...COUNTED_NOT_REFUSED];
-  console.log(`bench --backend postgres: ${DURATION}s per scenario, ${CONNECTIONS} connections in all; processes not pinned (PostgreSQL and Redis share the 2 cores)\n`);
+  // PINBOX_BENCH_FLAGS adds flags to both pinbox processes (e.g. '--rate-limits off --journal off', to see what they cost).
+  const extra = (process.env.PINBOX_BENCH_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const shared = ['--database-url', url.toString(), '--redis-url', redisUrl, '--blobs', blobs, '--admin-key', SCALE_ADMIN_KEY, ...COUNTED_NOT_REFUSED, ...extra];
+  const seconds = Math.max(2, Math.round(DURATION / 2));
+  const turns = 3;
+  console.log(
+    `bench --backend postgres: ${SCALE_USERS} connections, one user each; ${turns} turns of ${seconds}s per setup and scenario; processes not pinned (PostgreSQL, Redis, pinbox and the load share the ${cpus().length} cores)\n`,
+  );
   const sqlite = await startPinbox(COUNTED_NOT_REFUSED, false);
   const onSqlite = await getAndCreate([`http://127.0.0.1:${sqlite.port}`]);
   await stop(sqlite.child);
   const first = await startPinbox(shared, false);
-  const bases = [`http://127.0.0.1:${first.port}`];
   let second: { child: ChildProcess; port: number } | null = null;
+  let ceiling: { child: ChildProcess; port: number } | null = null;
   try {
-    const one = await getAndCreate(bases);
+    const one = [`http://127.0.0.1:${first.port}`];
+    const users = await scaleUsers(one[0]);
     second = await startPinbox(shared, false);
-    bases.push(`http://127.0.0.1:${second.port}`);
-    const two = await getAndCreate(bases);
-    const row = (name: string, r: Result) => `${name.padEnd(34)}| ${r.rps.toFixed(0).padStart(8)} | ${String(r.p99).padStart(7)} | ${r.errors}`;
-    console.log('setup                             | req/s    | p99 ms  | errors');
-    console.log('----------------------------------|----------|---------|-------');
-    console.log(row('GET a Pin, SQLite, 1 process', onSqlite.get));
-    console.log(row('GET a Pin, PostgreSQL, 1 process', one.get));
-    console.log(row('GET a Pin, PostgreSQL, 2 processes', two.get));
-    console.log(row('create a Pin, SQLite, 1 process', onSqlite.create));
-    console.log(row('create a Pin, PostgreSQL, 1 process', one.create));
-    console.log(row('create a Pin, PostgreSQL, 2 proc.', two.create));
-    console.log(
-      `\nratio 2 processes / 1 on PostgreSQL: GET a Pin ${(two.get.rps / one.get.rps).toFixed(2)}, create a Pin ${(two.create.rps / one.create.rps).toFixed(2)}; ` +
-        `PostgreSQL / SQLite with 1 process: GET ${(one.get.rps / onSqlite.get.rps).toFixed(2)}, create ${(one.create.rps / onSqlite.create.rps).toFixed(2)}`,
-    );
+    const two = [...one, `http://127.0.0.1:${second.port}`];
+    const seed = Object.fromEntries(users.map((u) => [u.token, { board: u.board, picture: u.pictureKey, owner: u.ownerId, username: u.username, media: u.media }]));
+    ceiling = await startProcess(['--import', 'tsx', POSTGRES], /listening (\d+)/, false, { DATABASE_URL: url.toString(), SEED: JSON.stringify(seed) });
+    const ceilingBase = [`http://127.0.0.1:${ceiling.port}`];
+    const setups = { ceiling: ceilingBase, one, two } as const;
+    type Setup = keyof typeof setups;
+    const runs: Record<'get' | 'create', Record<Setup, Result[]>> = {
+      get: { ceiling: [], one: [], two: [] },
+      create: { ceiling: [], one: [], two: [] },
+    };
+    const waits: Record<'one' | 'two', Awaited<ReturnType<typeof sampleLockWaits>>[]> = { one: [], two: [] };
+    /** How busy the whole machine was during each setup's turns (this bench's processes and everyone else's). */
+    const busy: Record<Setup, number[]> = { ceiling: [], one: [], two: [] };
+    const order: Setup[] = ['ceiling', 'one', 'two'];
+    for (const kind of ['get', 'create'] as const) {
+      // A first short round warms every server (prepared statements, JIT) before anything is counted.
+      for (const setup of order) await loadUsersSpread(setups[setup], users, SCALE_USERS, kind, 1);
+      for (let turn = 0; turn < turns; turn++) {
+        for (let i = 0; i < order.length; i++) {
+          const setup = order[(i + turn) % order.length];
+          const measure = async () => {
+            const before = machineTicks();
+            const result = await loadUsersSpread(setups[setup], users, SCALE_USERS, kind, seconds);
+            const after = machineTicks();
+            if (before && after) busy[setup].push((after.busy - before.busy) / Math.max(1, after.all - before.all));
+            return result;
+          };
+          if (kind === 'create' && setup !== 'ceiling') {
+            const sampled = await sampleLockWaits(url, schema, measure);
+            waits[setup].push(sampled);
+            runs[kind][setup].push(sampled.result);
+          } else runs[kind][setup].push(await measure());
+        }
+      }
+    }
+    const mean = (results: Result[]): Result => ({
+      rps: results.reduce((sum, r) => sum + r.rps, 0) / results.length,
+      p99: Math.max(...results.map((r) => r.p99)),
+      errors: results.reduce((sum, r) => sum + r.errors, 0),
+    });
+    const spread = (results: Result[]) => `${Math.min(...results.map((r) => r.rps)).toFixed(0)}–${Math.max(...results.map((r) => r.rps)).toFixed(0)}`;
+    const row = (name: string, results: Result[]) => {
+      const r = mean(results);
+      return `${name.padEnd(44)}| ${r.rps.toFixed(0).padStart(8)} | ${spread(results).padStart(11)} | ${String(r.p99).padStart(7)} | ${r.errors}`;
+    };
+    console.log('setup (req/s: mean of the turns, and their range)   | req/s    | turns       | p99 ms  | errors');
+    console.log('--------------------------------------------|----------|-------------|---------|-------');
+    console.log(row('GET a Pin, PostgreSQL ceiling (Fastify + pg)', runs.get.ceiling));
+    console.log(row('GET a Pin, pinbox, 1 process', runs.get.one));
+    console.log(row('GET a Pin, pinbox, 2 processes', runs.get.two));
+    console.log(row('create a Pin, PostgreSQL ceiling', runs.create.ceiling));
+    console.log(row('create a Pin, pinbox, 1 process', runs.create.one));
+    console.log(row('create a Pin, pinbox, 2 processes', runs.create.two));
+    console.log(row('GET a Pin, SQLite, 1 process (dev user)', [onSqlite.get]));
+    console.log(row('create a Pin, SQLite, 1 process (dev user)', [onSqlite.create]));
+    const ratio = (kind: 'get' | 'create', top: Setup, bottom: Setup) => median(runs[kind][top].map((r, i) => r.rps / runs[kind][bottom][i].rps));
+    const judged = (value: number, target: number) => `${value.toFixed(2)} (>= ${target})${value >= target ? '' : '  BELOW TARGET'}`;
+    console.log(`\n1 pinbox process / PostgreSQL ceiling: GET a Pin ${judged(ratio('get', 'one', 'ceiling'), 0.7)}, create a Pin ${judged(ratio('create', 'one', 'ceiling'), 0.7)}`);
+    console.log(`2 pinbox processes / 1: GET a Pin ${judged(ratio('get', 'two', 'one'), 1.0)}, create a Pin ${judged(ratio('create', 'two', 'one'), 1.0)}`);
+    const busyOf = (setup: Setup) => (busy[setup].length ? `${(100 * median(busy[setup])).toFixed(0)}%` : '-');
+    console.log(`the machine's CPU busy during the runs (medians; every process on it, others' included): ceiling ${busyOf('ceiling')}, 1 process ${busyOf('one')}, 2 processes ${busyOf('two')}`);
+    for (const setup of ['one', 'two'] as const) {
+      const w = waits[setup];
+      const creates = runs.create[setup].reduce((sum, r) => sum + r.rps * seconds, 0);
+      const waitingMs = w.reduce((sum, s) => sum + s.waitingMs, 0);
+      const busyMs = w.reduce((sum, s) => sum + s.busyMs, 0);
+      const samples = w.reduce((sum, s) => sum + s.samples, 0);
+      const waitingSamples = w.reduce((sum, s) => sum + s.waitingSamples, 0);
+      console.log(
+        `lock waits, create a Pin on ${setup === 'one' ? '1 process ' : '2 processes'}: ${waitingMs.toFixed(0)} ms of connection time waiting on a lock over ${creates.toFixed(0)} creates ` +
+          `(${((waitingMs / Math.max(1, creates)) * 1000).toFixed(0)} µs a create; ${((100 * waitingMs) / Math.max(1, busyMs)).toFixed(1)}% of the time its connections were busy); ` +
+          `${waitingSamples} of ${samples} samples of pg_stat_activity saw one waiting` +
+          (waitingSamples > 0 ? `, on ${[...mergeCounts(w.map((s) => s.kinds))].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([kind, n]) => `${kind} (${n})`).join(', ')}` : ''),
+      );
+    }
   } finally {
+    if (ceiling) await stop(ceiling.child);
     if (second) await stop(second.child);
     await stop(first.child);
     rmSync(blobs, { recursive: true, force: true });
@@ -480,6 +697,12 @@ async function scaleOut(): Promise<void> {
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client.end();
+    // The processes' counts, clock and rules in Redis go with the schema.
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(redisUrl);
+    const stream = redis.scanStream({ match: `pinbox:${schema}:*`, count: 500 });
+    for await (const keys of stream) if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+    redis.disconnect();
   }
 }
 

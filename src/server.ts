@@ -8,7 +8,9 @@ import type { JournalSettings } from './control/journal.js';
 import { buildFamilies, MIGRATIONS, type Core, type Families } from './families/registry.js';
 import { DEV_APP_NAME, DEV_USERNAME, ensureDevIdentity, type DevIdentity } from './families/oauth/dev-identity.js';
 import { isBearerToken, newToken } from './kernel/auth.js';
+import { CacheInvalidations, STORE_TOPIC } from './kernel/cache-invalidations.js';
 import { Clock } from './kernel/clock.js';
+import { RedisInvalidationChannel } from './kernel/redis-invalidation-channel.js';
 import { ID_NODES, IdGenerator } from './kernel/ids.js';
 import { Bookmarks } from './kernel/pagination.js';
 import { InProcessRateLimiter, type RateLimiter } from './kernel/rate-limits/limiter.js';
@@ -232,8 +234,17 @@ async function openCore(options: StoreOptions, clock: Clock): Promise<{ core: Co
       fetchLimits: { ...DEFAULT_FETCH_LIMITS, ...options.imageFetch },
       videoUploads: { processingMs: DEFAULT_VIDEO_PROCESSING_MS, maxBytes: VIDEO_LIMITS.maxBytes, ...options.videoUploads },
       analyticsSeed: options.analyticsSeed,
+      invalidations: new CacheInvalidations(),
     };
-    return { core, families: buildFamilies(core) };
+    const families = buildFamilies(core);
+    // A reset or restore through any process: every process forgets what it kept of the store, and
+    // signs bookmarks with the store's secret as it is now (a restore brings the snapshot's).
+    core.invalidations.on(STORE_TOPIC, async () => {
+      await families.forgetCached();
+      const row = await db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'instance_secret'");
+      if (row) core.bookmarks.rekey(Buffer.from(row.value, 'hex'));
+    });
+    return { core, families };
   } catch (error) {
     await db.close();
     throw error;
@@ -347,6 +358,8 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
   let faultShare: RedisFaultShare | null = null;
   let redisHealth: SharedStoreHealth | null = null;
   let identityMade: Promise<DevIdentity> | null = null;
+  /** Where a change that could not be announced is reported (the process's logger, once it exists). */
+  let invalidationLog: { warn(details: object, message: string): void } = { warn: () => undefined };
   try {
     await joinProcesses(db, options);
     redis = options.redisUrl ? await connectRedis(options.redisUrl) : null;
@@ -365,6 +378,13 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     // Processes that share counts share the clock too: a move through one moves them all.
     if (redis && redisHealth) stopSharingClock = await shareClock(clock, redis, redisPrefix, { adoptStored: options.clock === undefined, health: redisHealth });
     const rateLimits = new RateLimits(rateLimitPolicy, limiter, clock);
+    // What processes cache beside the store is dropped in all of them at once when it changes.
+    if (redis && redisHealth) {
+      const health = redisHealth;
+      await core.invalidations.shareThrough(new RedisInvalidationChannel(redis, redisPrefix, health), (error) =>
+        invalidationLog.warn({ err: error }, 'Redis: a change could not be announced to the other processes; they hold what they cached of it for at most a second'),
+      );
+    }
     // Failed client authentications and sign-ins are counted where rate limits are: across the processes with Redis.
     if (redis && redisHealth) families.services.authAttempts.countIn(new RedisAttemptCounter(redis, redisPrefix, redisHealth, options.redisFailOpen));
     const identityOptions = {
@@ -424,6 +444,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     await app.ready();
     // Lost connections, outages and recoveries go to the process's log.
     if (isPostgres(db)) db.useLog(app.log);
+    invalidationLog = app.log;
     redisHealth?.useLog(app.log);
     const identity = await identityMade;
     if (redis && redisHealth) {
@@ -462,6 +483,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
           await app.close();
           stopSharingClock();
           faultShare?.close();
+          core.invalidations.close();
           redisHealth?.close();
           redis?.disconnect();
           await db.close();
@@ -474,6 +496,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     await identityMade?.catch(() => undefined);
     stopSharingClock();
     faultShare?.close();
+    core.invalidations.close();
     redisHealth?.close();
     redis?.disconnect();
     await db.close();

@@ -109,7 +109,8 @@ export class Admin {
     const { apps, tokens } = this.families.stores;
     if (!(await apps.get(appId))) throw new ApiError('invalid_parameters', `Invalid parameters: no app has the id ${appId}.`);
     await this.core.db.transaction((tx) => apps.setAccess(tx, appId, access));
-    tokens.forgetCached();
+    // Every process holds the app's tier in the grants it resolved: they go everywhere.
+    await tokens.forgetCachedEverywhere();
     const app = (await apps.get(appId))!;
     return { id: app.id, tier: app.tier, sandbox: app.sandbox };
   }

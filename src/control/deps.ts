@@ -2,6 +2,7 @@ import type { Core, Families } from '../families/registry.js';
 import { DEV_APP_NAME, DEV_USERNAME, type DevIdentityOptions } from '../families/oauth/dev-identity.js';
 import type { RateLimits } from '../kernel/rate-limits/rate-limits.js';
 import type { Queryable } from '../storage/database.js';
+import { STORE_TOPIC } from '../kernel/cache-invalidations.js';
 
 /** What the control plane works on: the store, every family, the rate-limit counts and the dev identity. */
 export interface ControlDeps {
@@ -25,8 +26,12 @@ export async function findDev(deps: ControlDeps, q: Queryable): Promise<{ userId
   return { userId: user.id, appId: app?.id ?? null };
 }
 
-/** Forgets what this process keeps beside the store (the families' caches, rate-limit counts) after the store changed under it. */
+/**
+ * Forgets what the processes keep beside the store (the families' caches, rate-limit
+ * counts) after the store changed under them: this one's at once, the others' through
+ * the instance's invalidations (with Redis), which the rate-limit counts live in already.
+ */
 export async function forgetProcessState(deps: ControlDeps): Promise<void> {
-  await deps.families.forgetCached();
+  await deps.core.invalidations.drop(STORE_TOPIC, 'all');
   await deps.rateLimits.clear();
 }

@@ -7,6 +7,7 @@
  * of these definitions; `./registry.ts` builds them in order.
  */
 import type { FastifyInstance } from 'fastify';
+import type { CacheInvalidations } from '../kernel/cache-invalidations.js';
 import type { Clock } from '../kernel/clock.js';
 import type { IdGenerator } from '../kernel/ids.js';
 import type { Bookmarks } from '../kernel/pagination.js';
@@ -35,6 +36,12 @@ export interface Core {
   fetchLimits: FetchLimits;
   /** How long video processing takes on the clock, and the largest upload. */
   videoUploads: VideoUploadSettings;
+  /**
+   * Drops what processes cache beside the store, in this one and (with Redis) in
+   * every other at once: a family that caches listens to its topic, and a write that
+   * changes what is cached drops it after its commit (`tx.afterCommit`).
+   */
+  invalidations: CacheInvalidations;
   /** The analytics seed asked for at start (`--analytics-seed`); undefined keeps the stored one. */
   analyticsSeed?: number;
 }

@@ -18,6 +18,38 @@ export interface Queryable {
 /** A handle that is known to be inside a transaction. */
 export interface Transaction extends Queryable {
   readonly inTransaction: true;
+  /**
+   * Holds a lock named `key` until the transaction ends, so transactions that keep
+   * one rule over several rows (the names of one owner's boards) take turns while
+   * all others run on. PostgreSQL: a transaction-scoped advisory lock keyed by the
+   * schema and `key`; SQLite runs its transactions one at a time already, so it
+   * does nothing. Take several in a fixed order (the same everywhere), or two
+   * transactions may each hold one and wait for the other.
+   * @example await tx.lock(`board-names:${ownerId}`);
+   */
+  lock(key: string): Promise<void>;
+  /**
+   * Runs `fn` once the transaction has committed (never for an attempt that rolled
+   * back and ran again), before `transaction()` returns: for what must not happen
+   * unless the write landed, such as telling other processes to drop what they
+   * cached of it. A failure of `fn` is logged by the caller's `fn`, not thrown: the
+   * write is committed either way.
+   */
+  afterCommit(fn: () => void | Promise<void>): void;
+}
+
+/**
+ * How a transaction keeps its rules on PostgreSQL (SQLite runs every transaction
+ * alone, so it ignores this). `serializable`, the default, is always right: a
+ * transaction that conflicts with another is run again. `read committed` is for
+ * the hot paths that keep their rules row by row themselves: a conditional update
+ * that changes one row or none, `SELECT … FOR UPDATE` on the rows whose counts
+ * they keep (see each store's `lock` variants), a unique constraint, or a
+ * narrowly keyed `tx.lock`; they then never fail for a conflict, they wait for the
+ * row, and transactions on other rows never wait for them.
+ */
+export interface TransactionOptions {
+  isolation?: 'serializable' | 'read committed';
 }
 
 export interface Database extends Queryable {
@@ -30,7 +62,7 @@ export interface Database extends Queryable {
    *   await tx.run('UPDATE boards SET pin_count = pin_count + 1 WHERE id = ?', [boardId]);
    * });
    */
-  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Runs `fn` while no other process runs `fn` under the same name on this
    * database: start-up work (migrations, the first start's identity) of several

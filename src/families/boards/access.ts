@@ -13,7 +13,7 @@ export type BoardAction =
   /** rename, change privacy or description, delete, remove others' Pins */
   | 'manage';
 
-export function roleOn(board: BoardRow, userId: string, isCollaborator: boolean): BoardRole {
+export function roleOn(board: Pick<BoardRow, 'owner_id'>, userId: string, isCollaborator: boolean): BoardRole {
   if (board.owner_id === userId) return 'owner';
   return isCollaborator ? 'collaborator' : 'none';
 }
@@ -24,7 +24,7 @@ export function roleOn(board: BoardRow, userId: string, isCollaborator: boolean)
  * (ads-only) boards are seen by their owner only; otherwise they answer 404 as if
  * they did not exist ("See secret boards with boards read_secret").
  */
-export function canSeeBoard(auth: AuthContext, board: BoardRow, role: BoardRole): boolean {
+export function canSeeBoard(auth: AuthContext, board: Pick<BoardRow, 'privacy'>, role: BoardRole): boolean {
   if (board.privacy === 'PUBLIC') return true;
   if (board.privacy === 'PROTECTED') return role === 'owner';
   return role !== 'none' && auth.scopes.has('boards:read_secret');

@@ -6,9 +6,12 @@ import { findByName, storedName } from '../../kernel/names.js';
 import { insufficientScope } from '../../kernel/scopes.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Bookmarks, Page, PageRequest } from '../../kernel/pagination.js';
-import type { Database, Queryable } from '../../storage/database.js';
+import type { Database, Queryable, Transaction, TransactionOptions } from '../../storage/database.js';
 import { assertCanWriteBoard, canSeeBoard, roleOn, type BoardAction, type BoardRole } from './access.js';
 import type { BoardPrivacy, BoardRow, BoardStore, SectionRow } from './store.js';
+
+/** Board writes keep their rules row by row: the owner's names under `lockNamesOf`, sections under the board's row lock. */
+const ROW_BY_ROW: TransactionOptions = { isolation: 'read committed' };
 
 export type BoardPrivacyFilter = 'ALL' | 'PUBLIC' | 'PROTECTED' | 'SECRET' | 'PUBLIC_AND_SECRET';
 
@@ -91,6 +94,7 @@ export class BoardService {
     return this.deps.db.transaction(async (tx) => {
       // Every ads-only board carries the same fixed name, so only chosen names must be unique.
       if (!input.is_ads_only) await this.assertNameFree(tx, auth.userId, name, null);
+      else await this.deps.boards.lockNamesOf(tx, auth.userId);
       const id = this.deps.ids.next();
       await this.deps.boards.insert(tx, {
         id,
@@ -102,7 +106,7 @@ export class BoardService {
         now: this.now(),
       });
       return (await this.deps.boards.get(id, tx))!;
-    });
+    }, ROW_BY_ROW);
   }
 
   async update(auth: AuthContext, boardId: string, input: BoardUpdateInput): Promise<BoardRow> {
@@ -119,26 +123,33 @@ export class BoardService {
       if (name !== undefined && name !== board.name) await this.assertNameFree(tx, board.owner_id, name, board.id);
       await this.deps.boards.update(tx, boardId, { ...input, name });
       return (await this.deps.boards.get(boardId, tx))!;
-    });
+    }, ROW_BY_ROW);
   }
 
   async delete(auth: AuthContext, boardId: string): Promise<void> {
+    // The Pins go with the board (ON DELETE CASCADE); a Pin write on it in flight holds
+    // the board's row, so the delete waits for it and takes its Pin too.
     await this.deps.db.transaction(async (tx) => {
       await this.writable(auth, boardId, 'manage', tx);
       await this.deps.boards.delete(tx, boardId);
-    });
+    }, ROW_BY_ROW);
   }
 
   /**
    * Pinterest refuses a second board of one owner with the same name, whatever its
    * case; pinbox also whatever its Unicode form. The names are folded here (`nameKey`),
    * not by the database; folding an owner's 2,000 names takes under a millisecond.
+   * The owner's names are locked first (`lockNamesOf`), so two transactions naming
+   * boards of one owner take turns and the second sees the first's board; other
+   * owners' never wait.
    */
-  private async assertNameFree(q: Queryable, ownerId: string, name: string, exceptBoardId: string | null): Promise<void> {
+  private async assertNameFree(q: Transaction, ownerId: string, name: string, exceptBoardId: string | null): Promise<void> {
+    await this.deps.boards.lockNamesOf(q, ownerId);
     const others = (await this.deps.boards.namesOf(ownerId, q)).filter((board) => board.id !== exceptBoardId);
     if (findByName(others, name)) throw new ApiError('board_name_taken');
   }
 
+  /** A board's section names are compared once its row is locked (`lockForSections`). */
   private async assertSectionNameFree(q: Queryable, boardId: string, name: string, exceptSectionId: string | null): Promise<void> {
     const others = (await this.deps.boards.sectionNamesOf(boardId, q)).filter((section) => section.id !== exceptSectionId);
     if (findByName(others, name)) throw new ApiError('section_conflict', `A section named '${name}' already exists on this board.`);
@@ -164,32 +175,36 @@ export class BoardService {
   async createSection(auth: AuthContext, boardId: string, givenName: string): Promise<SectionRow> {
     const name = storedName('name', givenName);
     return this.deps.db.transaction(async (tx) => {
+      await this.deps.boards.lockForSections(tx, boardId);
       await this.writable(auth, boardId, 'contribute', tx);
       await this.assertSectionNameFree(tx, boardId, name, null);
       const section: SectionRow = { id: this.deps.ids.next(), board_id: boardId, name, created_at: this.now() };
       await this.deps.boards.insertSection(tx, section);
       return section;
-    });
+    }, ROW_BY_ROW);
   }
 
   async updateSection(auth: AuthContext, boardId: string, sectionId: string, givenName: string): Promise<SectionRow> {
     const name = storedName('name', givenName);
     return this.deps.db.transaction(async (tx) => {
+      await this.deps.boards.lockForSections(tx, boardId);
       await this.writable(auth, boardId, 'contribute', tx);
       const section = await this.deps.boards.getSection(boardId, sectionId, tx);
       if (!section) throw new ApiError('section_not_found');
       await this.assertSectionNameFree(tx, boardId, name, sectionId);
       await this.deps.boards.renameSection(tx, sectionId, name);
       return { ...section, name };
-    });
+    }, ROW_BY_ROW);
   }
 
   async deleteSection(auth: AuthContext, boardId: string, sectionId: string): Promise<void> {
+    // The board's row is locked as Pin writes lock it: a Pin put in this section meanwhile is committed first (then moved out of it) or sees it gone.
     await this.deps.db.transaction(async (tx) => {
+      await this.deps.boards.lockForSections(tx, boardId);
       await this.writable(auth, boardId, 'contribute', tx);
       const section = await this.deps.boards.getSection(boardId, sectionId, tx);
       if (!section) throw new ApiError('section_not_found');
       await this.deps.boards.deleteSection(tx, sectionId);
-    });
+    }, ROW_BY_ROW);
   }
 }

@@ -38,11 +38,82 @@ export type PrivacySet = readonly BoardPrivacy[];
 /** Made once: the adapter caches statements by their text, and a text built per call is hashed again each time. */
 const BOARD_BY_ID = `${BOARD_SELECT} WHERE b.id = ?`;
 
+/** The fields a Pin write needs of its board, with whether `user` collaborates on it (one statement). */
+export interface PinTargetBoard {
+  id: string;
+  owner_id: string;
+  owner_username: string;
+  privacy: BoardPrivacy;
+  is_collaborator: number;
+}
+const PIN_TARGET_FIELDS = `b.id, b.owner_id, u.username AS owner_username, b.privacy,
+  CASE WHEN b.owner_id = ? THEN 0 ELSE (SELECT COUNT(*) FROM board_collaborators c WHERE c.board_id = b.id AND c.user_id = ?) END AS is_collaborator`;
+const PIN_TARGET = `SELECT ${PIN_TARGET_FIELDS} FROM boards b JOIN users u ON u.id = b.owner_id WHERE b.id = ?`;
+/**
+ * PostgreSQL: the board's Pin counted and its fields read in one statement (the
+ * UPDATE takes the row lock that PIN_TARGET's FOR NO KEY UPDATE would). SQLite's
+ * RETURNING cannot name the joined owner, so it reads, then counts.
+ */
+const PIN_TARGET_COUNTED = `UPDATE boards b SET pin_count = b.pin_count + ?, board_pins_modified_at = ? FROM users u
+  WHERE b.id = ? AND u.id = b.owner_id RETURNING ${PIN_TARGET_FIELDS}`;
+
 export class BoardStore {
-  constructor(private readonly db: Database) {}
+  /**
+   * PostgreSQL's row locks, which SQLite has no syntax for (its transactions run one
+   * at a time, so it needs none). FOR NO KEY UPDATE is what an UPDATE of pin_count
+   * takes anyway: Pin writes on one board take turns, and the foreign-key checks of
+   * Pins and sections made meanwhile on other boards never wait for it. FOR UPDATE
+   * also keeps a board's sections still while their names are compared.
+   */
+  private readonly locks: { pinCount: string; sections: string };
+  private readonly pinTargetLocked: string;
+  private readonly boardLocked: string;
+  private readonly pinCountLocked: string;
+
+  constructor(private readonly db: Database) {
+    this.locks = db.dialect === 'postgres' ? { pinCount: ' FOR NO KEY UPDATE OF b', sections: ' FOR UPDATE OF b' } : { pinCount: '', sections: '' };
+    this.pinTargetLocked = PIN_TARGET + this.locks.pinCount;
+    this.boardLocked = `SELECT id FROM boards b WHERE b.id = ?${this.locks.sections}`;
+    this.pinCountLocked = `SELECT id FROM boards b WHERE b.id = ?${this.locks.pinCount}`;
+  }
 
   get(id: string, q: Queryable = this.db): Promise<BoardRow | undefined> {
     return q.get<BoardRow>(BOARD_BY_ID, [id]);
+  }
+
+  /**
+   * The board a Pin is written to, its row locked until the transaction ends (its
+   * pin_count is about to change), and whether `userId` collaborates on it. With
+   * `counted`, the Pin is counted on it too (`pinsChanged`), before the caller's
+   * checks: a refused write rolls the count back with everything else.
+   */
+  async pinTarget(q: Queryable, id: string, userId: string, counted?: { delta: number; now: string }): Promise<PinTargetBoard | undefined> {
+    assertTransaction(q);
+    if (counted && this.db.dialect === 'postgres') return q.get<PinTargetBoard>(PIN_TARGET_COUNTED, [counted.delta, counted.now, id, userId, userId]);
+    const board = await q.get<PinTargetBoard>(this.pinTargetLocked, [userId, userId, id]);
+    if (board && counted) await this.pinsChanged(q, id, counted.delta, counted.now);
+    return board;
+  }
+
+  /** Locks boards' rows as a Pin write does (`pinTarget`), in the order given. */
+  async lockForPinCount(q: Queryable, ids: readonly string[]): Promise<void> {
+    assertTransaction(q);
+    for (const id of ids) await q.get(this.pinCountLocked, [id]);
+  }
+
+  /** Locks a board's row until the transaction ends, so its sections change one transaction at a time; false when it is gone. */
+  async lockForSections(q: Queryable, id: string): Promise<boolean> {
+    assertTransaction(q);
+    return (await q.get(this.boardLocked, [id])) !== undefined;
+  }
+
+  /**
+   * Makes the owner's board names change one transaction at a time until this one
+   * ends (names are compared folded, in JS, which no index of either engine can do).
+   */
+  lockNamesOf(q: Queryable, ownerId: string): Promise<void> {
+    assertTransaction(q);
+    return q.lock(`board-names:${ownerId}`);
   }
 
   async isCollaborator(boardId: string, userId: string, q: Queryable = this.db): Promise<boolean> {
@@ -120,14 +191,14 @@ export class BoardStore {
     await q.run('UPDATE boards SET pin_count = pin_count + ?, board_pins_modified_at = ? WHERE id = ?', [delta, now, boardId]);
   }
 
+  /** Adds a collaborator once: a second add (or two at once) changes nothing. */
   async addCollaborator(q: Queryable, boardId: string, userId: string, now: string): Promise<void> {
-    if (await this.isCollaborator(boardId, userId, q)) return;
-    await q.run('INSERT INTO board_collaborators (board_id, user_id, created_at) VALUES (?, ?, ?)', [boardId, userId, now]);
+    await q.run('INSERT INTO board_collaborators (board_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [boardId, userId, now]);
   }
 
+  /** Follows once: a second follow (or two at once) changes nothing. */
   async follow(q: Queryable, userId: string, boardId: string, now: string): Promise<void> {
-    const existing = await q.get('SELECT 1 AS one FROM board_follows WHERE user_id = ? AND board_id = ?', [userId, boardId]);
-    if (!existing) await q.run('INSERT INTO board_follows (user_id, board_id, created_at) VALUES (?, ?, ?)', [userId, boardId, now]);
+    await q.run('INSERT INTO board_follows (user_id, board_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [userId, boardId, now]);
   }
 
   // Sections

@@ -67,37 +67,52 @@ export class ImageStore {
       await this.blobs.put(blobKeyOf(url), rendition.bytes);
       images[rendition.size] = { url, width: rendition.width, height: rendition.height };
     }
-    await q.run('INSERT INTO images (key, dominant_color, renditions, refs, created_at) VALUES (?, ?, ?, 1, ?)', [
-      key,
-      processed.dominantColor,
-      JSON.stringify(images),
-      this.clock.now(),
-    ]);
-    return { key, dominantColor: processed.dominantColor, images };
+    // Another transaction may have stored the same new picture meanwhile (its files are
+    // these very bytes): then this takes a reference to its row.
+    const stored = (await q.get<{ dominant_color: string; renditions: string }>(
+      `INSERT INTO images (key, dominant_color, renditions, refs, created_at) VALUES (?, ?, ?, 1, ?)
+       ON CONFLICT (key) DO UPDATE SET refs = images.refs + 1 RETURNING dominant_color, renditions`,
+      [key, processed.dominantColor, JSON.stringify(images), this.clock.now()],
+    ))!;
+    return { key, dominantColor: stored.dominant_color, images: JSON.parse(stored.renditions) };
   }
 
-  /** One more reference to each picture of a stored media JSON (a saved copy of a Pin). */
+  /**
+   * One more reference to each picture of a stored media JSON (a saved copy of a Pin).
+   * The rows are changed in the order of their keys, as `releaseAll` changes them, so
+   * two Pin writes sharing pictures wait for each other in turn, never in a circle.
+   */
   async retainAll(q: Queryable, media: string): Promise<void> {
-    for (const key of imageKeysOf(media)) await q.run('UPDATE images SET refs = refs + 1 WHERE key = ?', [key]);
+    for (const key of imageKeysOf(media).sort()) await q.run('UPDATE images SET refs = refs + 1 WHERE key = ?', [key]);
   }
 
   /** Gives back the references of a stored media JSON; `sweep` removes what is left unused. */
   async releaseAll(q: Queryable, media: string): Promise<number> {
-    const keys = imageKeysOf(media);
+    const keys = imageKeysOf(media).sort();
     for (const key of keys) await q.run('UPDATE images SET refs = refs - 1 WHERE key = ?', [key]);
     return keys.length;
   }
 
-  /** Removes every picture no Pin uses, rows and files, in one transaction. */
+  /**
+   * Removes every picture no Pin uses, rows and files, in one transaction. Each row
+   * goes only if it is still unused when deleted (a Pin made meanwhile took it, or
+   * waits for the delete and then stores the picture anew), and its files only with it.
+   */
   async sweep(): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      const unused = await tx.all<{ key: string; renditions: string }>('SELECT key, renditions FROM images WHERE refs <= 0');
-      for (const { key, renditions } of unused) {
-        await tx.run('DELETE FROM images WHERE key = ?', [key]);
-        for (const details of Object.values(JSON.parse(renditions) as Record<string, ImageDetails>)) await this.blobs.delete(blobKeyOf(details.url));
-      }
-      return unused.length;
-    });
+    return this.db.transaction(
+      async (tx) => {
+        const unused = await tx.all<{ key: string }>('SELECT key FROM images WHERE refs <= 0');
+        let swept = 0;
+        for (const { key } of unused) {
+          const gone = await tx.get<{ renditions: string }>('DELETE FROM images WHERE key = ? AND refs <= 0 RETURNING renditions', [key]);
+          if (!gone) continue;
+          swept++;
+          for (const details of Object.values(JSON.parse(gone.renditions) as Record<string, ImageDetails>)) await this.blobs.delete(blobKeyOf(details.url));
+        }
+        return swept;
+      },
+      { isolation: 'read committed' },
+    );
   }
 
   /** The bytes served at `/media/<path>`, or null. */

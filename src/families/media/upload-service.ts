@@ -155,16 +155,19 @@ export class MediaUploadService {
     // Flushed before the transaction, which (on PostgreSQL) holds every process's writes back.
     if (blobKey) await staged.sync();
     const uploadedAt = this.deps.clock.now();
-    const recorded = await this.deps.db.transaction(async (tx) => {
-      // Two uploads with one form may arrive together: the first to get here wins,
-      // and the other writes nothing (SQLite runs these transactions one at a time).
-      const current = await this.deps.uploads.get(upload.id, tx);
-      if (!current || current.uploaded_at !== null) return false;
-      // The file is moved into place inside the transaction that records it: a crash
-      // before the commit leaves at most an unreferenced file, never a row without its file.
-      if (blobKey) await staged.keep(blobKey);
-      return this.deps.uploads.recordUpload(tx, upload.id, { uploadedAt, readyAt: uploadedAt + this.deps.settings.processingMs }, found);
-    });
+    const recorded = await this.deps.db.transaction(
+      async (tx) => {
+        // Two uploads with one form may arrive together: the first to record its file
+        // wins (the update changes the row only while no file is recorded, and the
+        // other waits for its row and then changes nothing), and only it keeps the file.
+        if (!(await this.deps.uploads.recordUpload(tx, upload.id, { uploadedAt, readyAt: uploadedAt + this.deps.settings.processingMs }, found))) return false;
+        // The file is moved into place inside the transaction that records it: a crash
+        // before the commit leaves at most an unreferenced file, never a row without its file.
+        if (blobKey) await staged.keep(blobKey);
+        return true;
+      },
+      { isolation: 'read committed' },
+    );
     if (!recorded) throw new UploadRefusal(403, 'AccessDenied', 'Access Denied: this upload form has been used already; register a new upload.');
   }
 

@@ -20,7 +20,7 @@ export const oauthFamily = defineFamily({
   build(core, { userAccount }) {
     const { db, clock, ids } = core;
     const users = userAccount.stores.users;
-    const stores = { apps: new AppStore(db, clock), tokens: new TokenStore(db, clock), codes: new CodeStore(clock), sessions: new SessionStore(db, clock) };
+    const stores = { apps: new AppStore(db, clock), tokens: new TokenStore(db, clock, core.invalidations), codes: new CodeStore(clock), sessions: new SessionStore(db, clock) };
     // Failed client authentications and sign-ins, in this process until the server shares them through Redis.
     const authAttempts = new AuthAttempts(clock);
     const oauth = new OAuthService({ db, clock, ids, apps: stores.apps, users, tokens: stores.tokens, codes: stores.codes, attempts: authAttempts });
@@ -36,7 +36,7 @@ export const oauthFamily = defineFamily({
       services: { oauth, authAttempts },
       routes: oauthRoutes({ oauth, clock }),
       pages: (app) => void app.register(pages),
-      // Resolved token grants are kept for up to a second; a reset or restore changes them at once.
+      // Resolved token grants are kept beside the store; a reset or restore changes them at once.
       // Failed attempts are forgotten with the rate-limit counts.
       forgetCached: async () => {
         stores.tokens.forgetCached();

@@ -5,7 +5,7 @@ import type { Clock } from '../../kernel/clock.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import { parseScopes, type Scope } from '../../kernel/scopes.js';
-import type { Database, Transaction } from '../../storage/database.js';
+import type { Database, Transaction, TransactionOptions } from '../../storage/database.js';
 import type { UserRow, UserStore } from '../user-account/store.js';
 import type { App, AppStore } from './app-store.js';
 import type { CodeStore } from './code-store.js';
@@ -64,6 +64,14 @@ export interface TokenInspection {
 }
 
 /** Pinterest (RFC 7636): a verifier is 43 to 128 unreserved characters; an S256 challenge is 43 base64url characters. */
+/**
+ * The token endpoint's writes keep their rules row by row: a code is redeemed and a
+ * refresh token spent by a conditional update that changes one row or none, so of
+ * two presentations at once the second waits for the first's row and then finds it
+ * spent (a replay), as it would one after the other.
+ */
+const ROW_BY_ROW: TransactionOptions = { isolation: 'read committed' };
+
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -172,6 +180,7 @@ export class OAuthService {
         scopes: request.scopes,
         codeChallenge: request.codeChallenge,
       }),
+      ROW_BY_ROW,
     );
     return code;
   }
@@ -205,7 +214,7 @@ export class OAuthService {
       }
       if (!(await this.deps.codes.redeem(tx, code.hash))) return replay();
       return { grant: await this.issuePair(tx, code, code.scopes, 'authorization_code') } as const;
-    });
+    }, ROW_BY_ROW);
     if ('refused' in outcome) throw new ApiError('invalid_grant', `${ERROR_PREFIX}${outcome.refused}`);
     return outcome.grant;
   }
@@ -243,7 +252,7 @@ export class OAuthService {
       if (record.grantId === null) await this.deps.tokens.joinGrant(tx, record.hash, grantId);
       const grant = { grantId, appId: record.appId, userId: record.userId, scopes: record.scopes };
       return { grant: await this.issuePair(tx, grant, scopes, 'refresh_token') } as const;
-    });
+    }, ROW_BY_ROW);
     if ('refused' in outcome) throw new ApiError('invalid_grant', `${ERROR_PREFIX}${outcome.refused}`);
     return outcome.grant;
   }
@@ -262,6 +271,7 @@ export class OAuthService {
         grantId: this.deps.ids.next(),
         origin: 'client_credentials',
       }),
+      ROW_BY_ROW,
     );
     return { responseType: 'client_credentials', access, refresh: null };
   }
@@ -278,7 +288,7 @@ export class OAuthService {
     await this.deps.db.transaction(async (tx) => {
       if (record.kind === 'refresh' && record.grantId) await this.deps.tokens.revokeGrant(tx, record.grantId);
       else await this.deps.tokens.revokeHash(tx, record.hash);
-    });
+    }, ROW_BY_ROW);
   }
 
   /** Who a token belongs to and what it may do, like Pinterest's token debugger; null when unknown. */

@@ -2,7 +2,11 @@ import type { AuthContext, TokenResolver } from '../../kernel/auth.js';
 import { hashToken, newToken } from '../../kernel/auth.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { AccessTier } from '../../kernel/rate-limits/tiers.js';
-import type { Database, Queryable } from '../../storage/database.js';
+import type { CacheInvalidations } from '../../kernel/cache-invalidations.js';
+import { assertTransaction, type Database, type Queryable } from '../../storage/database.js';
+
+/** The topic of resolved token grants (keyed by token hash) in `CacheInvalidations`. */
+export const TOKENS_TOPIC = 'tokens';
 
 /** Pinterest: access tokens live 30 days, continuous refresh tokens 60 days (OAuth docs, v5). */
 export const TOKEN_LIFETIME_MS = {
@@ -89,9 +93,11 @@ function toRecord(row: TokenRow): TokenRecord {
 export class TokenStore implements TokenResolver {
   /**
    * Resolved grants by token hash, so the hot path skips the lookup. Entries are
-   * dropped when this process revokes or replaces the token, and live at most
-   * CACHE_TTL_MS of real time so that a change made by another process or straight
-   * in the store is seen soon. Expiry is checked against the pinbox clock on every use.
+   * dropped in every process once a revocation, replacement or app change commits
+   * (`invalidations`, through Redis with several processes), and on any process's
+   * next call after a CLI command wrote to the store (`externalWrites`). They live at
+   * most CACHE_TTL_MS of real time besides, for a change made straight in the store
+   * (or one Redis could not carry). Expiry is checked against the pinbox clock on every use.
    */
   private readonly cache = new Map<string, { auth: AuthContext; expiresAt: number; cachedAt: number }>();
   /** The store's count of other processes' writes when the cache was last known good. */
@@ -102,7 +108,13 @@ export class TokenStore implements TokenResolver {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
-  ) {}
+    private readonly invalidations: CacheInvalidations,
+  ) {
+    invalidations.on(TOKENS_TOPIC, (dropped) => {
+      if (dropped === 'all') this.cache.clear();
+      else for (const hash of dropped) this.cache.delete(hash);
+    });
+  }
 
   resolve(token: string): AuthContext | null | Promise<AuthContext | null> {
     const hash = hashToken(token);
@@ -112,6 +124,8 @@ export class TokenStore implements TokenResolver {
       this.writesSeen = writes;
       this.cache.clear();
     }
+    // Deaf to the other processes' revocations for now (Redis away): ask the store every time.
+    if (!this.invalidations.listening) return this.lookup(hash);
     const cached = this.cache.get(hash);
     if (cached && Date.now() - cached.cachedAt < TokenStore.CACHE_TTL_MS) {
       return cached.expiresAt > this.clock.now() ? cached.auth : null;
@@ -139,9 +153,24 @@ export class TokenStore implements TokenResolver {
     return Number(row.expires_at) > this.clock.now() ? auth : null;
   }
 
-  /** Drops every cached grant, so a change to an app (tier, environment) is seen on the next call. */
+  /** Drops every grant this process cached (after a reset or restore, which every process hears of). */
   forgetCached(): void {
     this.cache.clear();
+  }
+
+  /** Drops every cached grant in every process, so a change to an app (tier, environment) is seen on the next call to any. */
+  forgetCachedEverywhere(): Promise<void> {
+    return this.invalidations.drop(TOKENS_TOPIC, 'all');
+  }
+
+  /**
+   * Drops the grants of `hashes` here now (so this process does not keep serving
+   * them while the change commits) and, once it has committed, in every process.
+   */
+  private dropOnCommit(q: Queryable, hashes: string[]): void {
+    assertTransaction(q);
+    for (const hash of hashes) this.cache.delete(hash);
+    if (hashes.length > 0) q.afterCommit(() => this.invalidations.drop(TOKENS_TOPIC, hashes));
   }
 
   /**
@@ -166,7 +195,8 @@ export class TokenStore implements TokenResolver {
     const now = this.clock.now();
     const expiresAt = now + (grant.lifetimeMs ?? TOKEN_LIFETIME_MS[kind]);
     const hash = hashToken(token);
-    this.cache.delete(hash);
+    // Only a fixed string (the dev token, a fixture's) can have been issued before and cached.
+    if (grant.token !== undefined) this.dropOnCommit(q, [hash]);
     await q.run('DELETE FROM tokens WHERE token_hash = ?', [hash]);
     await q.run(
       `INSERT INTO tokens (token_hash, kind, user_id, app_id, scopes, expires_at, revoked_at, used_at, created_at, grant_id, grant_type)
@@ -202,16 +232,19 @@ export class TokenStore implements TokenResolver {
 
   /** Revokes one token by its hash; false when it was revoked already or unknown. */
   async revokeHash(q: Queryable, hash: string): Promise<boolean> {
-    this.cache.delete(hash);
+    this.dropOnCommit(q, [hash]);
     const result = await q.run('UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL', [this.clock.now(), hash]);
     return result.changes > 0;
   }
 
   /** Revokes every token of one authorization (the code's tokens and every refresh after them). */
   async revokeGrant(q: Queryable, grantId: string): Promise<number> {
-    const rows = await q.all<{ token_hash: string }>('SELECT token_hash FROM tokens WHERE grant_id = ? AND revoked_at IS NULL', [grantId]);
-    for (const row of rows) this.cache.delete(row.token_hash);
-    const result = await q.run('UPDATE tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL', [this.clock.now(), grantId]);
-    return result.changes;
+    // One statement revokes them and names them (both engines have RETURNING).
+    const rows = await q.all<{ token_hash: string }>('UPDATE tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL RETURNING token_hash', [
+      this.clock.now(),
+      grantId,
+    ]);
+    this.dropOnCommit(q, rows.map((row) => row.token_hash));
+    return rows.length;
   }
 }

@@ -5,10 +5,10 @@ import { ApiError, invalidField } from '../../kernel/errors.js';
 import { insufficientScope } from '../../kernel/scopes.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Bookmarks, Page, PageRequest } from '../../kernel/pagination.js';
-import type { Database, Queryable } from '../../storage/database.js';
-import { assertRole } from '../boards/access.js';
+import type { Database, Queryable, Transaction, TransactionOptions } from '../../storage/database.js';
+import { assertRole, canSeeBoard, roleOn } from '../boards/access.js';
 import type { BoardService, VisibleBoard } from '../boards/service.js';
-import type { BoardPrivacy, BoardStore } from '../boards/store.js';
+import type { BoardPrivacy, BoardStore, PinTargetBoard } from '../boards/store.js';
 import { PictureNotStored, type ImageService } from '../media/image-service.js';
 import type { ImageStore } from '../media/image-store.js';
 import { isInlineImageSource, resolveMediaSource, type MediaSources, type ResolvedMedia, type StoredMedia } from './media-source.js';
@@ -56,6 +56,14 @@ function canSeePin(auth: AuthContext, pin: PinRow, isCollaborator: boolean): boo
   return member && auth.scopes.has('pins:read_secret');
 }
 
+/**
+ * Pin writes keep their rules row by row: each locks its Pin's row (`getLocked`)
+ * and the rows of the boards whose pin_count it changes (`pinTarget`,
+ * `lockForPinCount`, in the order of their ids), so writes on one board take turns
+ * and writes on other boards never wait for them.
+ */
+const ROW_BY_ROW: TransactionOptions = { isolation: 'read committed' };
+
 /** Pinterest's rules for Pins: creation, moves between boards and sections, saves, deletes. */
 export class PinService {
   constructor(
@@ -88,6 +96,16 @@ export class PinService {
     return pin;
   }
 
+  /** `visible` on the Pin's row as it is now, locked until the transaction ends (`getLocked`, or `getShared` to copy it). */
+  private async visibleLocked(auth: AuthContext, pinId: string, tx: Transaction, mode: 'change' | 'share' = 'change'): Promise<PinRow> {
+    const pin = mode === 'change' ? await this.deps.pins.getLocked(tx, pinId) : await this.deps.pins.getShared(tx, pinId);
+    if (!pin) throw new ApiError('pin_not_found');
+    const collaborator =
+      pin.board_privacy !== 'PUBLIC' && pin.board_owner_id !== auth.userId && (await this.deps.boards.isCollaborator(pin.board_id, auth.userId, tx));
+    if (!canSeePin(auth, pin, collaborator)) throw new ApiError('pin_not_found');
+    return pin;
+  }
+
   /**
    * A board this caller may put a Pin on: visible to them, a member's role, and for
    * a secret board the secret Pin write scope.
@@ -101,6 +119,31 @@ export class PinService {
       if (!section) throw new ApiError('section_not_found');
     }
     return target;
+  }
+
+  /**
+   * `targetBoard` inside a Pin write: the same checks in the same order, on the
+   * board's row as it is now, locked until the write commits (one statement), and
+   * with `counted` the Pin counted on it in the same statement.
+   */
+  private async lockedTarget(
+    auth: AuthContext,
+    boardId: string,
+    sectionId: string | null | undefined,
+    tx: Transaction,
+    counted?: { delta: number; now: string },
+  ): Promise<PinTargetBoard> {
+    const board = await this.deps.boards.pinTarget(tx, boardId, auth.userId, counted);
+    if (!board) throw new ApiError('board_not_found');
+    const role = roleOn(board, auth.userId, board.is_collaborator > 0);
+    if (!canSeeBoard(auth, board, role)) throw new ApiError('board_not_found');
+    if (board.privacy === 'SECRET' && !auth.scopes.has('pins:write_secret')) throw insufficientScope(['pins:write_secret'], 'a Pin on a secret board needs pins:write_secret');
+    assertRole(role, 'contribute');
+    if (sectionId) {
+      const section = await this.deps.boards.getSection(boardId, sectionId, tx);
+      if (!section) throw new ApiError('section_not_found');
+    }
+    return board;
   }
 
   async create(auth: AuthContext, input: PinCreateInput): Promise<PinRow> {
@@ -135,8 +178,8 @@ export class PinService {
   /** Writes a Pin of read media in one transaction that checks its board again. */
   private insert(auth: AuthContext, input: PinCreateInput, resolved: ResolvedMedia): Promise<PinRow> {
     return this.deps.db.transaction(async (tx) => {
-      const { board } = await this.targetBoard(auth, input.board_id, input.board_section_id, tx);
       const now = this.now();
+      const board = await this.lockedTarget(auth, input.board_id, input.board_section_id, tx, { delta: +1, now });
       const id = this.deps.ids.next();
       const stored = [];
       for (const image of resolved.images) stored.push(await this.deps.images.retain(tx, image));
@@ -161,22 +204,22 @@ export class PinService {
       await this.deps.pins.insert(tx, pin);
       // From this Pin on, the upload's video is served.
       if (resolved.videoMediaId) await this.deps.videos.uploads.markPinned(tx, resolved.videoMediaId);
-      await this.deps.boards.pinsChanged(tx, input.board_id, +1, now);
       // The row as stored (no trigger changes it) with its board's fields, read in this transaction: no need to read it back.
       return { ...pin, board_owner_id: board.owner_id, board_owner_username: board.owner_username, board_privacy: board.privacy };
-    });
+    }, ROW_BY_ROW);
   }
 
   /** Saves (repins) a visible Pin onto one of the caller's boards; the copy records `parent_pin_id`. */
   async save(auth: AuthContext, pinId: string, target: { board_id?: string | null; board_section_id?: string | null }): Promise<PinRow> {
     return this.deps.db.transaction(async (tx) => {
-      const source = await this.visible(auth, pinId, tx);
+      // The source is copied, not changed: share-locked, so a delete of it waits (and its pictures stay) until the copy holds them too.
+      const source = await this.visibleLocked(auth, pinId, tx, 'share');
       const boardId = target.board_id ?? null;
       if (!boardId) throw new ApiError('invalid_parameters', "Invalid parameters: 'board_id' is required.");
-      await this.targetBoard(auth, boardId, target.board_section_id, tx);
       const now = this.now();
+      const board = await this.lockedTarget(auth, boardId, target.board_section_id, tx, { delta: +1, now });
       const id = this.deps.ids.next();
-      await this.deps.pins.insert(tx, {
+      const copy: NewPin = {
         id,
         owner_id: auth.userId,
         board_id: boardId,
@@ -192,11 +235,12 @@ export class PinService {
         has_been_promoted: 0,
         media: source.media,
         created_at: now,
-      });
+      };
+      await this.deps.pins.insert(tx, copy);
       await this.deps.imageStore.retainAll(tx, source.media);
-      await this.deps.boards.pinsChanged(tx, boardId, +1, now);
-      return (await this.deps.pins.get(id, tx))!;
-    });
+      // As stored, with its board's fields read in this transaction: no need to read it back.
+      return { ...copy, board_owner_id: board.owner_id, board_owner_username: board.owner_username, board_privacy: board.privacy };
+    }, ROW_BY_ROW);
   }
 
   /**
@@ -212,9 +256,12 @@ export class PinService {
       }
       const boardId = input.board_id ?? pin.board_id;
       const movesBoard = boardId !== pin.board_id;
+      let moved: PinTargetBoard | null = null;
       if (movesBoard || input.board_section_id !== undefined) {
         const sectionId = input.board_section_id !== undefined ? input.board_section_id : movesBoard ? null : pin.board_section_id;
-        await this.targetBoard(auth, boardId, sectionId, tx);
+        // Both boards' counts change: their rows are locked in the order of their ids, as every move locks them, so two moves between the same boards never wait for each other in a circle.
+        if (movesBoard) await this.deps.boards.lockForPinCount(tx, [pin.board_id, boardId].sort());
+        moved = await this.lockedTarget(auth, boardId, sectionId, tx);
         changes.board_id = boardId;
         changes.board_section_id = sectionId;
       }
@@ -225,8 +272,11 @@ export class PinService {
         await this.deps.boards.pinsChanged(tx, pin.board_id, -1, now);
         await this.deps.boards.pinsChanged(tx, boardId, +1, now);
       }
-      return (await this.deps.pins.get(pinId, tx))!;
-    });
+      // The locked row with the changes made to it (no trigger changes a Pin): no need to read it back.
+      const updated: PinRow = { ...pin, ...(changes as Partial<PinRow>) };
+      if (moved) Object.assign(updated, { board_owner_id: moved.owner_id, board_owner_username: moved.owner_username, board_privacy: moved.privacy });
+      return updated;
+    }, ROW_BY_ROW);
   }
 
   async delete(auth: AuthContext, pinId: string): Promise<void> {
@@ -236,7 +286,7 @@ export class PinService {
       await this.deps.boards.pinsChanged(tx, pin.board_id, -1, this.now());
       await this.deps.pins.releaseLegacyBlobs(tx, legacyBlobIdsOf(pin.media));
       return this.deps.imageStore.releaseAll(tx, pin.media);
-    });
+    }, ROW_BY_ROW);
     // Pictures no Pin uses any more go, files and all, once the delete is committed.
     if (released > 0) await this.deps.imageStore.sweep();
   }
@@ -245,8 +295,8 @@ export class PinService {
    * A collaborator edits and deletes their own Pins; the board owner may also remove
    * anyone's Pin from their board. Secret Pins need `pins:write_secret`.
    */
-  private async assertCanChange(auth: AuthContext, pinId: string, q: Queryable): Promise<PinRow> {
-    const pin = await this.visible(auth, pinId, q);
+  private async assertCanChange(auth: AuthContext, pinId: string, tx: Transaction): Promise<PinRow> {
+    const pin = await this.visibleLocked(auth, pinId, tx);
     if (pin.board_privacy === 'SECRET' && !auth.scopes.has('pins:write_secret')) throw insufficientScope(['pins:write_secret'], 'a Pin on a secret board needs pins:write_secret');
     const ownsPin = pin.owner_id === auth.userId;
     const ownsBoard = pin.board_owner_id === auth.userId;

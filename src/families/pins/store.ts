@@ -1,5 +1,5 @@
 import type { BoardPrivacy } from '../boards/store.js';
-import type { Database, Queryable, SqlValue } from '../../storage/database.js';
+import { assertTransaction, type Database, type Queryable, type SqlValue } from '../../storage/database.js';
 
 export interface PinRow {
   id: string;
@@ -74,10 +74,38 @@ export type PinChanges = Partial<Record<(typeof UPDATABLE)[number], string | nul
 
 /** Pins and the uploaded bytes they refer to. */
 export class PinStore {
-  constructor(private readonly db: Database) {}
+  /** The Pin with its row locked until the transaction ends (PostgreSQL; SQLite's transactions run alone and have no such syntax). */
+  private readonly pinLocked: string;
+  /** The Pin with its row share-locked: others may copy it meanwhile, no one may delete or change it. */
+  private readonly pinShared: string;
+
+  constructor(private readonly db: Database) {
+    this.pinLocked = db.dialect === 'postgres' ? `${PIN_BY_ID} FOR UPDATE OF p` : PIN_BY_ID;
+    this.pinShared = db.dialect === 'postgres' ? `${PIN_BY_ID} FOR SHARE OF p` : PIN_BY_ID;
+  }
 
   get(id: string, q: Queryable = this.db): Promise<PinRow | undefined> {
     return q.get<PinRow>(PIN_BY_ID, [id]);
+  }
+
+  /**
+   * The Pin as it is now, locked until the transaction ends: a move or delete that
+   * read it elsewhere waits, then finds it moved or gone, so a board's pin_count is
+   * changed once for each change of the Pin.
+   */
+  getLocked(q: Queryable, id: string): Promise<PinRow | undefined> {
+    assertTransaction(q);
+    return q.get<PinRow>(this.pinLocked, [id]);
+  }
+
+  /**
+   * The Pin as it is now, kept from being deleted or changed until the transaction
+   * ends (saves of it go on side by side): its pictures, which it holds a reference
+   * to, cannot be swept while a copy takes references of its own.
+   */
+  getShared(q: Queryable, id: string): Promise<PinRow | undefined> {
+    assertTransaction(q);
+    return q.get<PinRow>(this.pinShared, [id]);
   }
 
   async insert(q: Queryable, pin: NewPin): Promise<void> {

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import pg from 'pg';
 import { ApiError } from '../../kernel/errors.js';
-import type { Database, RunResult, SqlValue, Transaction } from '../database.js';
+import type { Database, RunResult, SqlValue, Transaction, TransactionOptions } from '../database.js';
 
 // BIGINT columns hold millisecond instants and counts, well inside 2^53: read them
 // as numbers, as better-sqlite3 does, so the families see the same values on both
@@ -15,6 +15,12 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
 const RETRYABLE = new Set(['40001' /* serialization_failure */, '40P01' /* deadlock_detected */]);
 const MAX_ATTEMPTS = 30;
+/**
+ * How many distinct statement texts a process prepares by name on each of its
+ * connections. The families' texts are a few hundred; texts built per call (a list
+ * of N placeholders) could grow without end, so past this they run unnamed.
+ */
+const PREPARED_STATEMENTS = 2_000;
 
 /**
  * `?` placeholders (the families' portable SQL) to PostgreSQL's `$1, $2, …`.
@@ -156,13 +162,20 @@ export interface PostgresOptions {
 /**
  * The PostgreSQL adapter: node-postgres with a pool.
  *
- * SQLite runs pinbox's transactions one at a time; to give the families the same
- * guarantee when several processes share one database, every transaction runs at
- * SERIALIZABLE isolation and is run again when PostgreSQL aborts it for a conflict
- * with another (counts, single-use codes and uploads stay exact without each
- * family taking row locks). A transaction's function may therefore run more than
- * once: what it does outside the database must be safe to repeat (blob writes are,
- * being keyed by content or id).
+ * Transactions of every process run side by side; nothing instance-wide is locked.
+ * Each keeps its rules in one of two ways (`TransactionOptions`): at SERIALIZABLE
+ * isolation (the default), run again when PostgreSQL aborts it for a conflict with
+ * another, or at READ COMMITTED for the hot paths that keep theirs row by row
+ * (conditional updates, `SELECT … FOR UPDATE` on the rows whose counts they keep,
+ * unique constraints, narrowly keyed advisory locks: `tx.lock`). Either way a
+ * transaction's function may run more than once (a serialization failure, a
+ * deadlock): what it does outside the database must be safe to repeat (blob writes
+ * are, being keyed by content or id), and what must follow the commit goes in
+ * `tx.afterCommit`.
+ *
+ * Every statement is a named prepared statement on its connection (the first
+ * PREPARED_STATEMENTS distinct texts of the process), so PostgreSQL parses and
+ * plans each text once per connection rather than on every call.
  *
  * Connections come back: every connection it holds (the pool's, the one that holds
  * the process lock, the listener of other processes' writes) survives its
@@ -178,17 +191,11 @@ export interface PostgresOptions {
  */
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
-  private readonly translated = new Map<string, string>();
-  /** The end of the last transaction queued in this process. */
-  private queueTail: Promise<void> = Promise.resolve();
+  /** Each statement text as PostgreSQL takes it, with the name it is prepared under (none past PREPARED_STATEMENTS) and whether it only reads. */
+  private readonly translated = new Map<string, { text: string; name: string | undefined; readsOnly: boolean }>();
   private log: ConnectionLog = SILENT;
   /** Whether the last statement found the database unreachable (logged once until one succeeds). */
   private unreachable = false;
-
-  /** The advisory lock every process's transactions take, one at a time across the instance. */
-  private get writeLock(): string {
-    return `${this.schema}:transactions`;
-  }
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -245,10 +252,12 @@ export class PostgresDatabase implements Database {
     this.log = log;
   }
 
-  private sql(text: string): string {
+  private sql(text: string): { text: string; name: string | undefined; readsOnly: boolean } {
     let out = this.translated.get(text);
     if (out === undefined) {
-      out = toPostgresPlaceholders(text);
+      // Schema changes (migrations, a restore's trigger switches) run once: only queries are worth a name.
+      const named = this.translated.size < PREPARED_STATEMENTS && /^\s*(SELECT|WITH|INSERT|UPDATE|DELETE)\b/i.test(text);
+      out = { text: toPostgresPlaceholders(text), name: named ? `pinbox_${this.translated.size}` : undefined, readsOnly: readsOnly(text) };
       this.translated.set(text, out);
     }
     return out;
@@ -275,7 +284,8 @@ export class PostgresDatabase implements Database {
 
   private async query<T>(client: pg.Pool | pg.PoolClient, text: string, params: readonly SqlValue[]): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
     try {
-      const result = await client.query<T & pg.QueryResultRow>(this.sql(text), params as unknown[]);
+      const { text: sql, name } = this.sql(text);
+      const result = await client.query<T & pg.QueryResultRow>({ text: sql, name, values: params as unknown[] });
       this.reachable();
       return result;
     } catch (error) {
@@ -323,19 +333,8 @@ export class PostgresDatabase implements Database {
     return { changes: (await this.pooled(text, params)).rowCount ?? 0 };
   }
 
-  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    const previous = this.queueTail;
-    let release!: () => void;
-    this.queueTail = new Promise<void>((resolve) => (release = resolve));
-    await previous;
-    try {
-      return await this.attempt(fn);
-    } finally {
-      release();
-    }
-  }
-
-  private async attempt<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const begin = options.isolation === 'read committed' ? 'BEGIN ISOLATION LEVEL READ COMMITTED' : 'BEGIN ISOLATION LEVEL SERIALIZABLE';
     /** Whether a transaction that met a dropped connection was run again already (once at most). */
     let rerunAfterLoss = false;
     for (let attempt = 1; ; attempt++) {
@@ -356,9 +355,11 @@ export class PostgresDatabase implements Database {
       let committing = false;
       /** The dropped connection a statement met, whatever `fn` made of its error. */
       let lostWith: unknown = null;
+      /** What runs once this attempt has committed. */
+      const committed: (() => void | Promise<void>)[] = [];
       const statement = async <R>(text: string, params: readonly SqlValue[]) => {
         if (!open) throw new Error('transaction handle used after the transaction ended');
-        if (!readsOnly(text)) wrote = true;
+        if (!this.sql(text).readsOnly) wrote = true;
         try {
           return await this.query<R>(client, text, params);
         } catch (error) {
@@ -371,18 +372,20 @@ export class PostgresDatabase implements Database {
         get: async <R>(text: string, params: readonly SqlValue[] = []) => (await statement<R>(text, params)).rows[0],
         all: async <R>(text: string, params: readonly SqlValue[] = []) => (await statement<R>(text, params)).rows,
         run: async (text: string, params: readonly SqlValue[] = []) => ({ changes: (await statement(text, params)).rowCount ?? 0 }),
+        // The two-key form, whose keys never meet the one-key locks of the process and of start-up.
+        lock: async (key: string) => void (await statement('SELECT pg_advisory_xact_lock(hashtext(?), hashtext(?)) AS locked', [this.schema, key])),
+        afterCommit: (after) => {
+          if (!open) throw new Error('transaction handle used after the transaction ended');
+          committed.push(after);
+        },
       };
-      let locked = false;
+      let result: T;
       try {
-        // Taken before BEGIN, so the transaction's snapshot is made after the lock is held.
-        await client.query('SELECT pg_advisory_lock(hashtext($1))', [this.writeLock]);
-        locked = true;
-        await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
-        const result = await fn(tx);
+        await client.query(begin);
+        result = await fn(tx);
         committing = true;
         await client.query('COMMIT');
         this.reachable();
-        return result;
       } catch (error) {
         if (lostWith === null && isConnectionLost(error)) lostWith = error;
         if (lostWith !== null) {
@@ -397,21 +400,18 @@ export class PostgresDatabase implements Database {
         }
         await client.query('ROLLBACK').catch(() => undefined);
         if (RETRYABLE.has(codeOf(error) ?? '') && attempt < MAX_ATTEMPTS) {
-          // Back off a little, more each time (up to 50 ms), so the conflicting processes spread out.
+          // Back off a little, more each time (up to 50 ms), so the conflicting transactions spread out.
           await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
           continue;
         }
         throw error;
       } finally {
         open = false;
-        if (lostWith !== null) {
-          // A broken connection holds no lock any more and goes back to no one: the pool closes it.
-          client.release(lostWith instanceof Error ? lostWith : true);
-        } else {
-          if (locked) await client.query('SELECT pg_advisory_unlock(hashtext($1))', [this.writeLock]).catch(() => undefined);
-          client.release();
-        }
+        // A broken connection goes back to no one: the pool closes it.
+        client.release(lostWith === null ? undefined : lostWith instanceof Error ? lostWith : true);
       }
+      for (const after of committed) await after();
+      return result;
     }
   }
 

@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import type { Database, RunResult, SqlValue, Transaction } from '../database.js';
+import type { Database, RunResult, SqlValue, Transaction, TransactionOptions } from '../database.js';
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
 
@@ -75,7 +75,8 @@ export class SqliteDatabase implements Database {
     return this.runNow(sql, params);
   }
 
-  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  /** One at a time on one connection: every isolation is serializable here, so `options` changes nothing. */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>, _options?: TransactionOptions): Promise<T> {
     const previous = this.queueTail;
     let release!: () => void;
     const done = new Promise<void>((resolve) => (release = resolve));
@@ -86,17 +87,21 @@ export class SqliteDatabase implements Database {
     const guard = () => {
       if (!open) throw new Error('transaction handle used after the transaction ended');
     };
+    const committed: (() => void | Promise<void>)[] = [];
     const tx: Transaction = {
       inTransaction: true,
       get: async <R>(sql: string, params: readonly SqlValue[] = []) => (guard(), this.getNow<R>(sql, params)),
       all: async <R>(sql: string, params: readonly SqlValue[] = []) => (guard(), this.allNow<R>(sql, params)),
       run: async (sql: string, params: readonly SqlValue[] = []) => (guard(), this.runNow(sql, params)),
+      // Transactions run one at a time on this connection: a lock would add nothing.
+      lock: async () => guard(),
+      afterCommit: (fn) => void (guard(), committed.push(fn)),
     };
+    let result: T;
     try {
       this.prepare('BEGIN IMMEDIATE').run();
-      const result = await fn(tx);
+      result = await fn(tx);
       this.prepare('COMMIT').run();
-      return result;
     } catch (error) {
       if (this.db.inTransaction) this.prepare('ROLLBACK').run();
       throw error;
@@ -105,6 +110,8 @@ export class SqliteDatabase implements Database {
       this.active = null;
       release();
     }
+    for (const after of committed) await after();
+    return result;
   }
 
   exclusively<T>(_name: string, fn: () => Promise<T>): Promise<T> {
