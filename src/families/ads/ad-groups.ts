@@ -146,10 +146,8 @@ export function adGroupEntity(campaigns: AdEntity): AdEntity {
   return defineAdEntity({
     noun: 'ad group',
     table: 'ad_groups',
-    path: '/ad_accounts/:ad_account_id/ad_groups',
+    resource: 'ad_groups',
     idParam: 'ad_group_id',
-    operations: { list: 'ad_groups/list', create: 'ad_groups/create', update: 'ad_groups/update', get: 'ad_groups/get' },
-    scopes: { read: ['ads:read'], write: ['ads:write'] },
     roles: CAMPAIGN_ROLES,
     columns: {
       campaign_id: 'text',
@@ -214,11 +212,8 @@ export function adGroupEntity(campaigns: AdEntity): AdEntity {
     },
     present(record: EntityRecord, ancestors, { now }) {
       return {
-        id: record.id,
-        ad_account_id: record.ad_account_id,
         campaign_id: record.campaign_id,
         name: record.name,
-        status: record.status,
         billable_event: record.billable_event,
         budget_type: record.budget_type,
         budget_in_micro_currency: record.budget_in_micro_currency,
@@ -239,8 +234,6 @@ export function adGroupEntity(campaigns: AdEntity): AdEntity {
         ...presentIfSet(record, ['optimization_goal_metadata', 'tracking_urls']),
         conversion_learning_mode_type: null,
         summary_status: deliverySummary(record, ancestors, now),
-        created_time: seconds(record.created_at),
-        updated_time: seconds(record.updated_at),
         type: 'adgroup',
       };
     },

@@ -92,10 +92,8 @@ export function adEntity(adGroups: AdEntity, pins: PinStore): AdEntity {
   return defineAdEntity({
     noun: 'ad',
     table: 'ads',
-    path: '/ad_accounts/:ad_account_id/ads',
+    resource: 'ads',
     idParam: 'ad_id',
-    operations: { list: 'ads/list', create: 'ads/create', update: 'ads/update', get: 'ads/get' },
-    scopes: { read: ['ads:read'], write: ['ads:write'] },
     roles: CAMPAIGN_ROLES,
     columns: {
       campaign_id: 'text',
@@ -160,8 +158,6 @@ export function adEntity(adGroups: AdEntity, pins: PinStore): AdEntity {
         ...(review === 'REJECTED' ? { rejected_reasons: record.rejected_reasons ?? [], rejection_labels: record.rejection_labels ?? [] } : {}),
         summary_status: summary,
         collection_items_destination_url_template: null,
-        created_time: seconds(record.created_at),
-        updated_time: seconds(record.updated_at),
         // Pinterest: the spec's example shows "pinpromotion"; the description says "ad".
         type: 'pinpromotion',
       };

@@ -58,10 +58,8 @@ export function campaignEntity(): AdEntity {
   return defineAdEntity({
     noun: 'campaign',
     table: 'ad_campaigns',
-    path: '/ad_accounts/:ad_account_id/campaigns',
+    resource: 'campaigns',
     idParam: 'campaign_id',
-    operations: { list: 'campaigns/list', create: 'campaigns/create', update: 'campaigns/update', get: 'campaigns/get' },
-    scopes: { read: ['ads:read'], write: ['ads:write'] },
     roles: CAMPAIGN_ROLES,
     columns: {
       name: 'text',
@@ -139,10 +137,7 @@ export function campaignEntity(): AdEntity {
     },
     present(record: EntityRecord, ancestors, { now }) {
       return {
-        id: record.id,
-        ad_account_id: record.ad_account_id,
         name: record.name,
-        status: record.status,
         objective_type: record.objective_type,
         daily_spend_cap: record.daily_spend_cap,
         lifetime_spend_cap: record.lifetime_spend_cap,
@@ -156,8 +151,6 @@ export function campaignEntity(): AdEntity {
         start_time: record.start_time,
         end_time: record.end_time,
         summary_status: deliverySummary(record, ancestors, now),
-        created_time: seconds(record.created_at),
-        updated_time: seconds(record.updated_at),
         type: 'campaign',
       };
     },

@@ -13,6 +13,7 @@ import { ApiError, fromValidation, invalidField } from '../../kernel/errors.js';
 import { paginationQuerySchema, type Bookmarks, type PageRequest } from '../../kernel/pagination.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
 import type { Scope } from '../../kernel/scopes.js';
+import { literalOperationAt, notServedYet } from '../../kernel/operations.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Database, Queryable, SqlValue } from '../../storage/database.js';
 import { defineFixtureSection, invalidFixture, type FixtureSection } from '../fixture-section.js';
@@ -87,13 +88,15 @@ export interface AdEntityDefinition {
   /** The entity in messages: `campaign`, `ad group`, `ad`. */
   noun: string;
   table: string;
-  /** Under /v5, in Fastify syntax, e.g. `/ad_accounts/:ad_account_id/campaigns`. */
-  path: string;
+  /**
+   * The spec's tag and path segment (`campaigns`): the routes are
+   * `/ad_accounts/{id}/<resource>[/{idParam}]`, operations `<resource>/list|create|update|get`.
+   */
+  resource: string;
   /** The path parameter of the get route, e.g. `campaign_id`. */
   idParam: string;
-  /** The spec's operationIds of its four routes. */
-  operations: { list: string; create: string; update: string; get: string };
-  scopes: { read: readonly Scope[]; write: readonly Scope[] };
+  /** Default: Pinterest's `ads:read` to read and `ads:write` to write. */
+  scopes?: { read: readonly Scope[]; write: readonly Scope[] };
   roles: RoleRule;
   /** Its own columns, beyond id, ad_account_id, status, created_at, updated_at and extra. */
   columns: Readonly<Record<string, ColumnKind>>;
@@ -118,7 +121,7 @@ export interface AdEntityDefinition {
   update(item: Record<string, unknown>, current: EntityRecord, context: EntityContext): Promise<EntityFields>;
   /** Work after a record was written in the batch's transaction (a campaign's CBO turning on or off reaches its ad groups). */
   afterWrite?(before: EntityRecord | null, after: EntityRecord, context: EntityContext): Promise<void>;
-  /** The response body of one record, given its ancestors nearest first. */
+  /** The response body of one record beyond id, ad_account_id, status and times (the mechanism's), given its ancestors nearest first. */
   present(record: EntityRecord, ancestors: readonly EntityRecord[], context: { now: number; account: AdAccountRow }): Record<string, unknown>;
   /** Its fixture section: the key in the file and the kind its items are named by. */
   fixture: { key: string; kind: string; parentKey: string };
@@ -126,17 +129,26 @@ export interface AdEntityDefinition {
 
 export interface AdEntity extends AdEntityDefinition {
   readonly store: EntityStore;
+  /** Under /v5, in Fastify syntax, e.g. `/ad_accounts/:ad_account_id/campaigns`. */
+  readonly path: string;
+  readonly operations: { list: string; create: string; update: string; get: string };
+  readonly scopes: { read: readonly Scope[]; write: readonly Scope[] };
 }
 
 /**
  * Declares an ad-account-scoped entity.
  * @example
- * export const campaigns = defineAdEntity({ noun: 'campaign', table: 'ad_campaigns', path: '/ad_accounts/:ad_account_id/campaigns', ... });
+ * export const campaigns = defineAdEntity({ noun: 'campaign', table: 'ad_campaigns', resource: 'campaigns', idParam: 'campaign_id', roles, columns, ... });
  */
 export function defineAdEntity(definition: AdEntityDefinition): AdEntity {
-  const entity = definition as AdEntity;
-  Object.assign(entity, { store: new EntityStore(entity) });
-  return entity;
+  const { resource } = definition;
+  return {
+    scopes: { read: ['ads:read'], write: ['ads:write'] },
+    ...definition,
+    store: new EntityStore(definition),
+    path: `/ad_accounts/:ad_account_id/${resource}`,
+    operations: { list: `${resource}/list`, create: `${resource}/create`, update: `${resource}/update`, get: `${resource}/get` },
+  };
 }
 
 const itemAjv = new Ajv({ allErrors: false, strict: false, useDefaults: false, coerceTypes: false });
@@ -412,7 +424,15 @@ export class EntityService {
       link = link.entity.parent;
     }
     const now = this.deps.clock.now();
-    return records.map((record, i) => this.entity.present(record, chains[i], { now, account }));
+    // Every entity answers its id, account, status and times alike; the rest is its own.
+    return records.map((record, i) => ({
+      id: record.id,
+      ad_account_id: record.ad_account_id,
+      ...this.entity.present(record, chains[i], { now, account }),
+      status: record.status,
+      created_time: Math.floor(record.created_at / 1000),
+      updated_time: Math.floor(record.updated_at / 1000),
+    }));
   }
 }
 
@@ -486,10 +506,19 @@ export function adEntityRoutes(service: EntityService): ApiRoute[] {
         params: {
           type: 'object',
           required: ['ad_account_id', entity.idParam],
-          properties: { ...adAccountParams.properties, [entity.idParam]: { type: 'string', pattern: '^\\d+$', maxLength: 18 } },
+          // The id is checked in the handler: a literal path of Pinterest's (`…/campaigns/analytics`) lands here too.
+          properties: { ...adAccountParams.properties, [entity.idParam]: { type: 'string' } },
         },
       },
-      handler: async (request) => service.getOne(authOf(request).userId, request.params.ad_account_id, request.params[entity.idParam]),
+      handler: async (request) => {
+        const id = request.params[entity.idParam];
+        if (!/^\d{1,18}$/.test(id)) {
+          const literal = literalOperationAt('GET', request.url.split('?')[0].slice('/v5'.length), entity.idParam);
+          if (literal) throw notServedYet(literal);
+          throw invalidField(entity.idParam, 'must be an id of at most 18 digits');
+        }
+        return service.getOne(authOf(request).userId, request.params.ad_account_id, id);
+      },
     }),
   ];
 }

@@ -1,6 +1,8 @@
 /** JSON-schema pieces of the ads entities' items, as the spec gives them. */
 import { ENTITY_STATUSES } from './status.js';
 
+export { CREATIVE_TYPES } from '../pins/schemas.js';
+
 export const digits = { type: 'string', pattern: '^\\d+$', maxLength: 18 } as const;
 export const nullableInteger = { type: ['integer', 'null'] } as const;
 export const flag = { type: 'boolean' } as const;
@@ -26,21 +28,6 @@ export const OBJECTIVE_TYPES = ['AWARENESS', 'CONSIDERATION', 'WEB_CONVERSION', 
 export type ObjectiveType = (typeof OBJECTIVE_TYPES)[number];
 export const BILLABLE_EVENTS = ['CLICKTHROUGH', 'IMPRESSION', 'VIDEO_V_50_MRC'] as const;
 export const BID_STRATEGIES = ['AUTOMATIC_BID', 'MAX_BID', 'TARGET_AVG'] as const;
-export const CREATIVE_TYPES = [
-  'REGULAR',
-  'VIDEO',
-  'SHOPPING',
-  'CAROUSEL',
-  'MAX_VIDEO',
-  'SHOP_THE_PIN',
-  'COLLECTION',
-  'IDEA',
-  'SHOWCASE',
-  'QUIZ',
-  'COLLAGE',
-  'MAX_WIDTH_REGULAR_COLLECTION',
-  'MAX_WIDTH_VIDEO_COLLECTION',
-] as const;
 
 /** An item schema: `required` fields, the rest optional; a field the entity does not know is refused, named. */
 export function itemSchema(required: readonly string[], properties: Record<string, object>): object {
