@@ -185,6 +185,7 @@ export function adGroupEntity(campaigns: AdEntity): AdEntity {
     parent: { entity: campaigns, field: 'campaign_id', prefix: 'C' },
     descendants: [{ table: 'ads', column: 'ad_group_id' }],
     fixture: { key: 'ad_groups', kind: 'ad_group', parentKey: 'campaign' },
+    bulk: { type: 'AD_GROUP', readOnly: ['conversion_learning_mode_type'] },
     async create(item, context) {
       const { status: _status, ad_account_id: _account, ...given } = item;
       const cbo = Boolean(context.parent!.is_campaign_budget_optimization);

@@ -117,6 +117,7 @@ export function adEntity(adGroups: AdEntity, pins: PinStore): AdEntity {
     parent: { entity: adGroups, field: 'ad_group_id', prefix: 'AG' },
     descendants: [],
     fixture: { key: 'ads', kind: 'ad', parentKey: 'ad_group' },
+    bulk: { type: 'AD', readOnly: ['campaign_id', 'review_status', 'rejected_reasons', 'rejection_labels', 'collection_items_destination_url_template'] },
     async create(item, context) {
       const { status: itemStatus, ad_account_id: _account, ...given } = item;
       const next: EntityFields = { ...given, campaign_id: context.parent!.campaign_id };
@@ -127,7 +128,8 @@ export function adEntity(adGroups: AdEntity, pins: PinStore): AdEntity {
       const { id: _id, status: itemStatus, ad_account_id: _account, ...given } = item;
       if (given.pin_id === null) delete given.pin_id;
       const next: EntityFields = { ...current, ...given };
-      const edited = REVIEWED_FIELDS.some((field) => given[field] !== undefined && JSON.stringify(given[field]) !== JSON.stringify(current[field]));
+      // An unset field reads as null, so an ad given back as it was answered (bulk/download, then upsert) is no edit.
+      const edited = REVIEWED_FIELDS.some((field) => given[field] !== undefined && JSON.stringify(given[field]) !== JSON.stringify(current[field] ?? null));
       if (edited) await checkPin(pins, context.q, next, context);
       const to = itemStatus ?? current.status;
       // An edit, a rejected ad edited, or a paused ad that was never submitted coming back: to review.

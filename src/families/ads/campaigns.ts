@@ -87,6 +87,7 @@ export function campaignEntity(): AdEntity {
       { table: 'ads', column: 'campaign_id' },
     ],
     fixture: { key: 'campaigns', kind: 'campaign', parentKey: 'ad_account' },
+    bulk: { type: 'CAMPAIGN', readOnly: [] },
     async create(item, context) {
       const { status: _status, ad_account_id: _account, ...given } = item;
       return checkCampaign(

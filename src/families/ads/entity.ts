@@ -125,7 +125,17 @@ export interface AdEntityDefinition {
   present(record: EntityRecord, ancestors: readonly EntityRecord[], context: { now: number; account: AdAccountRow }): Record<string, unknown>;
   /** Its fixture section: the key in the file and the kind its items are named by. */
   fixture: { key: string; kind: string; parentKey: string };
+  /**
+   * Its part in bulk/upsert (under the key `resource`) and bulk/download: the spec's
+   * `BulkEntityType`, and the fields of its answers that no create or update item
+   * takes beyond the common ones (`READ_ONLY_FIELDS`), which bulk/upsert drops so a
+   * downloaded entity can go back as it came.
+   */
+  bulk: { type: string; readOnly: readonly string[] };
 }
+
+/** The fields every entity's answer carries that no item sets. */
+export const READ_ONLY_FIELDS = ['type', 'summary_status', 'created_time', 'updated_time'] as const;
 
 export interface AdEntity extends AdEntityDefinition {
   readonly store: EntityStore;
@@ -253,8 +263,6 @@ export interface EntityDeps {
   accounts: AdAccountService;
 }
 
-type ItemResult = { data: Record<string, unknown> } | { exception: ItemException };
-
 /** The operations every entity gets from its declaration: bulk create and update item by item, get, list. */
 export class EntityService {
   private readonly validators = new Map<object, ValidateFunction>();
@@ -363,27 +371,35 @@ export class EntityService {
    * refused item writes nothing and gets its exception, the others are written.
    */
   async bulk(userId: string, accountId: string, items: readonly Record<string, unknown>[], write: 'create' | 'update'): Promise<{ items: Record<string, unknown>[] }> {
-    const results = await this.deps.db.transaction(async (tx) => {
+    return this.deps.db.transaction(async (tx) => {
       const { account } = await this.deps.accounts.require(userId, accountId, this.entity.roles.write, tx);
-      const out: ItemResult[] = [];
-      for (const item of items) {
-        try {
-          const record = write === 'create' ? await this.createOne(tx, account, { ...item }) : await this.updateOne(tx, account, { ...item });
-          out.push({ data: (await this.present(tx, account, [record]))[0] });
-        } catch (error) {
-          out.push({ exception: asItemException(error) });
-        }
-      }
-      return out;
+      return { items: await this.writeItems(tx, account, items, write) };
     });
+  }
+
+  /**
+   * Writes items one by one in the caller's transaction, as the bulk routes and
+   * bulk/upsert do: each answer is `{data, exceptions}` in Pinterest's shape, a
+   * refused item's `exceptions` saying why.
+   */
+  async writeItems(tx: Queryable, account: AdAccountRow, items: readonly Record<string, unknown>[], write: 'create' | 'update'): Promise<{ data?: Record<string, unknown>; exceptions: unknown }[]> {
     const none = this.entity.exceptions === 'array' ? [] : {};
-    return {
-      items: results.map((result) =>
-        'data' in result
-          ? { data: result.data, exceptions: none }
-          : { exceptions: this.entity.exceptions === 'array' ? [result.exception] : result.exception },
-      ),
-    };
+    const out: { data?: Record<string, unknown>; exceptions: unknown }[] = [];
+    for (const item of items) {
+      try {
+        const record = write === 'create' ? await this.createOne(tx, account, { ...item }) : await this.updateOne(tx, account, { ...item });
+        out.push({ data: (await this.present(tx, account, [record]))[0], exceptions: none });
+      } catch (error) {
+        const exception = asItemException(error);
+        out.push({ exceptions: this.entity.exceptions === 'array' ? [exception] : exception });
+      }
+    }
+    return out;
+  }
+
+  /** Every record of the account with one of `statuses`, by id (bulk/download). */
+  async all(q: Queryable, accountId: string, statuses: readonly string[]): Promise<EntityRecord[]> {
+    return this.entity.store.list(q, accountId, statuses, null, false, null, Number.MAX_SAFE_INTEGER);
   }
 
   async getOne(userId: string, accountId: string, id: string): Promise<Record<string, unknown>> {

@@ -5,6 +5,8 @@ import { adAccountRoutes } from './ad-account-routes.js';
 import { AdAccountService } from './ad-accounts.js';
 import { adGroupEntity } from './ad-groups.js';
 import { AdIds } from './ad-ids.js';
+import { BulkService } from './bulk.js';
+import { bulkResultPages, bulkRoutes } from './bulk-routes.js';
 import { adEntity, reviewAd } from './ads.js';
 import { campaignEntity } from './campaigns.js';
 import { adEntityFixtures, adEntityRoutes, EntityService } from './entity.js';
@@ -32,6 +34,7 @@ export const adsFamily = defineFamily({
     const entityDeps = { db, clock, ids, bookmarks, accounts: adAccounts };
     const services = [campaigns, adGroups, ads].map((entity) => new EntityService(entity, entityDeps));
     const [, , adService] = services;
+    const bulk = new BulkService({ db, clock, ids, accounts: adAccounts, entities: services, instanceSecret: core.instanceSecret });
     const adReviews = {
       /** Sets how long a submitted ad waits for its review, on pinbox's clock. */
       setReviewSeconds: (value: unknown) => db.transaction((tx) => setReviewSeconds(tx, value)),
@@ -40,8 +43,12 @@ export const adsFamily = defineFamily({
     };
     return {
       stores: { adEntities: { campaigns, adGroups, ads } },
-      services: { adAccounts, adReviews },
-      routes: [...adAccountRoutes({ accounts: adAccounts, users }), ...services.flatMap(adEntityRoutes)],
+      services: { adAccounts, adReviews, adBulk: bulk },
+      routes: [...adAccountRoutes({ accounts: adAccounts, users }), ...services.flatMap(adEntityRoutes), ...bulkRoutes(bulk)],
+      pages: bulkResultPages(bulk),
+      // Bulk requests a stopped process left RUNNING are finished when the clock says; a restored store brings its own.
+      start: () => bulk.scheduleRunning(),
+      forgetCached: () => bulk.scheduleRunning(),
       fixtures: [
         adAccountFixtures(adAccounts, users),
         ...services.slice(0, 2).map((service) => adEntityFixtures(service)),

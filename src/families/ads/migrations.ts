@@ -100,6 +100,32 @@ CREATE TABLE ads (
 CREATE INDEX ads_account ON ads(ad_account_id, id);
 CREATE INDEX ads_group ON ads(ad_group_id, id);
 CREATE INDEX ads_campaign ON ads(campaign_id, id);
+
+-- bulk/upsert and bulk/download: RUNNING until due_at on pinbox's clock, then
+-- carried out once; the result file is kept in the row (JSON or CSV text).
+CREATE TABLE ad_bulk_requests (
+  id TEXT PRIMARY KEY,
+  ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  request TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  due_at BIGINT NOT NULL,
+  result TEXT,
+  result_format TEXT
+);
+CREATE INDEX ad_bulk_requests_running ON ad_bulk_requests(status, due_at);
+
+-- ad_previews/create: a preview page of a Pin (or an image and title) as an ad, by its key.
+CREATE TABLE ad_previews (
+  id TEXT PRIMARY KEY,
+  ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE,
+  pin_id TEXT,
+  image_url TEXT,
+  title TEXT,
+  created_at BIGINT NOT NULL
+);
 `,
   },
 ];
