@@ -34,11 +34,17 @@ const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region', fallback: '
 /** ISO 3166-1 keeps AA, QM..QZ, XA..XZ and ZZ for private use; Intl still names some (ZZ "Unknown Region", XK). */
 const PRIVATE_USE_REGION = /^(AA|Q[M-Z]|X[A-Z]|ZZ)$/;
 
-/** Why `country` is not an ISO 3166 alpha-2 country code, or null (Intl knows the regions). */
+/** ISO 3166-1 also keeps some codes "exceptionally reserved" (AC, TA, EU, UK, …): no country's own, though Intl names them. */
+const EXCEPTIONALLY_RESERVED = /^(AC|CP|DG|EA|EU|EZ|FX|IC|SU|TA|UK|UN)$/;
+/** Pinterest: its `Country` and `AdCountry` enums hold every assigned code but North Korea's. */
+const NOT_PINTEREST_COUNTRIES = new Set(['KP']);
+
+/** Why `country` is not an ISO 3166 alpha-2 country code Pinterest takes, or null (Intl knows the regions). */
 export function countryProblem(country: string): string | null {
-  if (!/^[A-Z]{2}$/.test(country) || PRIVATE_USE_REGION.test(country) || REGION_NAMES.of(country) === undefined) {
+  if (!/^[A-Z]{2}$/.test(country) || PRIVATE_USE_REGION.test(country) || EXCEPTIONALLY_RESERVED.test(country) || REGION_NAMES.of(country) === undefined) {
     return `${country} is not an ISO 3166-1 alpha-2 country code`;
   }
+  if (NOT_PINTEREST_COUNTRIES.has(country)) return `${country} is not a country Pinterest serves ads in`;
   return null;
 }
 

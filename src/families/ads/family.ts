@@ -12,6 +12,9 @@ import { campaignEntity } from './campaigns.js';
 import { adEntityFixtures, adEntityRoutes, EntityService } from './entity.js';
 import { adAccountFixtures } from './fixtures.js';
 import { ADS_MIGRATIONS } from './migrations.js';
+import { planningRoutes } from './planning.js';
+import { previewPages, previewRoutes } from './previews.js';
+import { resourceRoutes } from './resources.js';
 import { REJECTED_REASONS, setReviewSeconds } from './review.js';
 
 /**
@@ -34,6 +37,7 @@ export const adsFamily = defineFamily({
     const entityDeps = { db, clock, ids, bookmarks, accounts: adAccounts };
     const services = [campaigns, adGroups, ads].map((entity) => new EntityService(entity, entityDeps));
     const [, , adService] = services;
+    const previews = { db, clock, accounts: adAccounts, pins: uses.pins.stores.pins, users };
     const bulk = new BulkService({ db, clock, ids, accounts: adAccounts, entities: services, instanceSecret: core.instanceSecret });
     const adReviews = {
       /** Sets how long a submitted ad waits for its review, on pinbox's clock. */
@@ -44,8 +48,18 @@ export const adsFamily = defineFamily({
     return {
       stores: { adEntities: { campaigns, adGroups, ads } },
       services: { adAccounts, adReviews, adBulk: bulk },
-      routes: [...adAccountRoutes({ accounts: adAccounts, users }), ...services.flatMap(adEntityRoutes), ...bulkRoutes(bulk)],
-      pages: bulkResultPages(bulk),
+      routes: [
+        ...adAccountRoutes({ accounts: adAccounts, users }),
+        ...services.flatMap(adEntityRoutes),
+        ...bulkRoutes(bulk),
+        ...previewRoutes(previews),
+        ...planningRoutes({ accounts: adAccounts }),
+        ...resourceRoutes({ accounts: adAccounts, clock }),
+      ],
+      pages: (app) => {
+        bulkResultPages(bulk)(app);
+        previewPages(previews)(app);
+      },
       // Bulk requests a stopped process left RUNNING are finished when the clock says; a restored store brings its own.
       start: () => bulk.scheduleRunning(),
       forgetCached: () => bulk.scheduleRunning(),
