@@ -1,7 +1,8 @@
 /**
  * The baseline: a bare Fastify server answering the bench's requests from memory
  * (a fixed Pin, a fixed page of 25 Pins, a create that validates and stores in a
- * Map, a fixed search page and 90 days of account analytics). pinbox is measured
+ * Map, a fixed search page, 90 days of account analytics, a fixed page of 25
+ * campaigns and a bulk create of 30 campaigns). pinbox is measured
  * against it in the same run.
  */
 import Fastify from 'fastify';
@@ -61,6 +62,59 @@ app.post(
     stored.set(id, created);
     return reply.code(201).send(created);
   },
+);
+// The ads scenarios: a fixed page of 25 campaigns, and a bulk create of 1..30 items validated and kept in a Map.
+const campaign = {
+  id: '700000000000000001',
+  ad_account_id: '700000000000000000',
+  name: 'A fixed campaign',
+  status: 'ACTIVE',
+  objective_type: 'CONSIDERATION',
+  daily_spend_cap: 50_000_000,
+  lifetime_spend_cap: null,
+  is_campaign_budget_optimization: false,
+  is_performance_plus: false,
+  is_flexible_daily_budgets: false,
+  is_automated_campaign: false,
+  default_ad_group_budget_in_micro_currency: null,
+  order_line_id: null,
+  start_time: 1767225600,
+  end_time: null,
+  summary_status: 'RUNNING',
+  type: 'campaign',
+  created_time: 1767225600,
+  updated_time: 1767225600,
+};
+const campaignPage = { items: Array.from({ length: 25 }, (_, i) => ({ ...campaign, id: String(700000000000000001n + BigInt(i)) })), bookmark: 'AAAAAAAAAAAAAAAAAAAAAAAA' };
+app.get('/v5/ad_accounts/:ad_account_id/campaigns', async () => campaignPage);
+app.post(
+  '/v5/ad_accounts/:ad_account_id/campaigns',
+  {
+    schema: {
+      body: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 30,
+        items: {
+          type: 'object',
+          required: ['name', 'objective_type'],
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 255 },
+            objective_type: { enum: ['AWARENESS', 'CONSIDERATION', 'WEB_CONVERSION', 'CATALOG_SALES', 'VIDEO_COMPLETION'] },
+            daily_spend_cap: { type: ['integer', 'null'] },
+          },
+        },
+      },
+    },
+  },
+  async (request) => ({
+    items: (request.body as object[]).map((item) => {
+      const id = (nextId++).toString();
+      const created = { ...campaign, ...item, id };
+      stored.set(id, created);
+      return { data: created, exceptions: [] };
+    }),
+  }),
 );
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
 const address = app.server.address();

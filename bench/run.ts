@@ -32,8 +32,9 @@
  * Also: time from process start to the first 200 with an empty store (median of 5; target 300 ms).
  * PINBOX_BENCH_CLI=path/to/dist/cli/main.js measures another build of pinbox (before/after).
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
- * --only kernel|limiter|journal|images|search|analytics|uploads (just that part; kernel is
- * the three kernel scenarios and the start-up time).
+ * --only kernel|limiter|journal|images|search|analytics|uploads|ads (just that part; kernel is
+ * the three kernel scenarios and the start-up time; ads lists 25 of an ad account's
+ * 10,000 campaigns and bulk-creates 30, against the bare server, and runs only when asked).
  * --backend postgres: scale-out instead: GET a Pin and create a Pin by 16 users at
  * once (one connection each, a board and a picture each) on PostgreSQL's ceiling
  * (bench/postgres-server.ts: bare Fastify + pg on pinbox's schema), on one pinbox
@@ -75,7 +76,7 @@ const SQLITE = fileURLToPath(new URL('./sqlite-server.ts', import.meta.url));
 const POSTGRES = fileURLToPath(new URL('./postgres-server.ts', import.meta.url));
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 /** Limits on, each window wider than this bench can fill: the limiter counts every call and refuses none. */
-const COUNTED_NOT_REFUSED = ['all', 'org_read', 'org_write', 'org_analytics'].flatMap((name) => ['--rate-limit', `standard.${name}=999999999/second`]);
+const COUNTED_NOT_REFUSED = ['all', 'org_read', 'org_write', 'org_analytics', 'ads_read', 'ads_write'].flatMap((name) => ['--rate-limit', `standard.${name}=999999999/second`]);
 
 // Pin the load generator (this process) to core 1, the servers to core 0.
 if (hasTaskset) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]);
@@ -1000,6 +1001,72 @@ function reportStartup(startups: number[]): void {
   );
 }
 
+/** How many campaigns the ads bench's account holds, and how many items its bulk create sends. */
+const ADS = { campaigns: 10_000, batch: 30, turns: 2 } as const;
+
+/**
+ * Ads: list 25 campaigns of an ad account holding 10,000 (the first page, ACTIVE
+ * and PAUSED by default) and a bulk create of 30 campaigns, on pinbox and on the
+ * bare server, in turns; ratios of req/s and of server CPU per call. The account's
+ * campaigns are written straight into a --data store from one made through the API.
+ */
+async function adsBench(): Promise<void> {
+  const seconds = Math.min(DURATION, 5);
+  const dir = mkdtempSync(join(tmpdir(), 'pinbox-bench-ads-'));
+  const data = join(dir, 'ads.db');
+  const first = await startPinbox(['--data', data], false);
+  const firstBase = `http://127.0.0.1:${first.port}`;
+  const account = await api(firstBase, 'POST', '/ad_accounts', { name: 'bench ads' });
+  const item = (i: number) => ({ name: `bench campaign ${i}`, objective_type: 'CONSIDERATION', daily_spend_cap: 50_000_000 });
+  const [made] = (await api(firstBase, 'POST', `/ad_accounts/${account.id}/campaigns`, [item(0)])).items;
+  await stop(first.child);
+  const db = new BetterSqlite3(data);
+  const template = db.prepare('SELECT * FROM ad_campaigns WHERE id = ?').get(made.data.id) as Record<string, unknown>;
+  const columns = Object.keys(template);
+  const insert = db.prepare(`INSERT INTO ad_campaigns (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+  db.transaction(() => {
+    for (let i = 1; i < ADS.campaigns; i++) {
+      const row = { ...template, id: (BigInt(made.data.id) - BigInt(i)).toString().padStart(18, '0'), name: `bench campaign ${i}` };
+      insert.run(...columns.map((column) => row[column] as string | number | null));
+    }
+  })();
+  db.close();
+
+  const bare = await startProcess(['--import', 'tsx', BARE], /listening (\d+)/);
+  const pinbox = await startPinbox(['--data', data, ...COUNTED_NOT_REFUSED]);
+  const listPath = `/v5/ad_accounts/${account.id}/campaigns`;
+  const batch = JSON.stringify(Array.from({ length: ADS.batch }, (_, i) => item(i)));
+  const scenarios = [
+    { name: `list 25 of ${ADS.campaigns} campaigns`, options: {} },
+    { name: `bulk create ${ADS.batch} campaigns`, options: { method: 'POST' as const, body: batch } },
+  ];
+  try {
+    const page = await api(`http://127.0.0.1:${pinbox.port}`, 'GET', listPath.slice(3));
+    if (page.items.length !== 25) throw new Error(`the list answered ${page.items.length} campaigns`);
+    console.log(`bench --only ads: ${seconds}s per scenario and server, ${ADS.turns} turns, ${CONNECTIONS} connections, taskset ${hasTaskset ? 'on' : 'unavailable'}`);
+    console.log('scenario                        | bare req/s | pinbox req/s | pinbox p99 ms | pinbox/bare (req/s) | pinbox/bare (CPU per call) | errors');
+    for (const scenario of scenarios) {
+      const runs: { bare: Result; pinbox: Result }[] = [];
+      for (let turn = 0; turn < ADS.turns; turn++) {
+        const bareRun = await load(`http://127.0.0.1:${bare.port}${listPath}`, { ...scenario.options, duration: seconds, pid: bare.child.pid });
+        const pinboxRun = await load(`http://127.0.0.1:${pinbox.port}${listPath}`, { ...scenario.options, duration: seconds, pid: pinbox.child.pid });
+        runs.push({ bare: bareRun, pinbox: pinboxRun });
+      }
+      const rpsRatio = median(runs.map((r) => r.pinbox.rps / r.bare.rps));
+      const cpuRatio = median(runs.map((r) => (r.bare.cpuUs !== undefined && r.pinbox.cpuUs !== undefined ? r.bare.cpuUs / r.pinbox.cpuUs : NaN)));
+      const mean = (pick: (r: { bare: Result; pinbox: Result }) => number) => runs.reduce((sum, r) => sum + pick(r), 0) / runs.length;
+      console.log(
+        `${scenario.name.padEnd(32)}| ${mean((r) => r.bare.rps).toFixed(0).padStart(10)} | ${mean((r) => r.pinbox.rps).toFixed(0).padStart(12)} | ${String(Math.max(...runs.map((r) => r.pinbox.p99))).padStart(13)} | ` +
+          `${rpsRatio.toFixed(3).padStart(19)} | ${(Number.isNaN(cpuRatio) ? '-' : cpuRatio.toFixed(3)).padStart(26)} | ${runs.reduce((n, r) => n + r.bare.errors + r.pinbox.errors, 0)}`,
+      );
+    }
+  } finally {
+    await stop(pinbox.child);
+    await stop(bare.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('dist/ is missing: npm run bench builds it first');
   if (values.backend === 'postgres') return scaleOut();
@@ -1016,7 +1083,8 @@ async function main(): Promise<void> {
   if (values.only === 'images') return reportBurst(await imageBurst());
   if (values.only === 'search' || values.only === 'analytics') return reportBig(await searchAndAnalytics(values.only));
   if (values.only === 'uploads') return reportUploadMemory(await uploadMemory());
-  if (values.only !== undefined) throw new Error(`--only takes kernel, limiter, journal, images, search, analytics or uploads, got '${values.only}'`);
+  if (values.only === 'ads') return adsBench();
+  if (values.only !== undefined) throw new Error(`--only takes kernel, limiter, journal, images, search, analytics, uploads or ads, got '${values.only}'`);
   const imageUrl = await imageHost();
   console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
   const kernelRows = await kernel(imageUrl);

@@ -20,6 +20,13 @@ export interface AppDeps {
   clientAttempts: AuthAttempts;
   /** Counts every call against its app and user and refuses those over the limit. */
   rateLimits: RateLimits;
+  /**
+   * Pinterest: `?ad_account_id=` on an organic route makes that ad account's owner
+   * the "operation user_account" when the caller holds a role that allows it (a
+   * write when `write`); throws 404 or 403 otherwise. Without it, every
+   * `ad_account_id` answers 404.
+   */
+  operationUser?: (auth: AuthContext, adAccountId: string, write: boolean) => Promise<AuthContext>;
   /** Every `/v5` route, from the family registry. */
   routes: readonly ApiRoute[];
   /** Routes outside `/v5` (served images and the like); registered as given. */
@@ -234,13 +241,17 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   }
 
   // Pinterest: `ad_account_id` makes the owner of that ad account the "operation
-  // user_account" (Business Access). pinbox has no ad accounts until the ads family
-  // lands, so none can be named; acting as the token's user instead would be wrong.
+  // user_account" (Business Access); the ads family decides who may name it.
   // Added to each /v5 route (below): other routes never run it.
-  const refuseAdAccount = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+  const actForAdAccount = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     const query = request.query as { ad_account_id?: string } | undefined;
-    if (query?.ad_account_id !== undefined) return done(new ApiError('ad_account_not_found', `Ad account ${query.ad_account_id} not found.`));
-    done();
+    if (query?.ad_account_id === undefined || !request.auth) return done();
+    const accountId = query.ad_account_id;
+    if (!deps.operationUser) return done(new ApiError('ad_account_not_found', `Ad account ${accountId} not found.`));
+    deps.operationUser(request.auth, accountId, request.method !== 'GET' && request.method !== 'HEAD').then((acting) => {
+      request.auth = acting;
+      done();
+    }, done);
   };
 
   // The line is made only when it is written: no hook without a logger, none above info.
@@ -271,7 +282,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         config: { policy },
         // After the global onRequest hooks (the control plane's faults, the headers above).
         onRequest: admitCall(policy),
-        preHandler: refuseAdAccount,
+        preHandler: actForAdAccount,
         handler: route.handler,
       });
     }

@@ -85,7 +85,7 @@ test('an operation of the spec that pinbox does not serve answers 501 naming it;
     assert.deepEqual(await response.json(), { code: 501, message: `pinbox does not serve ${op.operationId} (${op.method} /v5${op.path}) yet.` });
   }
   // A method Pinterest has no operation for, on a path pinbox serves none of: 405 with the spec's methods.
-  const wrongMethod = await fetch(`${pinbox.url}/v5/ad_accounts`, { method: 'PUT', headers: { authorization: `Bearer ${pinbox.token}` } });
+  const wrongMethod = await fetch(`${pinbox.url}/v5/catalogs`, { method: 'PUT', headers: { authorization: `Bearer ${pinbox.token}` } });
   assert.equal(wrongMethod.status, 405);
   assert.equal(wrongMethod.headers.get('allow'), 'GET, POST');
 });
@@ -126,7 +126,7 @@ test('a JSON body value of the wrong type is a 400 naming the field, not coerced
   assert.match(response.body.message, /'name'/);
 });
 
-test('ad_account_id names an ad account, and pinbox has none: 404 rather than acting as the token user', async () => {
+test('ad_account_id naming no ad account is a 404 rather than acting as the token user', async () => {
   const { api } = server();
   const response = await api.get('/boards', { query: { ad_account_id: '549755885175' } });
   assert.equal(response.status, 404);

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseCommandArgs, UsageError, type CliCommand, type CommandContext } from '../cli/command.js';
+import { parseDuration } from '../kernel/duration.js';
 import type { FaultRule } from './faults.js';
 import type { JournalEntry } from './journal.js';
 
@@ -23,6 +24,8 @@ const OPTIONS = {
   'retry-after': { type: 'string' },
   body: { type: 'string' },
   follow: { type: 'boolean', short: 'f' },
+  reason: { type: 'string', multiple: true },
+  label: { type: 'string', multiple: true },
 } as const;
 
 type Values = ReturnType<typeof parseCtl>['values'];
@@ -255,6 +258,40 @@ export const CTL_COMMANDS: readonly CliCommand[] = [
       const { items } = (await client.json('GET', `/journal${journalSearch(values)}`)) as { items: JournalEntry[] };
       printEntries(context, items);
     },
+  ),
+  control(
+    'ad-roles',
+    'ad-roles grant|revoke AD_ACCOUNT_ID USERNAME ROLE',
+    'Grants or takes back a Business Access role (ADMIN, ANALYST, CAMPAIGN_MANAGER, …) on an ad account.',
+    async (client, _values, [sub, accountId, user, role, ...extra], context) => {
+      noMore(extra, 0);
+      if ((sub !== 'grant' && sub !== 'revoke') || role === undefined) throw new UsageError('ad-roles takes grant or revoke, then AD_ACCOUNT_ID USERNAME ROLE');
+      const answer = await client.json(sub === 'grant' ? 'POST' : 'DELETE', `/ad_accounts/${encodeURIComponent(accountId)}/roles`, { user, role });
+      print(context, answer ?? { [sub === 'grant' ? 'granted' : 'revoked']: { ad_account_id: accountId, user, role } }, () =>
+        sub === 'grant' ? `${user} holds ${role} on ad account ${accountId}` : `${user} no longer holds ${role} on ad account ${accountId}`,
+      );
+    },
+  ),
+  control(
+    'ad-review',
+    'ad-review AD_ID approve | ad-review AD_ID reject [--reason R]... [--label TEXT]... | ad-review time DURATION',
+    "Decides an ad's review now (APPROVED, or REJECTED with reasons and labels), or sets how long a submitted ad stays PENDING.",
+    async (client, values, [first, verdict, ...extra], context) => {
+      noMore(extra, 0);
+      if (first === 'time') {
+        if (verdict === undefined) throw new UsageError('ad-review time needs a DURATION (seconds, or 1h, 30m, …)');
+        const seconds = /^\d+$/.test(verdict) ? Number(verdict) : Math.round(parseDuration(verdict, 'DURATION') / 1000);
+        const answer = (await client.json('PUT', '/ads/review_time', { seconds })) as { seconds: number };
+        return print(context, answer, (a: { seconds: number }) => `a submitted ad is reviewed after ${a.seconds} s on pinbox's clock`);
+      }
+      if (first === undefined || (verdict !== 'approve' && verdict !== 'reject')) throw new UsageError('ad-review takes AD_ID approve, AD_ID reject [--reason R]... [--label TEXT]..., or time DURATION');
+      if (verdict === 'approve' && (values.reason || values.label)) throw new UsageError('--reason and --label go with reject');
+      const body = verdict === 'approve' ? { review_status: 'APPROVED' } : { review_status: 'REJECTED', rejected_reasons: values.reason ?? ['OTHER'], rejection_labels: values.label ?? [] };
+      const answer = await client.json('POST', `/ads/${encodeURIComponent(first)}/review`, body);
+      print(context, answer ?? { ad_id: first, ...body }, () => `ad ${first}: ${body.review_status}${verdict === 'reject' ? ` (${(body.rejected_reasons as string[]).join(', ')})` : ''}`);
+    },
+    `  REASON: one of Pinterest's rejected_reasons (LANDING_PAGE, TARGETING, …); default OTHER
+  DURATION: seconds, or 1h, 30m, 45s`,
   ),
   {
     words: ['logs'],

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../kernel/clock.js';
 import { pinterestTimestamp } from '../kernel/clock.js';
+import { ApiError } from '../kernel/errors.js';
 import type { ControlDeps } from './deps.js';
 import { Faults } from './faults.js';
 import { loadFixture, loadFixtureFile, type Fixture, type FixtureResult } from './fixtures.js';
@@ -97,6 +98,41 @@ export class Control {
   /** Replaces the whole state with a snapshot's (older schema versions are migrated). */
   restore(snapshot: Snapshot | unknown): ReturnType<typeof restoreSnapshot> {
     return restoreSnapshot(this.deps, snapshot);
+  }
+
+  /**
+   * Grants a Business Access role on an ad account (until the business-access API
+   * manages them). A user's reset takes the roles they hold away.
+   * @example await pinbox.control.grantAdAccountRole(accountId, 'alice', 'ANALYST')
+   */
+  async grantAdAccountRole(adAccountId: string, username: string, role: string): Promise<void> {
+    const user = await this.userNamed(username);
+    await this.deps.core.db.transaction((tx) => this.deps.families.services.adAccounts.grant(tx, adAccountId, user, role));
+  }
+
+  /** Takes a role back; false when the user did not hold it. */
+  async revokeAdAccountRole(adAccountId: string, username: string, role: string): Promise<boolean> {
+    const user = await this.userNamed(username);
+    return this.deps.core.db.transaction((tx) => this.deps.families.services.adAccounts.revoke(tx, adAccountId, user, role));
+  }
+
+  /**
+   * Decides an ad's review now: REJECTED with `rejected_reasons` and `rejection_labels`, or APPROVED.
+   * @example await pinbox.control.reviewAd(adId, { review_status: 'REJECTED', rejected_reasons: ['LANDING_PAGE'] })
+   */
+  reviewAd(adId: string, verdict: { review_status: 'REJECTED' | 'APPROVED'; rejected_reasons?: string[]; rejection_labels?: string[] }): Promise<void> {
+    return this.deps.families.services.adReviews.review(adId, verdict);
+  }
+
+  /** How long a submitted ad stays PENDING before it is APPROVED, in seconds of pinbox's clock (default a day). */
+  setAdReviewTime(seconds: number): Promise<number> {
+    return this.deps.families.services.adReviews.setReviewSeconds(seconds);
+  }
+
+  private async userNamed(username: string): Promise<string> {
+    const user = await this.deps.families.stores.users.getByUsername(username);
+    if (!user) throw new ApiError('user_not_found', `User '${username}' not found.`);
+    return user.id;
   }
 
   clockState(): ClockState {

@@ -111,6 +111,30 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
     });
     app.put('/snapshot', { bodyLimit: CONTROL_BODY_LIMIT }, async (request) => control.restore(request.body));
 
+    // Business Access roles on ad accounts, and ad review (the ads family).
+    const roleGrant = (request: FastifyRequest) => {
+      const { user, role } = bodyOf(request);
+      if (typeof user !== 'string') throw new ApiError('invalid_parameters', "Invalid parameters: 'user' must be a username.");
+      if (typeof role !== 'string') throw new ApiError('invalid_parameters', "Invalid parameters: 'role' must be a Business Access role such as ADMIN or ANALYST.");
+      return { adAccountId: (request.params as { id: string }).id, user, role };
+    };
+    app.post('/ad_accounts/:id/roles', async (request, reply) => {
+      const { adAccountId, user, role } = roleGrant(request);
+      await control.grantAdAccountRole(adAccountId, user, role);
+      return reply.code(201).send({ ad_account_id: adAccountId, user, role });
+    });
+    app.delete('/ad_accounts/:id/roles', async (request, reply) => {
+      const { adAccountId, user, role } = roleGrant(request);
+      if (!(await control.revokeAdAccountRole(adAccountId, user, role))) throw new ApiError('route_not_found', `${user} holds no ${role} role on ad account ${adAccountId}.`);
+      return reply.code(204).send();
+    });
+    app.post('/ads/:id/review', async (request) => {
+      const { id } = request.params as { id: string };
+      await control.reviewAd(id, bodyOf(request) as Parameters<Control['reviewAd']>[1]);
+      return { ad_id: id, ...bodyOf(request) };
+    });
+    app.put('/ads/review_time', async (request) => ({ seconds: await control.setAdReviewTime(bodyOf(request).seconds as number) }));
+
     app.get('/faults', async () => ({ items: await control.faults.list() }));
     app.post('/faults', async (request, reply) => reply.code(201).send(await control.faults.add(bodyOf(request) as unknown as FaultRuleInput)));
     app.delete('/faults', async (_request, reply) => {

@@ -32,6 +32,10 @@ export const ERROR_CATALOG = {
   pin_not_found: { status: 404, code: 50, message: 'Pin not found.' },
   section_not_found: { status: 404, code: 2031, message: "Sorry! We couldn't find this board section." },
   ad_account_not_found: { status: 404, code: 2626, message: 'Ad account not found.' },
+  // Pinterest: 403 code 654 when an operation needs a business account (the spec's BusinessAccountRequired).
+  business_account_required: { status: 403, code: 654, message: 'You must have a business account to create an ad account.' },
+  // pinbox: Pinterest documents no code for a campaign, ad group or ad that is not in the ad account.
+  ad_entity_not_found: { status: 404, code: 404, message: 'Not found.' },
   route_not_found: { status: 404, code: 404, message: 'Not found.' },
   // pinbox: the refusals below come from the HTTP layers under the routes (router,
   // body parsing, Node's HTTP parser). Pinterest answers them in its `{code, message}`

@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest, preParsingHookHandler, RouteOptions } from 'fastify';
 import { ApiError, fromValidation } from './errors.js';
 import { FORM_BODY_LIMIT_BYTES } from './http.js';
-import { operationsAt } from './operations.js';
+import { notServedYet, operationsAt } from './operations.js';
 
 /** How one surface writes a refusal. */
 export interface Surface {
@@ -218,7 +218,7 @@ export class FrameworkRefusals {
     const pinterest = path.startsWith('/v5/') ? operationsAt(path.slice(3)) : [];
     const unserved = pinterest.find((operation) => operation.method === request.method);
     if (unserved) {
-      this.send(request, reply, new ApiError('not_served_yet', `pinbox does not serve ${unserved.operationId} (${unserved.method} /v5${unserved.path}) yet.`));
+      this.send(request, reply, notServedYet(unserved));
       return;
     }
     const served = this.deps.routes.served(path);

@@ -3,6 +3,7 @@
  * and method are in Pinterest's API, so a call to an operation pinbox has no route
  * for yet is told so (501 naming it) rather than given the 404 of a typo.
  */
+import { ApiError } from './errors.js';
 import { OPERATIONS_BY_TAG } from './operations-table.js';
 
 export interface PinterestOperation {
@@ -34,4 +35,21 @@ export function operationsAt(path: string): PinterestOperation[] {
     pattern: new RegExp(`^${operation.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[a-z_]+\\?\}|\{[a-z_]+\}/g, '[^/]+')}/?$`),
   }));
   return matchers.filter((m) => m.pattern.test(path)).map((m) => m.operation);
+}
+
+/**
+ * The 501 of an operation of Pinterest's that pinbox has no route for yet.
+ * @example throw notServedYet(operation) // 501 "pinbox does not serve campaigns/analytics (GET /v5/...) yet."
+ */
+export function notServedYet(operation: PinterestOperation): ApiError {
+  return new ApiError('not_served_yet', `pinbox does not serve ${operation.operationId} (${operation.method} /v5${operation.path}) yet.`);
+}
+
+/**
+ * A literal operation of Pinterest's that a route with a parameter caught
+ * (`/campaigns/analytics` reaching `/campaigns/{campaign_id}`), or undefined.
+ * @example literalOperationAt('GET', '/ad_accounts/1/campaigns/analytics', 'campaign_id') // campaigns/analytics
+ */
+export function literalOperationAt(method: string, path: string, param: string): PinterestOperation | undefined {
+  return operationsAt(path).find((operation) => operation.method === method && !operation.path.endsWith(`{${param}}`));
 }

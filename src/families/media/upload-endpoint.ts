@@ -44,7 +44,8 @@ const UPLOAD_SURFACE: Surface = {
   render: (error, requestId) => ({ type: 'application/xml', body: s3Xml(S3_CODES[error.key] ?? 'InvalidRequest', error.message, requestId) }),
 };
 
-function s3Xml(code: string, message: string, requestId: string): string {
+/** S3's XML error body (the upload host, and the ads family's bulk result files). */
+export function s3Xml(code: string, message: string, requestId: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message><RequestId>${requestId}</RequestId></Error>`;
 }
 

@@ -1,0 +1,334 @@
+/**
+ * Bulk (the spec's `bulk` tag): bulk/upsert and bulk/download run asynchronously on
+ * pinbox's clock. A request is a row of `ad_bulk_requests`, RUNNING until its
+ * processing time has passed; then it is carried out once (by the clock's due task,
+ * or by the first status read that finds it due, whichever comes first, in any
+ * process) and its result file kept in the row, served at a signed, expiring URL.
+ * Because the request lives in the store, a restarted pinbox finishes what it held.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { stringify } from 'csv-stringify/sync';
+import type { Clock } from '../../kernel/clock.js';
+import { ApiError, invalidField } from '../../kernel/errors.js';
+import type { Database, Queryable } from '../../storage/database.js';
+import type { AdAccountService } from './ad-accounts.js';
+import type { AdIds } from './ad-ids.js';
+import { READ_ONLY_FIELDS, type EntityRecord, type EntityService } from './entity.js';
+import type { AdAccountRole, AdAccountRow, RoleSet } from './roles.js';
+
+/** pinbox: how long a bulk request runs on pinbox's clock (Pinterest documents no figure). */
+export const BULK_PROCESSING_MS = 10_000;
+/** pinbox: a result URL is good this long from the status read that gave it, as Pinterest's report URLs are (5 minutes). */
+export const BULK_RESULT_URL_TTL_MS = 5 * 60_000;
+/** pinbox: the most items one list of a bulk/upsert may hold (Pinterest documents no limit). */
+export const BULK_ITEMS_MAX = 1000;
+
+/** Pinterest: the lists bulk/upsert takes (BulkUpsertRequestCreate) that pinbox has no entity for yet. */
+const UPSERT_LISTS_NOT_SERVED = ['keywords', 'product_groups', 'catalog_product_groups', 'labels'];
+/** pinbox: bulk/download gives what an upsert could still change: no archived entity, no deleted draft. */
+const DOWNLOAD_STATUSES = ['ACTIVE', 'PAUSED', 'DRAFT'];
+
+export type BulkKind = 'UPSERT' | 'DOWNLOAD';
+export type BulkStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+interface BulkRow {
+  id: string;
+  ad_account_id: string;
+  user_id: string;
+  kind: BulkKind;
+  status: BulkStatus;
+  request: string;
+  created_at: number;
+  due_at: number;
+  result: string | null;
+  result_format: 'JSON' | 'CSV' | null;
+}
+
+export interface UpsertRequest {
+  create?: Record<string, Record<string, unknown>[]>;
+  update?: Record<string, Record<string, unknown>[]>;
+}
+
+export interface DownloadRequest {
+  entity_types?: string[];
+  entity_ids?: string[];
+  updated_since?: string;
+  output_format?: 'JSON' | 'CSV';
+  campaign_filter?: { campaign_status?: string[]; objective_type?: string[]; name?: string; start_time?: string; end_time?: string };
+}
+
+/** The roles held in every one of `sets` (an operation touching several entities needs each one's). */
+function everyOf(sets: readonly RoleSet[]): RoleSet {
+  const lists = sets.filter((set): set is readonly AdAccountRole[] => set !== 'any');
+  if (lists.length === 0) return 'any';
+  return lists.reduce((held, next) => held.filter((role) => next.includes(role)));
+}
+
+/** Where a result file is served: Pinterest's bulk result URLs name the framework and the job kind. */
+export const BULK_RESULT_PATH = '/bulk_framework';
+const FILE_FOLDER: Record<BulkKind, string> = { UPSERT: 'AD_ENTITY_UPSERT', DOWNLOAD: 'AD_ENTITY_DOWNLOAD' };
+
+/** A refused fetch of a result file, as S3 names it. */
+export class ResultFileRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly s3Code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class BulkService {
+  private readonly signingKey: Buffer;
+  /** The clock tasks this process holds, by request id (cancelled when the store changes under them). */
+  private readonly scheduled = new Map<string, () => void>();
+
+  constructor(
+    private readonly deps: {
+      db: Database;
+      clock: Clock;
+      ids: AdIds;
+      accounts: AdAccountService;
+      /** The ad-account entities, parents before children (the order upserts are written in). */
+      entities: readonly EntityService[];
+      instanceSecret: Buffer;
+    },
+  ) {
+    this.signingKey = createHmac('sha256', deps.instanceSecret).update('ads-bulk-result-url').digest();
+  }
+
+  private byResource(resource: string): EntityService | undefined {
+    return this.deps.entities.find((service) => service.entity.resource === resource);
+  }
+
+  private byType(type: string): EntityService | undefined {
+    return this.deps.entities.find((service) => service.entity.bulk.type === type);
+  }
+
+  /** Checks an upsert's lists (each item is checked when it runs, as the synchronous routes check it) and keeps it. */
+  async submitUpsert(userId: string, accountId: string, body: UpsertRequest): Promise<{ request_id: string }> {
+    const touched: EntityService[] = [];
+    let items = 0;
+    for (const write of ['create', 'update'] as const) {
+      for (const [list, given] of Object.entries(body[write] ?? {})) {
+        const service = this.byResource(list);
+        if (!service) {
+          // pinbox: a 400 rather than the 501 of an unserved route, since the request itself is served.
+          if (UPSERT_LISTS_NOT_SERVED.includes(list)) throw invalidField(`${write}.${list}`, `names ${list}, which pinbox does not serve yet`);
+          throw invalidField(`${write}.${list}`, `is not a list bulk/upsert takes (${[...this.deps.entities.map((s) => s.entity.resource), ...UPSERT_LISTS_NOT_SERVED].join(', ')})`);
+        }
+        if (given.length > BULK_ITEMS_MAX) throw invalidField(`${write}.${list}`, `holds ${given.length} items; pinbox takes at most ${BULK_ITEMS_MAX} a list`);
+        touched.push(service);
+        items += given.length;
+      }
+    }
+    if (items === 0) throw invalidField('create', "and 'update' hold no item: there is nothing to upsert");
+    return this.submit(userId, accountId, 'UPSERT', body, everyOf(touched.map((service) => service.entity.roles.write)));
+  }
+
+  async submitDownload(userId: string, accountId: string, body: DownloadRequest): Promise<{ request_id: string }> {
+    const types = body.entity_types ?? this.deps.entities.map((service) => service.entity.bulk.type);
+    const served = types.map((type) => this.byType(type)).filter((service): service is EntityService => service !== undefined);
+    return this.submit(userId, accountId, 'DOWNLOAD', body, everyOf((served.length ? served : this.deps.entities).map((service) => service.entity.roles.read)));
+  }
+
+  private async submit(userId: string, accountId: string, kind: BulkKind, body: object, roles: RoleSet): Promise<{ request_id: string }> {
+    await this.deps.accounts.require(userId, accountId, roles);
+    const now = this.deps.clock.now();
+    const id = this.deps.ids.next();
+    const dueAt = now + BULK_PROCESSING_MS;
+    await this.deps.db.run(
+      "INSERT INTO ad_bulk_requests (id, ad_account_id, user_id, kind, status, request, created_at, due_at) VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?)",
+      [id, accountId, userId, kind, JSON.stringify(body), now, dueAt],
+    );
+    this.schedule(id, dueAt);
+    return { request_id: id };
+  }
+
+  private schedule(id: string, dueAt: number): void {
+    this.scheduled.get(id)?.();
+    this.scheduled.set(
+      id,
+      this.deps.clock.schedule(dueAt, 'ads bulk request', async () => {
+        this.scheduled.delete(id);
+        await this.settle(id);
+      }),
+    );
+  }
+
+  /** Schedules every request the store holds RUNNING (on start, and after a reset or a restore). */
+  async scheduleRunning(): Promise<void> {
+    for (const cancel of this.scheduled.values()) cancel();
+    this.scheduled.clear();
+    const rows = await this.deps.db.all<{ id: string; due_at: number }>("SELECT id, due_at FROM ad_bulk_requests WHERE status = 'RUNNING'");
+    for (const row of rows) this.schedule(row.id, Number(row.due_at));
+  }
+
+  /**
+   * Carries a request out if it is due and nobody has: the claim (an UPDATE of a
+   * RUNNING row) lets one transaction of one process win; a second waits on the row
+   * and finds it no longer RUNNING.
+   */
+  async settle(id: string): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction(async (tx) => {
+      const claimed = await tx.run("UPDATE ad_bulk_requests SET status = 'RUNNING' WHERE id = ? AND status = 'RUNNING' AND due_at <= ?", [id, now]);
+      if (claimed.changes === 0) return;
+      const row = (await tx.get<BulkRow>('SELECT * FROM ad_bulk_requests WHERE id = ?', [id]))!;
+      const account = (await this.deps.accounts.get(row.ad_account_id, tx))!;
+      const request = JSON.parse(row.request) as UpsertRequest & DownloadRequest;
+      const outcome = row.kind === 'UPSERT' ? await this.upsert(tx, account, request) : await this.download(tx, account, request);
+      await tx.run('UPDATE ad_bulk_requests SET status = ?, result = ?, result_format = ? WHERE id = ?', [outcome.status, outcome.file, outcome.format, id]);
+    });
+  }
+
+  /**
+   * Writes an upsert: creates, then updates, each parents before children, item by
+   * item through the entities' own create and update (the same rules and answers as
+   * the synchronous routes). The fields an entity's answers carry and no item takes
+   * are dropped first, so a downloaded entity goes back as it came.
+   * pinbox: SUCCEEDED when it ran, each refused item's exceptions in the file, as
+   * the synchronous routes answer 200; FAILED when every item was refused.
+   */
+  private async upsert(tx: Queryable, account: AdAccountRow, request: UpsertRequest): Promise<{ status: BulkStatus; file: string; format: 'JSON' }> {
+    const file: Record<string, Record<string, unknown[]>> = {};
+    let written = 0;
+    let refused = 0;
+    for (const write of ['create', 'update'] as const) {
+      for (const service of this.deps.entities) {
+        const items = request[write]?.[service.entity.resource];
+        if (!items) continue;
+        const readOnly = new Set<string>([...READ_ONLY_FIELDS, ...service.entity.bulk.readOnly]);
+        const given = items.map((item) => Object.fromEntries(Object.entries(item).filter(([field]) => !readOnly.has(field))));
+        const results = await service.writeItems(tx, account, given, write);
+        for (const result of results) {
+          if (result.data) written++;
+          else refused++;
+        }
+        (file[write] ??= {})[service.entity.resource] = results;
+      }
+    }
+    return { status: written === 0 && refused > 0 ? 'FAILED' : 'SUCCEEDED', file: JSON.stringify(file), format: 'JSON' };
+  }
+
+  /**
+   * The account's entities of the asked types, as the API answers them. Pinterest:
+   * `entity_ids` takes those entities and their descendants; `campaign_filter` keeps
+   * the campaigns it matches and their descendants; `updated_since` what changed since.
+   */
+  private async download(tx: Queryable, account: AdAccountRow, request: DownloadRequest): Promise<{ status: BulkStatus; file: string; format: 'JSON' | 'CSV' }> {
+    const types = new Set(request.entity_types ?? this.deps.entities.map((service) => service.entity.bulk.type));
+    const ids = request.entity_ids ? new Set(request.entity_ids) : null;
+    const filter = request.campaign_filter;
+    const since = request.updated_since === undefined ? null : Number(request.updated_since) * 1000;
+    const byIds = new Map<string, Set<string>>();
+    const byFilter = new Map<string, Set<string>>();
+    const out: Record<string, Record<string, unknown>[]> = {};
+    for (const service of this.deps.entities) {
+      const { entity } = service;
+      const link = entity.parent;
+      const records = await service.all(tx, account.id, DOWNLOAD_STATUSES);
+      // The root entity (campaigns) meets campaign_filter itself; its descendants through their parents.
+      const rootMatches = !link && filter ? await this.campaignFilterMatches(service, tx, account, records, filter) : null;
+      const idsKept = new Set<string>();
+      const filterKept = new Set<string>();
+      const kept: EntityRecord[] = [];
+      for (const record of records) {
+        const parentId = link ? String(record[link.field]) : null;
+        const inIds = !ids || ids.has(record.id) || (link !== undefined && byIds.get(link.entity.resource)!.has(parentId!));
+        const inFilter = !filter || (link ? byFilter.get(link.entity.resource)!.has(parentId!) : rootMatches!.has(record.id));
+        if (inIds) idsKept.add(record.id);
+        if (inFilter) filterKept.add(record.id);
+        if (inIds && inFilter && (since === null || record.updated_at >= since)) kept.push(record);
+      }
+      byIds.set(entity.resource, idsKept);
+      byFilter.set(entity.resource, filterKept);
+      if (types.has(entity.bulk.type)) out[entity.resource] = await service.present(tx, account, kept);
+    }
+    if (request.output_format === 'CSV') return { status: 'SUCCEEDED', file: toCsv(out, this.deps.entities), format: 'CSV' };
+    return { status: 'SUCCEEDED', file: JSON.stringify(out), format: 'JSON' };
+  }
+
+  private async campaignFilterMatches(
+    service: EntityService,
+    tx: Queryable,
+    account: AdAccountRow,
+    records: readonly EntityRecord[],
+    filter: NonNullable<DownloadRequest['campaign_filter']>,
+  ): Promise<Set<string>> {
+    const presented = await service.present(tx, account, records);
+    const name = filter.name?.toLowerCase();
+    const matches = presented.filter(
+      (campaign) =>
+        (!filter.campaign_status || filter.campaign_status.includes(String(campaign.summary_status))) &&
+        (!filter.objective_type || filter.objective_type.includes(String(campaign.objective_type))) &&
+        (name === undefined || String(campaign.name).toLowerCase().includes(name)) &&
+        // pinbox: start_time and end_time bound the campaign's own window.
+        (filter.start_time === undefined || (typeof campaign.start_time === 'number' && campaign.start_time >= Number(filter.start_time))) &&
+        (filter.end_time === undefined || (typeof campaign.end_time === 'number' && campaign.end_time <= Number(filter.end_time))),
+    );
+    return new Set(matches.map((campaign) => String(campaign.id)));
+  }
+
+  /** The status of a request the caller may read; carried out first if it is due. */
+  async status(userId: string, accountId: string, id: string, base: string): Promise<{ status: BulkStatus; result_url?: string }> {
+    const row = await this.row(accountId, id);
+    const request = JSON.parse(row.request) as UpsertRequest & DownloadRequest;
+    const services =
+      row.kind === 'UPSERT'
+        ? this.deps.entities.filter((service) => request.create?.[service.entity.resource] || request.update?.[service.entity.resource])
+        : this.deps.entities.filter((service) => !request.entity_types || request.entity_types.includes(service.entity.bulk.type));
+    await this.deps.accounts.require(userId, accountId, everyOf((services.length ? services : this.deps.entities).map((service) => service.entity.roles.read)));
+    if (row.status === 'RUNNING' && Number(row.due_at) <= this.deps.clock.now()) await this.settle(id);
+    const now = await this.row(accountId, id);
+    if (now.status === 'RUNNING') return { status: 'RUNNING' };
+    return { status: now.status, result_url: this.resultUrl(base, now) };
+  }
+
+  private async row(accountId: string, id: string): Promise<BulkRow> {
+    const row = await this.deps.db.get<BulkRow>('SELECT * FROM ad_bulk_requests WHERE id = ? AND ad_account_id = ?', [id, accountId]);
+    if (!row) throw new ApiError('ad_entity_not_found', `Bulk request ${id} not found in ad account ${accountId}.`);
+    return row;
+  }
+
+  private sign(id: string, expires: number): string {
+    return createHmac('sha256', this.signingKey).update(`${id}.${expires}`).digest('hex');
+  }
+
+  private resultUrl(base: string, row: BulkRow): string {
+    const expires = this.deps.clock.now() + BULK_RESULT_URL_TTL_MS;
+    const file = `result.${row.result_format === 'CSV' ? 'csv' : 'json'}`;
+    return `${base}${BULK_RESULT_PATH}/${FILE_FOLDER[row.kind]}/${row.id}/${file}?expires=${expires}&signature=${this.sign(row.id, expires)}`;
+  }
+
+  /** A result file, when its URL's signature holds and it has not expired on pinbox's clock. */
+  async resultFile(id: string, expires: string | undefined, signature: string | undefined): Promise<{ contentType: string; body: string }> {
+    const given = Buffer.from(signature ?? '', 'utf8');
+    const expected = Buffer.from(this.sign(id, Number(expires)), 'utf8');
+    if (expires === undefined || !/^\d+$/.test(expires) || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new ResultFileRefusal(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+    }
+    if (Number(expires) < this.deps.clock.now()) throw new ResultFileRefusal(403, 'AccessDenied', 'Request has expired');
+    const row = await this.deps.db.get<BulkRow>('SELECT * FROM ad_bulk_requests WHERE id = ?', [id]);
+    if (!row?.result) throw new ResultFileRefusal(404, 'NoSuchKey', 'The specified key does not exist.');
+    return { contentType: row.result_format === 'CSV' ? 'text/csv; charset=utf-8' : 'application/json', body: row.result };
+  }
+}
+
+/**
+ * pinbox: a download as CSV is one table: an `entity_type` column (the spec's
+ * BulkEntityType), then every field any row has, in the order the API answers them;
+ * objects and lists are JSON in their cell, null an empty cell.
+ */
+function toCsv(out: Record<string, Record<string, unknown>[]>, entities: readonly EntityService[]): string {
+  const columns: string[] = ['entity_type'];
+  const rows: Record<string, unknown>[] = [];
+  for (const service of entities) {
+    for (const record of out[service.entity.resource] ?? []) {
+      for (const field of Object.keys(record)) if (!columns.includes(field)) columns.push(field);
+      rows.push({ entity_type: service.entity.bulk.type, ...record });
+    }
+  }
+  return stringify(rows, { header: true, columns, cast: { boolean: (value) => String(value), object: (value) => JSON.stringify(value) } });
+}

@@ -1,0 +1,82 @@
+import { defineFamily } from '../family.js';
+import { pinsFamily } from '../pins/family.js';
+import { userAccountFamily } from '../user-account/family.js';
+import { adAccountRoutes } from './ad-account-routes.js';
+import { AdAccountService } from './ad-accounts.js';
+import { adGroupEntity } from './ad-groups.js';
+import { AdIds } from './ad-ids.js';
+import { BulkService } from './bulk.js';
+import { bulkResultPages, bulkRoutes } from './bulk-routes.js';
+import { adEntity, reviewAd } from './ads.js';
+import { campaignEntity } from './campaigns.js';
+import { adEntityFixtures, adEntityRoutes, EntityService } from './entity.js';
+import { adAccountFixtures } from './fixtures.js';
+import { ADS_MIGRATIONS } from './migrations.js';
+import { planningRoutes } from './planning.js';
+import { previewPages, previewRoutes } from './previews.js';
+import { resourceRoutes } from './resources.js';
+import { REJECTED_REASONS, setReviewSeconds } from './review.js';
+
+/**
+ * Ads, part 1: ad accounts and the roles on them, and the entities scoped to an
+ * ad account (campaigns, ad groups, ads), each declared once on the shared
+ * mechanism (entity.ts), which makes its routes and fixture section.
+ */
+export const adsFamily = defineFamily({
+  name: 'ads',
+  uses: { users: userAccountFamily, pins: pinsFamily },
+  migrations: ADS_MIGRATIONS,
+  build(core, uses) {
+    const { db, clock, bookmarks } = core;
+    const users = uses.users.stores.users;
+    const ids = new AdIds(core.ids);
+    const adAccounts = new AdAccountService({ db, clock, ids, bookmarks, users });
+    const campaigns = campaignEntity();
+    const adGroups = adGroupEntity(campaigns);
+    const ads = adEntity(adGroups, uses.pins.stores.pins);
+    const entityDeps = { db, clock, ids, bookmarks, accounts: adAccounts };
+    const services = [campaigns, adGroups, ads].map((entity) => new EntityService(entity, entityDeps));
+    const [, , adService] = services;
+    const previews = { db, clock, accounts: adAccounts, pins: uses.pins.stores.pins, users };
+    const bulk = new BulkService({ db, clock, ids, accounts: adAccounts, entities: services, instanceSecret: core.instanceSecret });
+    const adReviews = {
+      /** Sets how long a submitted ad waits for its review, on pinbox's clock. */
+      setReviewSeconds: (value: unknown) => db.transaction((tx) => setReviewSeconds(tx, value)),
+      /** Rejects an ad with reasons, or approves it at once. */
+      review: (adId: string, verdict: Parameters<typeof reviewAd>[2]) => db.transaction((tx) => reviewAd(tx, adId, verdict, clock.now())),
+    };
+    return {
+      stores: { adEntities: { campaigns, adGroups, ads } },
+      services: { adAccounts, adReviews, adBulk: bulk },
+      routes: [
+        ...adAccountRoutes({ accounts: adAccounts, users }),
+        ...services.flatMap(adEntityRoutes),
+        ...bulkRoutes(bulk),
+        ...previewRoutes(previews),
+        ...planningRoutes({ accounts: adAccounts }),
+        ...resourceRoutes({ accounts: adAccounts, clock }),
+      ],
+      pages: (app) => {
+        bulkResultPages(bulk)(app);
+        previewPages(previews)(app);
+      },
+      // Bulk requests a stopped process left RUNNING are finished when the clock says; a restored store brings its own.
+      start: () => bulk.scheduleRunning(),
+      forgetCached: () => bulk.scheduleRunning(),
+      fixtures: [
+        adAccountFixtures(adAccounts, users),
+        ...services.slice(0, 2).map((service) => adEntityFixtures(service)),
+        adEntityFixtures(adService, {
+          properties: {
+            review_status: { enum: ['PENDING', 'APPROVED', 'REJECTED'] },
+            rejected_reasons: { type: 'array', items: { enum: REJECTED_REASONS } },
+            rejection_labels: { type: 'array', items: { type: 'string' } },
+          },
+          apply: async (tx, record, item) => {
+            if (item.review_status === 'APPROVED' || item.review_status === 'REJECTED') await reviewAd(tx, record.id, item, clock.now());
+          },
+        }),
+      ],
+    };
+  },
+});

@@ -1,0 +1,46 @@
+/** Helpers of the ads tests: a business user, an ad account, entities made through the API. */
+import assert from 'node:assert/strict';
+import { createBoard, createPin, unique, type Client, type TestServer } from './harness.js';
+
+/** A user with every scope; business unless `personal`. */
+export async function adsPerson(s: TestServer, personal = false): Promise<{ username: string; id: string; client: Client }> {
+  const username = unique('ads');
+  const user = await s.pinbox.admin.createUser({ username, accountType: personal ? 'PINNER' : 'BUSINESS' });
+  const { token } = await s.pinbox.admin.issueToken({ username });
+  return { username, id: user.id, client: s.api.withToken(token) };
+}
+
+export async function adAccount(client: Client, body: Record<string, unknown> = {}): Promise<any> {
+  const response = await client.post('/ad_accounts', { name: unique('acct'), ...body });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return response.body;
+}
+
+/** One create item of `kind` under the account; the answer's only item must succeed. */
+export async function madeEntity(client: Client, accountId: string, kind: 'campaigns' | 'ad_groups' | 'ads', item: Record<string, unknown>): Promise<any> {
+  const response = await client.post(`/ad_accounts/${accountId}/${kind}`, [item]);
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  const [only] = response.body.items;
+  assert.ok(only.data, `expected ${kind} to be made: ${JSON.stringify(only.exceptions)}`);
+  return only.data;
+}
+
+export const campaignItem = (extra: Record<string, unknown> = {}) => ({ name: unique('camp'), objective_type: 'CONSIDERATION', daily_spend_cap: 50_000_000, ...extra });
+export const adGroupItem = (campaignId: string, extra: Record<string, unknown> = {}) => ({
+  campaign_id: campaignId,
+  name: unique('group'),
+  billable_event: 'CLICKTHROUGH',
+  budget_in_micro_currency: 10_000_000,
+  bid_in_micro_currency: 1_000_000,
+  ...extra,
+});
+
+/** An account with a campaign, an ad group and an ad of a Pin of its owner. */
+export async function adTree(client: Client, campaignExtra: Record<string, unknown> = {}) {
+  const acct = await adAccount(client);
+  const campaign = await madeEntity(client, acct.id, 'campaigns', campaignItem(campaignExtra));
+  const group = await madeEntity(client, acct.id, 'ad_groups', adGroupItem(campaign.id));
+  const pin = await createPin(client, (await createBoard(client)).id, { link: 'https://example.com/promoted' });
+  const ad = await madeEntity(client, acct.id, 'ads', { ad_group_id: group.id, pin_id: pin.id, creative_type: 'REGULAR', destination_url: 'https://example.com/a' });
+  return { acct, campaign, group, pin, ad };
+}
