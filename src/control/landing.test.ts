@@ -36,9 +36,9 @@ test('GET / answers a page naming the version, store, clock, the curl line and t
   assert.equal(landing.operations.served, pinbox.routes.length, 'every route is one operation');
   const pins = landing.operations.by_tag.find((t: { tag: string }) => t.tag === 'pins');
   assert.ok(pins.served.includes('pins/create'));
-  const ads = landing.operations.by_tag.find((t: { tag: string }) => t.tag === 'ads');
-  assert.deepEqual(ads.served, []);
-  assert.ok(ads.not_served.includes('ads/list'));
+  const catalogs = landing.operations.by_tag.find((t: { tag: string }) => t.tag === 'catalogs');
+  assert.deepEqual(catalogs.served, []);
+  assert.ok(catalogs.not_served.includes('catalogs/list'));
   assert.ok(html.includes(`Operations served: ${landing.operations.served} of ${landing.operations.total}`));
 });
 
