@@ -76,6 +76,8 @@ declare module 'fastify' {
     v5Routes: readonly RegisteredRoute[];
     /** How each surface (the API, the OAuth pages, the upload host) writes refusals; surfaces other than the API's add theirs. */
     surfaces: Surfaces;
+    /** Closes the app: stops taking connections, lets the answers under way finish, then ends every connection left. */
+    closeDrained(): Promise<void>;
   }
 }
 
@@ -152,6 +154,27 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.server.on('connect', refusals.onConnect);
   app.server.on('checkExpectation', refusals.onExpectation);
   app.server.on('timeout', refusals.onIdle);
+
+  // Node ends idle keep-alive connections when the server closes, but not one it still
+  // counts as busy after a streamed answer (a video served from its file): that one
+  // would hold the process until its idle time-out. So closing waits for the answers
+  // under way (counted here), then ends whatever connections are left.
+  let answering = 0;
+  app.server.on('request', (_request, response) => {
+    answering++;
+    response.once('close', () => answering--);
+  });
+  app.decorate('closeDrained', async () => {
+    const closed = app.close();
+    const sweep = setInterval(() => {
+      if (answering === 0) app.server.closeAllConnections();
+    }, 25);
+    try {
+      await closed;
+    } finally {
+      clearInterval(sweep);
+    }
+  });
 
   const v5Routes: RegisteredRoute[] = [];
   app.decorate('v5Routes', v5Routes);

@@ -481,7 +481,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       journal: control.journal,
       close() {
         closing ??= (async () => {
-          await app.close();
+          await app.closeDrained();
           stopSharingClock();
           faultShare?.close();
           core.invalidations.close();
