@@ -14,6 +14,7 @@
 import Fastify from 'fastify';
 import pg from 'pg';
 import { withDefaultUser } from '../src/storage/postgres/postgres-database.js';
+import { CREATE_PIN_SCHEMA, PIN_COLUMNS, createdPin, pinText, type CeilingPinRow, type CreatePinBody } from './ceiling-pins.js';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const SEED = process.env.SEED;
@@ -27,9 +28,7 @@ url.searchParams.delete('schema');
 const pool = new pg.Pool({ connectionString: url.toString(), options: `-c search_path=${schema}`, max: 10, application_name: `ceiling ${schema}` });
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-const COLUMNS = `p.id, p.owner_id, p.board_id, p.board_section_id, p.title, p.description, p.link, p.alt_text, p.dominant_color,
-  p.parent_pin_id, p.creative_type, p.is_standard, p.has_been_promoted, p.media, p.created_at`;
-const GET_PIN = { name: 'get_pin', text: `SELECT ${COLUMNS}, u.username AS board_owner_username FROM pins p JOIN boards b ON b.id = p.board_id JOIN users u ON u.id = b.owner_id WHERE p.id = $1` };
+const GET_PIN = { name: 'get_pin', text: `SELECT ${PIN_COLUMNS}, u.username AS board_owner_username FROM pins p JOIN boards b ON b.id = p.board_id JOIN users u ON u.id = b.owner_id WHERE p.id = $1` };
 const RETAIN = { name: 'retain', text: 'UPDATE images SET refs = refs + 1 WHERE key = $1' };
 const INSERT = {
   name: 'insert_pin',
@@ -39,77 +38,25 @@ const INSERT = {
 };
 const COUNT = { name: 'count_pin', text: 'UPDATE boards SET pin_count = pin_count + 1, board_pins_modified_at = $1 WHERE id = $2' };
 
-interface Row {
-  id: string;
-  owner_id: string;
-  board_id: string;
-  board_section_id: string | null;
-  title: string | null;
-  description: string | null;
-  link: string | null;
-  alt_text: string | null;
-  dominant_color: string | null;
-  parent_pin_id: string | null;
-  creative_type: string;
-  is_standard: number;
-  has_been_promoted: number;
-  media: string;
-  created_at: string;
-}
-
-/** A Pin as JSON text: the row's fields stringified, the stored media JSON spliced in as it is (as the SQLite ceiling does). */
-function pinText(row: Row, username: string, viewer: string | undefined): string {
-  const fields = JSON.stringify({
-    id: row.id,
-    created_at: row.created_at,
-    link: row.link,
-    title: row.title,
-    description: row.description,
-    dominant_color: row.dominant_color,
-    alt_text: row.alt_text,
-    creative_type: row.creative_type,
-    board_id: row.board_id,
-    board_section_id: row.board_section_id,
-    board_owner: { username },
-    is_owner: row.owner_id === viewer,
-    parent_pin_id: row.parent_pin_id,
-    is_standard: row.is_standard === 1,
-    has_been_promoted: row.has_been_promoted === 1,
-  });
-  return `${fields.slice(0, -1)},"media":${row.media}}`;
-}
-
 const callerOf = (authorization: string | undefined) => callers.get((authorization ?? '').replace(/^Bearer /, ''));
 
 // Ids of their own, well clear of pinbox's (which start with the time in ms).
 let nextId = 2_000_000_000_000_000_000n + BigInt(process.pid) * 1_000_000_000n;
 const app = Fastify({ logger: false });
 app.get('/v5/pins/:pin_id', async (request, reply) => {
-  const { rows } = await pool.query<Row & { board_owner_username: string }>({ ...GET_PIN, values: [(request.params as { pin_id: string }).pin_id] });
+  const { rows } = await pool.query<CeilingPinRow & { board_owner_username: string }>({ ...GET_PIN, values: [(request.params as { pin_id: string }).pin_id] });
   if (!rows[0]) return reply.code(404).send({ code: 50, message: 'Pin not found.' });
   return reply.type('application/json').send(pinText(rows[0], rows[0].board_owner_username, callerOf(request.headers.authorization)?.owner));
 });
 app.post(
   '/v5/pins',
   {
-    schema: {
-      body: {
-        type: 'object',
-        required: ['board_id', 'media_source'],
-        properties: {
-          board_id: { type: 'string', pattern: '^\\d+$' },
-          title: { type: ['string', 'null'], maxLength: 100 },
-          description: { type: ['string', 'null'], maxLength: 800 },
-          link: { type: ['string', 'null'], maxLength: 2048 },
-          media_source: { type: 'object', required: ['source_type'], properties: { source_type: { type: 'string' } } },
-        },
-      },
-    },
+    schema: CREATE_PIN_SCHEMA,
   },
   async (request, reply) => {
     const caller = callerOf(request.headers.authorization);
     if (!caller) return reply.code(401).send({ code: 2, message: 'Authentication failed.' });
-    const body = request.body as { board_id: string; title?: string | null; description?: string | null; link?: string | null };
+    const body = request.body as CreatePinBody;
     const id = (nextId++).toString();
     const now = new Date().toISOString().slice(0, 19);
     const client = await pool.connect();
@@ -125,23 +72,7 @@ app.post(
     } finally {
       client.release();
     }
-    const row: Row = {
-      id,
-      owner_id: caller.owner,
-      board_id: body.board_id,
-      board_section_id: null,
-      title: body.title ?? null,
-      description: body.description ?? null,
-      link: body.link ?? null,
-      alt_text: null,
-      dominant_color: null,
-      parent_pin_id: null,
-      creative_type: 'REGULAR',
-      is_standard: 1,
-      has_been_promoted: 0,
-      media: caller.media,
-      created_at: now,
-    };
+    const row = createdPin(id, caller.owner, body, caller.media, now);
     return reply.code(201).type('application/json').send(pinText(row, caller.username, caller.owner));
   },
 );

@@ -14,7 +14,7 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import Fastify from 'fastify';
-import type { PinRow } from '../src/families/pins/store.js';
+import { CREATE_PIN_SCHEMA, PIN_COLUMNS, createdPin, pinText, type CeilingPinRow, type CreatePinBody } from './ceiling-pins.js';
 
 const STORE = process.env.STORE;
 const PINS = Number(process.env.PINS ?? 10_000);
@@ -58,98 +58,45 @@ file.close();
 db.pragma('foreign_keys = ON');
 
 /** A Pin row as pinbox's store reads it, with its board owner's username (one join, as pinbox's GET does). */
-type Row = Omit<PinRow, 'board_owner_id' | 'board_privacy'> & { board_owner_username: string };
+type Row = CeilingPinRow & { board_owner_username: string };
 
-const COLUMNS = `p.id, p.owner_id, p.board_id, p.board_section_id, p.title, p.description, p.link, p.alt_text, p.dominant_color,
-  p.parent_pin_id, p.creative_type, p.is_standard, p.has_been_promoted, p.media, p.created_at`;
-const getPin = db.prepare(`SELECT ${COLUMNS}, u.username AS board_owner_username FROM pins p JOIN boards b ON b.id = p.board_id JOIN users u ON u.id = b.owner_id WHERE p.id = ?`);
+const getPin = db.prepare(`SELECT ${PIN_COLUMNS}, u.username AS board_owner_username FROM pins p JOIN boards b ON b.id = p.board_id JOIN users u ON u.id = b.owner_id WHERE p.id = ?`);
 const getBoard = db.prepare('SELECT b.id, u.username FROM boards b JOIN users u ON u.id = b.owner_id WHERE b.id = ?');
-const listPins = db.prepare(`SELECT ${COLUMNS} FROM pins p WHERE p.board_id = ? ORDER BY p.id DESC LIMIT ?`);
+const listPins = db.prepare(`SELECT ${PIN_COLUMNS} FROM pins p WHERE p.board_id = ? ORDER BY p.id DESC LIMIT ?`);
 const insertPin = db.prepare(
   `INSERT INTO pins (id, owner_id, board_id, board_section_id, title, description, link, alt_text, dominant_color, parent_pin_id,
      creative_type, is_standard, has_been_promoted, media, created_at)
    VALUES (?, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL, 'REGULAR', 1, 0, ?, ?)`,
 );
-const insert = db.transaction((id: string, body: { board_id: string; title?: string | null; description?: string | null; link?: string | null }) =>
+const insert = db.transaction((id: string, body: CreatePinBody) =>
   insertPin.run(id, user.id, body.board_id, body.title ?? null, body.description ?? null, body.link ?? null, MEDIA, created),
 );
-
-/** A Pin as JSON text: the row's fields stringified, the stored media JSON spliced in as it is (no parse). */
-function pinText(row: Row, username: string): string {
-  const fields = JSON.stringify({
-    id: row.id,
-    created_at: row.created_at,
-    link: row.link,
-    title: row.title,
-    description: row.description,
-    dominant_color: row.dominant_color,
-    alt_text: row.alt_text,
-    creative_type: row.creative_type,
-    board_id: row.board_id,
-    board_section_id: row.board_section_id,
-    board_owner: { username },
-    is_owner: row.owner_id === user.id,
-    parent_pin_id: row.parent_pin_id,
-    is_standard: row.is_standard === 1,
-    has_been_promoted: row.has_been_promoted === 1,
-  });
-  return `${fields.slice(0, -1)},"media":${row.media}}`;
-}
 
 let nextId = 1900000000000000000n;
 const app = Fastify({ logger: false });
 app.get('/v5/pins/:pin_id', async (request, reply) => {
   const row = getPin.get((request.params as { pin_id: string }).pin_id) as Row | undefined;
   if (!row) return reply.code(404).send({ code: 50, message: 'Pin not found.' });
-  return reply.type('application/json').send(pinText(row, row.board_owner_username));
+  return reply.type('application/json').send(pinText(row, row.board_owner_username, user.id));
 });
 app.get('/v5/boards/:board_id/pins', async (request, reply) => {
   const board = getBoard.get((request.params as { board_id: string }).board_id) as { id: string; username: string } | undefined;
   if (!board) return reply.code(404).send({ code: 40, message: 'Board not found.' });
   const rows = listPins.all(board.id, 25) as Row[];
   const bookmark = rows.length === 25 ? JSON.stringify(rows[24].id) : 'null';
-  return reply.type('application/json').send(`{"items":[${rows.map((row) => pinText(row, board.username)).join(',')}],"bookmark":${bookmark}}`);
+  return reply.type('application/json').send(`{"items":[${rows.map((row) => pinText(row, board.username, user.id)).join(',')}],"bookmark":${bookmark}}`);
 });
 app.post(
   '/v5/pins',
   {
-    schema: {
-      body: {
-        type: 'object',
-        required: ['board_id', 'media_source'],
-        properties: {
-          board_id: { type: 'string', pattern: '^\\d+$' },
-          title: { type: ['string', 'null'], maxLength: 100 },
-          description: { type: ['string', 'null'], maxLength: 800 },
-          link: { type: ['string', 'null'], maxLength: 2048 },
-          media_source: { type: 'object', required: ['source_type'], properties: { source_type: { type: 'string' } } },
-        },
-      },
-    },
+    schema: CREATE_PIN_SCHEMA,
   },
   async (request, reply) => {
-    const body = request.body as { board_id: string; title?: string | null; description?: string | null; link?: string | null };
+    const body = request.body as CreatePinBody;
     const id = (nextId++).toString();
     insert(id, body);
-    const row: Row = {
-      id,
-      owner_id: user.id,
-      board_id: body.board_id,
-      board_section_id: null,
-      title: body.title ?? null,
-      description: body.description ?? null,
-      link: body.link ?? null,
-      alt_text: null,
-      dominant_color: null,
-      parent_pin_id: null,
-      creative_type: 'REGULAR',
-      is_standard: 1,
-      has_been_promoted: 0,
-      media: MEDIA,
-      created_at: created,
-      board_owner_username: user.username,
-    };
-    return reply.code(201).type('application/json').send(pinText(row, user.username));
+    const row = createdPin(id, user.id, body, MEDIA, created);
+    return reply.code(201).type('application/json').send(pinText(row, user.username, user.id));
   },
 );
 await app.listen({ port: 0, host: '127.0.0.1' });
