@@ -6,55 +6,16 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertError, createBoard, createPin, unique, useServer, walk, type Client, type TestServer } from '../../../test/harness.js';
+import { assertError, createBoard, createPin, unique, useServer, walk, type Client } from '../../../test/harness.js';
 import { ControlClient } from '../../../test/control.js';
+import { adAccount as account, adGroupItem, adTree, adsPerson as person, campaignItem, madeEntity as made } from '../../../test/ads.js';
 
 const server = useServer();
 const control = () => new ControlClient(server().pinbox.url, server().pinbox.adminKey);
 const DAY = 86_400;
 
-/** A user with every scope; business unless `personal`. */
-async function person(s: TestServer, personal = false): Promise<{ username: string; id: string; client: Client }> {
-  const username = unique('ads');
-  const user = await s.pinbox.admin.createUser({ username, accountType: personal ? 'PINNER' : 'BUSINESS' });
-  const { token } = await s.pinbox.admin.issueToken({ username });
-  return { username, id: user.id, client: s.api.withToken(token) };
-}
-
-async function account(client: Client, body: Record<string, unknown> = {}): Promise<any> {
-  const response = await client.post('/ad_accounts', { name: unique('acct'), ...body });
-  assert.equal(response.status, 200, JSON.stringify(response.body));
-  return response.body;
-}
-
-/** One create item of `kind` under the account; the answer's only item must succeed. */
-async function made(client: Client, accountId: string, kind: 'campaigns' | 'ad_groups' | 'ads', item: Record<string, unknown>): Promise<any> {
-  const response = await client.post(`/ad_accounts/${accountId}/${kind}`, [item]);
-  assert.equal(response.status, 200, JSON.stringify(response.body));
-  const [only] = response.body.items;
-  assert.ok(only.data, `expected ${kind} to be made: ${JSON.stringify(only.exceptions)}`);
-  return only.data;
-}
-
-const campaignItem = (extra: Record<string, unknown> = {}) => ({ name: unique('camp'), objective_type: 'CONSIDERATION', daily_spend_cap: 50_000_000, ...extra });
-const adGroupItem = (campaignId: string, extra: Record<string, unknown> = {}) => ({
-  campaign_id: campaignId,
-  name: unique('group'),
-  billable_event: 'CLICKTHROUGH',
-  budget_in_micro_currency: 10_000_000,
-  bid_in_micro_currency: 1_000_000,
-  ...extra,
-});
-
 /** An account with a campaign, an ad group and an ad of a Pin of its owner. */
-async function tree(owner: { client: Client }, campaignExtra: Record<string, unknown> = {}) {
-  const acct = await account(owner.client);
-  const campaign = await made(owner.client, acct.id, 'campaigns', campaignItem(campaignExtra));
-  const group = await made(owner.client, acct.id, 'ad_groups', adGroupItem(campaign.id));
-  const pin = await createPin(owner.client, (await createBoard(owner.client)).id);
-  const ad = await made(owner.client, acct.id, 'ads', { ad_group_id: group.id, pin_id: pin.id, creative_type: 'REGULAR', destination_url: 'https://example.com/a' });
-  return { acct, campaign, group, pin, ad };
-}
+const tree = (owner: { client: Client }, campaignExtra: Record<string, unknown> = {}) => adTree(owner.client, campaignExtra);
 
 describe('ad accounts', () => {
   test('a business user creates one: owner, currency, country, OWNER permission; a personal account is refused with 403 code 654', async () => {
