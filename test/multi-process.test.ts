@@ -40,22 +40,26 @@ async function clockOf(baseUrl: string): Promise<{ now: number; frozen: boolean 
   return (await response.json()) as { now: number; frozen: boolean };
 }
 
-test('three processes on one PostgreSQL and Redis serve one instance', { skip: onPostgres ? false : 'runs in the PostgreSQL + Redis pass of npm test' }, async () => {
-  const schema = freshSchema();
-  const dir = mkdtempSync(join(tmpdir(), 'pinbox-multi-'));
-  const token = 'pina_MULTIPROCESSTESTTOKEN000000000';
-  const args = [
+/** The flags every process of one test's instance starts with: one schema, the test's Redis, one blob folder, the same dev identity. */
+function processArgs(schema: string, dir: string, token: string, password: string): string[] {
+  return [
     '--port', '0',
     '--database-url', databaseUrlFor(schema),
     '--redis-url', TEST_REDIS_URL,
     '--blobs', join(dir, 'blobs'),
     '--token', token,
     '--client-secret', SECRET,
-    '--password', 'multi-password',
+    '--password', password,
     '--redirect-uri', REDIRECT,
-    '--rate-limit', `org_write=${WRITES_PER_HOUR}/hour`,
     '--admin-key', ADMIN_KEY,
   ];
+}
+
+test('three processes on one PostgreSQL and Redis serve one instance', { skip: onPostgres ? false : 'runs in the PostgreSQL + Redis pass of npm test' }, async () => {
+  const schema = freshSchema();
+  const dir = mkdtempSync(join(tmpdir(), 'pinbox-multi-'));
+  const token = 'pina_MULTIPROCESSTESTTOKEN000000000';
+  const args = [...processArgs(schema, dir, token, 'multi-password'), '--rate-limit', `org_write=${WRITES_PER_HOUR}/hour`];
   // Started together: migrations and the dev identity are made once, under a lock.
   const processes: RunningCli[] = await Promise.all([startCli(args), startCli(args), startCli(args)]);
   try {
@@ -189,18 +193,7 @@ test('under contention from three processes every count equals its rows and ever
   const schema = freshSchema();
   const dir = mkdtempSync(join(tmpdir(), 'pinbox-contention-'));
   const token = 'pina_CONTENTIONTESTTOKEN00000000000';
-  const args = [
-    '--port', '0',
-    '--database-url', databaseUrlFor(schema),
-    '--redis-url', TEST_REDIS_URL,
-    '--blobs', join(dir, 'blobs'),
-    '--token', token,
-    '--client-secret', SECRET,
-    '--password', 'contention-password',
-    '--redirect-uri', REDIRECT,
-    '--rate-limits', 'off',
-    '--admin-key', ADMIN_KEY,
-  ];
+  const args = [...processArgs(schema, dir, token, 'contention-password'), '--rate-limits', 'off'];
   const processes: RunningCli[] = await Promise.all([startCli(args), startCli(args), startCli(args)]);
   const db = new pg.Client({ connectionString: adminUrl(), options: `-c search_path=${schema}` });
   await db.connect();
