@@ -10,6 +10,23 @@ import type { Migration } from '../../storage/migrate.js';
  * those its declaration names; `extra` holds the declared fields pinbox stores
  * but never queries, as JSON.
  */
+/**
+ * An entity table: the columns the shared mechanism writes for every entity
+ * (id, ad_account_id, status, created_at, updated_at), the entity's own, then `extra`.
+ */
+function entityTable(table: string, columns: readonly string[]): string {
+  const lines = [
+    'id TEXT PRIMARY KEY',
+    'ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE',
+    'status TEXT NOT NULL',
+    'created_at BIGINT NOT NULL',
+    'updated_at BIGINT NOT NULL',
+    ...columns,
+    'extra TEXT NOT NULL',
+  ];
+  return `CREATE TABLE ${table} (\n${lines.map((line) => `  ${line}`).join(',\n')}\n);`;
+}
+
 export const ADS_MIGRATIONS: readonly Migration[] = [
   {
     version: 7,
@@ -40,63 +57,45 @@ CREATE TABLE ads_settings (
   value TEXT NOT NULL
 );
 
-CREATE TABLE ad_campaigns (
-  id TEXT PRIMARY KEY,
-  ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE,
-  status TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  updated_at BIGINT NOT NULL,
-  name TEXT NOT NULL,
-  objective_type TEXT NOT NULL,
-  daily_spend_cap BIGINT,
-  lifetime_spend_cap BIGINT,
-  is_campaign_budget_optimization INTEGER NOT NULL,
-  is_performance_plus INTEGER NOT NULL,
-  is_flexible_daily_budgets INTEGER NOT NULL,
-  default_ad_group_budget_in_micro_currency BIGINT,
-  start_time BIGINT,
-  end_time BIGINT,
-  extra TEXT NOT NULL
-);
+${entityTable('ad_campaigns', [
+  'name TEXT NOT NULL',
+  'objective_type TEXT NOT NULL',
+  'daily_spend_cap BIGINT',
+  'lifetime_spend_cap BIGINT',
+  'is_campaign_budget_optimization INTEGER NOT NULL',
+  'is_performance_plus INTEGER NOT NULL',
+  'is_flexible_daily_budgets INTEGER NOT NULL',
+  'default_ad_group_budget_in_micro_currency BIGINT',
+  'start_time BIGINT',
+  'end_time BIGINT',
+])}
 CREATE INDEX ad_campaigns_account ON ad_campaigns(ad_account_id, id);
 
-CREATE TABLE ad_groups (
-  id TEXT PRIMARY KEY,
-  ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE,
-  status TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  updated_at BIGINT NOT NULL,
-  campaign_id TEXT NOT NULL REFERENCES ad_campaigns(id) ON DELETE CASCADE,
-  name TEXT NOT NULL,
-  billable_event TEXT NOT NULL,
-  budget_type TEXT NOT NULL,
-  budget_in_micro_currency BIGINT,
-  bid_in_micro_currency BIGINT,
-  bid_strategy_type TEXT,
-  pacing_delivery_type TEXT NOT NULL,
-  start_time BIGINT,
-  end_time BIGINT,
-  extra TEXT NOT NULL
-);
+${entityTable('ad_groups', [
+  'campaign_id TEXT NOT NULL REFERENCES ad_campaigns(id) ON DELETE CASCADE',
+  'name TEXT NOT NULL',
+  'billable_event TEXT NOT NULL',
+  'budget_type TEXT NOT NULL',
+  'budget_in_micro_currency BIGINT',
+  'bid_in_micro_currency BIGINT',
+  'bid_strategy_type TEXT',
+  'pacing_delivery_type TEXT NOT NULL',
+  'start_time BIGINT',
+  'end_time BIGINT',
+])}
 CREATE INDEX ad_groups_account ON ad_groups(ad_account_id, id);
 CREATE INDEX ad_groups_campaign ON ad_groups(campaign_id, id);
 
-CREATE TABLE ads (
-  id TEXT PRIMARY KEY,
-  ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE,
-  status TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  updated_at BIGINT NOT NULL,
-  campaign_id TEXT NOT NULL REFERENCES ad_campaigns(id) ON DELETE CASCADE,
-  ad_group_id TEXT NOT NULL REFERENCES ad_groups(id) ON DELETE CASCADE,
-  pin_id TEXT NOT NULL,
-  creative_type TEXT NOT NULL,
-  review_status TEXT NOT NULL,
-  review_due_at BIGINT,
-  rejected_reasons TEXT,
-  rejection_labels TEXT,
-  extra TEXT NOT NULL
-);
+${entityTable('ads', [
+  'campaign_id TEXT NOT NULL REFERENCES ad_campaigns(id) ON DELETE CASCADE',
+  'ad_group_id TEXT NOT NULL REFERENCES ad_groups(id) ON DELETE CASCADE',
+  'pin_id TEXT NOT NULL',
+  'creative_type TEXT NOT NULL',
+  'review_status TEXT NOT NULL',
+  'review_due_at BIGINT',
+  'rejected_reasons TEXT',
+  'rejection_labels TEXT',
+])}
 CREATE INDEX ads_account ON ads(ad_account_id, id);
 CREATE INDEX ads_group ON ads(ad_group_id, id);
 CREATE INDEX ads_campaign ON ads(campaign_id, id);
