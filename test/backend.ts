@@ -15,6 +15,7 @@ import type { PinboxOptions } from '../src/index.js';
 import type { Database } from '../src/storage/database.js';
 import { PostgresDatabase, withDefaultUser } from '../src/storage/postgres/postgres-database.js';
 import { SqliteDatabase } from '../src/storage/sqlite/sqlite-database.js';
+import { FAMILIES } from '../src/families/index.js';
 
 export const TEST_BACKEND: 'sqlite' | 'postgres' = process.env.PINBOX_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
 export const TEST_DATABASE_URL = process.env.PINBOX_TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test';
@@ -120,3 +121,14 @@ export async function dropSchema(schema: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * The tables the migrations after `version` create, in the order they are made
+ * (their SQLite text): what a store of that version does not have yet.
+ */
+export function tablesMadeAfter(version: number): string[] {
+  return FAMILIES.flatMap((family) => family.migrations)
+    .filter((migration) => migration.version > version)
+    .flatMap((migration) => [...(typeof migration.sql === 'string' ? migration.sql : migration.sql.sqlite).matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]));
+}
+

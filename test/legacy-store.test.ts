@@ -18,7 +18,7 @@ import { Clock } from '../src/kernel/clock.js';
 import { migrate } from '../src/storage/migrate.js';
 import { PostgresDatabase } from '../src/storage/postgres/postgres-database.js';
 import { SqliteDatabase } from '../src/storage/sqlite/sqlite-database.js';
-import { adminUrl, dropSchema, freshSchema, databaseUrlFor, TEST_BACKEND } from './backend.js';
+import { adminUrl, dropSchema, freshSchema, databaseUrlFor, tablesMadeAfter, TEST_BACKEND } from './backend.js';
 import { useServer } from './harness.js';
 import { FAMILIES } from '../src/families/index.js';
 
@@ -26,9 +26,7 @@ const FIXTURES = new URL('./fixtures/schema-6/', import.meta.url);
 /** The migrations after version 6 and the tables they make: a version-6 store gains them, empty, and keeps the rest as it was. */
 const LATER = FAMILIES.flatMap((family) => family.migrations).filter((migration) => migration.version > 6);
 const LATER_VERSIONS = [...new Set(LATER.map((migration) => migration.version))].sort((a, b) => a - b);
-const LATER_TABLES = new Set(
-  LATER.flatMap((migration) => [...(typeof migration.sql === 'string' ? migration.sql : migration.sql.sqlite).matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1])),
-);
+const LATER_TABLES = new Set(tablesMadeAfter(6));
 const fixture = (name: string) => new URL(name, FIXTURES).pathname;
 /** The token of the dev user in the old store (kept there as its hash). */
 const OLD_TOKEN = 'pina_LEGACYSTORETOKEN0000000000000000000';

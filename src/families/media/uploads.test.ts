@@ -14,8 +14,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openTestDatabase } from '../../../test/backend.js';
-import { FAMILIES } from '../index.js';
+import { openTestDatabase, tablesMadeAfter } from '../../../test/backend.js';
 import { startCli, labelled } from '../../../test/cli.js';
 import { Client, PNG_1X1_BASE64, startTestPinbox, useServer } from '../../../test/harness.js';
 import { makeVideo, paddedVideo, uploadFile, uploadFormAround } from '../../../test/videos.js';
@@ -145,9 +144,7 @@ test('a store made before uploads recorded their first Pin serves its video Pins
     // (the tables later versions made dropped, the last made first).
     const db = await openTestDatabase(storeData);
     try {
-      const later = FAMILIES.flatMap((family) => family.migrations).filter((migration) => migration.version > 6);
-      const tables = later.flatMap((migration) => [...(typeof migration.sql === 'string' ? migration.sql : migration.sql.sqlite).matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]));
-      for (const table of tables.reverse()) await db.exec(`DROP TABLE ${table}`);
+      for (const table of tablesMadeAfter(6).reverse()) await db.exec(`DROP TABLE ${table}`);
       await db.exec('ALTER TABLE media_uploads DROP COLUMN pinned_at');
       await db.run('DELETE FROM schema_migrations WHERE version > ?', [6]);
     } finally {
