@@ -24,7 +24,7 @@ export const BULK_RESULT_URL_TTL_MS = 5 * 60_000;
 export const BULK_ITEMS_MAX = 1000;
 
 /** Pinterest: the lists bulk/upsert takes (BulkUpsertRequestCreate) that pinbox has no entity for yet. */
-const UPSERT_LISTS_NOT_SERVED = ['keywords', 'product_groups', 'catalog_product_groups', 'labels'];
+const UPSERT_LISTS_NOT_SERVED = ['product_groups', 'catalog_product_groups'];
 /** pinbox: bulk/download gives what an upsert could still change: no archived entity, no deleted draft. */
 const DOWNLOAD_STATUSES = ['ACTIVE', 'PAUSED', 'DRAFT'];
 
@@ -55,6 +55,29 @@ export interface DownloadRequest {
   updated_since?: string;
   output_format?: 'JSON' | 'CSV';
   campaign_filter?: { campaign_status?: string[]; objective_type?: string[]; name?: string; start_time?: string; end_time?: string };
+}
+
+/**
+ * A list of bulk/upsert and an entity type of bulk/download answered in its own
+ * shape rather than the batch routes' `{data, exceptions}` (keywords and labels:
+ * `{keywords, errors}`), by its own service. Its items are checked when submitted
+ * and written after the entities, so they may name what the same upsert made.
+ */
+export interface BulkPart {
+  /** Its key in `create` and `update`, and in a download's file. */
+  list: string;
+  /** Its BulkEntityType. */
+  type: string;
+  roles: { read: RoleSet; write: RoleSet };
+  /** Refuses a malformed item as its route's schema would, naming it. */
+  check(write: 'create' | 'update', items: readonly Record<string, unknown>[]): void;
+  /** Writes the items in the caller's transaction: one answer per item, with how many things it wrote and had refused. */
+  upsert(tx: Queryable, account: AdAccountRow, write: 'create' | 'update', items: readonly Record<string, unknown>[]): Promise<{ answer: unknown; written: number; refused: number }[]>;
+  /**
+   * Its records with one of `statuses` that the download keeps, as answered:
+   * `kept` says whether one whose parent is of `resource` (null: the ad account) is kept.
+   */
+  download(tx: Queryable, account: AdAccountRow, statuses: readonly string[], kept: (resource: string | null, parentId: string, record: EntityRecord) => boolean): Promise<Record<string, unknown>[]>;
 }
 
 /** The roles held in every one of `sets` (an operation touching several entities needs each one's). */
@@ -92,6 +115,8 @@ export class BulkService {
       accounts: AdAccountService;
       /** The ad-account entities, parents before children (the order upserts are written in). */
       entities: readonly EntityService[];
+      /** Lists answered in their own shape (keywords, labels), written after the entities. */
+      parts?: readonly BulkPart[];
       instanceSecret: Buffer;
     },
   ) {
@@ -106,17 +131,36 @@ export class BulkService {
     return this.deps.entities.find((service) => service.entity.bulk.type === type);
   }
 
+  private get parts(): readonly BulkPart[] {
+    return this.deps.parts ?? [];
+  }
+
+  /** The roles of the entities and parts a request touches (every one's, if it names none). */
+  private rolesOf(services: readonly EntityService[], parts: readonly BulkPart[], use: 'read' | 'write'): RoleSet {
+    const sets = [...services.map((service) => service.entity.roles[use]), ...parts.map((part) => part.roles[use])];
+    return everyOf(sets.length ? sets : [...this.deps.entities.map((service) => service.entity.roles[use]), ...this.parts.map((part) => part.roles[use])]);
+  }
+
   /** Checks an upsert's lists (each item is checked when it runs, as the synchronous routes check it) and keeps it. */
   async submitUpsert(userId: string, accountId: string, body: UpsertRequest): Promise<{ request_id: string }> {
     const touched: EntityService[] = [];
+    const touchedParts: BulkPart[] = [];
     let items = 0;
     for (const write of ['create', 'update'] as const) {
       for (const [list, given] of Object.entries(body[write] ?? {})) {
         const service = this.byResource(list);
+        const part = this.parts.find((p) => p.list === list);
+        if (part) {
+          if (given.length > BULK_ITEMS_MAX) throw invalidField(`${write}.${list}`, `holds ${given.length} items; pinbox takes at most ${BULK_ITEMS_MAX} a list`);
+          part.check(write, given);
+          touchedParts.push(part);
+          items += given.length;
+          continue;
+        }
         if (!service) {
           // pinbox: a 400 rather than the 501 of an unserved route, since the request itself is served.
           if (UPSERT_LISTS_NOT_SERVED.includes(list)) throw invalidField(`${write}.${list}`, `names ${list}, which pinbox does not serve yet`);
-          throw invalidField(`${write}.${list}`, `is not a list bulk/upsert takes (${[...this.deps.entities.map((s) => s.entity.resource), ...UPSERT_LISTS_NOT_SERVED].join(', ')})`);
+          throw invalidField(`${write}.${list}`, `is not a list bulk/upsert takes (${[...this.deps.entities.map((s) => s.entity.resource), ...this.parts.map((p) => p.list), ...UPSERT_LISTS_NOT_SERVED].join(', ')})`);
         }
         if (given.length > BULK_ITEMS_MAX) throw invalidField(`${write}.${list}`, `holds ${given.length} items; pinbox takes at most ${BULK_ITEMS_MAX} a list`);
         touched.push(service);
@@ -124,13 +168,17 @@ export class BulkService {
       }
     }
     if (items === 0) throw invalidField('create', "and 'update' hold no item: there is nothing to upsert");
-    return this.submit(userId, accountId, 'UPSERT', body, everyOf(touched.map((service) => service.entity.roles.write)));
+    return this.submit(userId, accountId, 'UPSERT', body, this.rolesOf(touched, touchedParts, 'write'));
   }
 
   async submitDownload(userId: string, accountId: string, body: DownloadRequest): Promise<{ request_id: string }> {
-    const types = body.entity_types ?? this.deps.entities.map((service) => service.entity.bulk.type);
+    const types = body.entity_types ?? this.allTypes();
     const served = types.map((type) => this.byType(type)).filter((service): service is EntityService => service !== undefined);
-    return this.submit(userId, accountId, 'DOWNLOAD', body, everyOf((served.length ? served : this.deps.entities).map((service) => service.entity.roles.read)));
+    return this.submit(userId, accountId, 'DOWNLOAD', body, this.rolesOf(served, this.parts.filter((part) => types.includes(part.type)), 'read'));
+  }
+
+  private allTypes(): string[] {
+    return [...this.deps.entities.map((service) => service.entity.bulk.type), ...this.parts.map((part) => part.type)];
   }
 
   private async submit(userId: string, accountId: string, kind: BulkKind, body: object, roles: RoleSet): Promise<{ request_id: string }> {
@@ -208,6 +256,16 @@ export class BulkService {
         }
         (file[write] ??= {})[service.entity.resource] = results;
       }
+      for (const part of this.parts) {
+        const items = request[write]?.[part.list];
+        if (!items) continue;
+        const results = await part.upsert(tx, account, write, items);
+        for (const result of results) {
+          written += result.written;
+          refused += result.refused;
+        }
+        (file[write] ??= {})[part.list] = results.map((result) => result.answer);
+      }
     }
     return { status: written === 0 && refused > 0 ? 'FAILED' : 'SUCCEEDED', file: JSON.stringify(file), format: 'JSON' };
   }
@@ -218,7 +276,7 @@ export class BulkService {
    * the campaigns it matches and their descendants; `updated_since` what changed since.
    */
   private async download(tx: Queryable, account: AdAccountRow, request: DownloadRequest): Promise<{ status: BulkStatus; file: string; format: 'JSON' | 'CSV' }> {
-    const types = new Set(request.entity_types ?? this.deps.entities.map((service) => service.entity.bulk.type));
+    const types = new Set(request.entity_types ?? this.allTypes());
     const ids = request.entity_ids ? new Set(request.entity_ids) : null;
     const filter = request.campaign_filter;
     const since = request.updated_since === undefined ? null : Number(request.updated_since) * 1000;
@@ -246,7 +304,15 @@ export class BulkService {
       byFilter.set(entity.resource, filterKept);
       if (types.has(entity.bulk.type)) out[entity.resource] = await service.present(tx, account, kept);
     }
-    if (request.output_format === 'CSV') return { status: 'SUCCEEDED', file: toCsv(out, this.deps.entities), format: 'CSV' };
+    // A part's record under the ad account is kept when no filter narrows the download to campaigns, or its own id is named.
+    const keptPart = (resource: string | null, parentId: string, record: EntityRecord) =>
+      (!ids || ids.has(record.id) || (resource === null ? ids.has(parentId) : byIds.get(resource)!.has(parentId))) &&
+      (!filter || (resource !== null && byFilter.get(resource)!.has(parentId))) &&
+      (since === null || record.updated_at >= since);
+    for (const part of this.parts) {
+      if (types.has(part.type)) out[part.list] = await part.download(tx, account, DOWNLOAD_STATUSES, keptPart);
+    }
+    if (request.output_format === 'CSV') return { status: 'SUCCEEDED', file: toCsv(out, [...this.deps.entities.map((service) => ({ list: service.entity.resource, type: service.entity.bulk.type })), ...this.parts.map((part) => ({ list: part.list, type: part.type }))]), format: 'CSV' };
     return { status: 'SUCCEEDED', file: JSON.stringify(out), format: 'JSON' };
   }
 
@@ -275,11 +341,10 @@ export class BulkService {
   async status(userId: string, accountId: string, id: string, base: string): Promise<{ status: BulkStatus; result_url?: string }> {
     const row = await this.row(accountId, id);
     const request = JSON.parse(row.request) as UpsertRequest & DownloadRequest;
-    const services =
-      row.kind === 'UPSERT'
-        ? this.deps.entities.filter((service) => request.create?.[service.entity.resource] || request.update?.[service.entity.resource])
-        : this.deps.entities.filter((service) => !request.entity_types || request.entity_types.includes(service.entity.bulk.type));
-    await this.deps.accounts.require(userId, accountId, everyOf((services.length ? services : this.deps.entities).map((service) => service.entity.roles.read)));
+    const names = (list: string, type: string) =>
+      row.kind === 'UPSERT' ? Boolean(request.create?.[list] || request.update?.[list]) : !request.entity_types || request.entity_types.includes(type);
+    const services = this.deps.entities.filter((service) => names(service.entity.resource, service.entity.bulk.type));
+    await this.deps.accounts.require(userId, accountId, this.rolesOf(services, this.parts.filter((part) => names(part.list, part.type)), 'read'));
     if (row.status === 'RUNNING' && Number(row.due_at) <= this.deps.clock.now()) await this.settle(id);
     const now = await this.row(accountId, id);
     if (now.status === 'RUNNING') return { status: 'RUNNING' };
@@ -321,13 +386,13 @@ export class BulkService {
  * BulkEntityType), then every field any row has, in the order the API answers them;
  * objects and lists are JSON in their cell, null an empty cell.
  */
-function toCsv(out: Record<string, Record<string, unknown>[]>, entities: readonly EntityService[]): string {
+function toCsv(out: Record<string, Record<string, unknown>[]>, lists: readonly { list: string; type: string }[]): string {
   const columns: string[] = ['entity_type'];
   const rows: Record<string, unknown>[] = [];
-  for (const service of entities) {
-    for (const record of out[service.entity.resource] ?? []) {
+  for (const { list, type } of lists) {
+    for (const record of out[list] ?? []) {
       for (const field of Object.keys(record)) if (!columns.includes(field)) columns.push(field);
-      rows.push({ entity_type: service.entity.bulk.type, ...record });
+      rows.push({ entity_type: type, ...record });
     }
   }
   return stringify(rows, { header: true, columns, cast: { boolean: (value) => String(value), object: (value) => JSON.stringify(value) } });

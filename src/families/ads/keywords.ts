@@ -1,0 +1,282 @@
+/**
+ * Keywords (the spec's `keywords` tag): entities of an ad account on the shared
+ * mechanism (entity.ts), under the ad account itself, a campaign or an ad group,
+ * with Pinterest's `{keywords, errors}` answers (parented-batch.ts) and a list of
+ * one parent's keywords. Pinterest (keywords/create, §2.5 of the ads reference):
+ * advertiser- and campaign-level keywords take only the `*_NEGATIVE` match types,
+ * ad groups every one; a value is at most 120 characters; `bid` is deprecated and
+ * answered null; archiving a keyword deletes it (no longer listed, no change back).
+ */
+import { authOf } from '../../kernel/auth.js';
+import { invalidField } from '../../kernel/errors.js';
+import { paginationQuerySchema, type Bookmarks, type PageRequest } from '../../kernel/pagination.js';
+import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
+import type { Database, Queryable, SqlValue } from '../../storage/database.js';
+import { defineFixtureSection, invalidFixture, type FixtureSection } from '../fixture-section.js';
+import type { AdAccountService } from './ad-accounts.js';
+import { defineAdEntity, ENTITY_STATE_CODE, ITEM_NOT_FOUND_CODE, ItemRefusal, type AdEntity, type EntityContext, type EntityRecord, type EntityService } from './entity.js';
+import { createBatch, PARENTED_BATCH_MAX, parentedBatchRoutes, type ParentedBatchEntity } from './parented-batch.js';
+import { CAMPAIGN_ROLES, type AdAccountRow } from './roles.js';
+
+export const MATCH_TYPES = ['BROAD', 'PHRASE', 'EXACT', 'EXACT_NEGATIVE', 'PHRASE_NEGATIVE'] as const;
+/** Pinterest: the longest keyword value. */
+export const KEYWORD_VALUE_MAX = 120;
+
+/**
+ * pinbox's names of a keyword's parent kinds (Pinterest answers `parent_type` as a
+ * string and documents no values): the ad account is the "advertiser".
+ */
+export type KeywordParentType = 'advertiser' | 'campaign' | 'ad_group';
+
+/** Pinterest (keywords/create's example): the refusal of a non-negative keyword on an advertiser or campaign. */
+export const NEGATIVE_ONLY_MESSAGE = 'Advertisers and Campaigns only accept excluded targeting attributes.';
+
+const parentId = { type: 'string', pattern: '^((AG)|C)?\\d+$', maxLength: 20 } as const;
+const keywordItem = {
+  type: 'object',
+  required: ['match_type', 'value'],
+  properties: { bid: { type: ['integer', 'null'] }, match_type: { enum: [...MATCH_TYPES, null] }, value: { type: 'string' } },
+} as const;
+/** One create request (KeywordsRequest). */
+const requestSchema = {
+  type: 'object',
+  required: ['keywords', 'parent_id'],
+  properties: { keywords: { type: 'array', minItems: 1, maxItems: PARENTED_BATCH_MAX, items: keywordItem }, parent_id: parentId },
+} as const;
+/**
+ * One update item (KeywordUpdate). pinbox also takes the fields a keyword's answer
+ * carries, unchanged, so a bulk download goes back as it came; a changed one is refused.
+ */
+const updateItemSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: {
+    id: { type: 'string', pattern: '^\\d+$', maxLength: 18 },
+    archived: { type: 'boolean' },
+    bid: { type: ['integer', 'null'] },
+    match_type: { enum: [...MATCH_TYPES, null] },
+    value: { type: 'string' },
+    parent_id: parentId,
+    parent_type: { type: 'string' },
+    type: { type: 'string' },
+  },
+} as const;
+
+/** The fields of a keyword no update changes. */
+const FIXED_FIELDS = ['match_type', 'value', 'parent_id', 'parent_type'] as const;
+
+/**
+ * The parent an id names, in the account: `AG…` an ad group, `C…` a campaign, the
+ * account's own id the advertiser, else whichever campaign or ad group has it.
+ */
+async function keywordParent(q: Queryable, account: AdAccountRow, given: string, parents: { campaigns: AdEntity; adGroups: AdEntity }): Promise<{ id: string; type: KeywordParentType }> {
+  const bare = given.replace(/^(AG|C)/, '');
+  const lookups: [KeywordParentType, AdEntity][] = given.startsWith('AG')
+    ? [['ad_group', parents.adGroups]]
+    : given.startsWith('C')
+      ? [['campaign', parents.campaigns]]
+      : [
+          ['campaign', parents.campaigns],
+          ['ad_group', parents.adGroups],
+        ];
+  if (!/^(AG|C)/.test(given) && bare === account.id) return { id: bare, type: 'advertiser' };
+  for (const [type, entity] of lookups) {
+    const record = await entity.store.get(q, account.id, bare);
+    if (!record) continue;
+    if (record.status === 'ARCHIVED' || record.status === 'DELETED_DRAFT') {
+      throw new ItemRefusal(ENTITY_STATE_CODE, `Invalid parameters: 'parent_id' ${bare} is ${record.status}: nothing is added under an archived or deleted ${entity.noun}.`);
+    }
+    return { id: bare, type };
+  }
+  throw new ItemRefusal(ITEM_NOT_FOUND_CODE, `Invalid parameters: 'parent_id' ${given} is neither ad account ${account.id} nor one of its campaigns or ad groups.`);
+}
+
+/** The keyword entity, under the ad account, its campaigns and its ad groups. */
+export function keywordEntity(campaigns: AdEntity, adGroups: AdEntity): AdEntity {
+  return defineAdEntity({
+    noun: 'keyword',
+    table: 'ad_keywords',
+    resource: 'keywords',
+    idParam: 'keyword_id',
+    roles: CAMPAIGN_ROLES,
+    columns: { parent_id: 'text', parent_type: 'text', match_type: 'text', value: 'text' },
+    extra: [],
+    filters: {},
+    exceptions: 'array',
+    schemas: {
+      create: { type: 'object', required: ['parent_id', 'match_type', 'value'], properties: { ...keywordItem.properties, parent_id: parentId } },
+      update: { ...updateItemSchema, properties: { ...updateItemSchema.properties, status: { enum: ['ACTIVE', 'ARCHIVED'] } } },
+    },
+    defaultStatus: 'ACTIVE',
+    draftOnly: [],
+    descendants: [],
+    fixture: { key: 'keywords', kind: 'keyword', parentKey: 'parent' },
+    bulk: { type: 'KEYWORD', readOnly: [] },
+    async create(item, context: EntityContext) {
+      const parent = await keywordParent(context.q, context.account, String(item.parent_id), { campaigns, adGroups });
+      const matchType = item.match_type as string | null;
+      if (matchType === null) throw invalidField('match_type', `must be one of ${MATCH_TYPES.join(', ')}`);
+      const value = String(item.value).trim();
+      if (value.length === 0) throw invalidField('value', 'must not be empty');
+      if (value.length > KEYWORD_VALUE_MAX) throw invalidField('value', `is longer than ${KEYWORD_VALUE_MAX} characters`);
+      if (parent.type !== 'ad_group' && !matchType.endsWith('_NEGATIVE')) throw new ItemRefusal(400, NEGATIVE_ONLY_MESSAGE);
+      // pinbox: one parent holds a value once per match type (Pinterest documents no rule; a second copy would only double-count).
+      const twin = await context.q.get(
+        "SELECT id FROM ad_keywords WHERE parent_id = ? AND match_type = ? AND LOWER(value) = LOWER(?) AND status = 'ACTIVE'",
+        [parent.id, matchType, value],
+      );
+      if (twin) throw new ItemRefusal(400, `Invalid parameters: 'value' ${value} is already a ${matchType} keyword of ${parent.type} ${parent.id}.`);
+      return { parent_id: parent.id, parent_type: parent.type, match_type: matchType, value };
+    },
+    async update(item, current) {
+      for (const field of FIXED_FIELDS) {
+        if (item[field] !== undefined && String(item[field]).replace(/^(AG|C)/, '') !== String(current[field])) {
+          throw invalidField(field, 'cannot change: a keyword takes only `archived` (and the deprecated `bid`); make a new keyword instead');
+        }
+      }
+      return {};
+    },
+    present(record) {
+      return presentKeyword(record);
+    },
+  });
+}
+
+/** Pinterest's Keyword object. */
+export function presentKeyword(record: EntityRecord): Record<string, unknown> {
+  return {
+    id: record.id,
+    archived: record.status === 'ARCHIVED',
+    bid: null,
+    match_type: record.match_type,
+    parent_id: record.parent_id,
+    parent_type: record.parent_type,
+    type: 'keyword',
+    value: record.value,
+  };
+}
+
+/** The keyword entity in the batch shape its routes and bulk part share. */
+export function keywordBatch(service: EntityService): ParentedBatchEntity {
+  return {
+    service,
+    plural: 'keywords',
+    operations: { create: 'keywords/create', update: 'keywords/update' },
+    schemas: { request: requestSchema, updateItem: updateItemSchema },
+    present: presentKeyword,
+    refusedData: (item) => ({
+      ...(item.match_type !== undefined ? { match_type: item.match_type } : {}),
+      ...(typeof item.value === 'string' ? { value: item.value } : {}),
+      ...(typeof item.id === 'string' ? { id: item.id } : {}),
+      bid: null,
+      type: 'keyword',
+    }),
+    parentResource: (record) => (record.parent_type === 'campaign' ? 'campaigns' : record.parent_type === 'ad_group' ? 'ad_groups' : null),
+    updateItem: ({ archived, bid: _bid, ...rest }) => ({ ...rest, ...(archived === true ? { status: 'ARCHIVED' } : {}) }),
+  };
+}
+
+type KeywordListQuery = PageRequest & { campaign_id?: string; ad_group_id?: string; ad_group_ids?: string[]; match_types?: string[] };
+
+const idList = { type: 'array', minItems: 1, items: { type: 'string', pattern: '^\\d+(,\\d+)*$', maxLength: 5000 } } as const;
+
+/** Values given repeated or comma-separated. */
+function splitList(values: readonly string[]): string[] {
+  return values.flatMap((value) => value.split(',')).filter((value) => value.length > 0);
+}
+
+/**
+ * keywords/get: the active keywords of one parent (Pinterest: with no filter, those
+ * whose parent is the ad account itself), by id, paged.
+ */
+export function keywordListRoute(service: EntityService, deps: { db: Database; bookmarks: Bookmarks; accounts: AdAccountService }): ApiRoute {
+  return defineRoute<{ Params: { ad_account_id: string }; Querystring: KeywordListQuery }>({
+    method: 'GET',
+    url: service.entity.path,
+    operationId: 'keywords/get',
+    scopes: service.entity.scopes.read,
+    schema: {
+      params: { type: 'object', required: ['ad_account_id'], properties: { ad_account_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 } } },
+      querystring: {
+        type: 'object',
+        properties: {
+          ...paginationQuerySchema,
+          campaign_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 },
+          ad_group_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 },
+          ad_group_ids: idList,
+          match_types: { type: 'array', minItems: 1, items: { type: 'string', pattern: `^(${MATCH_TYPES.join('|')})(,(${MATCH_TYPES.join('|')}))*$` } },
+        },
+      },
+    },
+    handler: async (request) => {
+      const { query } = request;
+      const accountId = request.params.ad_account_id;
+      await deps.accounts.require(authOf(request).userId, accountId, service.entity.roles.read);
+      const given = (['campaign_id', 'ad_group_id', 'ad_group_ids'] as const).filter((param) => query[param] !== undefined);
+      if (given.length > 1) throw invalidField(given[1], `cannot be given with '${given[0]}': list one kind of parent at a time`);
+      const parents = query.campaign_id ? [query.campaign_id] : query.ad_group_id ? [query.ad_group_id] : query.ad_group_ids ? splitList(query.ad_group_ids) : [accountId];
+      if (parents.length > 250) throw invalidField('ad_group_ids', 'names more than 250 ids');
+      const matchTypes = query.match_types ? splitList(query.match_types) : null;
+      if (matchTypes && matchTypes.length > MATCH_TYPES.length) throw invalidField('match_types', `names more than ${MATCH_TYPES.length} match types`);
+      const key = `keywords/get:${accountId}:${parents.join(',')}:${matchTypes?.join(',') ?? ''}`;
+      const page = await deps.bookmarks.page(key, query, (record: EntityRecord) => record.id, async (after, limit) => {
+        const where = ['ad_account_id = ?', "status = 'ACTIVE'", `parent_id IN (${parents.map(() => '?').join(', ')})`];
+        const params: SqlValue[] = [accountId, ...parents];
+        if (matchTypes) {
+          where.push(`match_type IN (${matchTypes.map(() => '?').join(', ')})`);
+          params.push(...matchTypes);
+        }
+        if (after !== null) {
+          // Ads ids are 18 digits, zero-padded (ad-ids.ts), so text order is id order.
+          where.push('id > ?');
+          params.push(after);
+        }
+        const rows = await deps.db.all<Record<string, unknown>>(`SELECT * FROM ad_keywords WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, [...params, limit]);
+        return rows.map((row) => service.entity.store.decode(row));
+      });
+      return { items: page.items.map(presentKeyword), bookmark: page.bookmark };
+    },
+  });
+}
+
+/** The keyword routes: create and update in the `{keywords, errors}` shape, and the list. */
+export function keywordRoutes(service: EntityService, deps: { db: Database; bookmarks: Bookmarks; accounts: AdAccountService }): ApiRoute[] {
+  return [...parentedBatchRoutes(keywordBatch(service)), keywordListRoute(service, deps)];
+}
+
+/**
+ * The fixture section `keywords`: each item one keyword of the API's create (the
+ * same rules) under the fixture's `ad_account`, `campaign` or `ad_group` named by key.
+ */
+export function keywordFixtures(service: EntityService, accounts: AdAccountService): FixtureSection {
+  const parentKinds = ['ad_account', 'campaign', 'ad_group'] as const;
+  const batch = keywordBatch(service);
+  return defineFixtureSection({
+    key: 'keywords',
+    item: {
+      type: 'object',
+      required: ['match_type', 'value'],
+      properties: { ad_account: { type: 'string' }, campaign: { type: 'string' }, ad_group: { type: 'string' }, match_type: { enum: MATCH_TYPES }, value: { type: 'string' } },
+    },
+    async check(items: readonly Record<string, unknown>[], { names }) {
+      for (const [i, item] of items.entries()) {
+        const named = parentKinds.filter((kind) => item[kind] !== undefined);
+        if (named.length !== 1) throw invalidFixture(`keywords[${i}]`, 'names exactly one of ad_account, campaign and ad_group');
+        if (!names.declared(named[0], String(item[named[0]]))) throw invalidFixture(`keywords[${i}].${named[0]}`, `names no ${named[0].replace('_', ' ')} of the fixture`);
+      }
+    },
+    async write(tx, items, _prepared, { names }) {
+      const made: { id: string }[] = [];
+      for (const [i, item] of items.entries()) {
+        const kind = parentKinds.find((k) => item[k] !== undefined)!;
+        const parent = await names.idOf(kind, String(item[kind]), tx);
+        const accountId = kind === 'ad_account' ? parent : String((await tx.get<{ ad_account_id: string }>(`SELECT ad_account_id FROM ${kind === 'campaign' ? 'ad_campaigns' : 'ad_groups'} WHERE id = ?`, [parent]))!.ad_account_id);
+        const account = (await accounts.get(accountId, tx))!;
+        const answer = await createBatch(batch, tx, account, { parent_id: parent, keywords: [{ match_type: item.match_type, value: item.value }] });
+        if (answer.errors.length > 0) throw invalidFixture(`keywords[${i}]`, answer.errors[0].error_messages[0].replace(/^Invalid parameters: /, ''));
+        made.push({ id: String(answer.items[0].id) });
+      }
+      return made;
+    },
+  });
+}

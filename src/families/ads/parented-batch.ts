@@ -1,0 +1,166 @@
+/**
+ * The batch shape keywords and labels share (Pinterest's KeywordsResponse and
+ * LabelsResponse): a create names one parent and a list of items, an update a
+ * list of items by id, and the answer is `{<plural>: [made], errors: [{data,
+ * error_messages}]}`, each refused item in `errors` with what it gave. Every item
+ * is checked and written by the entity's own rules on the shared mechanism
+ * (EntityService.createOne/updateOne), in the caller's transaction, one by one:
+ * a refused item writes nothing, the others are written.
+ */
+import { Ajv } from 'ajv';
+import { authOf } from '../../kernel/auth.js';
+import { ApiError, fromValidation } from '../../kernel/errors.js';
+import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
+import type { Queryable } from '../../storage/database.js';
+import type { BulkPart } from './bulk.js';
+import { ItemRefusal, type EntityRecord, type EntityService } from './entity.js';
+import type { AdAccountRow } from './roles.js';
+
+export interface BatchAnswer {
+  items: Record<string, unknown>[];
+  errors: { data: Record<string, unknown>; error_messages: string[] }[];
+}
+
+/** Why an item was refused, as Pinterest's `error_messages` says it; anything else is no refusal and goes on up. */
+export function refusalMessage(error: unknown): string {
+  if (error instanceof ItemRefusal || (error instanceof ApiError && error.status < 500)) return error.message;
+  throw error;
+}
+
+export interface ParentedBatchShape {
+  /** The answer of one stored record. */
+  present(record: EntityRecord): Record<string, unknown>;
+  /**
+   * Pinterest: a refused item comes back "with nulled/negated properties" beside
+   * what it gave. pinbox leaves the nulled ones out, since the spec's schema of the
+   * object makes them non-nullable.
+   */
+  refusedData(item: Record<string, unknown>): Record<string, unknown>;
+}
+
+/** Writes items one by one: each made or updated record presented, each refused one in `errors`. */
+export async function writeBatch(
+  service: EntityService,
+  shape: ParentedBatchShape,
+  tx: Queryable,
+  account: AdAccountRow,
+  items: readonly Record<string, unknown>[],
+  write: 'create' | 'update',
+): Promise<BatchAnswer> {
+  const answer: BatchAnswer = { items: [], errors: [] };
+  for (const item of items) {
+    try {
+      const record = write === 'create' ? await service.createOne(tx, account, { ...item }) : await service.updateOne(tx, account, { ...item });
+      answer.items.push(shape.present(record));
+    } catch (error) {
+      answer.errors.push({ data: shape.refusedData(item), error_messages: [refusalMessage(error)] });
+    }
+  }
+  return answer;
+}
+
+/** A keyword-like entity: its service on the shared mechanism and the shapes of its batch routes. */
+export interface ParentedBatchEntity extends ParentedBatchShape {
+  service: EntityService;
+  /** The list key of its requests and answers (`keywords`, `labels`). */
+  plural: string;
+  operations: { create: string; update: string };
+  /** JSON Schemas of one create request (`{<plural>: [...], parent_id}`) and of one update item. */
+  schemas: { request: object; updateItem: object };
+  /** The bulk resource of a record's parent (`campaigns`, `ad_groups`), or null when it is the ad account. */
+  parentResource(record: EntityRecord): string | null;
+  /** An update item of the API as the mechanism takes it (`archived: true` becomes `status: ARCHIVED`). */
+  updateItem(item: Record<string, unknown>): Record<string, unknown>;
+}
+
+/** A create request: each item given the request's parent. */
+function createItems(entity: ParentedBatchEntity, request: Record<string, unknown>): Record<string, unknown>[] {
+  return (request[entity.plural] as Record<string, unknown>[]).map((item) => ({ ...item, parent_id: request.parent_id }));
+}
+
+/** Answers one create request in the caller's transaction. */
+export async function createBatch(entity: ParentedBatchEntity, tx: Queryable, account: AdAccountRow, request: Record<string, unknown>): Promise<BatchAnswer> {
+  return writeBatch(entity.service, entity, tx, account, createItems(entity, request), 'create');
+}
+
+/** Answers update items in the caller's transaction. */
+export async function updateBatch(entity: ParentedBatchEntity, tx: Queryable, account: AdAccountRow, items: readonly Record<string, unknown>[]): Promise<BatchAnswer> {
+  return writeBatch(entity.service, entity, tx, account, items.map((item) => entity.updateItem(item)), 'update');
+}
+
+const accountParams = { type: 'object', required: ['ad_account_id'], properties: { ad_account_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 } } } as const;
+
+/** Its create (POST) and update (PATCH) routes, each one transaction. */
+export function parentedBatchRoutes(entity: ParentedBatchEntity): ApiRoute[] {
+  const { service, plural } = entity;
+  const { entity: definition, deps } = service;
+  const answer = (batch: BatchAnswer) => ({ [plural]: batch.items, errors: batch.errors });
+  return [
+    defineRoute<{ Params: { ad_account_id: string }; Body: Record<string, unknown> }>({
+      method: 'POST',
+      url: definition.path,
+      operationId: entity.operations.create,
+      scopes: definition.scopes.write,
+      schema: { params: accountParams, body: entity.schemas.request },
+      handler: async (request) =>
+        deps.db.transaction(async (tx) => {
+          const { account } = await deps.accounts.require(authOf(request).userId, request.params.ad_account_id, definition.roles.write, tx);
+          return answer(await createBatch(entity, tx, account, request.body));
+        }),
+    }),
+    defineRoute<{ Params: { ad_account_id: string }; Body: Record<string, Record<string, unknown>[]> }>({
+      method: 'PATCH',
+      url: definition.path,
+      operationId: entity.operations.update,
+      scopes: definition.scopes.write,
+      schema: {
+        params: accountParams,
+        body: { type: 'object', required: [plural], properties: { [plural]: { type: 'array', minItems: 1, maxItems: PARENTED_BATCH_MAX, items: entity.schemas.updateItem } } },
+      },
+      handler: async (request) =>
+        deps.db.transaction(async (tx) => {
+          const { account } = await deps.accounts.require(authOf(request).userId, request.params.ad_account_id, definition.roles.write, tx);
+          return answer(await updateBatch(entity, tx, account, request.body[plural]));
+        }),
+    }),
+  ];
+}
+
+/** pinbox: the most items one keywords or labels request takes (Pinterest documents none; keyword metrics take 2,000). */
+export const PARENTED_BATCH_MAX = 2000;
+
+const requestAjv = new Ajv({ allErrors: false, strict: false, coerceTypes: false });
+
+/**
+ * Its part in bulk/upsert and bulk/download: each create request and each update
+ * item is checked when submitted, as its route's schema checks it, and answered in
+ * the file as its route answers it, in input order; download gives its records
+ * whose parent the download keeps.
+ */
+export function parentedBulkPart(entity: ParentedBatchEntity): BulkPart {
+  const { service, plural } = entity;
+  const validators = { create: requestAjv.compile(entity.schemas.request), update: requestAjv.compile(entity.schemas.updateItem) };
+  return {
+    list: plural,
+    type: service.entity.bulk.type,
+    roles: service.entity.roles,
+    check(write, items) {
+      for (const [i, item] of items.entries()) {
+        const validate = validators[write];
+        if (!validate(item)) throw fromValidation(`${write}.${plural}`, (validate.errors ?? []).map((e) => ({ ...e, instancePath: `/${write}/${plural}/${i}${e.instancePath}` })));
+      }
+    },
+    async upsert(tx, account, write, items) {
+      const answers = [];
+      for (const item of items) {
+        const batch = write === 'create' ? await createBatch(entity, tx, account, item) : await updateBatch(entity, tx, account, [item]);
+        answers.push({ answer: { [plural]: batch.items, errors: batch.errors }, written: batch.items.length, refused: batch.errors.length });
+      }
+      return answers;
+    },
+    async download(tx, account, statuses, kept) {
+      const records = await service.all(tx, account.id, statuses);
+      return records.filter((record) => kept(entity.parentResource(record), String(record.parent_id), record)).map((record) => entity.present(record));
+    },
+  };
+}
