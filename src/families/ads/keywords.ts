@@ -164,9 +164,10 @@ export function keywordBatch(service: EntityService): ParentedBatchEntity {
     operations: { create: 'keywords/create', update: 'keywords/update' },
     schemas: { request: requestSchema, updateItem: updateItemSchema },
     present: presentKeyword,
+    // KeywordsCommon requires match_type and value: an item that gave none answers them null and empty.
     refusedData: (item) => ({
-      ...(item.match_type !== undefined ? { match_type: item.match_type } : {}),
-      ...(typeof item.value === 'string' ? { value: item.value } : {}),
+      match_type: item.match_type ?? null,
+      value: typeof item.value === 'string' ? item.value : '',
       ...(typeof item.id === 'string' ? { id: item.id } : {}),
       bid: null,
       type: 'keyword',

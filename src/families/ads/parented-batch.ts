@@ -53,7 +53,10 @@ export async function writeBatch(
       const record = write === 'create' ? await service.createOne(tx, account, { ...item }) : await service.updateOne(tx, account, { ...item });
       answer.items.push(shape.present(record));
     } catch (error) {
-      answer.errors.push({ data: shape.refusedData(item), error_messages: [refusalMessage(error)] });
+      const message = refusalMessage(error);
+      // A refused update shows the item over the keyword or label it names, when there is one.
+      const current = write === 'update' && typeof item.id === 'string' ? await service.entity.store.get(tx, account.id, item.id) : undefined;
+      answer.errors.push({ data: shape.refusedData(current ? { ...shape.present(current), ...item } : item), error_messages: [message] });
     }
   }
   return answer;
