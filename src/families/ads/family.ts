@@ -9,6 +9,7 @@ import { AdIds } from './ad-ids.js';
 import { BulkService } from './bulk.js';
 import { bulkResultPages, bulkRoutes } from './bulk-routes.js';
 import { adEntity, reviewAd } from './ads.js';
+import { advancedAuctionRoutes } from './advanced-auction.js';
 import { campaignEntity } from './campaigns.js';
 import { adEntityFixtures, adEntityRoutes, EntityService } from './entity.js';
 import { adAccountFixtures } from './fixtures.js';
@@ -79,6 +80,7 @@ export const adsFamily = defineFamily({
         ...labelRoutes(labelService, { db, bookmarks, accounts: adAccounts }),
         ...targetingTemplateRoutes(templateService, { db, bookmarks, accounts: adAccounts }),
         ...trendRoutes({ model: planning, accounts: adAccounts, clock }),
+        ...advancedAuctionRoutes({ db, clock, accounts: adAccounts }),
       ],
       pages: (app) => {
         bulkResultPages(bulk)(app);

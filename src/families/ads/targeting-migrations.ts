@@ -6,12 +6,13 @@ import type { Migration } from '../../storage/migrate.js';
  * status, created_at, updated_at, extra) and hangs off `ad_accounts`, which makes
  * reset, per-user reset and snapshots reach them. A keyword's or label's parent is
  * named by id and kind (`parent_type`) rather than a foreign key, since a keyword's
- * parent may be the ad account, a campaign or an ad group.
+ * parent may be the ad account, a campaign or an ad group. Advanced auction bid
+ * options belong to the catalog owner, a user.
  */
 export const TARGETING_MIGRATIONS: readonly Migration[] = [
   {
     version: 8,
-    name: 'ads-keywords-labels-targeting-templates',
+    name: 'ads-keywords-labels-targeting-templates-auction-items',
     sql: `
 CREATE TABLE ad_keywords (
   id TEXT PRIMARY KEY,
@@ -52,6 +53,19 @@ CREATE TABLE ad_targeting_templates (
   extra TEXT NOT NULL
 );
 CREATE INDEX ad_targeting_templates_account ON ad_targeting_templates(ad_account_id, id);
+
+-- advanced_auction items: a retail catalog item's bid options, kept for the
+-- catalog's owner (the operation user); the bid options are JSON text.
+CREATE TABLE ad_auction_items (
+  owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  catalog_id TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  country TEXT NOT NULL,
+  language TEXT NOT NULL,
+  bid_options TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (owner_id, catalog_id, item_id, country, language)
+);
 `,
   },
 ];

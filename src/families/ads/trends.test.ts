@@ -98,6 +98,27 @@ describe('trending keywords', () => {
   });
 });
 
+describe('featured topics', () => {
+  test('the five fastest-growing topics of an interest and market, each with its growth, related searches and series', async () => {
+    const { api } = server();
+    const [all] = (await api.get('/trends/topics/featured', { query: { region: 'US' } })).body;
+    assert.deepEqual([all.interest, all.market, all.trends.length], ['ALL', 'US', 5]);
+    const growing = (await api.get('/trends/keywords/US/top/growing', { query: { limit: 5 } })).body.trends;
+    assert.deepEqual(all.trends.map((t: any) => [t.title, t.percent_growth_mom, t.time_series]), growing.map((t: any) => [t.keyword, t.pct_growth_mom, t.time_series]));
+    for (const topic of all.trends) {
+      assert.equal(topic.related_searches.length, 5);
+      assert.ok(topic.related_searches.every((search: string) => search.includes(topic.title)));
+      assert.match(topic.description, /month over month in US/);
+    }
+    const [food] = (await api.get('/trends/topics/featured', { query: { region: 'GB+IE', interest: 'FOOD_AND_DRINKS' } })).body;
+    assert.ok(food.trends.every((t: any) => t.related_interests[0] === 'food_and_drinks'), JSON.stringify(food.trends.map((t: any) => t.related_interests)));
+    const [fashion] = (await api.get('/trends/topics/featured', { query: { region: 'CA', interest: 'FASHION' } })).body;
+    assert.ok(fashion.trends.every((t: any) => t.related_interests[0].endsWith('_fashion')));
+    assertError(await api.get('/trends/topics/featured', { query: { region: 'DE' } }), 400, 1);
+    assertError(await api.get('/trends/topics/featured'), 400, 1, 'region');
+  });
+});
+
 describe('terms', () => {
   test('related terms hold their term; suggested terms begin with it, up to the limit', async () => {
     const { api } = server();

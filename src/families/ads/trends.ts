@@ -2,8 +2,8 @@
  * Keyword planning and trends from one seeded model over a real word list (the
  * `popular-english-words` package, words ranked by how common they are in English
  * text): keyword metrics (country_keywords_metrics/get), trending keywords
- * (trending_keywords/list), related and suggested terms (terms_related/list,
- * terms_suggested/list). The same instance seed (the analytics seed), inputs and
+ * (trending_keywords/list), featured topics (trends_featured_topics/list), related
+ * and suggested terms (terms_related/list, terms_suggested/list). The same instance seed (the analytics seed), inputs and
  * day give the same answer; another seed gives another, equally plausible, world.
  *
  * pinbox's model (Pinterest's is its search logs): a word's monthly searches fall
@@ -29,6 +29,11 @@ export const TREND_INTERESTS = [
   'animals', 'architecture', 'art', 'beauty', 'childrens_fashion', 'design', 'diy_and_crafts', 'education', 'electronics', 'entertainment', 'event_planning', 'finance',
   'food_and_drinks', 'gardening', 'health', 'home_decor', 'mens_fashion', 'parenting', 'quotes', 'sport', 'travel', 'vehicles', 'wedding', 'womens_fashion',
 ] as const;
+/** The spec's ProductCategoryRegion and InterestsEnum, which featured topics take. */
+export const FEATURED_REGIONS = ['US', 'GB+IE', 'CA'] as const;
+export const FEATURED_INTERESTS = [
+  'ALL', 'ANIMALS', 'ARCHITECTURE', 'ART', 'BEAUTY', 'DIY_AND_CRAFTS', 'EDUCATION', 'EVENT_PLANNING', 'FASHION', 'FOOD_AND_DRINKS', 'GARDENING', 'HEALTH', 'HOME_DECOR', 'PARENTING', 'TRAVEL', 'WEDDING',
+] as const;
 export const TREND_GENDERS = ['female', 'male', 'unknown'] as const;
 export const TREND_AGES = ['18-24', '25-34', '35-44', '45-49', '50-54', '55-64', '65+'] as const;
 
@@ -43,7 +48,7 @@ const VOCABULARY: readonly string[] = words
   .slice(0, 20_000);
 const RANK = new Map(VOCABULARY.map((word, i) => [word, i]));
 /** The rank of a word the vocabulary lacks: rarer than any it has. */
-const UNKNOWN_RANK = 40_000;
+const UNKNOWN_RANK = 400_000;
 
 /** Pinterest (KeywordMetrics' example "5M+"): search volume is answered as a floor, not a count. */
 const VOLUME_FLOORS: readonly [number, string][] = [
@@ -176,6 +181,28 @@ export class PlanningModel {
     return { age_distribution: shares(TREND_AGES, 'age'), gender_distribution: shares(['female', 'male', 'unspecified'], 'gender') };
   }
 
+  /**
+   * Featured topics: the five fastest-growing keywords of the interest and market
+   * (trending keywords of type `growing`), each with its growth, its related
+   * searches and its weekly series. pinbox gives no Pins with them (the spec allows none).
+   */
+  async featured(now: number, region: string, interest: string): Promise<Record<string, unknown>[]> {
+    const interests = interest === 'ALL' ? undefined : interest === 'FASHION' ? TREND_INTERESTS.filter((i) => i.endsWith('_fashion')) : [interest.toLowerCase()];
+    const trends = await this.trending(now, { region, trend_type: 'growing', interests, limit: 5 });
+    const seed = await this.seed();
+    const related = await this.related(trends.map((trend) => String(trend.keyword)));
+    const topics = trends.map((trend, i) => ({
+      title: trend.keyword,
+      description: `Searches for "${String(trend.keyword)}" changed ${Number(trend.pct_growth_mom)}% month over month in ${region}.`,
+      percent_growth_mom: trend.pct_growth_mom,
+      related_interests: [this.interestOf(seed, String(trend.keyword))],
+      related_searches: related.related_terms_list[i].related_terms.slice(0, 5),
+      time_series: trend.time_series,
+      pins: [],
+    }));
+    return [{ interest, market: region, trends: topics }];
+  }
+
   /** Up to eight phrases of each term with other words of the vocabulary, seeded. */
   async related(terms: readonly string[]): Promise<{ id: string; related_term_count: number; related_terms_list: { term: string; related_terms: string[] }[] }> {
     const seed = await this.seed();
@@ -285,6 +312,16 @@ export function trendRoutes(deps: { model: PlanningModel; accounts: AdAccountSer
         });
         return { trends };
       },
+    }),
+    defineRoute<{ Querystring: { region: string; interest?: string } }>({
+      method: 'GET',
+      url: '/trends/topics/featured',
+      operationId: 'trends_featured_topics/list',
+      scopes: ['user_accounts:read'],
+      schema: {
+        querystring: { type: 'object', required: ['region'], properties: { region: { enum: FEATURED_REGIONS }, interest: { enum: FEATURED_INTERESTS } } },
+      },
+      handler: async (request) => model.featured(clock.now(), request.query.region, request.query.interest ?? 'ALL'),
     }),
     defineRoute<{ Querystring: { terms: string[] } }>({
       method: 'GET',
