@@ -48,6 +48,13 @@ const bidOptions = {
   additionalProperties: false,
   properties: { bid_in_micro_currency: { type: ['integer', 'null'] }, app_type_multipliers: multipliers(APP_TYPES), placement_multipliers: multipliers(PLACEMENTS) },
 } as const;
+/** A request of a catalog and 1 to 10,000 of its items, each as `item` says. */
+const catalogItems = (item: object) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['catalog_id', 'items'],
+  properties: { catalog_id: { type: 'string', pattern: '^\\d+$' }, items: { type: 'array', minItems: 1, maxItems: 10_000, items: item } },
+});
 const query = { type: 'object', properties: { ad_account_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 } } } as const;
 
 /** Why an item's options are refused, or null. */
@@ -91,12 +98,7 @@ export function advancedAuctionRoutes(deps: { db: Database; clock: Clock; accoun
       scopes: ['ads:read', 'catalogs:read'],
       schema: {
         querystring: query,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['catalog_id', 'items'],
-          properties: { catalog_id: { type: 'string', pattern: '^\\d+$' }, items: { type: 'array', minItems: 1, maxItems: 10_000, items: { type: 'object', required: ['item_id', 'country', 'language'], properties: key } } },
-        },
+        body: catalogItems({ type: 'object', required: ['item_id', 'country', 'language'], properties: key }),
       },
       handler: async (request) => {
         const { catalog_id: catalog, items } = request.body;
@@ -114,29 +116,16 @@ export function advancedAuctionRoutes(deps: { db: Database; clock: Clock; accoun
       scopes: ['ads:write', 'catalogs:read'],
       schema: {
         querystring: query,
-        body: {
+        body: catalogItems({
           type: 'object',
-          additionalProperties: false,
-          required: ['catalog_id', 'items'],
+          required: ['operation', 'item_id', 'country', 'language'],
           properties: {
-            catalog_id: { type: 'string', pattern: '^\\d+$' },
-            items: {
-              type: 'array',
-              minItems: 1,
-              maxItems: 10_000,
-              items: {
-                type: 'object',
-                required: ['operation', 'item_id', 'country', 'language'],
-                properties: {
-                  ...key,
-                  operation: { enum: ['UPSERT', 'DELETE'] },
-                  bid_options: bidOptions,
-                  update_mask: { type: ['array', 'null'], items: { enum: Object.keys(MASK_FIELDS) } },
-                },
-              },
-            },
+            ...key,
+            operation: { enum: ['UPSERT', 'DELETE'] },
+            bid_options: bidOptions,
+            update_mask: { type: ['array', 'null'], items: { enum: Object.keys(MASK_FIELDS) } },
           },
-        },
+        }),
       },
       handler: async (request, reply) => {
         const { catalog_id: catalog, items } = request.body;

@@ -7,15 +7,14 @@
  * ad groups every one; a value is at most 120 characters; `bid` is deprecated and
  * answered null; archiving a keyword deletes it (no longer listed, no change back).
  */
-import { authOf } from '../../kernel/auth.js';
 import { invalidField } from '../../kernel/errors.js';
-import { paginationQuerySchema, type Bookmarks, type PageRequest } from '../../kernel/pagination.js';
-import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
-import type { Database, Queryable, SqlValue } from '../../storage/database.js';
+import type { Bookmarks, PageRequest } from '../../kernel/pagination.js';
+import type { ApiRoute } from '../../kernel/route-policy.js';
+import type { Database, Queryable } from '../../storage/database.js';
 import { defineFixtureSection, invalidFixture, type FixtureSection } from '../fixture-section.js';
 import type { AdAccountService } from './ad-accounts.js';
 import { defineAdEntity, ENTITY_STATE_CODE, ITEM_NOT_FOUND_CODE, ItemRefusal, type AdEntity, type EntityContext, type EntityRecord, type EntityService } from './entity.js';
-import { createBatch, PARENTED_BATCH_MAX, parentedBatchRoutes, type ParentedBatchEntity } from './parented-batch.js';
+import { batchSchemas, createBatch, idList, parentedBatchRoutes, parentedListRoute, splitList, type ParentedBatchEntity } from './parented-batch.js';
 import { CAMPAIGN_ROLES, type AdAccountRow } from './roles.js';
 
 export const MATCH_TYPES = ['BROAD', 'PHRASE', 'EXACT', 'EXACT_NEGATIVE', 'PHRASE_NEGATIVE'] as const;
@@ -37,30 +36,19 @@ const keywordItem = {
   required: ['match_type', 'value'],
   properties: { bid: { type: ['integer', 'null'] }, match_type: { enum: [...MATCH_TYPES, null] }, value: { type: 'string' } },
 } as const;
-/** One create request (KeywordsRequest). */
-const requestSchema = {
-  type: 'object',
-  required: ['keywords', 'parent_id'],
-  properties: { keywords: { type: 'array', minItems: 1, maxItems: PARENTED_BATCH_MAX, items: keywordItem }, parent_id: parentId },
-} as const;
 /**
- * One update item (KeywordUpdate). pinbox also takes the fields a keyword's answer
- * carries, unchanged, so a bulk download goes back as it came; a changed one is refused.
+ * One create request (KeywordsRequest) and one update item (KeywordUpdate). pinbox
+ * also takes in an update the fields a keyword's answer carries, unchanged, so a
+ * bulk download goes back as it came; a changed one is refused.
  */
-const updateItemSchema = {
-  type: 'object',
-  required: ['id'],
-  properties: {
-    id: { type: 'string', pattern: '^\\d+$', maxLength: 18 },
-    archived: { type: 'boolean' },
-    bid: { type: ['integer', 'null'] },
-    match_type: { enum: [...MATCH_TYPES, null] },
-    value: { type: 'string' },
-    parent_id: parentId,
-    parent_type: { type: 'string' },
-    type: { type: 'string' },
-  },
-} as const;
+const schemas = batchSchemas('keywords', keywordItem, parentId, {
+  archived: { type: 'boolean' },
+  bid: { type: ['integer', 'null'] },
+  match_type: { enum: [...MATCH_TYPES, null] },
+  value: { type: 'string' },
+  parent_type: { type: 'string' },
+  type: { type: 'string' },
+});
 
 /** The fields of a keyword no update changes. */
 const FIXED_FIELDS = ['match_type', 'value', 'parent_id', 'parent_type'] as const;
@@ -105,7 +93,7 @@ export function keywordEntity(campaigns: AdEntity, adGroups: AdEntity): AdEntity
     exceptions: 'array',
     schemas: {
       create: { type: 'object', required: ['parent_id', 'match_type', 'value'], properties: { ...keywordItem.properties, parent_id: parentId } },
-      update: { ...updateItemSchema, properties: { ...updateItemSchema.properties, status: { enum: ['ACTIVE', 'ARCHIVED'] } } },
+      update: { ...schemas.updateItem, properties: { ...(schemas.updateItem as { properties: object }).properties, status: { enum: ['ACTIVE', 'ARCHIVED'] } } },
     },
     defaultStatus: 'ACTIVE',
     draftOnly: [],
@@ -162,7 +150,7 @@ export function keywordBatch(service: EntityService): ParentedBatchEntity {
     service,
     plural: 'keywords',
     operations: { create: 'keywords/create', update: 'keywords/update' },
-    schemas: { request: requestSchema, updateItem: updateItemSchema },
+    schemas,
     present: presentKeyword,
     // KeywordsCommon requires match_type and value: an item that gave none answers them null and empty.
     refusedData: (item) => ({
@@ -179,64 +167,29 @@ export function keywordBatch(service: EntityService): ParentedBatchEntity {
 
 type KeywordListQuery = PageRequest & { campaign_id?: string; ad_group_id?: string; ad_group_ids?: string[]; match_types?: string[] };
 
-const idList = { type: 'array', minItems: 1, items: { type: 'string', pattern: '^\\d+(,\\d+)*$', maxLength: 5000 } } as const;
-
-/** Values given repeated or comma-separated. */
-function splitList(values: readonly string[]): string[] {
-  return values.flatMap((value) => value.split(',')).filter((value) => value.length > 0);
-}
-
 /**
  * keywords/get: the active keywords of one parent (Pinterest: with no filter, those
  * whose parent is the ad account itself), by id, paged.
  */
 export function keywordListRoute(service: EntityService, deps: { db: Database; bookmarks: Bookmarks; accounts: AdAccountService }): ApiRoute {
-  return defineRoute<{ Params: { ad_account_id: string }; Querystring: KeywordListQuery }>({
-    method: 'GET',
-    url: service.entity.path,
+  return parentedListRoute<KeywordListQuery>(service, deps, {
     operationId: 'keywords/get',
-    scopes: service.entity.scopes.read,
-    schema: {
-      params: { type: 'object', required: ['ad_account_id'], properties: { ad_account_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 } } },
-      querystring: {
-        type: 'object',
-        properties: {
-          ...paginationQuerySchema,
-          campaign_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 },
-          ad_group_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 },
-          ad_group_ids: idList,
-          match_types: { type: 'array', minItems: 1, items: { type: 'string', pattern: `^(${MATCH_TYPES.join('|')})(,(${MATCH_TYPES.join('|')}))*$` } },
-        },
-      },
+    query: {
+      campaign_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 },
+      ad_group_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 },
+      ad_group_ids: idList,
+      match_types: { type: 'array', minItems: 1, items: { type: 'string', pattern: `^(${MATCH_TYPES.join('|')})(,(${MATCH_TYPES.join('|')}))*$` } },
     },
-    handler: async (request) => {
-      const { query } = request;
-      const accountId = request.params.ad_account_id;
-      await deps.accounts.require(authOf(request).userId, accountId, service.entity.roles.read);
+    filters(query, accountId) {
       const given = (['campaign_id', 'ad_group_id', 'ad_group_ids'] as const).filter((param) => query[param] !== undefined);
       if (given.length > 1) throw invalidField(given[1], `cannot be given with '${given[0]}': list one kind of parent at a time`);
       const parents = query.campaign_id ? [query.campaign_id] : query.ad_group_id ? [query.ad_group_id] : query.ad_group_ids ? splitList(query.ad_group_ids) : [accountId];
       if (parents.length > 250) throw invalidField('ad_group_ids', 'names more than 250 ids');
-      const matchTypes = query.match_types ? splitList(query.match_types) : null;
-      if (matchTypes && matchTypes.length > MATCH_TYPES.length) throw invalidField('match_types', `names more than ${MATCH_TYPES.length} match types`);
-      const key = `keywords/get:${accountId}:${parents.join(',')}:${matchTypes?.join(',') ?? ''}`;
-      const page = await deps.bookmarks.page(key, query, (record: EntityRecord) => record.id, async (after, limit) => {
-        const where = ['ad_account_id = ?', "status = 'ACTIVE'", `parent_id IN (${parents.map(() => '?').join(', ')})`];
-        const params: SqlValue[] = [accountId, ...parents];
-        if (matchTypes) {
-          where.push(`match_type IN (${matchTypes.map(() => '?').join(', ')})`);
-          params.push(...matchTypes);
-        }
-        if (after !== null) {
-          // Ads ids are 18 digits, zero-padded (ad-ids.ts), so text order is id order.
-          where.push('id > ?');
-          params.push(after);
-        }
-        const rows = await deps.db.all<Record<string, unknown>>(`SELECT * FROM ad_keywords WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, [...params, limit]);
-        return rows.map((row) => service.entity.store.decode(row));
-      });
-      return { items: page.items.map(presentKeyword), bookmark: page.bookmark };
+      const filters: [string, string[]][] = [['status', ['ACTIVE']], ['parent_id', parents]];
+      if (query.match_types) filters.push(['match_type', [...new Set(splitList(query.match_types))]]);
+      return filters;
     },
+    present: presentKeyword,
   });
 }
 

@@ -6,14 +6,13 @@
  * is at most 100 characters. pinbox: archiving a label is final, as for the other
  * ads entities; an archived label no longer counts against its campaign's limits.
  */
-import { authOf } from '../../kernel/auth.js';
 import { invalidField } from '../../kernel/errors.js';
-import { paginationQuerySchema, type Bookmarks, type PageRequest } from '../../kernel/pagination.js';
-import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
-import type { Database, SqlValue } from '../../storage/database.js';
+import type { Bookmarks, PageRequest } from '../../kernel/pagination.js';
+import type { ApiRoute } from '../../kernel/route-policy.js';
+import type { Database } from '../../storage/database.js';
 import type { AdAccountService } from './ad-accounts.js';
 import { defineAdEntity, ENTITY_STATE_CODE, ITEM_NOT_FOUND_CODE, ItemRefusal, type AdEntity, type EntityRecord, type EntityService } from './entity.js';
-import { PARENTED_BATCH_MAX, parentedBatchRoutes, type ParentedBatchEntity } from './parented-batch.js';
+import { batchSchemas, idList, parentedBatchRoutes, parentedListRoute, splitList, type ParentedBatchEntity } from './parented-batch.js';
 import { CAMPAIGN_ROLES } from './roles.js';
 
 export const LABEL_TYPES = ['BRAND', 'CUSTOM'] as const;
@@ -27,24 +26,13 @@ const labelItem = {
   required: ['value', 'label_type'],
   properties: { label_type: { enum: [...LABEL_TYPES, null] }, value: { type: 'string', maxLength: LABEL_VALUE_MAX } },
 } as const;
-const requestSchema = {
-  type: 'object',
-  required: ['labels', 'parent_id'],
-  properties: { labels: { type: 'array', minItems: 1, maxItems: PARENTED_BATCH_MAX, items: labelItem }, parent_id: parentId },
-} as const;
-/** One update item; pinbox also takes a label's answered fields unchanged, so a bulk download goes back as it came. */
-const updateItemSchema = {
-  type: 'object',
-  required: ['id'],
-  properties: {
-    id: { type: 'string', pattern: '^\\d+$', maxLength: 18 },
-    status: { enum: ['ACTIVE', 'ARCHIVED', null] },
-    value: { type: 'string', maxLength: LABEL_VALUE_MAX },
-    label_type: { enum: [...LABEL_TYPES, null] },
-    parent_id: parentId,
-    parent_type: { enum: ['CAMPAIGN', null] },
-  },
-} as const;
+/** One create request and one update item; pinbox also takes in an update a label's answered fields unchanged, so a bulk download goes back as it came. */
+const schemas = batchSchemas('labels', labelItem, parentId, {
+  status: { enum: ['ACTIVE', 'ARCHIVED', null] },
+  value: { type: 'string', maxLength: LABEL_VALUE_MAX },
+  label_type: { enum: [...LABEL_TYPES, null] },
+  parent_type: { enum: ['CAMPAIGN', null] },
+});
 
 /** The label entity, under campaigns. */
 export function labelEntity(campaigns: AdEntity): AdEntity {
@@ -70,7 +58,7 @@ export function labelEntity(campaigns: AdEntity): AdEntity {
     exceptions: 'array',
     schemas: {
       create: { type: 'object', required: ['parent_id', 'label_type', 'value'], properties: { ...labelItem.properties, parent_id: parentId } },
-      update: updateItemSchema,
+      update: schemas.updateItem,
     },
     defaultStatus: 'ACTIVE',
     draftOnly: [],
@@ -114,7 +102,7 @@ export function labelBatch(service: EntityService): ParentedBatchEntity {
     service,
     plural: 'labels',
     operations: { create: 'labels/create', update: 'labels/update' },
-    schemas: { request: requestSchema, updateItem: updateItemSchema },
+    schemas,
     present: presentLabel,
     refusedData: (item) => ({
       ...(item.label_type != null ? { label_type: item.label_type } : {}),
@@ -129,57 +117,33 @@ export function labelBatch(service: EntityService): ParentedBatchEntity {
 
 type LabelListQuery = PageRequest & { campaign_ids?: string[]; label_ids?: string[]; entity_statuses?: string[]; label_types?: string[] };
 
-const idList = { type: 'array', minItems: 1, items: { type: 'string', pattern: '^\\d+(,\\d+)*$', maxLength: 5000 } } as const;
-const split = (values: readonly string[]) => values.flatMap((value) => value.split(',')).filter((value) => value.length > 0);
-
-/** labels/list: the account's labels, filtered, by id, paged. */
+/**
+ * labels/list: the account's labels, filtered, by id, paged. pinbox: each item is
+ * a Label; the spec types the items as LabelsResponse, which a Label meets (it has no required field).
+ */
 export function labelListRoute(service: EntityService, deps: { db: Database; bookmarks: Bookmarks; accounts: AdAccountService }): ApiRoute {
-  return defineRoute<{ Params: { ad_account_id: string }; Querystring: LabelListQuery }>({
-    method: 'GET',
-    url: service.entity.path,
+  return parentedListRoute<LabelListQuery>(service, deps, {
     operationId: 'labels/list',
-    scopes: service.entity.scopes.read,
-    schema: {
-      params: { type: 'object', required: ['ad_account_id'], properties: { ad_account_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 } } },
-      querystring: {
-        type: 'object',
-        properties: {
-          ...paginationQuerySchema,
-          campaign_ids: idList,
-          label_ids: idList,
-          entity_statuses: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^(ACTIVE|ARCHIVED)(,(ACTIVE|ARCHIVED))*$' } },
-          label_types: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^(BRAND|CUSTOM)(,(BRAND|CUSTOM))*$' } },
-        },
-      },
+    query: {
+      campaign_ids: idList,
+      label_ids: idList,
+      entity_statuses: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^(ACTIVE|ARCHIVED)(,(ACTIVE|ARCHIVED))*$' } },
+      label_types: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^(BRAND|CUSTOM)(,(BRAND|CUSTOM))*$' } },
     },
-    handler: async (request) => {
-      const { query } = request;
-      const accountId = request.params.ad_account_id;
-      await deps.accounts.require(authOf(request).userId, accountId, service.entity.roles.read);
+    filters(query) {
       const filters: [string, string[]][] = [
-        ['status', query.entity_statuses ? split(query.entity_statuses) : ['ACTIVE']],
-        ['label_type', query.label_types ? split(query.label_types) : [...LABEL_TYPES]],
+        ['status', query.entity_statuses ? splitList(query.entity_statuses) : ['ACTIVE']],
+        ['label_type', query.label_types ? splitList(query.label_types) : [...LABEL_TYPES]],
       ];
       for (const [param, column] of [['campaign_ids', 'parent_id'], ['label_ids', 'id']] as const) {
         if (!query[param]) continue;
-        const values = split(query[param]!);
+        const values = splitList(query[param]!);
         if (values.length > 250) throw invalidField(param, 'names more than 250 ids');
         filters.push([column, values]);
       }
-      const key = `labels/list:${accountId}:${filters.map(([column, values]) => `${column}=${values.join(',')}`).join(':')}`;
-      const page = await deps.bookmarks.page(key, query, (record: EntityRecord) => record.id, async (after, limit) => {
-        const where = ['ad_account_id = ?', ...filters.map(([column, values]) => `${column} IN (${values.map(() => '?').join(', ')})`)];
-        const params: SqlValue[] = [accountId, ...filters.flatMap(([, values]) => values)];
-        if (after !== null) {
-          where.push('id > ?');
-          params.push(after);
-        }
-        const rows = await deps.db.all<Record<string, unknown>>(`SELECT * FROM ad_labels WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, [...params, limit]);
-        return rows.map((row) => service.entity.store.decode(row));
-      });
-      // pinbox: each item is a Label; the spec types the items as LabelsResponse, which a Label meets (it has no required field).
-      return { items: page.items.map(presentLabel), bookmark: page.bookmark };
+      return filters;
     },
+    present: presentLabel,
   });
 }
 

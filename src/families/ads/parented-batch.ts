@@ -10,8 +10,10 @@
 import { Ajv } from 'ajv';
 import { authOf } from '../../kernel/auth.js';
 import { ApiError, fromValidation } from '../../kernel/errors.js';
+import { paginationQuerySchema, type Bookmarks, type PageRequest } from '../../kernel/pagination.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
-import type { Queryable } from '../../storage/database.js';
+import type { Database, Queryable, SqlValue } from '../../storage/database.js';
+import type { AdAccountService } from './ad-accounts.js';
 import type { BulkPart } from './bulk.js';
 import { ItemRefusal, type EntityRecord, type EntityService } from './entity.js';
 import type { AdAccountRow } from './roles.js';
@@ -91,7 +93,60 @@ export async function updateBatch(entity: ParentedBatchEntity, tx: Queryable, ac
   return writeBatch(entity.service, entity, tx, account, items.map((item) => entity.updateItem(item)), 'update');
 }
 
-const accountParams = { type: 'object', required: ['ad_account_id'], properties: { ad_account_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 } } } as const;
+/** The path parameters of a route under one ad account. */
+export const accountParams = { type: 'object', required: ['ad_account_id'], properties: { ad_account_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 } } } as const;
+
+/** A query list of ids, given repeated or comma-separated. */
+export const idList = { type: 'array', minItems: 1, items: { type: 'string', pattern: '^\\d+(,\\d+)*$', maxLength: 5000 } } as const;
+
+/** Values given repeated or comma-separated (`?ids=1,2&ids=3`). */
+export function splitList(values: readonly string[]): string[] {
+  return values.flatMap((value) => value.split(',')).filter((value) => value.length > 0);
+}
+
+/**
+ * A list route of a keyword-like entity: its rows of the account that meet every
+ * filter (`column IN values`, from the query), by id, paged, each presented.
+ */
+export function parentedListRoute<Q extends PageRequest>(
+  service: EntityService,
+  deps: { db: Database; bookmarks: Bookmarks; accounts: AdAccountService },
+  list: {
+    operationId: string;
+    query: Record<string, object>;
+    /** The filters a query asks for, checked: `[column, values]`. */
+    filters(query: Q, accountId: string): [string, readonly string[]][];
+    present(record: EntityRecord): Record<string, unknown>;
+  },
+): ApiRoute {
+  const { entity } = service;
+  return defineRoute<{ Params: { ad_account_id: string }; Querystring: Q }>({
+    method: 'GET',
+    url: entity.path,
+    operationId: list.operationId,
+    scopes: entity.scopes.read,
+    schema: { params: accountParams, querystring: { type: 'object', properties: { ...paginationQuerySchema, ...list.query } } },
+    handler: async (request) => {
+      const accountId = request.params.ad_account_id;
+      await deps.accounts.require(authOf(request).userId, accountId, entity.roles.read);
+      const query = request.query as Q;
+      const filters = list.filters(query, accountId);
+      const key = `${list.operationId}:${accountId}:${filters.map(([column, values]) => `${column}=${values.join(',')}`).join(':')}`;
+      const page = await deps.bookmarks.page(key, query, (record: EntityRecord) => record.id, async (after, limit) => {
+        const where = ['ad_account_id = ?', ...filters.map(([column, values]) => `${column} IN (${values.map(() => '?').join(', ')})`)];
+        const params: SqlValue[] = [accountId, ...filters.flatMap(([, values]) => values)];
+        if (after !== null) {
+          // Ads ids are 18 digits, zero-padded (ad-ids.ts), so text order is id order.
+          where.push('id > ?');
+          params.push(after);
+        }
+        const rows = await deps.db.all<Record<string, unknown>>(`SELECT * FROM ${entity.table} WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, [...params, limit]);
+        return rows.map((row) => entity.store.decode(row));
+      });
+      return { items: page.items.map(list.present), bookmark: page.bookmark };
+    },
+  });
+}
 
 /** Its create (POST) and update (PATCH) routes, each one transaction. */
 export function parentedBatchRoutes(entity: ParentedBatchEntity): ApiRoute[] {
@@ -127,6 +182,17 @@ export function parentedBatchRoutes(entity: ParentedBatchEntity): ApiRoute[] {
         }),
     }),
   ];
+}
+
+/**
+ * The schemas of a create request (`{<plural>: [item, …], parent_id}`) and of an
+ * update item (its `id` and the fields it takes).
+ */
+export function batchSchemas(plural: string, item: object, parentId: object, update: Record<string, object>): { request: object; updateItem: object } {
+  return {
+    request: { type: 'object', required: [plural, 'parent_id'], properties: { [plural]: { type: 'array', minItems: 1, maxItems: PARENTED_BATCH_MAX, items: item }, parent_id: parentId } },
+    updateItem: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^\\d+$', maxLength: 18 }, parent_id: parentId, ...update } },
+  };
 }
 
 /** pinbox: the most items one keywords or labels request takes (Pinterest documents none; keyword metrics take 2,000). */

@@ -4,7 +4,6 @@
  * latter from the very floors ad groups are checked against (BID_FLOORS).
  */
 import { authOf } from '../../kernel/auth.js';
-import { invalidField } from '../../kernel/errors.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
 import type { AdAccountService } from './ad-accounts.js';
 import { BID_FLOORS } from './ad-groups.js';

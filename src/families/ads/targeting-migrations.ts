@@ -1,4 +1,5 @@
 import type { Migration } from '../../storage/migrate.js';
+import { entityTable } from './migrations.js';
 
 /**
  * Keywords, labels and targeting templates: ad-account entities on the shared
@@ -14,44 +15,15 @@ export const TARGETING_MIGRATIONS: readonly Migration[] = [
     version: 8,
     name: 'ads-keywords-labels-targeting-templates-auction-items',
     sql: `
-CREATE TABLE ad_keywords (
-  id TEXT PRIMARY KEY,
-  ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE,
-  status TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  updated_at BIGINT NOT NULL,
-  parent_id TEXT NOT NULL,
-  parent_type TEXT NOT NULL,
-  match_type TEXT NOT NULL,
-  value TEXT NOT NULL,
-  extra TEXT NOT NULL
-);
+${entityTable('ad_keywords', ['parent_id TEXT NOT NULL', 'parent_type TEXT NOT NULL', 'match_type TEXT NOT NULL', 'value TEXT NOT NULL'])}
 CREATE INDEX ad_keywords_account ON ad_keywords(ad_account_id, id);
 CREATE INDEX ad_keywords_parent ON ad_keywords(parent_id, id);
 
-CREATE TABLE ad_labels (
-  id TEXT PRIMARY KEY,
-  ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE,
-  status TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  updated_at BIGINT NOT NULL,
-  parent_id TEXT NOT NULL,
-  label_type TEXT NOT NULL,
-  value TEXT NOT NULL,
-  extra TEXT NOT NULL
-);
+${entityTable('ad_labels', ['parent_id TEXT NOT NULL', 'label_type TEXT NOT NULL', 'value TEXT NOT NULL'])}
 CREATE INDEX ad_labels_account ON ad_labels(ad_account_id, id);
 CREATE INDEX ad_labels_parent ON ad_labels(parent_id, id);
 
-CREATE TABLE ad_targeting_templates (
-  id TEXT PRIMARY KEY,
-  ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE,
-  status TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  updated_at BIGINT NOT NULL,
-  name TEXT NOT NULL,
-  extra TEXT NOT NULL
-);
+${entityTable('ad_targeting_templates', ['name TEXT NOT NULL'])}
 CREATE INDEX ad_targeting_templates_account ON ad_targeting_templates(ad_account_id, id);
 
 -- advanced_auction items: a retail catalog item's bid options, kept for the

@@ -19,6 +19,7 @@ import type { AdAccountService } from './ad-accounts.js';
 import { defineAdEntity, ItemRefusal, type AdEntity, type EntityContext, type EntityFields, type EntityRecord, type EntityService } from './entity.js';
 import { KEYWORD_VALUE_MAX, MATCH_TYPES } from './keywords.js';
 import { potentialAudience } from './planning.js';
+import { accountParams } from './parented-batch.js';
 import { CAMPAIGN_ROLES } from './roles.js';
 import { presentIfSet, trackingUrls } from './schemas.js';
 import { checkAgeRange } from './targeting-spec.js';
@@ -132,8 +133,6 @@ export async function applyTargetingTemplate(item: EntityFields, context: Entity
 }
 
 type TemplateListQuery = PageRequest & { order?: 'ASCENDING' | 'DESCENDING'; include_sizing?: boolean; search_query?: string };
-
-const accountParams = { type: 'object', required: ['ad_account_id'], properties: { ad_account_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 } } } as const;
 
 /** A refused item of a one-object route is the route's 400. */
 function asRequestError(error: unknown): never {

@@ -19,6 +19,7 @@ import type { Clock } from '../../kernel/clock.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
 import { hashText, unit } from '../analytics/model.js';
 import type { AdAccountService } from './ad-accounts.js';
+import { accountParams, splitList } from './parented-batch.js';
 import { AD_ACCOUNT_COUNTRIES } from './resources.js';
 import { CAMPAIGN_ROLES } from './roles.js';
 
@@ -248,7 +249,7 @@ export interface TrendingQuery {
 
 /** A query list given repeated or comma-separated, each value one of `values`. */
 const listOf = (values: readonly string[]) => ({ type: 'array', minItems: 1, items: { type: 'string', pattern: `^(${values.map((v) => v.replace(/[+]/g, '\\+')).join('|')})(,(${values.map((v) => v.replace(/[+]/g, '\\+')).join('|')}))*$` } });
-const split = (values: readonly string[] | undefined) => values?.flatMap((value) => value.split(',')).filter((value) => value.length > 0);
+const split = (values: readonly string[] | undefined) => (values ? splitList(values) : undefined);
 
 /** The routes of keyword metrics, trending keywords and terms. */
 export function trendRoutes(deps: { model: PlanningModel; accounts: AdAccountService; clock: Clock }): ApiRoute[] {
@@ -261,7 +262,7 @@ export function trendRoutes(deps: { model: PlanningModel; accounts: AdAccountSer
       operationId: 'country_keywords_metrics/get',
       scopes: ['ads:read'],
       schema: {
-        params: { type: 'object', required: ['ad_account_id'], properties: { ad_account_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 } } },
+        params: accountParams,
         querystring: {
           type: 'object',
           required: ['country_code', 'keywords'],
