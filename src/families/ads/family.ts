@@ -14,7 +14,7 @@ import { campaignEntity } from './campaigns.js';
 import { adEntityFixtures, adEntityRoutes, EntityService } from './entity.js';
 import { adAccountFixtures } from './fixtures.js';
 import { keywordBatch, keywordEntity, keywordFixtures, keywordRoutes } from './keywords.js';
-import { labelBatch, labelEntity, labelRoutes } from './labels.js';
+import { labelBatch, labelEntity, labelFixtures, labelRoutes } from './labels.js';
 import { ADS_MIGRATIONS } from './migrations.js';
 import { parentedBulkPart } from './parented-batch.js';
 import { TARGETING_MIGRATIONS } from './targeting-migrations.js';
@@ -103,6 +103,7 @@ export const adsFamily = defineFamily({
           },
         }),
         keywordFixtures(keywordService, adAccounts),
+        labelFixtures(labelService, adAccounts),
       ],
     };
   },

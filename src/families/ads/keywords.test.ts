@@ -255,7 +255,7 @@ describe('bulk with keywords and labels', () => {
 });
 
 describe('fixtures, reset and snapshots', () => {
-  test('a fixture makes keywords under an account, a campaign and an ad group by key; snapshot and reset reach keywords, labels and templates', async () => {
+  test('a fixture makes keywords under an account, a campaign and an ad group, and labels, by key; snapshot and reset reach keywords, labels and templates', async () => {
     const s = server();
     const owner = await adsPerson(s);
     const name = unique('kw account');
@@ -268,6 +268,7 @@ describe('fixtures, reset and snapshots', () => {
         { campaign: 'c', match_type: 'PHRASE_NEGATIVE', value: 'diy' },
         { ad_group: 'g', match_type: 'BROAD', value: 'tulips' },
       ],
+      labels: [{ campaign: 'c', label_type: 'BRAND', value: 'Fixture brand' }],
     });
     const acctId = made.ad_accounts[0].id;
     const path = `/ad_accounts/${acctId}/keywords`;
@@ -280,6 +281,9 @@ describe('fixtures, reset and snapshots', () => {
     assert.match(refused.body.message, /keywords\[0\]\.ad_account/);
     const broadOnAccount = await control().request('POST', '/fixtures', { keywords: [{ ad_account: name, match_type: 'BROAD', value: 'x' }] });
     assert.equal(broadOnAccount.status, 400);
+    const labelOnAccount = await control().request('POST', '/fixtures', { labels: [{ ad_account: name, label_type: 'BRAND', value: 'x' }] });
+    assert.equal(labelOnAccount.status, 400);
+    assert.match(labelOnAccount.body.message, /labels\[0\]/);
 
     const campaignId = (await walk(owner.client, `/ad_accounts/${acctId}/campaigns`))[0].id;
     await owner.client.post(`/ad_accounts/${acctId}/labels`, { parent_id: campaignId, labels: [{ label_type: 'CUSTOM', value: 'kept' }] });
@@ -289,7 +293,7 @@ describe('fixtures, reset and snapshots', () => {
     assertError(await owner.client.get(path), 404, 2626);
     await control().ok('PUT', '/snapshot', snapshot);
     assert.deepEqual((await walk(owner.client, path, { campaign_id: campaignId })).map((k) => k.value), ['diy']);
-    assert.deepEqual((await walk(owner.client, `/ad_accounts/${acctId}/labels`)).map((l) => l.value), ['kept']);
+    assert.deepEqual((await walk(owner.client, `/ad_accounts/${acctId}/labels`)).map((l) => l.value), ['Fixture brand', 'kept']);
     assert.deepEqual((await walk(owner.client, `/ad_accounts/${acctId}/targeting_templates`)).map((t) => t.name), ['kept']);
     await control().ok('POST', '/reset', {});
     assertError(await owner.client.get(path), 401, 2);

@@ -11,10 +11,10 @@ import { invalidField } from '../../kernel/errors.js';
 import type { Bookmarks, PageRequest } from '../../kernel/pagination.js';
 import type { ApiRoute } from '../../kernel/route-policy.js';
 import type { Database, Queryable } from '../../storage/database.js';
-import { defineFixtureSection, invalidFixture, type FixtureSection } from '../fixture-section.js';
+import type { FixtureSection } from '../fixture-section.js';
 import type { AdAccountService } from './ad-accounts.js';
 import { defineAdEntity, ENTITY_STATE_CODE, ITEM_NOT_FOUND_CODE, ItemRefusal, type AdEntity, type EntityContext, type EntityRecord, type EntityService } from './entity.js';
-import { batchSchemas, createBatch, idList, parentedBatchRoutes, parentedListRoute, splitList, type ParentedBatchEntity } from './parented-batch.js';
+import { batchSchemas, idList, parentedBatchFixtures, parentedBatchRoutes, parentedListRoute, splitList, type ParentedBatchEntity } from './parented-batch.js';
 import { CAMPAIGN_ROLES, type AdAccountRow } from './roles.js';
 
 export const MATCH_TYPES = ['BROAD', 'PHRASE', 'EXACT', 'EXACT_NEGATIVE', 'PHRASE_NEGATIVE'] as const;
@@ -198,39 +198,7 @@ export function keywordRoutes(service: EntityService, deps: { db: Database; book
   return [...parentedBatchRoutes(keywordBatch(service)), keywordListRoute(service, deps)];
 }
 
-/**
- * The fixture section `keywords`: each item one keyword of the API's create (the
- * same rules) under the fixture's `ad_account`, `campaign` or `ad_group` named by key.
- */
+/** The fixture section `keywords`: each item one keyword under the fixture's `ad_account`, `campaign` or `ad_group`. */
 export function keywordFixtures(service: EntityService, accounts: AdAccountService): FixtureSection {
-  const parentKinds = ['ad_account', 'campaign', 'ad_group'] as const;
-  const batch = keywordBatch(service);
-  return defineFixtureSection({
-    key: 'keywords',
-    item: {
-      type: 'object',
-      required: ['match_type', 'value'],
-      properties: { ad_account: { type: 'string' }, campaign: { type: 'string' }, ad_group: { type: 'string' }, match_type: { enum: MATCH_TYPES }, value: { type: 'string' } },
-    },
-    async check(items: readonly Record<string, unknown>[], { names }) {
-      for (const [i, item] of items.entries()) {
-        const named = parentKinds.filter((kind) => item[kind] !== undefined);
-        if (named.length !== 1) throw invalidFixture(`keywords[${i}]`, 'names exactly one of ad_account, campaign and ad_group');
-        if (!names.declared(named[0], String(item[named[0]]))) throw invalidFixture(`keywords[${i}].${named[0]}`, `names no ${named[0].replace('_', ' ')} of the fixture`);
-      }
-    },
-    async write(tx, items, _prepared, { names }) {
-      const made: { id: string }[] = [];
-      for (const [i, item] of items.entries()) {
-        const kind = parentKinds.find((k) => item[k] !== undefined)!;
-        const parent = await names.idOf(kind, String(item[kind]), tx);
-        const accountId = kind === 'ad_account' ? parent : String((await tx.get<{ ad_account_id: string }>(`SELECT ad_account_id FROM ${kind === 'campaign' ? 'ad_campaigns' : 'ad_groups'} WHERE id = ?`, [parent]))!.ad_account_id);
-        const account = (await accounts.get(accountId, tx))!;
-        const answer = await createBatch(batch, tx, account, { parent_id: parent, keywords: [{ match_type: item.match_type, value: item.value }] });
-        if (answer.errors.length > 0) throw invalidFixture(`keywords[${i}]`, answer.errors[0].error_messages[0].replace(/^Invalid parameters: /, ''));
-        made.push({ id: String(answer.items[0].id) });
-      }
-      return made;
-    },
-  });
+  return parentedBatchFixtures(keywordBatch(service), accounts, ['ad_account', 'campaign', 'ad_group'], { match_type: { enum: MATCH_TYPES }, value: { type: 'string' } });
 }

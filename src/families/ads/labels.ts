@@ -10,9 +10,10 @@ import { invalidField } from '../../kernel/errors.js';
 import type { Bookmarks, PageRequest } from '../../kernel/pagination.js';
 import type { ApiRoute } from '../../kernel/route-policy.js';
 import type { Database } from '../../storage/database.js';
+import type { FixtureSection } from '../fixture-section.js';
 import type { AdAccountService } from './ad-accounts.js';
 import { defineAdEntity, ENTITY_STATE_CODE, ITEM_NOT_FOUND_CODE, ItemRefusal, type AdEntity, type EntityRecord, type EntityService } from './entity.js';
-import { batchSchemas, idList, parentedBatchRoutes, parentedListRoute, splitList, type ParentedBatchEntity } from './parented-batch.js';
+import { batchSchemas, idList, parentedBatchFixtures, parentedBatchRoutes, parentedListRoute, splitList, type ParentedBatchEntity } from './parented-batch.js';
 import { CAMPAIGN_ROLES } from './roles.js';
 
 export const LABEL_TYPES = ['BRAND', 'CUSTOM'] as const;
@@ -149,4 +150,9 @@ export function labelListRoute(service: EntityService, deps: { db: Database; boo
 
 export function labelRoutes(service: EntityService, deps: { db: Database; bookmarks: Bookmarks; accounts: AdAccountService }): ApiRoute[] {
   return [...parentedBatchRoutes(labelBatch(service)), labelListRoute(service, deps)];
+}
+
+/** The fixture section `labels`: each item one label on the fixture's `campaign`. */
+export function labelFixtures(service: EntityService, accounts: AdAccountService): FixtureSection {
+  return parentedBatchFixtures(labelBatch(service), accounts, ['campaign'], { label_type: { enum: LABEL_TYPES }, value: { type: 'string' } });
 }

@@ -13,6 +13,7 @@ import { ApiError, fromValidation } from '../../kernel/errors.js';
 import { paginationQuerySchema, type Bookmarks, type PageRequest } from '../../kernel/pagination.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
 import type { Database, Queryable, SqlValue } from '../../storage/database.js';
+import { defineFixtureSection, invalidFixture, type FixtureSection } from '../fixture-section.js';
 import type { AdAccountService } from './ad-accounts.js';
 import type { BulkPart } from './bulk.js';
 import { ItemRefusal, type EntityRecord, type EntityService } from './entity.js';
@@ -232,4 +233,47 @@ export function parentedBulkPart(entity: ParentedBatchEntity): BulkPart {
       return records.filter((record) => kept(entity.parentResource(record), String(record.parent_id), record)).map((record) => entity.present(record));
     },
   };
+}
+
+/** The fixture kinds a keyword-like entity's parent may be, and the table each is in. */
+const PARENT_TABLES = { ad_account: 'ad_accounts', campaign: 'ad_campaigns', ad_group: 'ad_groups' } as const;
+export type ParentKind = keyof typeof PARENT_TABLES;
+
+/**
+ * Its fixture section (under its `plural` key): each item one create item of the
+ * API, checked by the same rules, plus the fixture name of its parent (exactly one
+ * of `parentKinds`).
+ */
+export function parentedBatchFixtures(entity: ParentedBatchEntity, accounts: AdAccountService, parentKinds: readonly ParentKind[], properties: Record<string, object>): FixtureSection {
+  const key = entity.plural;
+  return defineFixtureSection({
+    key,
+    item: {
+      type: 'object',
+      required: Object.keys(properties),
+      additionalProperties: false,
+      properties: { ...Object.fromEntries(parentKinds.map((kind) => [kind, { type: 'string', minLength: 1 }])), ...properties },
+    },
+    async check(items: readonly Record<string, unknown>[], { names }) {
+      for (const [i, item] of items.entries()) {
+        const named = parentKinds.filter((kind) => item[kind] !== undefined);
+        if (named.length !== 1) throw invalidFixture(`${key}[${i}]`, `names exactly one of ${parentKinds.join(', ')}`);
+        if (!names.declared(named[0], String(item[named[0]]))) throw invalidFixture(`${key}[${i}].${named[0]}`, `names no ${named[0].replace('_', ' ')} of the fixture`);
+      }
+    },
+    async write(tx, items, _prepared, { names }) {
+      const made: { id: string }[] = [];
+      for (const [i, item] of items.entries()) {
+        const kind = parentKinds.find((k) => item[k] !== undefined)!;
+        const parentId = await names.idOf(kind, String(item[kind]), tx);
+        const accountId = kind === 'ad_account' ? parentId : (await tx.get<{ ad_account_id: string }>(`SELECT ad_account_id FROM ${PARENT_TABLES[kind]} WHERE id = ?`, [parentId]))!.ad_account_id;
+        const account = (await accounts.get(accountId, tx))!;
+        const fields = Object.fromEntries(Object.keys(properties).map((field) => [field, item[field]]));
+        const answer = await createBatch(entity, tx, account, { parent_id: parentId, [key]: [fields] });
+        if (answer.errors.length > 0) throw invalidFixture(`${key}[${i}]`, answer.errors[0].error_messages[0].replace(/^Invalid parameters: /, ''));
+        made.push({ id: String(answer.items[0].id) });
+      }
+      return made;
+    },
+  });
 }
