@@ -63,11 +63,30 @@ const VOLUME_FLOORS: readonly [number, string][] = [
 ];
 
 const WEEK_MS = 7 * 86_400_000;
+/** How many trending answers the model keeps (the oldest goes first). */
+const ANSWERS_KEPT = 256;
 const DAY_MS = 86_400_000;
 
 /** The seeded model; `seed` is read when asked, so a changed or restored seed is seen at once. */
 export class PlanningModel {
+  /** Answers of trending keywords by (seed, day, query): a day's trends stay put, as Pinterest's daily figures do. */
+  private readonly answers = new Map<string, Record<string, unknown>[]>();
+  /** The vocabulary's candidate trends of a seed (single words and seeded pairs). */
+  private candidateCache: { seed: number; candidates: readonly string[] } | null = null;
+
   constructor(private readonly seed: () => Promise<number>) {}
+
+  private candidates(seed: number): readonly string[] {
+    if (this.candidateCache?.seed !== seed) {
+      const candidates: string[] = [];
+      for (let i = 0; i < 3000; i++) {
+        const word = VOCABULARY[i];
+        candidates.push(i % 3 === 0 ? `${word} ${VOCABULARY[Math.floor(this.draw(seed, 'pair', word) * 2000)]}` : word);
+      }
+      this.candidateCache = { seed, candidates };
+    }
+    return this.candidateCache.candidates;
+  }
 
   /** A uniform number in [0, 1) for (seed, parts). */
   private draw(seed: number, ...parts: (string | number)[]): number {
@@ -99,11 +118,29 @@ export class PlanningModel {
     return TREND_INTERESTS[Math.floor(this.draw(seed, 'interest', head) * TREND_INTERESTS.length)];
   }
 
+  /** The shape parameters of a keyword's series: its growth over the year (growing) and its seasonal peak week. */
+  private shapeOf(seed: number, region: string, keyword: string): { growth: number; phase: number } {
+    return { growth: 0.5 + 3 * this.draw(seed, 'growth', region, keyword), phase: this.draw(seed, 'phase', keyword) * 52 };
+  }
+
+  /**
+   * How trendy a keyword is for the type, from its series' shape: its volume
+   * (monthly, yearly), its growth (growing), or how its season rises now (seasonal),
+   * with a seeded spread of ±10% for the audience.
+   */
+  private trendScore(seed: number, region: string, type: string, audience: string, keyword: string): number {
+    const { growth, phase } = this.shapeOf(seed, region, keyword);
+    const spread = 0.9 + 0.2 * this.draw(seed, 'rank', region, type, audience, keyword);
+    const season = (week: number) => 1 + 0.8 * Math.cos(((week - phase) / 52) * 2 * Math.PI);
+    if (type === 'growing') return growth * spread;
+    if (type === 'seasonal') return (season(52) / season(39)) * spread;
+    return this.volume(seed, region.split('+')[0], keyword) * spread;
+  }
+
   /** A keyword's raw weekly searches over `weeks` weeks ending now, shaped by the trend type. */
   private series(seed: number, region: string, type: string, audience: string, keyword: string, weeks: number, ahead = 0): number[] {
     const base = this.volume(seed, region.split('+')[0], keyword);
-    const phase = this.draw(seed, 'phase', keyword) * 52;
-    const growth = 0.5 + 3 * this.draw(seed, 'growth', region, keyword);
+    const { growth, phase } = this.shapeOf(seed, region, keyword);
     return Array.from({ length: weeks + ahead }, (_, i) => {
       const t = i / Math.max(1, weeks - 1);
       const wobble = 0.85 + 0.3 * this.draw(seed, 'week', region, audience, keyword, i);
@@ -116,34 +153,39 @@ export class PlanningModel {
   /**
    * Trending keywords: candidates from the vocabulary (and phrases of each
    * `include_keywords` term), kept by the filters, ranked for the trend type by
-   * growth (growing, seasonal) or volume (monthly, yearly), with the time series
-   * their growth figures are computed from.
+   * growth (growing), the season's rise (seasonal) or volume (monthly, yearly),
+   * with the time series their growth figures are computed from.
    */
   async trending(now: number, query: TrendingQuery): Promise<Record<string, unknown>[]> {
     const seed = await this.seed();
+    const key = JSON.stringify([seed, Math.floor(now / DAY_MS), query]);
+    const known = this.answers.get(key);
+    if (known) return known;
+    const answer = this.computeTrending(seed, now, query);
+    if (this.answers.size >= ANSWERS_KEPT) this.answers.delete(this.answers.keys().next().value!);
+    this.answers.set(key, answer);
+    return answer;
+  }
+
+  private computeTrending(seed: number, now: number, query: TrendingQuery): Record<string, unknown>[] {
     const { region, trend_type: type } = query;
     const audience = [...(query.genders ?? []), ...(query.ages ?? [])].sort().join(',');
-    const candidates = new Set<string>();
-    for (let i = 0; i < 3000; i++) {
-      const word = VOCABULARY[i];
-      candidates.add(i % 3 === 0 ? `${word} ${VOCABULARY[Math.floor(this.draw(seed, 'pair', word) * 2000)]}` : word);
-    }
+    const candidates = new Set<string>(this.candidates(seed));
     const included = query.include_keywords?.map((k) => k.toLowerCase().trim()) ?? null;
     for (const term of included ?? []) {
       for (let j = 0; j < 10; j++) candidates.add(`${term} ${VOCABULARY[Math.floor(this.draw(seed, 'include', term, j) * 3000)]}`);
     }
+    // Ranked by a closed form of each series' shape, so only the kept trends' series are drawn.
     const scored = [...candidates]
       .filter((keyword) => !query.interests || query.interests.includes(this.interestOf(seed, keyword)))
       .filter((keyword) => !included || included.some((term) => ` ${keyword} `.includes(` ${term} `)))
-      .map((keyword) => {
-        const raw = this.series(seed, region, type, audience, keyword, 53, query.include_prediction ? 13 : 0);
-        const past = raw.slice(0, 53);
-        const sum = (from: number, to: number) => past.slice(from, to).reduce((a, b) => a + b, 0);
-        const score = type === 'monthly' ? sum(49, 53) : type === 'yearly' ? sum(0, 53) : sum(40, 53) / Math.max(1, sum(27, 40));
-        return { keyword, raw, past, score: score * (0.9 + 0.2 * this.draw(seed, 'rank', region, type, audience, keyword)) };
-      })
+      .map((keyword) => ({ keyword, score: this.trendScore(seed, region, type, audience, keyword) }))
       .sort((a, b) => b.score - a.score || (a.keyword < b.keyword ? -1 : 1))
-      .slice(0, query.limit ?? 50);
+      .slice(0, query.limit ?? 50)
+      .map(({ keyword }) => {
+        const raw = this.series(seed, region, type, audience, keyword, 53, query.include_prediction ? 13 : 0);
+        return { keyword, raw, past: raw.slice(0, 53) };
+      });
     const groupPeak = Math.max(1, ...scored.map((s) => Math.max(...s.past)));
     // Weeks end on the last Sunday on pinbox's clock.
     const lastSunday = Math.floor(now / DAY_MS) * DAY_MS - (new Date(now).getUTCDay() * DAY_MS);
