@@ -12,7 +12,7 @@ import { adAccount, adsPerson } from '../../../test/ads.js';
 
 const server = useServer();
 
-test('bid options are upserted by mask, read back, deleted; a bad item alone is refused (206); the account owner\'s options through an Admin', async () => {
+test('bid options are upserted by mask, read back, deleted; a bad item alone is refused (206); the account owner\'s options through an Admin; reset and snapshots reach them', async () => {
   const s = server();
   const owner = await adsPerson(s);
   const get = (client = owner.client, items = [{ item_id: 'sku-1', country: 'US', language: 'EN' }, { item_id: 'sku-2', country: 'US', language: 'EN' }], query = {}) =>
@@ -56,6 +56,13 @@ test('bid options are upserted by mask, read back, deleted; a bad item alone is 
   assert.equal((await get(admin.client, sku9, { ad_account_id: acct.id })).body.items[0].bid_options.bid_in_micro_currency, 7);
   assert.equal((await get(admin.client, sku9)).body.items[0].bid_options.bid_in_micro_currency, null);
   assertError(await get(analyst.client, sku9, { ad_account_id: acct.id }), 403, 29);
+
+  // A user's reset clears the options, a snapshot brings them back.
+  const snapshot = await controls.ok('GET', '/snapshot');
+  await controls.ok('POST', '/reset', { user: owner.username });
+  assert.equal((await get(owner.client, sku9)).body.items[0].bid_options.bid_in_micro_currency, null);
+  await controls.ok('PUT', '/snapshot', snapshot);
+  assert.equal((await get(owner.client, sku9)).body.items[0].bid_options.bid_in_micro_currency, 7);
 
   assertError(await submit({ catalog_id: '42', items: [{ operation: 'DELETE', item_id: 'a', country: 'QQ', language: 'EN' }] }), 400, 1, 'items.0.country');
   assertError(await submit({ catalog_id: 'x', items: [] }), 400, 1);
