@@ -124,17 +124,30 @@ export class BulkService {
       }
     }
     if (items === 0) throw invalidField('create', "and 'update' hold no item: there is nothing to upsert");
-    return this.submit(userId, accountId, 'UPSERT', body, everyOf(touched.map((service) => service.entity.roles.write)));
+    return this.submit(userId, accountId, 'UPSERT', body);
   }
 
   async submitDownload(userId: string, accountId: string, body: DownloadRequest): Promise<{ request_id: string }> {
-    const types = body.entity_types ?? this.deps.entities.map((service) => service.entity.bulk.type);
-    const served = types.map((type) => this.byType(type)).filter((service): service is EntityService => service !== undefined);
-    return this.submit(userId, accountId, 'DOWNLOAD', body, everyOf((served.length ? served : this.deps.entities).map((service) => service.entity.roles.read)));
+    return this.submit(userId, accountId, 'DOWNLOAD', body);
   }
 
-  private async submit(userId: string, accountId: string, kind: BulkKind, body: object, roles: RoleSet): Promise<{ request_id: string }> {
-    await this.deps.accounts.require(userId, accountId, roles);
+  /**
+   * The roles a request needs on its account: every touched entity's write roles
+   * for an upsert, every downloaded entity's read roles for a download. Checked
+   * when it is submitted and again when it runs (a role taken away meanwhile fails it).
+   */
+  private rolesFor(kind: BulkKind, body: UpsertRequest & DownloadRequest): RoleSet {
+    if (kind === 'UPSERT') {
+      const lists = new Set([...Object.keys(body.create ?? {}), ...Object.keys(body.update ?? {})]);
+      return everyOf(this.deps.entities.filter((service) => lists.has(service.entity.resource)).map((service) => service.entity.roles.write));
+    }
+    const types = body.entity_types ?? this.deps.entities.map((service) => service.entity.bulk.type);
+    const served = types.map((type) => this.byType(type)).filter((service): service is EntityService => service !== undefined);
+    return everyOf((served.length ? served : this.deps.entities).map((service) => service.entity.roles.read));
+  }
+
+  private async submit(userId: string, accountId: string, kind: BulkKind, body: object): Promise<{ request_id: string }> {
+    await this.deps.accounts.require(userId, accountId, this.rolesFor(kind, body));
     const now = this.deps.clock.now();
     const id = this.deps.ids.next();
     const dueAt = now + BULK_PROCESSING_MS;
@@ -176,11 +189,31 @@ export class BulkService {
       const claimed = await tx.run("UPDATE ad_bulk_requests SET status = 'RUNNING' WHERE id = ? AND status = 'RUNNING' AND due_at <= ?", [id, now]);
       if (claimed.changes === 0) return;
       const row = (await tx.get<BulkRow>('SELECT * FROM ad_bulk_requests WHERE id = ?', [id]))!;
-      const account = (await this.deps.accounts.get(row.ad_account_id, tx))!;
       const request = JSON.parse(row.request) as UpsertRequest & DownloadRequest;
-      const outcome = row.kind === 'UPSERT' ? await this.upsert(tx, account, request) : await this.download(tx, account, request);
+      const access = await this.accessAtRun(tx, row, request);
+      const outcome =
+        'refusal' in access
+          ? { status: 'FAILED' as const, file: JSON.stringify({ error: access.refusal }), format: 'JSON' as const }
+          : row.kind === 'UPSERT'
+            ? await this.upsert(tx, access.account, request)
+            : await this.download(tx, access.account, request);
       await tx.run('UPDATE ad_bulk_requests SET status = ?, result = ?, result_format = ? WHERE id = ?', [outcome.status, outcome.file, outcome.format, id]);
     });
+  }
+
+  /**
+   * The requester's access when the request runs: the account may have gone (a
+   * sandbox deleted) or the role that allowed it been taken away since it was
+   * submitted. pinbox: then the request is FAILED and its file holds the refusal the
+   * synchronous route would answer now.
+   */
+  private async accessAtRun(tx: Queryable, row: BulkRow, request: UpsertRequest & DownloadRequest): Promise<{ account: AdAccountRow } | { refusal: { code: number; message: string } }> {
+    try {
+      return await this.deps.accounts.require(row.user_id, row.ad_account_id, this.rolesFor(row.kind, request), tx);
+    } catch (error) {
+      if (error instanceof ApiError) return { refusal: { code: error.code, message: error.message } };
+      throw error;
+    }
   }
 
   /**
