@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertError, useServer } from '../../../test/harness.js';
+import { answeredStatuses, assertError, useServer } from '../../../test/harness.js';
 import { ControlClient } from '../../../test/control.js';
 import { adAccount, adsPerson } from '../../../test/ads.js';
 
@@ -69,4 +69,12 @@ test('bid options are upserted by mask, read back, deleted; a bad item alone is 
   assertError(await submit({ catalog_id: '42', items: [{ operation: 'MOVE', item_id: 'a', country: 'US', language: 'EN' }] }), 400, 1);
   assertError(await get(owner.client, [{ item_id: 'a', country: 'US' } as any]), 400, 1, 'items.0.language');
   assertError(await s.api.withToken((await s.pinbox.admin.issueToken({ username: owner.username, scopes: ['ads:read'] })).token).post('/advanced_auction/items/get', { catalog_id: '1', items: sku9 }), 401, 3);
+});
+
+test('every advanced auction operation was answered here both as it succeeds and as it is refused', () => {
+  for (const operationId of ['advanced_auction_items_get/post', 'advanced_auction_items_submit/post']) {
+    const statuses = answeredStatuses(operationId);
+    assert.ok(statuses.some((status) => status < 300), `${operationId} never answered a success here (${statuses.join(', ') || 'not called'})`);
+    assert.ok(statuses.some((status) => status >= 400), `${operationId} never answered a refusal here (${statuses.join(', ') || 'not called'})`);
+  }
 });

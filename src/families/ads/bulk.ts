@@ -143,8 +143,6 @@ export class BulkService {
 
   /** Checks an upsert's lists (each item is checked when it runs, as the synchronous routes check it) and keeps it. */
   async submitUpsert(userId: string, accountId: string, body: UpsertRequest): Promise<{ request_id: string }> {
-    const touched: EntityService[] = [];
-    const touchedParts: BulkPart[] = [];
     let items = 0;
     for (const write of ['create', 'update'] as const) {
       for (const [list, given] of Object.entries(body[write] ?? {})) {
@@ -153,7 +151,6 @@ export class BulkService {
         if (part) {
           if (given.length > BULK_ITEMS_MAX) throw invalidField(`${write}.${list}`, `holds ${given.length} items; pinbox takes at most ${BULK_ITEMS_MAX} a list`);
           part.check(write, given);
-          touchedParts.push(part);
           items += given.length;
           continue;
         }
@@ -163,26 +160,42 @@ export class BulkService {
           throw invalidField(`${write}.${list}`, `is not a list bulk/upsert takes (${[...this.deps.entities.map((s) => s.entity.resource), ...this.parts.map((p) => p.list), ...UPSERT_LISTS_NOT_SERVED].join(', ')})`);
         }
         if (given.length > BULK_ITEMS_MAX) throw invalidField(`${write}.${list}`, `holds ${given.length} items; pinbox takes at most ${BULK_ITEMS_MAX} a list`);
-        touched.push(service);
         items += given.length;
       }
     }
     if (items === 0) throw invalidField('create', "and 'update' hold no item: there is nothing to upsert");
-    return this.submit(userId, accountId, 'UPSERT', body, this.rolesOf(touched, touchedParts, 'write'));
+    return this.submit(userId, accountId, 'UPSERT', body);
   }
 
   async submitDownload(userId: string, accountId: string, body: DownloadRequest): Promise<{ request_id: string }> {
-    const types = body.entity_types ?? this.allTypes();
-    const served = types.map((type) => this.byType(type)).filter((service): service is EntityService => service !== undefined);
-    return this.submit(userId, accountId, 'DOWNLOAD', body, this.rolesOf(served, this.parts.filter((part) => types.includes(part.type)), 'read'));
+    return this.submit(userId, accountId, 'DOWNLOAD', body);
   }
 
   private allTypes(): string[] {
     return [...this.deps.entities.map((service) => service.entity.bulk.type), ...this.parts.map((part) => part.type)];
   }
 
-  private async submit(userId: string, accountId: string, kind: BulkKind, body: object, roles: RoleSet): Promise<{ request_id: string }> {
-    await this.deps.accounts.require(userId, accountId, roles);
+  /**
+   * The roles a request needs on its account: every touched entity's (and list's)
+   * write roles for an upsert, every downloaded entity's read roles for a download. Checked
+   * when it is submitted and again when it runs (a role taken away meanwhile fails it).
+   */
+  private rolesFor(kind: BulkKind, body: UpsertRequest & DownloadRequest): RoleSet {
+    if (kind === 'UPSERT') {
+      const lists = new Set([...Object.keys(body.create ?? {}), ...Object.keys(body.update ?? {})]);
+      return this.rolesOf(
+        this.deps.entities.filter((service) => lists.has(service.entity.resource)),
+        this.parts.filter((part) => lists.has(part.list)),
+        'write',
+      );
+    }
+    const types = body.entity_types ?? this.allTypes();
+    const served = types.map((type) => this.byType(type)).filter((service): service is EntityService => service !== undefined);
+    return this.rolesOf(served, this.parts.filter((part) => types.includes(part.type)), 'read');
+  }
+
+  private async submit(userId: string, accountId: string, kind: BulkKind, body: object): Promise<{ request_id: string }> {
+    await this.deps.accounts.require(userId, accountId, this.rolesFor(kind, body));
     const now = this.deps.clock.now();
     const id = this.deps.ids.next();
     const dueAt = now + BULK_PROCESSING_MS;
@@ -224,11 +237,31 @@ export class BulkService {
       const claimed = await tx.run("UPDATE ad_bulk_requests SET status = 'RUNNING' WHERE id = ? AND status = 'RUNNING' AND due_at <= ?", [id, now]);
       if (claimed.changes === 0) return;
       const row = (await tx.get<BulkRow>('SELECT * FROM ad_bulk_requests WHERE id = ?', [id]))!;
-      const account = (await this.deps.accounts.get(row.ad_account_id, tx))!;
       const request = JSON.parse(row.request) as UpsertRequest & DownloadRequest;
-      const outcome = row.kind === 'UPSERT' ? await this.upsert(tx, account, request) : await this.download(tx, account, request);
+      const access = await this.accessAtRun(tx, row, request);
+      const outcome =
+        'refusal' in access
+          ? { status: 'FAILED' as const, file: JSON.stringify({ error: access.refusal }), format: 'JSON' as const }
+          : row.kind === 'UPSERT'
+            ? await this.upsert(tx, access.account, request)
+            : await this.download(tx, access.account, request);
       await tx.run('UPDATE ad_bulk_requests SET status = ?, result = ?, result_format = ? WHERE id = ?', [outcome.status, outcome.file, outcome.format, id]);
     });
+  }
+
+  /**
+   * The requester's access when the request runs: the account may have gone (a
+   * sandbox deleted) or the role that allowed it been taken away since it was
+   * submitted. pinbox: then the request is FAILED and its file holds the refusal the
+   * synchronous route would answer now.
+   */
+  private async accessAtRun(tx: Queryable, row: BulkRow, request: UpsertRequest & DownloadRequest): Promise<{ account: AdAccountRow } | { refusal: { code: number; message: string } }> {
+    try {
+      return await this.deps.accounts.require(row.user_id, row.ad_account_id, this.rolesFor(row.kind, request), tx);
+    } catch (error) {
+      if (error instanceof ApiError) return { refusal: { code: error.code, message: error.message } };
+      throw error;
+    }
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertError, unique, useServer, walk, type Client, type TestServer } from '../../../test/harness.js';
+import { answeredStatuses, assertError, unique, useServer, walk, type Client, type TestServer } from '../../../test/harness.js';
 import { ControlClient } from '../../../test/control.js';
 import { adAccount, adGroupItem, adsPerson, campaignItem, madeEntity } from '../../../test/ads.js';
 
@@ -144,6 +144,7 @@ describe('labels', () => {
     // An archived label frees its place.
     assert.equal((await owner.client.post(path, { parent_id: campaign.id, labels: [{ label_type: 'CUSTOM', value: 'tag 30' }] })).body.labels.length, 1);
     assertError(await owner.client.get(path, { query: { label_types: 'OTHER' } }), 400, 1);
+    assertError(await owner.client.patch(path, { labels: [] }), 400, 1, 'labels');
   });
 });
 
@@ -167,6 +168,7 @@ describe('targeting templates', () => {
     assert.deepEqual([second.auto_targeting_enabled, second.placement_group, second.keywords], [true, 'ALL', []]);
     assertError(await owner.client.post(path, { name: 'Half an age', targeting_attributes: { MINIMUM_AGE: '21' } }), 400, 1, 'targeting_attributes.MINIMUM_AGE');
     assertError(await owner.client.post(path, { targeting_attributes: {} }), 400, 1, 'name');
+    assertError(await owner.client.get(path, { query: { order: 'SIDEWAYS' } }), 400, 1);
 
     const listed = await walk(owner.client, path, { include_sizing: 'true', order: 'DESCENDING', page_size: 1 } as any);
     assert.deepEqual(listed.map((t) => t.id), [second.id, template.id]);
@@ -298,4 +300,12 @@ describe('fixtures, reset and snapshots', () => {
     await control().ok('POST', '/reset', {});
     assertError(await owner.client.get(path), 401, 2);
   });
+});
+
+test('every keyword, label and targeting template operation was answered here both as it succeeds and as it is refused', () => {
+  for (const operationId of ['keywords/create', 'keywords/update', 'keywords/get', 'labels/create', 'labels/update', 'labels/list', 'targeting_template/create', 'targeting_template/update', 'targeting_template/list']) {
+    const statuses = answeredStatuses(operationId);
+    assert.ok(statuses.some((status) => status < 300), `${operationId} never answered a success here (${statuses.join(', ') || 'not called'})`);
+    assert.ok(statuses.some((status) => status >= 400), `${operationId} never answered a refusal here (${statuses.join(', ') || 'not called'})`);
+  }
 });

@@ -6,7 +6,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertError, useServer, type Client } from '../../../test/harness.js';
+import { answeredStatuses, assertError, useServer, type Client } from '../../../test/harness.js';
 import { adAccount, adsPerson } from '../../../test/ads.js';
 
 const server = useServer({ analyticsSeed: 7 });
@@ -158,4 +158,12 @@ describe('one model, one seed', () => {
     assert.notDeepEqual(third.related, first.related);
     assert.notDeepEqual(third.metrics, first.metrics);
   });
+});
+
+test('every planning and trends operation was answered here both as it succeeds and as it is refused', () => {
+  for (const operationId of ['country_keywords_metrics/get', 'trending_keywords/list', 'trends_featured_topics/list', 'terms_related/list', 'terms_suggested/list']) {
+    const statuses = answeredStatuses(operationId);
+    assert.ok(statuses.some((status) => status < 300), `${operationId} never answered a success here (${statuses.join(', ') || 'not called'})`);
+    assert.ok(statuses.some((status) => status >= 400), `${operationId} never answered a refusal here (${statuses.join(', ') || 'not called'})`);
+  }
 });
