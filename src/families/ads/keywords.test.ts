@@ -208,7 +208,7 @@ describe('bulk with keywords and labels', () => {
     const upsert = await bulkFile(s, owner.client, acct.id, 'upsert', {
       create: {
         keywords: [
-          { parent_id: `AG${group.id}`, keywords: [{ match_type: 'BROAD', value: 'herbs' }, { match_type: 'EXACT', value: 'basil' }] },
+          { parent_id: `AG${group.id}`, keywords: [{ match_type: 'BROAD', value: 'herbs' }, { match_type: 'EXACT', value: 'Crisp basil' }] },
           { parent_id: campaign.id, keywords: [{ match_type: 'EXACT', value: 'plastic' }, { match_type: 'EXACT_NEGATIVE', value: 'plastic' }] },
         ],
         labels: [{ parent_id: campaign.id, labels: [{ label_type: 'BRAND', value: 'Leafy' }] }],
@@ -217,7 +217,7 @@ describe('bulk with keywords and labels', () => {
     assert.equal(upsert.status, 'SUCCEEDED', upsert.text);
     const result = JSON.parse(upsert.text);
     assert.deepEqual(result.create.keywords.map((a: any) => [a.keywords.map((k: any) => k.value), a.errors.map((e: any) => e.error_messages[0])]), [
-      [['herbs', 'basil'], []],
+      [['herbs', 'Crisp basil'], []],
       [['plastic'], ['Advertisers and Campaigns only accept excluded targeting attributes.']],
     ]);
     assert.equal(result.create.labels[0].labels[0].value, 'Leafy');
@@ -232,7 +232,7 @@ describe('bulk with keywords and labels', () => {
     assert.deepEqual(file.labels, await walk(owner.client, `/ad_accounts/${acct.id}/labels`));
     // entity_ids of the ad group keep its keywords only.
     const byIds = JSON.parse((await bulkFile(s, owner.client, acct.id, 'download', { entity_ids: [group.id], entity_types: ['KEYWORD'] })).text);
-    assert.deepEqual(byIds.keywords.map((k: any) => k.value).sort(), ['basil', 'herbs']);
+    assert.deepEqual(byIds.keywords.map((k: any) => k.value).sort(), ['Crisp basil', 'herbs']);
     const csv = await bulkFile(s, owner.client, acct.id, 'download', { output_format: 'CSV', entity_types: ['KEYWORD', 'LABEL'] });
     const rows = csv.text.trim().split('\n').slice(1).map((line) => line.split(',')[0]);
     assert.deepEqual(rows.sort(), ['KEYWORD', 'KEYWORD', 'KEYWORD', 'LABEL']);
@@ -248,7 +248,7 @@ describe('bulk with keywords and labels', () => {
     changed.labels[0].value = 'Leafy Co';
     const back = await bulkFile(s, owner.client, acct.id, 'upsert', { update: { keywords: changed.keywords, labels: changed.labels } });
     assert.equal(back.status, 'SUCCEEDED', back.text);
-    assert.deepEqual((await walk(owner.client, `/ad_accounts/${acct.id}/keywords`, { ad_group_id: group.id })).map((k) => k.value), ['basil']);
+    assert.deepEqual((await walk(owner.client, `/ad_accounts/${acct.id}/keywords`, { ad_group_id: group.id })).map((k) => k.value), ['Crisp basil']);
     assert.equal((await walk(owner.client, `/ad_accounts/${acct.id}/labels`))[0].value, 'Leafy Co');
     const renamedBack = await bulkFile(s, owner.client, acct.id, 'upsert', { update: { keywords: [{ ...file.keywords[1], value: 'other' }] } });
     assert.equal(renamedBack.status, 'FAILED');

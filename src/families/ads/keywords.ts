@@ -109,16 +109,15 @@ export function keywordEntity(campaigns: AdEntity, adGroups: AdEntity): AdEntity
       if (value.length > KEYWORD_VALUE_MAX) throw invalidField('value', `is longer than ${KEYWORD_VALUE_MAX} characters`);
       if (parent.type !== 'ad_group' && !matchType.endsWith('_NEGATIVE')) throw new ItemRefusal(400, NEGATIVE_ONLY_MESSAGE);
       // pinbox: one parent holds a value once per match type (Pinterest documents no rule; a second copy would only double-count).
-      const twin = await context.q.get(
-        "SELECT id FROM ad_keywords WHERE parent_id = ? AND match_type = ? AND LOWER(value) = LOWER(?) AND status = 'ACTIVE'",
-        [parent.id, matchType, value],
-      );
-      if (twin) throw new ItemRefusal(400, `Invalid parameters: 'value' ${value} is already a ${matchType} keyword of ${parent.type} ${parent.id}.`);
+      // Compared here rather than by SQL's LOWER, which SQLite applies to ASCII only.
+      const siblings = await context.q.all<{ value: string }>("SELECT value FROM ad_keywords WHERE parent_id = ? AND match_type = ? AND status = 'ACTIVE'", [parent.id, matchType]);
+      if (siblings.some((sibling) => sibling.value.toLowerCase() === value.toLowerCase())) throw new ItemRefusal(400, `Invalid parameters: 'value' ${value} is already a ${matchType} keyword of ${parent.type} ${parent.id}.`);
       return { parent_id: parent.id, parent_type: parent.type, match_type: matchType, value };
     },
     async update(item, current) {
       for (const field of FIXED_FIELDS) {
-        if (item[field] !== undefined && String(item[field]).replace(/^(AG|C)/, '') !== String(current[field])) {
+        const given = field === 'parent_id' && typeof item[field] === 'string' ? item[field].replace(/^(AG|C)/, '') : item[field];
+        if (given !== undefined && given !== current[field]) {
           throw invalidField(field, 'cannot change: a keyword takes only `archived` (and the deprecated `bid`); make a new keyword instead');
         }
       }

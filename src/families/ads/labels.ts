@@ -79,7 +79,8 @@ export function labelEntity(campaigns: AdEntity): AdEntity {
     },
     async update(item, current, { q }) {
       for (const field of ['label_type', 'parent_id'] as const) {
-        if (item[field] != null && String(item[field]).replace(/^C/, '') !== String(current[field])) throw invalidField(field, 'cannot change: make a new label instead');
+        const given = field === 'parent_id' && typeof item[field] === 'string' ? item[field].replace(/^C/, '') : item[field];
+        if (given != null && given !== current[field]) throw invalidField(field, 'cannot change: make a new label instead');
       }
       if (item.value === undefined) return {};
       const value = String(item.value).trim();
