@@ -71,6 +71,8 @@ const DAY_MS = 86_400_000;
 export class PlanningModel {
   /** Answers of trending keywords by (seed, day, query): a day's trends stay put, as Pinterest's daily figures do. */
   private readonly answers = new Map<string, Record<string, unknown>[]>();
+  /** Candidates' scores before the audience's spread, by `seed:region`, then keyword. */
+  private readonly scoreCache = new Map<string, Map<string, Record<'growing' | 'seasonal' | 'monthly' | 'yearly', number>>>();
   /** The vocabulary's candidate trends of a seed (single words and seeded pairs). */
   private candidateCache: { seed: number; candidates: readonly string[] } | null = null;
 
@@ -129,12 +131,27 @@ export class PlanningModel {
    * with a seeded spread of ±10% for the audience.
    */
   private trendScore(seed: number, region: string, type: string, audience: string, keyword: string): number {
-    const { growth, phase } = this.shapeOf(seed, region, keyword);
     const spread = 0.9 + 0.2 * this.draw(seed, 'rank', region, type, audience, keyword);
-    const season = (week: number) => 1 + 0.8 * Math.cos(((week - phase) / 52) * 2 * Math.PI);
-    if (type === 'growing') return growth * spread;
-    if (type === 'seasonal') return (season(52) / season(39)) * spread;
-    return this.volume(seed, region.split('+')[0], keyword) * spread;
+    return this.baseScores(seed, region, keyword)[type as 'growing'] * spread;
+  }
+
+  /** A candidate's score by trend type before the audience's spread, kept per seed and region (they do not change). */
+  private baseScores(seed: number, region: string, keyword: string): Record<'growing' | 'seasonal' | 'monthly' | 'yearly', number> {
+    const key = `${seed}:${region}`;
+    let scores = this.scoreCache.get(key);
+    if (!scores) {
+      if (this.scoreCache.size >= TREND_REGIONS.length) this.scoreCache.delete(this.scoreCache.keys().next().value!);
+      this.scoreCache.set(key, (scores = new Map()));
+    }
+    let score = scores.get(keyword);
+    if (!score) {
+      const { growth, phase } = this.shapeOf(seed, region, keyword);
+      const season = (week: number) => 1 + 0.8 * Math.cos(((week - phase) / 52) * 2 * Math.PI);
+      const volume = this.volume(seed, region.split('+')[0], keyword);
+      score = { growing: growth, seasonal: season(52) / season(39), monthly: volume, yearly: volume };
+      scores.set(keyword, score);
+    }
+    return score;
   }
 
   /** A keyword's raw weekly searches over `weeks` weeks ending now, shaped by the trend type. */
