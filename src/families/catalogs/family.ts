@@ -1,0 +1,51 @@
+import { adsFamily } from '../ads/family.js';
+import { CATALOGS_ROLES } from '../ads/roles.js';
+import { defineFamily } from '../family.js';
+import { userAccountFamily } from '../user-account/family.js';
+import { CatalogService } from './catalogs.js';
+import { feedRoutes } from './feed-routes.js';
+import { FeedService } from './feeds.js';
+import { IngestionRunner } from './ingestion.js';
+import { itemRoutes } from './item-routes.js';
+import { ItemService } from './items.js';
+import { CATALOGS_MIGRATIONS } from './migrations.js';
+import { filterValues } from './filter-values.js';
+
+/**
+ * Catalogs: catalogs, their feeds ingested on pinbox's clock, items (from feeds and
+ * item batches), product groups that filter them, and catalog reports. The ads
+ * family says who may name an ad account on these routes (owner, admin, catalogs manager).
+ */
+export const catalogsFamily = defineFamily({
+  name: 'catalogs',
+  uses: { users: userAccountFamily, ads: adsFamily },
+  migrations: CATALOGS_MIGRATIONS,
+  build(core, uses) {
+    const { db, clock, ids, bookmarks } = core;
+    const users = uses.users.stores.users;
+    const catalogs = new CatalogService({ db, clock, ids, bookmarks, users });
+    const feeds = new FeedService({ db, clock, ids, bookmarks, catalogs });
+    const ingestion = new IngestionRunner({ db, clock, fetchPolicy: core.fetchPolicy, feeds });
+    feeds.runIngestion = (resultId) => ingestion.run(resultId);
+    const items = new ItemService({ db, clock, ids, catalogs });
+    const routes = [
+      ...itemRoutes(items),
+      ...feedRoutes({ db, catalogs, feeds, filterValues: async (userId, catalogId, feedId) => filterValues(db, await catalogs.owned(userId, catalogId), feedId === undefined ? undefined : (await feeds.owned(userId, feedId)).feed.id) }),
+    ];
+    uses.ads.services.adAccounts.actingRoles(
+      routes.map((route) => route.operationId),
+      CATALOGS_ROLES,
+    );
+    const scheduleOwed = async () => {
+      await feeds.scheduleOwed();
+      await items.scheduleOwed();
+    };
+    return {
+      stores: {},
+      services: { catalogs, catalogFeeds: feeds, catalogItems: items },
+      routes,
+      start: scheduleOwed,
+      forgetCached: scheduleOwed,
+    };
+  },
+});
