@@ -77,7 +77,8 @@ export function loadSpec(): { spec: Json; operations: SpecOperation[]; ajv: Ajv 
 /**
  * OpenAPI 3.0 to plain JSON Schema: `nullable` becomes a null alternative and
  * `discriminator` (which Ajv cannot read with `mapping`) is dropped; `oneOf` still
- * decides between the variants.
+ * decides between the variants, unless the discriminator maps them: then the
+ * property's value picks the variant (if/then per mapped value).
  */
 function toAjvSchema(node: any): any {
   if (Array.isArray(node)) return node.map(toAjvSchema);
@@ -86,6 +87,18 @@ function toAjvSchema(node: any): any {
   for (const [key, value] of Object.entries(node)) {
     if (key === 'discriminator' || key === 'nullable') continue;
     out[key] = toAjvSchema(value);
+  }
+  // A oneOf whose variants a discriminator maps by value (the catalogs' RETAIL, HOTEL,
+  // CREATIVE_ASSETS, whose variants overlap) is decided by that value, as the spec says.
+  const mapping = node.discriminator?.mapping as Record<string, string> | undefined;
+  if (mapping && Array.isArray(node.oneOf)) {
+    const property = node.discriminator.propertyName as string;
+    delete out.oneOf;
+    out.allOf = [
+      ...(out.allOf ?? []),
+      { required: [property], properties: { [property]: { enum: Object.keys(mapping) } } },
+      ...Object.entries(mapping).map(([value, ref]) => ({ if: { required: [property], properties: { [property]: { const: value } } }, then: { $ref: ref } })),
+    ];
   }
   if (node.nullable === true) {
     if (typeof out.type === 'string') {
