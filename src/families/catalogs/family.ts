@@ -10,6 +10,8 @@ import { itemRoutes } from './item-routes.js';
 import { ItemService } from './items.js';
 import { CATALOGS_MIGRATIONS } from './migrations.js';
 import { filterValues } from './filter-values.js';
+import { productGroupRoutes } from './product-group-routes.js';
+import { ProductGroupService } from './product-groups.js';
 
 /**
  * Catalogs: catalogs, their feeds ingested on pinbox's clock, items (from feeds and
@@ -28,8 +30,14 @@ export const catalogsFamily = defineFamily({
     const ingestion = new IngestionRunner({ db, clock, fetchPolicy: core.fetchPolicy, feeds });
     feeds.runIngestion = (resultId) => ingestion.run(resultId);
     const items = new ItemService({ db, clock, ids, catalogs });
+    const productGroups = new ProductGroupService({ db, clock, ids, bookmarks, catalogs, feeds });
+    // Pinterest: every feed has its automatic ALL_PRODUCTS group (empty filters: every item of the feed).
+    feeds.onFeedMade = async (tx, catalog, feed) => {
+      await productGroups.insert(tx, { catalog, feedId: feed.id }, { name: `All products (${feed.name})`, filters: { all_of: [] } }, 'ALL_PRODUCTS');
+    };
     const routes = [
       ...itemRoutes(items),
+      ...productGroupRoutes(productGroups),
       ...feedRoutes({ db, catalogs, feeds, filterValues: async (userId, catalogId, feedId) => filterValues(db, await catalogs.owned(userId, catalogId), feedId === undefined ? undefined : (await feeds.owned(userId, feedId)).feed.id) }),
     ];
     uses.ads.services.adAccounts.actingRoles(
@@ -42,7 +50,7 @@ export const catalogsFamily = defineFamily({
     };
     return {
       stores: {},
-      services: { catalogs, catalogFeeds: feeds, catalogItems: items },
+      services: { catalogs, catalogFeeds: feeds, catalogItems: items, productGroups },
       routes,
       start: scheduleOwed,
       forgetCached: scheduleOwed,

@@ -123,6 +123,8 @@ const URL_CREDENTIALS = /^[a-z]+:\/\/[^/?#]*@/i;
 
 export class FeedService {
   private readonly work: ScheduledWork;
+  /** Writes what comes with a new feed (its ALL_PRODUCTS product group); set by the family. */
+  onFeedMade: (tx: Queryable, catalog: CatalogRow, feed: FeedRow) => Promise<void> = async () => undefined;
   /** Runs an ingestion that is due (ingestion.ts); set by the family once both are built. */
   runIngestion: (resultId: string) => Promise<void> = async () => undefined;
 
@@ -216,6 +218,7 @@ export class FeedService {
         now,
       ],
     );
+    await this.onFeedMade(tx, catalog, row);
     if (row.next_ingest_at !== null) this.scheduleFeedAfterCommit(tx, row.id, row.next_ingest_at);
     return row;
   }
