@@ -12,6 +12,7 @@ import { CATALOGS_MIGRATIONS } from './migrations.js';
 import { filterValues } from './filter-values.js';
 import { productGroupRoutes } from './product-group-routes.js';
 import { ProductGroupService } from './product-groups.js';
+import { reportPages, reportRoutes, ReportService } from './reports.js';
 
 /**
  * Catalogs: catalogs, their feeds ingested on pinbox's clock, items (from feeds and
@@ -35,7 +36,9 @@ export const catalogsFamily = defineFamily({
     feeds.onFeedMade = async (tx, catalog, feed) => {
       await productGroups.insert(tx, { catalog, feedId: feed.id }, { name: `All products (${feed.name})`, filters: { all_of: [] } }, 'ALL_PRODUCTS');
     };
+    const reports = new ReportService({ db, clock, bookmarks, catalogs, feeds });
     const routes = [
+      ...reportRoutes(reports),
       ...itemRoutes(items),
       ...productGroupRoutes(productGroups),
       ...feedRoutes({ db, catalogs, feeds, filterValues: async (userId, catalogId, feedId) => filterValues(db, await catalogs.owned(userId, catalogId), feedId === undefined ? undefined : (await feeds.owned(userId, feedId)).feed.id) }),
@@ -50,8 +53,9 @@ export const catalogsFamily = defineFamily({
     };
     return {
       stores: {},
-      services: { catalogs, catalogFeeds: feeds, catalogItems: items, productGroups },
+      services: { catalogs, catalogFeeds: feeds, catalogItems: items, productGroups, catalogReports: reports },
       routes,
+      pages: reportPages(reports),
       start: scheduleOwed,
       forgetCached: scheduleOwed,
     };
