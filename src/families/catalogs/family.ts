@@ -10,6 +10,7 @@ import { itemRoutes } from './item-routes.js';
 import { ItemService } from './items.js';
 import { CATALOGS_MIGRATIONS } from './migrations.js';
 import { filterValues } from './filter-values.js';
+import { catalogFixtures } from './fixtures.js';
 import { productGroupRoutes } from './product-group-routes.js';
 import { ProductGroupService } from './product-groups.js';
 import { reportPages, reportRoutes, ReportService } from './reports.js';
@@ -58,6 +59,7 @@ export const catalogsFamily = defineFamily({
       pages: reportPages(reports),
       start: scheduleOwed,
       forgetCached: scheduleOwed,
+      fixtures: [catalogFixtures({ catalogs, feeds, users, clock, ids })],
     };
   },
 });

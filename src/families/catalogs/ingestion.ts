@@ -15,7 +15,7 @@ import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import type { Clock } from '../../kernel/clock.js';
 import type { FetchPolicy } from '../../kernel/outbound/fetch-policy.js';
 import { guardedFetchStream, OutboundFetchError, type OutboundLimits } from '../../kernel/outbound/guarded-fetch.js';
-import type { Database } from '../../storage/database.js';
+import type { Database, Queryable } from '../../storage/database.js';
 import type { CatalogRow } from './catalogs.js';
 import { FeedFileError, readFeed } from './feed-parse.js';
 import { INGESTION_LEASE_MS, type FeedRow, type FeedService } from './feeds.js';
@@ -38,7 +38,7 @@ export interface ResultSummary {
   validation_details: { errors: Record<string, number>; warnings: Record<string, number> };
 }
 
-interface Sample {
+export interface Sample {
   item_number: number;
   code: string;
   severity: 'error' | 'warning';
@@ -90,23 +90,7 @@ export class IngestionRunner {
     await this.deps.db.transaction(async (tx) => {
       const current = await tx.get<{ status: string }>('SELECT status FROM catalog_processing_results WHERE id = ?', [resultId]);
       if (current?.status !== 'PROCESSING') return;
-      await tx.run('UPDATE catalog_processing_results SET status = ?, summary = ?, lease_until = NULL, updated_at = ? WHERE id = ?', [
-        status,
-        JSON.stringify(summary),
-        this.deps.clock.now(),
-        resultId,
-      ]);
-      for (const sample of samples) {
-        await tx.run('INSERT INTO catalog_item_issues (result_id, item_number, code, severity, item_id, attribute, provided) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
-          resultId,
-          sample.item_number,
-          sample.code,
-          sample.severity,
-          sample.item_id,
-          sample.attribute,
-          sample.provided,
-        ]);
-      }
+      await finishResult(tx, resultId, status, summary, samples, this.deps.clock.now());
       if (status === 'COMPLETED' && signature !== null) await tx.run('UPDATE catalog_feeds SET signature = ? WHERE id = ?', [signature, feed.id]);
     });
   }
@@ -114,7 +98,6 @@ export class IngestionRunner {
   /** Reads, checks and writes the file; answers its signature. FeedFileError for a file that cannot be ingested at all. */
   private async ingest(resultId: string, feed: FeedRow, catalog: CatalogRow, summary: ResultSummary, samples: Sample[]): Promise<string> {
     const { db, clock } = this.deps;
-    const checker = checkerFor(catalog.catalog_type);
     const headers: Record<string, string> = { accept: '*/*', 'user-agent': 'pinbox (Pinterest API emulator) catalog feed fetcher' };
     if (feed.credentials) {
       const { username, password } = JSON.parse(feed.credentials) as { username: string; password: string };
@@ -139,20 +122,7 @@ export class IngestionRunner {
     }
     const previous = Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM catalog_items WHERE feed_id = ?', [feed.id]))?.n ?? 0);
     const source = { feedId: feed.id, seenIn: resultId, country: feed.default_country, language: feed.default_locale };
-    const sampled = new Map<string, number>();
-    const note = (severity: 'error' | 'warning', itemNumber: number, itemId: string | null, issue: ItemIssue) => {
-      const counts = severity === 'error' ? summary.validation_details.errors : summary.validation_details.warnings;
-      counts[issue.code] = (counts[issue.code] ?? 0) + 1;
-      const taken = sampled.get(issue.code) ?? 0;
-      if (taken < ISSUE_SAMPLES_PER_CODE) {
-        sampled.set(issue.code, taken + 1);
-        samples.push({ item_number: itemNumber, code: issue.code, severity, item_id: itemId, attribute: issue.attribute, provided: issue.provided?.slice(0, 500) ?? null });
-      }
-    };
-    const reading = readFeed(body, feed.format, checker.requiredColumns);
-    const seen = new Set<string>();
     let pending: CheckedItem[] = [];
-    let original = 0;
     let ingested = 0;
     // Nothing is written until the file has shown it keeps at least 1% of the feed's items.
     const guardPassed = () => previous === 0 || ingested >= previous * LARGE_DECREASE_KEEPS;
@@ -162,35 +132,11 @@ export class IngestionRunner {
       await db.transaction((tx) => upsertItems(tx, catalog.id, chunk, source, clock.now()), { isolation: 'read committed' });
       await yieldToOthers();
     };
-    try {
-      for await (const entry of reading.rows) {
-        original++;
-        if ('parseError' in entry) {
-          note('error', entry.itemNumber, null, { code: 'PARSE_LINE_ERROR', attribute: 'ITEM_ID', provided: entry.parseError });
-          continue;
-        }
-        const checked = checker.check(entry.row, { currency: feed.default_currency, availability: feed.default_availability }, seen);
-        const itemId = entry.row.id ?? null;
-        for (const issue of checked.errors) note('error', entry.itemNumber, itemId, issue);
-        for (const issue of checked.warnings) note('warning', entry.itemNumber, itemId, issue);
-        if (checked.item) {
-          ingested++;
-          summary.ingestion_details.info[checked.item.columns.availability]++;
-          pending.push(checked.item);
-          if (pending.length >= INGEST_CHUNK && guardPassed()) await flush();
-        }
-        if (original % INGEST_CHUNK === 0) await yieldToOthers();
-      }
-    } catch (error) {
-      // A download that breaks off (time-out, size cap, a reset) fails the file as a fetch that failed.
-      const failure = error instanceof OutboundFetchError ? new FeedFileError('FETCH_ERROR', error.detail) : error;
-      if (failure instanceof FeedFileError) summary.product_counts = { original, ingested: 0 };
-      throw failure;
-    }
-    for (const warning of reading.warnings) summary.validation_details.warnings[warning] = (summary.validation_details.warnings[warning] ?? 0) + 1;
-    const signature = reading.signature();
-    if (feed.signature === signature) summary.validation_details.warnings.FETCH_SAME_SIGNATURE = 1;
-    summary.product_counts = { original, ingested };
+    const signature = await checkFeedFile(body, feed, catalog.catalog_type, summary, samples, async (item) => {
+      ingested++;
+      pending.push(item);
+      if (pending.length >= INGEST_CHUNK && guardPassed()) await flush();
+    });
     if (!guardPassed()) {
       summary.ingestion_details.errors.LARGE_PRODUCT_COUNT_DECREASE = 1;
       return signature;
@@ -207,5 +153,81 @@ export class IngestionRunner {
       await yieldToOthers();
     }
     return signature;
+  }
+}
+
+/**
+ * Reads a feed file through, checking every row against its catalog type's
+ * attributes: the counters and up to ISSUE_SAMPLES_PER_CODE samples per code go to
+ * `summary` and `samples`, each good item to `onItem`. Answers the file's signature.
+ * @throws FeedFileError for a file that cannot be ingested at all.
+ */
+export async function checkFeedFile(
+  body: AsyncIterable<Buffer>,
+  feed: Pick<FeedRow, 'format' | 'default_currency' | 'default_availability' | 'signature'>,
+  catalogType: CatalogRow['catalog_type'],
+  summary: ResultSummary,
+  samples: Sample[],
+  onItem: (item: CheckedItem) => Promise<void>,
+): Promise<string> {
+  const checker = checkerFor(catalogType);
+  const sampled = new Map<string, number>();
+  const note = (severity: 'error' | 'warning', itemNumber: number, itemId: string | null, issue: ItemIssue) => {
+    const counts = severity === 'error' ? summary.validation_details.errors : summary.validation_details.warnings;
+    counts[issue.code] = (counts[issue.code] ?? 0) + 1;
+    const taken = sampled.get(issue.code) ?? 0;
+    if (taken < ISSUE_SAMPLES_PER_CODE) {
+      sampled.set(issue.code, taken + 1);
+      samples.push({ item_number: itemNumber, code: issue.code, severity, item_id: itemId, attribute: issue.attribute, provided: issue.provided?.slice(0, 500) ?? null });
+    }
+  };
+  const reading = readFeed(body, feed.format, checker.requiredColumns);
+  const seen = new Set<string>();
+  let original = 0;
+  let ingested = 0;
+  try {
+    for await (const entry of reading.rows) {
+      original++;
+      if ('parseError' in entry) {
+        note('error', entry.itemNumber, null, { code: 'PARSE_LINE_ERROR', attribute: 'ITEM_ID', provided: entry.parseError });
+        continue;
+      }
+      const checked = checker.check(entry.row, { currency: feed.default_currency, availability: feed.default_availability }, seen);
+      const itemId = entry.row.id ?? null;
+      for (const issue of checked.errors) note('error', entry.itemNumber, itemId, issue);
+      for (const issue of checked.warnings) note('warning', entry.itemNumber, itemId, issue);
+      if (checked.item) {
+        ingested++;
+        summary.ingestion_details.info[checked.item.columns.availability]++;
+        await onItem(checked.item);
+      }
+      if (original % INGEST_CHUNK === 0) await yieldToOthers();
+    }
+  } catch (error) {
+    // A download that breaks off (time-out, size cap, a reset) fails the file as a fetch that failed.
+    const failure = error instanceof OutboundFetchError ? new FeedFileError('FETCH_ERROR', error.detail) : error;
+    if (failure instanceof FeedFileError) summary.product_counts = { original, ingested: 0 };
+    throw failure;
+  }
+  for (const warning of reading.warnings) summary.validation_details.warnings[warning] = (summary.validation_details.warnings[warning] ?? 0) + 1;
+  const signature = reading.signature();
+  if (feed.signature === signature) summary.validation_details.warnings.FETCH_SAME_SIGNATURE = 1;
+  summary.product_counts = { original, ingested };
+  return signature;
+}
+
+/** Writes a finished ingestion: its status, counters and sampled issues (the runner's and fixtures'). */
+export async function finishResult(tx: Queryable, resultId: string, status: 'COMPLETED' | 'FAILED', summary: ResultSummary, samples: readonly Sample[], now: number): Promise<void> {
+  await tx.run('UPDATE catalog_processing_results SET status = ?, summary = ?, lease_until = NULL, updated_at = ? WHERE id = ?', [status, JSON.stringify(summary), now, resultId]);
+  for (const sample of samples) {
+    await tx.run('INSERT INTO catalog_item_issues (result_id, item_number, code, severity, item_id, attribute, provided) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+      resultId,
+      sample.item_number,
+      sample.code,
+      sample.severity,
+      sample.item_id,
+      sample.attribute,
+      sample.provided,
+    ]);
   }
 }
