@@ -34,7 +34,8 @@
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
  * --only kernel|limiter|journal|images|search|analytics|uploads|ads (just that part; kernel is
  * the three kernel scenarios and the start-up time; ads lists 25 of an ad account's
- * 10,000 campaigns and bulk-creates 30, against the bare server, and runs only when asked).
+ * 10,000 campaigns and bulk-creates 30, against the bare server, and runs only when asked;
+ * catalogs ingests a 100,000-row feed and counts a product group over it, bench/catalogs.ts, only when asked).
  * --backend postgres: scale-out instead: GET a Pin and create a Pin by 16 users at
  * once (one connection each, a board and a picture each) on PostgreSQL's ceiling
  * (bench/postgres-server.ts: bare Fastify + pg on pinbox's schema), on one pinbox
@@ -54,6 +55,7 @@ import autocannon from 'autocannon';
 import BetterSqlite3 from 'better-sqlite3';
 import sharp from 'sharp';
 import { freeBoxHeader, makeVideo, uploadFile, uploadFormAround } from '../test/videos.js';
+import { catalogsBench } from './catalogs.js';
 
 const { values } = parseArgs({
   options: {
@@ -1084,7 +1086,15 @@ async function main(): Promise<void> {
   if (values.only === 'search' || values.only === 'analytics') return reportBig(await searchAndAnalytics(values.only));
   if (values.only === 'uploads') return reportUploadMemory(await uploadMemory());
   if (values.only === 'ads') return adsBench();
-  if (values.only !== undefined) throw new Error(`--only takes kernel, limiter, journal, images, search, analytics, uploads or ads, got '${values.only}'`);
+  if (values.only === 'catalogs') {
+    const dir = mkdtempSync(join(tmpdir(), 'pinbox-bench-catalogs-'));
+    try {
+      return await catalogsBench({ startPinbox, api, stop, token: TOKEN, dir });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (values.only !== undefined) throw new Error(`--only takes kernel, limiter, journal, images, search, analytics, uploads, ads or catalogs, got '${values.only}'`);
   const imageUrl = await imageHost();
   console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
   const kernelRows = await kernel(imageUrl);

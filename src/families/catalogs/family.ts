@@ -52,13 +52,17 @@ export const catalogsFamily = defineFamily({
       await feeds.scheduleOwed();
       await items.scheduleOwed();
     };
+    const forgetCached = async () => {
+      productGroups.forgetCached();
+      await scheduleOwed();
+    };
     return {
       stores: {},
       services: { catalogs, catalogFeeds: feeds, catalogItems: items, productGroups, catalogReports: reports },
       routes,
       pages: reportPages(reports),
       start: scheduleOwed,
-      forgetCached: scheduleOwed,
+      forgetCached,
       fixtures: [catalogFixtures({ catalogs, feeds, users, clock, ids })],
     };
   },

@@ -13,6 +13,7 @@ import type { Bookmarks, Page, PageRequest } from '../../kernel/pagination.js';
 import type { Database, Queryable } from '../../storage/database.js';
 import type { CatalogRow, CatalogService, CatalogType } from './catalogs.js';
 import type { FeedFormat } from './feed-parse.js';
+import { itemsChanged } from './item-store.js';
 import { ScheduledWork } from './scheduled.js';
 
 /** pinbox: how long an ingestion waits on the clock before it runs (Pinterest: "can take hours"). */
@@ -264,6 +265,7 @@ export class FeedService {
     await this.deps.db.transaction(async (tx) => {
       const { feed } = await this.owned(userId, feedId, tx);
       await tx.run('DELETE FROM catalog_feeds WHERE id = ?', [feed.id]);
+      await itemsChanged(tx, feed.catalog_id);
     });
   }
 

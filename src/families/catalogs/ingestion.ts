@@ -19,14 +19,15 @@ import type { Database, Queryable } from '../../storage/database.js';
 import type { CatalogRow } from './catalogs.js';
 import { FeedFileError, readFeed } from './feed-parse.js';
 import { INGESTION_LEASE_MS, type FeedRow, type FeedService } from './feeds.js';
-import { upsertItems } from './item-store.js';
+import { itemsChanged, upsertItems } from './item-store.js';
 import type { CheckedItem, ItemIssue } from './retail-attributes.js';
 import { checkerFor } from './verticals.js';
 
 /** pinbox: a feed file may be this large and take this long (Pinterest allows up to 5 M products). */
 export const FEED_FETCH_LIMITS: OutboundLimits = { timeoutMs: 10 * 60_000, maxBytes: 1024 * 1024 * 1024, maxRedirects: 5 };
-/** Items written per transaction; the event loop is given back between chunks. */
-export const INGEST_CHUNK = 1000;
+/** Items written per transaction, and rows read between two turns given back to the event loop. */
+export const INGEST_CHUNK = 250;
+const ROWS_PER_TURN = 100;
 /** Pinterest: `item_issues` gives up to 20 samples per code. */
 export const ISSUE_SAMPLES_PER_CODE = 20;
 /** Pinterest: LARGE_PRODUCT_COUNT_DECREASE trips on a drop of more than 99%. */
@@ -150,6 +151,7 @@ export class IngestionRunner {
         [catalog.id, feed.id, resultId],
       );
       if (removed.changes === 0) break;
+      await itemsChanged(db, catalog.id);
       await yieldToOthers();
     }
     return signature;
@@ -201,7 +203,7 @@ export async function checkFeedFile(
         summary.ingestion_details.info[checked.item.columns.availability]++;
         await onItem(checked.item);
       }
-      if (original % INGEST_CHUNK === 0) await yieldToOthers();
+      if (original % ROWS_PER_TURN === 0) await yieldToOthers();
     }
   } catch (error) {
     // A download that breaks off (time-out, size cap, a reset) fails the file as a fetch that failed.

@@ -3,6 +3,7 @@
  * go many rows to a statement (one round trip for a chunk on PostgreSQL); an
  * unchanged item keeps its `updated_at`.
  */
+import { randomUUID } from 'node:crypto';
 import type { Queryable, SqlValue } from '../../storage/database.js';
 import { ITEM_FILTER_COLUMNS } from './migrations.js';
 import type { CheckedItem } from './retail-attributes.js';
@@ -37,6 +38,11 @@ export interface ItemSource {
   language: string | null;
 }
 
+/** Marks the catalog's items changed (a new `items_state`): what was computed from them is stale. */
+export async function itemsChanged(q: Queryable, catalogId: string): Promise<void> {
+  await q.run('UPDATE catalogs SET items_state = ? WHERE id = ?', [randomUUID(), catalogId]);
+}
+
 /** Writes items of one catalog (new ones made, known ones replaced). */
 export async function upsertItems(q: Queryable, catalogId: string, items: readonly CheckedItem[], source: ItemSource, now: number): Promise<void> {
   for (let start = 0; start < items.length; start += ROWS_PER_STATEMENT) {
@@ -49,6 +55,7 @@ export async function upsertItems(q: Queryable, catalogId: string, items: readon
     }
     await q.run(`INSERT INTO catalog_items (${COLUMNS.join(', ')}) VALUES ${slice.map(() => ROW_PLACEHOLDER).join(', ')} ${CONFLICT}`, params);
   }
+  if (items.length > 0) await itemsChanged(q, catalogId);
 }
 
 export function getItems(q: Queryable, catalogId: string, itemIds: readonly string[]): Promise<ItemRow[]> {
@@ -58,5 +65,7 @@ export function getItems(q: Queryable, catalogId: string, itemIds: readonly stri
 
 export async function deleteItems(q: Queryable, catalogId: string, itemIds: readonly string[]): Promise<number> {
   if (itemIds.length === 0) return 0;
-  return (await q.run(`DELETE FROM catalog_items WHERE catalog_id = ? AND item_id IN (${itemIds.map(() => '?').join(', ')})`, [catalogId, ...itemIds])).changes;
+  const removed = (await q.run(`DELETE FROM catalog_items WHERE catalog_id = ? AND item_id IN (${itemIds.map(() => '?').join(', ')})`, [catalogId, ...itemIds])).changes;
+  if (removed > 0) await itemsChanged(q, catalogId);
+  return removed;
 }

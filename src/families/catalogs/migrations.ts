@@ -38,11 +38,14 @@ export const CATALOGS_MIGRATIONS: readonly Migration[] = [
     version: 8,
     name: 'catalogs-feeds-items-product-groups',
     sql: `
+-- items_state: a new random value at every write to the catalog's items, so what is
+-- computed from them (product_counts) can be kept while it is unchanged.
 CREATE TABLE catalogs (
   id TEXT PRIMARY KEY,
   owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   catalog_type TEXT NOT NULL,
   name TEXT,
+  items_state TEXT,
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL
 );

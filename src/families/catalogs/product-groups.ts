@@ -109,7 +109,30 @@ export function presentProduct(row: ItemRow, catalogType: CatalogType) {
   };
 }
 
+interface ProductCounts {
+  total: number;
+  in_stock: number;
+  out_of_stock: number;
+  preorder: number;
+  videos: number;
+}
+
+/** pinbox: how many product_counts answers a process keeps (by catalog state and condition). */
+const COUNTS_KEPT = 1000;
+
 export class ProductGroupService {
+  /**
+   * product_counts answers by the catalog's items_state and the compiled condition:
+   * a state names one content of the items, so a kept answer is right for as long as
+   * the state is the catalog's, in any process, even after a restore.
+   */
+  private readonly countsKept = new Map<string, ProductCounts>();
+
+  /** Forgets the kept counts (a reset or a restore). */
+  forgetCached(): void {
+    this.countsKept.clear();
+  }
+
   constructor(private readonly deps: { db: Database; clock: Clock; ids: IdGenerator; bookmarks: Bookmarks; catalogs: CatalogService; feeds: FeedService }) {}
 
   /** The user's product group with its catalog: 404 code 4180 otherwise. */
@@ -300,6 +323,18 @@ export class ProductGroupService {
   async counts(userId: string, id: string) {
     const { group, catalog } = await this.owned(userId, id);
     const where = await this.where(this.deps.db, { catalog, feedId: group.feed_id }, JSON.parse(group.filters) as Filters);
+    const state = (await this.deps.db.get<{ items_state: string | null }>('SELECT items_state FROM catalogs WHERE id = ?', [catalog.id]))?.items_state ?? '';
+    const key = `${state}\0${where.sql}\0${JSON.stringify(where.params)}`;
+    let counts = this.countsKept.get(key);
+    if (!counts) {
+      counts = await this.countRow(where);
+      if (this.countsKept.size >= COUNTS_KEPT) this.countsKept.delete(this.countsKept.keys().next().value!);
+      this.countsKept.set(key, counts);
+    }
+    return { catalog_type: catalog.catalog_type, ...counts };
+  }
+
+  private async countRow(where: Condition): Promise<ProductCounts> {
     const row = await this.deps.db.get<Record<string, number | null>>(
       `SELECT COUNT(*) AS total,
         SUM(CASE WHEN availability = 'IN_STOCK' THEN 1 ELSE 0 END) AS in_stock,
@@ -310,7 +345,7 @@ export class ProductGroupService {
       where.params,
     );
     const n = (key: string) => Number(row?.[key] ?? 0);
-    return { catalog_type: catalog.catalog_type, total: n('total'), in_stock: n('in_stock'), out_of_stock: n('out_of_stock'), preorder: n('preorder'), videos: n('videos') };
+    return { total: n('total'), in_stock: n('in_stock'), out_of_stock: n('out_of_stock'), preorder: n('preorder'), videos: n('videos') };
   }
 
   async products(userId: string, id: string, request: PageRequest) {
