@@ -8,7 +8,7 @@ import type { Database } from '../../storage/database.js';
 import { countryProblem } from '../ads/ad-accounts.js';
 import { CATALOG_TYPES, presentCatalog, type CatalogService, type CatalogType } from './catalogs.js';
 import { presentFeed, type FeedInput, type FeedService, type ProcessingResultRow } from './feeds.js';
-import { emptySummary, type ResultSummary } from './ingestion.js';
+import { emptySummary, type ResultSummary, type Sample } from './ingestion.js';
 
 const TIME_ZONES: ReadonlySet<string> = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
 const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
@@ -59,15 +59,6 @@ export function presentResult(row: ProcessingResultRow) {
     status: row.status,
     ...summary,
   };
-}
-
-interface IssueRow {
-  item_number: number;
-  code: string;
-  severity: 'error' | 'warning';
-  item_id: string | null;
-  attribute: string;
-  provided: string | null;
 }
 
 /** The routes of the spec's `catalogs` and `catalog_feeds` tags. */
@@ -245,7 +236,7 @@ export function feedRoutes(deps: { db: Database; catalogs: CatalogService; feeds
         });
         const items = page.items.slice(0, size);
         const rows = items.length
-          ? await db.all<IssueRow>(`SELECT * FROM catalog_item_issues WHERE result_id = ? AND item_number IN (${items.map(() => '?').join(', ')}) ORDER BY item_number, code`, [result.id, ...items])
+          ? await db.all<Sample>(`SELECT * FROM catalog_item_issues WHERE result_id = ? AND item_number IN (${items.map(() => '?').join(', ')}) ORDER BY item_number, code`, [result.id, ...items])
           : [];
         return {
           items: items.map((number) => {
