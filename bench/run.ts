@@ -32,11 +32,12 @@
  * Also: time from process start to the first 200 with an empty store (median of 5; target 300 ms).
  * PINBOX_BENCH_CLI=path/to/dist/cli/main.js measures another build of pinbox (before/after).
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
- * --only kernel|limiter|journal|images|search|analytics|uploads|ads|keywords (just that part; kernel is
+ * --only kernel|limiter|journal|images|search|analytics|uploads|ads|keywords|catalogs (just that part; kernel is
  * the three kernel scenarios and the start-up time; ads lists 25 of an ad account's
  * 10,000 campaigns and bulk-creates 30, against the bare server, and runs only when asked;
  * keywords lists 25 of an ad group's 10,000 keywords, asks metrics of 500 and the top
- * 50 growing trends, against the bare server, only when asked).
+ * 50 growing trends, against the bare server, only when asked;
+ * catalogs ingests a 100,000-row feed and counts a product group over it, bench/catalogs.ts, only when asked).
  * --backend postgres: scale-out instead: GET a Pin and create a Pin by 16 users at
  * once (one connection each, a board and a picture each) on PostgreSQL's ceiling
  * (bench/postgres-server.ts: bare Fastify + pg on pinbox's schema), on one pinbox
@@ -56,6 +57,7 @@ import autocannon from 'autocannon';
 import BetterSqlite3 from 'better-sqlite3';
 import sharp from 'sharp';
 import { freeBoxHeader, makeVideo, uploadFile, uploadFormAround } from '../test/videos.js';
+import { catalogsBench } from './catalogs.js';
 
 const { values } = parseArgs({
   options: {
@@ -1136,14 +1138,31 @@ async function main(): Promise<void> {
     reportKernel(rows);
     return reportStartup(startups);
   }
-  if (values.only === 'limiter') return reportLimiter(await limiterCost());
-  if (values.only === 'journal') return reportJournal(await journalCost());
-  if (values.only === 'images') return reportBurst(await imageBurst());
-  if (values.only === 'search' || values.only === 'analytics') return reportBig(await searchAndAnalytics(values.only));
-  if (values.only === 'uploads') return reportUploadMemory(await uploadMemory());
-  if (values.only === 'ads') return adsBench();
-  if (values.only === 'keywords') return keywordsBench();
-  if (values.only !== undefined) throw new Error(`--only takes kernel, limiter, journal, images, search, analytics, uploads, ads or keywords, got '${values.only}'`);
+  // The parts --only runs; those below the line run only when asked.
+  const parts: Record<string, () => Promise<void>> = {
+    limiter: async () => reportLimiter(await limiterCost()),
+    journal: async () => reportJournal(await journalCost()),
+    images: async () => reportBurst(await imageBurst()),
+    search: async () => reportBig(await searchAndAnalytics('search')),
+    analytics: async () => reportBig(await searchAndAnalytics('analytics')),
+    uploads: async () => reportUploadMemory(await uploadMemory()),
+    // ----
+    ads: adsBench,
+    keywords: keywordsBench,
+    catalogs: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pinbox-bench-catalogs-'));
+      try {
+        await catalogsBench({ startPinbox, api, stop, token: TOKEN, dir });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+  if (values.only !== undefined) {
+    const part = parts[values.only];
+    if (!part) throw new Error(`--only takes kernel, ${Object.keys(parts).join(', ')}; got '${values.only}'`);
+    return part();
+  }
   const imageUrl = await imageHost();
   console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
   const kernelRows = await kernel(imageUrl);

@@ -24,9 +24,9 @@ export interface AppDeps {
    * Pinterest: `?ad_account_id=` on an organic route makes that ad account's owner
    * the "operation user_account" when the caller holds a role that allows it (a
    * write when `write`); throws 404 or 403 otherwise. Without it, every
-   * `ad_account_id` answers 404.
+   * `ad_account_id` answers 404. `operationId` is the route's, for the roles its area takes.
    */
-  operationUser?: (auth: AuthContext, adAccountId: string, write: boolean) => Promise<AuthContext>;
+  operationUser?: (auth: AuthContext, adAccountId: string, write: boolean, operationId: string) => Promise<AuthContext>;
   /** Every `/v5` route, from the family registry. */
   routes: readonly ApiRoute[];
   /** Routes outside `/v5` (served images and the like); registered as given. */
@@ -266,12 +266,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Pinterest: `ad_account_id` makes the owner of that ad account the "operation
   // user_account" (Business Access); the ads family decides who may name it.
   // Added to each /v5 route (below): other routes never run it.
-  const actForAdAccount = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+  const actForAdAccount = (operationId: string) => (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     const query = request.query as { ad_account_id?: string } | undefined;
     if (query?.ad_account_id === undefined || !request.auth) return done();
     const accountId = query.ad_account_id;
     if (!deps.operationUser) return done(new ApiError('ad_account_not_found', `Ad account ${accountId} not found.`));
-    deps.operationUser(request.auth, accountId, request.method !== 'GET' && request.method !== 'HEAD').then((acting) => {
+    deps.operationUser(request.auth, accountId, request.method !== 'GET' && request.method !== 'HEAD', operationId).then((acting) => {
       request.auth = acting;
       done();
     }, done);
@@ -305,7 +305,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         config: { policy },
         // After the global onRequest hooks (the control plane's faults, the headers above).
         onRequest: admitCall(policy),
-        preHandler: actForAdAccount,
+        preHandler: actForAdAccount(operationId),
         handler: route.handler,
       });
     }

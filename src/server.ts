@@ -424,7 +424,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       clientAttempts: families.services.authAttempts,
       rateLimits,
       routes: families.routes,
-      operationUser: (auth, adAccountId, write) => families.services.adAccounts.operationUser(auth, adAccountId, write),
+      operationUser: (auth, adAccountId, write, operationId) => families.services.adAccounts.operationUser(auth, adAccountId, write, operationId),
       extraRoutes: families.publicRoutes,
       control: (app) => control.install(app),
       version: PINBOX_VERSION,

@@ -85,7 +85,7 @@ test('an operation of the spec that pinbox does not serve answers 501 naming it;
     assert.deepEqual(await response.json(), { code: 501, message: `pinbox does not serve ${op.operationId} (${op.method} /v5${op.path}) yet.` });
   }
   // A method Pinterest has no operation for, on a path pinbox serves none of: 405 with the spec's methods.
-  const wrongMethod = await fetch(`${pinbox.url}/v5/catalogs`, { method: 'PUT', headers: { authorization: `Bearer ${pinbox.token}` } });
+  const wrongMethod = await fetch(`${pinbox.url}/v5/integrations/commerce`, { method: 'PUT', headers: { authorization: `Bearer ${pinbox.token}` } });
   assert.equal(wrongMethod.status, 405);
   assert.equal(wrongMethod.headers.get('allow'), 'GET, POST');
 });

@@ -27,7 +27,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** The set-up commands: the ones that install and run this very suite. */
 const SETUP = new Set(['npm ci && npm start', 'npm ci && npm test']);
 /** The ports the README names, each given a free one. */
-const README_PORTS = [3000, 3001, 3002, 3003, 3100, 3200];
+const README_PORTS = [3000, 3001, 3002, 3003, 3100, 3200, 3300];
 const BLOCK_TIMEOUT_MS = 120_000;
 
 interface Block {
@@ -89,7 +89,7 @@ test('every shell block of the README runs as written', { skip: TEST_BACKEND ===
   const adapt = (code: string) =>
     code
       .replaceAll(teamUrl, databaseUrlFor(`${TEST_SCHEMA_PREFIX}readme_team`))
-      .replace(/\b(3000|3001|3002|3003|3100|3200)\b/g, (port) => String(ports.get(Number(port))));
+      .replace(/\b(3000|3001|3002|3003|3100|3200|3300)\b/g, (port) => String(ports.get(Number(port))));
   mkdirSync(join(dir, '.blocks'));
 
   const shell = spawn('bash', ['--noprofile', '--norc', '-s'], {

@@ -37,6 +37,25 @@ export const ERROR_CATALOG = {
   // pinbox: Pinterest documents no code for a campaign, ad group or ad that is not in the ad account.
   ad_entity_not_found: { status: 404, code: 404, message: 'Not found.' },
   route_not_found: { status: 404, code: 404, message: 'Not found.' },
+  // Pinterest: catalogs (the catalogs, catalog_feeds, catalog_items, catalog_product_groups
+  // and catalog_reports tags), codes and messages as the spec's examples give them.
+  catalog_not_found: { status: 404, code: 678, message: "Sorry! We couldn't find that catalog. Please ensure you have access to a valid catalog id." },
+  feed_not_found: { status: 404, code: 4161, message: 'Sorry! We could not find your catalogs feed.' },
+  processing_result_not_found: { status: 404, code: 4184, message: 'Sorry! We could not find your processing result.' },
+  items_batch_not_found: { status: 404, code: 4331, message: 'Sorry! We could not find your batch ID.' },
+  product_group_not_found: { status: 404, code: 4180, message: 'Sorry! We could not find your catalogs product group.' },
+  feed_name_taken: { status: 422, code: 4170, message: 'The feed name already exists.' },
+  feed_defaults_missing: { status: 501, code: 4181, message: 'Not implemented at the moment. Please, see documentation' },
+  catalog_required: { status: 409, code: 4182, message: "Can't access this feature without an existing catalog." },
+  product_group_auto_generated: { status: 409, code: 4177, message: 'You cannot alter an auto generated catalogs product group.' },
+  product_group_filters_taken: { status: 409, code: 4178, message: 'A catalogs product group with these filters already exists for this feed.' },
+  product_group_name_taken: { status: 409, code: 4179, message: 'A catalogs product group with this name already exists for this feed.' },
+  product_group_filters_invalid: {
+    status: 409,
+    code: 4183,
+    message: 'Catalog product group filters failed validation, please ensure all filters are set correctly.',
+  },
+  catalog_report_token_invalid: { status: 400, code: 1104, message: 'The token you provided is not valid or has expired.' },
   // pinbox: the refusals below come from the HTTP layers under the routes (router,
   // body parsing, Node's HTTP parser). Pinterest answers them in its `{code, message}`
   // shape with the HTTP status as the code; their exact texts are not documented.

@@ -15,6 +15,7 @@ import {
   type AccountAccess,
   type AdAccountRole,
   type AdAccountRow,
+  type RoleRule,
   type RoleSet,
 } from './roles.js';
 
@@ -88,12 +89,21 @@ export class AdAccountService {
     return { account, roles };
   }
 
+  /** The roles other families' operations take for `?ad_account_id=`, by operationId (the organic routes' otherwise). */
+  private readonly operationRoles = new Map<string, RoleRule>();
+
+  /** Says which roles may name an ad account on these operations (a family that uses ads, at build). */
+  actingRoles(operationIds: readonly string[], rule: RoleRule): void {
+    for (const operationId of operationIds) this.operationRoles.set(operationId, rule);
+  }
+
   /**
    * Pinterest: `ad_account_id` on an organic route makes that account's owner the
    * "operation user_account" when the caller holds a role that allows it.
    */
-  async operationUser(auth: AuthContext, accountId: string, write: boolean): Promise<AuthContext> {
-    const { account } = await this.require(auth.userId, accountId, write ? OPERATION_USER_ROLES.write : OPERATION_USER_ROLES.read);
+  async operationUser(auth: AuthContext, accountId: string, write: boolean, operationId?: string): Promise<AuthContext> {
+    const rule = (operationId === undefined ? undefined : this.operationRoles.get(operationId)) ?? OPERATION_USER_ROLES;
+    const { account } = await this.require(auth.userId, accountId, write ? rule.write : rule.read);
     return account.owner_id === auth.userId ? auth : { ...auth, userId: account.owner_id };
   }
 

@@ -57,6 +57,15 @@ export const OPERATION_USER_ROLES: RoleRule = {
   write: ['OWNER', 'ADMIN', 'CAMPAIGN_MANAGER', 'PROFILE_MANAGER', 'PROFILE_PUBLISHER'],
 };
 
+/**
+ * Pinterest: the catalogs routes take `?ad_account_id=` from the account's Owner,
+ * Admin and Catalogs Manager (the spec's descriptions of the catalogs operations).
+ */
+export const CATALOGS_ROLES: RoleRule = {
+  read: ['OWNER', 'ADMIN', 'CATALOGS_MANAGER'],
+  write: ['OWNER', 'ADMIN', 'CATALOGS_MANAGER'],
+};
+
 export interface AdAccountRow {
   id: string;
   owner_id: string;

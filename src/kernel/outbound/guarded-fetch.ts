@@ -94,6 +94,31 @@ const DECODERS: Record<string, () => NodeJS.ReadWriteStream> = {
  * });
  */
 export async function guardedFetch(url: string | URL, request: OutboundRequest): Promise<OutboundResponse> {
+  return fetchWith(url, request, readBody);
+}
+
+/** The final answer's head and its body as a stream, read by the caller (a large file never sits in memory). */
+export interface OutboundStream extends OutboundHead {
+  /** The decoded body; it errors with an OutboundFetchError past `limits.maxBytes`, the time-out or a failure. */
+  body: AsyncIterable<Buffer>;
+}
+
+/**
+ * As `guardedFetch`, under the same policy and limits, but hands over the body as
+ * it arrives (catalog feeds are parsed while they download).
+ * @example
+ * const { body } = await guardedFetchStream(feedUrl, { policy, limits });
+ * for await (const chunk of body) parser.write(chunk);
+ */
+export function guardedFetchStream(url: string | URL, request: OutboundRequest): Promise<OutboundStream> {
+  return fetchWith(url, request, async (response, signal, limits, confidential) => streamBody(response, signal, limits, confidential));
+}
+
+async function fetchWith<B>(
+  url: string | URL,
+  request: OutboundRequest,
+  read: (response: IncomingMessage, signal: AbortSignal, limits: OutboundLimits, confidential: boolean) => Promise<B>,
+): Promise<OutboundHead & { body: B }> {
   const { policy, limits } = request;
   const signal = AbortSignal.timeout(limits.timeoutMs);
   let current = new URL(url);
@@ -123,7 +148,7 @@ export async function guardedFetch(url: string | URL, request: OutboundRequest):
       response.destroy();
       throw error;
     }
-    return { ...head, body: await readBody(response, signal, limits, confidential) };
+    return { ...head, body: await read(response, signal, limits, confidential) };
   }
 }
 
@@ -199,6 +224,17 @@ function send(
 }
 
 async function readBody(response: IncomingMessage, signal: AbortSignal, limits: OutboundLimits, confidential: boolean): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of streamBody(response, signal, limits, confidential)) {
+    size += chunk.byteLength;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** The body decoded, counted against the size cap as it arrives; every failure an OutboundFetchError. */
+async function* streamBody(response: IncomingMessage, signal: AbortSignal, limits: OutboundLimits, confidential: boolean): AsyncGenerator<Buffer> {
   const tooLarge = () => new OutboundFetchError('too_large', `larger than ${limits.maxBytes} bytes`, confidential);
   const declared = Number(response.headers['content-length'] ?? NaN);
   if (declared > limits.maxBytes) {
@@ -216,13 +252,12 @@ async function readBody(response: IncomingMessage, signal: AbortSignal, limits: 
     body = response.pipe(decoder()) as unknown as Readable;
     response.once('error', (error) => body.destroy(error));
   }
-  const chunks: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of body) {
       size += (chunk as Buffer).byteLength;
       if (size > limits.maxBytes) throw tooLarge();
-      chunks.push(chunk as Buffer);
+      yield chunk as Buffer;
     }
   } catch (error) {
     if (error instanceof OutboundFetchError) throw error;
@@ -231,7 +266,6 @@ async function readBody(response: IncomingMessage, signal: AbortSignal, limits: 
     response.destroy();
     if (body !== response) body.destroy();
   }
-  return Buffer.concat(chunks, size);
 }
 
 function timedOut(limits: OutboundLimits, confidential: boolean): OutboundFetchError {
