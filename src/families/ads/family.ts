@@ -12,6 +12,12 @@ import { campaignEntity } from './campaigns.js';
 import { adEntityFixtures, adEntityRoutes, EntityService } from './entity.js';
 import { adAccountFixtures } from './fixtures.js';
 import { ADS_MIGRATIONS } from './migrations.js';
+import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
+import { Delivery } from './delivery.js';
+import { AdsAnalytics } from './ads-analytics.js';
+import { adsAnalyticsRoutes } from './ads-analytics-routes.js';
+import { deliveryFixtures } from './delivery-fixtures.js';
+import { reportFilePages, reportRoutes, ReportService } from './reports.js';
 import { planningRoutes } from './planning.js';
 import { previewPages, previewRoutes } from './previews.js';
 import { resourceRoutes } from './resources.js';
@@ -25,7 +31,7 @@ import { REJECTED_REASONS, setReviewSeconds } from './review.js';
 export const adsFamily = defineFamily({
   name: 'ads',
   uses: { users: userAccountFamily, pins: pinsFamily },
-  migrations: ADS_MIGRATIONS,
+  migrations: [...ADS_MIGRATIONS, ...DELIVERY_MIGRATIONS],
   build(core, uses) {
     const { db, clock, bookmarks } = core;
     const users = uses.users.stores.users;
@@ -34,7 +40,11 @@ export const adsFamily = defineFamily({
     const campaigns = campaignEntity();
     const adGroups = adGroupEntity(campaigns);
     const ads = adEntity(adGroups, uses.pins.stores.pins);
-    const entityDeps = { db, clock, ids, bookmarks, accounts: adAccounts };
+    const entities = { campaigns, adGroups, ads };
+    const delivery = new Delivery({ db, clock, entities });
+    const adsAnalytics = new AdsAnalytics({ db, clock, delivery, entities });
+    const reports = new ReportService({ db, clock, accounts: adAccounts, analytics: adsAnalytics, entities, instanceSecret: core.instanceSecret });
+    const entityDeps = { db, clock, ids, bookmarks, accounts: adAccounts, delivery };
     const services = [campaigns, adGroups, ads].map((entity) => new EntityService(entity, entityDeps));
     const [, , adService] = services;
     const previews = { db, clock, accounts: adAccounts, pins: uses.pins.stores.pins, users };
@@ -47,7 +57,19 @@ export const adsFamily = defineFamily({
     };
     return {
       stores: { adEntities: { campaigns, adGroups, ads } },
-      services: { adAccounts, adReviews, adBulk: bulk },
+      services: {
+        adAccounts,
+        adReviews,
+        adBulk: bulk,
+        adDelivery: {
+          /** Fixes an ad's delivery figures for whole days, as setPinMetrics does for Pins. */
+          setAdMetrics: (adId: string, dates: readonly string[], metrics: Record<string, number>) => db.transaction((tx) => delivery.fixAdDays(tx, adId, dates, metrics)),
+          /** Brings an account's delivery up to the clock. */
+          catchUp: (accountId: string) => delivery.catchUp(accountId),
+        },
+        adsAnalytics,
+        adReports: reports,
+      },
       routes: [
         ...adAccountRoutes({ accounts: adAccounts, users }),
         ...services.flatMap(adEntityRoutes),
@@ -55,10 +77,13 @@ export const adsFamily = defineFamily({
         ...previewRoutes(previews),
         ...planningRoutes({ accounts: adAccounts }),
         ...resourceRoutes({ accounts: adAccounts, clock }),
+        ...adsAnalyticsRoutes({ accounts: adAccounts, clock, analytics: adsAnalytics }),
+        ...reportRoutes(reports),
       ],
       pages: (app) => {
         bulkResultPages(bulk)(app);
         previewPages(previews)(app);
+        reportFilePages(reports)(app);
       },
       // Bulk requests a stopped process left RUNNING are finished when the clock says; a restored store brings its own.
       start: () => bulk.scheduleRunning(),
@@ -76,6 +101,7 @@ export const adsFamily = defineFamily({
             if (item.review_status === 'APPROVED' || item.review_status === 'REJECTED') await reviewAd(tx, record.id, item, clock.now());
           },
         }),
+        deliveryFixtures(delivery),
       ],
     };
   },

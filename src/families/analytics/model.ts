@@ -85,7 +85,7 @@ export function dayOfInstant(ms: number): number {
 }
 
 /** A 32-bit hash of text (FNV-1a), to key the generator by Pin id and seed. */
-function hashText(text: string): number {
+export function hashText(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
@@ -95,7 +95,7 @@ function hashText(text: string): number {
 }
 
 /** Mixes integers into a uniform number in [0, 1) (a splitmix-like finalizer). */
-function unit(a: number, b: number, c: number): number {
+export function unit(a: number, b: number, c: number): number {
   let h = (a ^ Math.imul(b, 0x9e3779b1) ^ Math.imul(c, 0x85ebca77)) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
@@ -104,7 +104,7 @@ function unit(a: number, b: number, c: number): number {
 }
 
 /** Traffic by weekday, Sunday first: Pinterest use peaks at weekends. */
-const WEEKLY = [1.22, 0.9, 0.92, 0.95, 0.98, 1.0, 1.18];
+export const WEEKLY = [1.22, 0.9, 0.92, 0.95, 0.98, 1.0, 1.18];
 
 /** What the generator needs to know about a Pin; fixed for the Pin's life. */
 export interface SeriesPin {
