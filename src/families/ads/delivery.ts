@@ -407,6 +407,8 @@ export class Delivery {
    * what TOTAL, DAY, WEEK and MONTH analytics read, without moving rows to the process.
    */
   async sums(q: Queryable, accountId: string, fromDay: number, toDay: number, key: 'campaign_id' | 'ad_group_id' | 'ad_id' | null, ids: readonly string[] | null): Promise<{ id: string; day: number; counts: Float64Array }[]> {
+    // PostgreSQL takes no empty IN list (SQLite does): no ids, no rows.
+    if (key && ids && ids.length === 0) return [];
     const filter = key && ids ? ` AND ${key} IN (${ids.map(() => '?').join(', ')})` : '';
     const rows = await q.all<Record<string, unknown>>(
       `SELECT ${key ?? "'' "} AS id, day, ${DELIVERY_COUNTERS.map((name) => `SUM(${name}) AS ${name}`).join(', ')} FROM ad_delivery WHERE ad_account_id = ? AND day >= ? AND day <= ?${filter} GROUP BY ${key ? `${key}, ` : ''}day`,

@@ -53,7 +53,12 @@ export const adsFamily = defineFamily({
       /** Sets how long a submitted ad waits for its review, on pinbox's clock. */
       setReviewSeconds: (value: unknown) => db.transaction((tx) => setReviewSeconds(tx, value)),
       /** Rejects an ad with reasons, or approves it at once. */
-      review: (adId: string, verdict: Parameters<typeof reviewAd>[2]) => db.transaction((tx) => reviewAd(tx, adId, verdict, clock.now())),
+      review: async (adId: string, verdict: Parameters<typeof reviewAd>[2]) => {
+        // Delivery up to now first: a verdict takes effect from this hour on.
+        const [ad] = await ads.store.getMany(db, [adId]);
+        if (ad) await delivery.catchUp(ad.ad_account_id);
+        return db.transaction((tx) => reviewAd(tx, adId, verdict, clock.now()));
+      },
     };
     return {
       stores: { adEntities: { campaigns, adGroups, ads } },

@@ -1,0 +1,352 @@
+/**
+ * Ads delivery, analytics and async reports over HTTP, on a frozen clock: budgets
+ * spent to the micro and COMPLETED, daily budgets never passed, a paused day
+ * accruing nothing, figures that add up at every level and across a targeting
+ * breakdown, report files equal to the sync answer, URL and report expiry, and each
+ * of Pinterest's date rules.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Clock } from '../../kernel/clock.js';
+import { assertError, createBoard, createPin, type Client } from '../../../test/harness.js';
+import { useServer } from '../../../test/harness.js';
+import { adAccount, adsPerson, madeEntity } from '../../../test/ads.js';
+
+const DAY = 86_400_000;
+const clock = new Clock();
+clock.freeze(Date.UTC(2026, 5, 15, 0, 0, 0));
+const server = useServer({ clock, analyticsSeed: 1919 });
+
+const day = (offset = 0) => new Date(Math.floor(clock.now() / DAY) * DAY + offset * DAY).toISOString().slice(0, 10);
+const SUMS = ['SPEND_IN_MICRO_DOLLAR', 'IMPRESSION_1', 'CLICKTHROUGH_1', 'OUTBOUND_CLICK_1', 'REPIN_1', 'TOTAL_ENGAGEMENT', 'TOTAL_VIDEO_MRC_VIEWS'];
+const COLUMNS = [...SUMS, 'CTR', 'CPC_IN_MICRO_DOLLAR', 'CPM_IN_MICRO_DOLLAR', 'TOTAL_CONVERSIONS'];
+
+/** An AWARENESS campaign (impressions bought at a $20 CPM) with one ad group and `ads` approved ads. */
+async function spendingTree(client: Client, acct: any, campaign: Record<string, unknown>, group: Record<string, unknown> = {}, ads = 1) {
+  const made = await madeEntity(client, acct.id, 'campaigns', { name: 'spend', objective_type: 'AWARENESS', ...campaign });
+  const adGroup = await madeEntity(client, acct.id, 'ad_groups', {
+    campaign_id: made.id,
+    name: 'g',
+    billable_event: 'IMPRESSION',
+    budget_in_micro_currency: 100_000_000,
+    bid_in_micro_currency: 20_000_000,
+    ...group,
+  });
+  const board = await createBoard(client);
+  const adList = [];
+  for (let i = 0; i < ads; i++) {
+    const pin = await createPin(client, board.id, { link: 'https://example.com/p' });
+    const ad = await madeEntity(client, acct.id, 'ads', { ad_group_id: adGroup.id, pin_id: pin.id, creative_type: 'REGULAR', destination_url: 'https://example.com/a' });
+    await server().pinbox.control.reviewAd(ad.id, { review_status: 'APPROVED' });
+    adList.push(ad);
+  }
+  return { campaign: made, group: adGroup, ads: adList };
+}
+
+async function analytics(client: Client, path: string, query: Record<string, string | string[] | boolean>): Promise<any[]> {
+  const response = await client.get(path, { query: { columns: COLUMNS.join(','), granularity: 'DAY', ...query } });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  assert.ok(Array.isArray(response.body));
+  return response.body;
+}
+
+const total = (rows: any[], column = 'SPEND_IN_MICRO_DOLLAR') => rows.reduce((sum, row) => sum + (row[column] ?? 0), 0);
+
+describe('delivery on the clock', () => {
+  test('a lifetime cap is spent to the micro, day by day, and the campaign shows COMPLETED', async () => {
+    const { client } = await adsPerson(server());
+    const acct = await adAccount(client);
+    const cap = 35_000_000;
+    const start = day(0);
+    const { campaign, group, ads } = await spendingTree(client, acct, { lifetime_spend_cap: cap }, { budget_in_micro_currency: 10_000_000 });
+    let spent = 0;
+    let days = 0;
+    while (days < 20) {
+      await clock.advance('1d');
+      days++;
+      const rows = await analytics(client, `/ad_accounts/${acct.id}/campaigns/analytics`, { campaign_ids: campaign.id, start_date: start, end_date: day(0), granularity: 'TOTAL' });
+      spent = total(rows);
+      assert.ok(spent <= cap, `spent ${spent} over the cap ${cap}`);
+      if (spent === cap) break;
+    }
+    assert.equal(spent, cap, `after ${days} days the campaign spent ${spent} of ${cap}`);
+    assert.ok(days > 1, 'the ad group budget spreads the cap over more than a day');
+    const read = await client.get(`/ad_accounts/${acct.id}/campaigns/${campaign.id}`);
+    assert.equal(read.body.summary_status, 'COMPLETED');
+    const groupRead = await client.get(`/ad_accounts/${acct.id}/ad_groups/${group.id}`);
+    assert.equal(groupRead.body.summary_status, 'COMPLETED', 'an ad group under a spent campaign is complete too');
+    // Nothing accrues after completion.
+    await clock.advance('2d');
+    const after = await analytics(client, `/ad_accounts/${acct.id}/ads/analytics`, { ad_ids: ads[0].id, start_date: start, end_date: day(0), granularity: 'TOTAL' });
+    assert.equal(total(after), cap);
+  });
+
+  test('a daily budget is never passed on any day, and binds', async () => {
+    const { client } = await adsPerson(server());
+    const acct = await adAccount(client);
+    const budget = 2_000_000;
+    const start = day(0);
+    const { group } = await spendingTree(client, acct, {}, { budget_in_micro_currency: budget }, 2);
+    await clock.advance('6d');
+    const rows = await analytics(client, `/ad_accounts/${acct.id}/ad_groups/analytics`, { ad_group_ids: group.id, start_date: start, end_date: day(-1) });
+    assert.ok(rows.length >= 5, JSON.stringify(rows));
+    for (const row of rows) assert.ok(row.SPEND_IN_MICRO_DOLLAR <= budget, `${row.DATE} spent ${row.SPEND_IN_MICRO_DOLLAR} over ${budget}`);
+    assert.ok(rows.some((row) => row.SPEND_IN_MICRO_DOLLAR === budget), 'the budget binds on some day');
+    const read = await client.get(`/ad_accounts/${acct.id}/ad_groups/${group.id}`);
+    assert.equal(read.body.summary_status, 'RUNNING', 'a daily budget spent is no completion');
+  });
+
+  test('a paused day accrues nothing, and what came before does not change', async () => {
+    const { client } = await adsPerson(server());
+    const acct = await adAccount(client);
+    const start = day(0);
+    const { campaign, ads } = await spendingTree(client, acct, {});
+    await clock.advance('1d');
+    const before = await analytics(client, `/ad_accounts/${acct.id}/ads/analytics`, { ad_ids: ads[0].id, start_date: start, end_date: day(0) });
+    assert.ok(total(before) > 0, 'the first day delivered');
+    const pause = await client.patch(`/ad_accounts/${acct.id}/campaigns`, [{ id: campaign.id, status: 'PAUSED' }]);
+    assert.equal(pause.status, 200, JSON.stringify(pause.body));
+    const pausedDay = day(0);
+    await clock.advance('1d');
+    await client.patch(`/ad_accounts/${acct.id}/campaigns`, [{ id: campaign.id, status: 'ACTIVE' }]);
+    await clock.advance('1d');
+    const rows = await analytics(client, `/ad_accounts/${acct.id}/ads/analytics`, { ad_ids: ads[0].id, start_date: start, end_date: day(0) });
+    assert.deepEqual(rows.filter((row) => row.DATE === start), before.filter((row) => row.DATE === start), 'the day before the pause is as it was');
+    assert.equal(rows.find((row) => row.DATE === pausedDay), undefined, 'the paused day has no row: nothing accrued');
+    assert.ok(rows.some((row) => row.DATE > pausedDay && row.SPEND_IN_MICRO_DOLLAR > 0), 'delivery resumed');
+  });
+
+  test('setAdMetrics fixes an ad day, and the campaign and account follow', async () => {
+    const { client } = await adsPerson(server());
+    const acct = await adAccount(client);
+    const { campaign, ads } = await spendingTree(client, acct, {});
+    await clock.advance('2d');
+    const fixed = day(-1);
+    await server().pinbox.admin.setAdMetrics(ads[0].id, { dates: [fixed], metrics: { IMPRESSION: 1000, CLICKTHROUGH: 10, SPEND_IN_MICRO_DOLLAR: 7_000_000 } });
+    const [ad] = await analytics(client, `/ad_accounts/${acct.id}/ads/analytics`, { ad_ids: ads[0].id, start_date: fixed, end_date: fixed });
+    assert.equal(ad.IMPRESSION_1, 1000);
+    assert.equal(ad.SPEND_IN_MICRO_DOLLAR, 7_000_000);
+    assert.equal(ad.CTR, 0.01);
+    assert.equal(ad.CPC_IN_MICRO_DOLLAR, 700_000);
+    const [camp] = await analytics(client, `/ad_accounts/${acct.id}/campaigns/analytics`, { campaign_ids: campaign.id, start_date: fixed, end_date: fixed });
+    assert.equal(camp.SPEND_IN_MICRO_DOLLAR, 7_000_000);
+    await assert.rejects(server().pinbox.admin.setAdMetrics(ads[0].id, { dates: [day(3)], metrics: { IMPRESSION: 1 } }), /after today/);
+  });
+});
+
+describe('ads analytics add up', () => {
+  let acct: any;
+  let client: Client;
+  const tree: { campaign: any; groups: any[]; ads: any[][] }[] = [];
+  let start = '';
+
+  test('a seeded account with several campaigns, ad groups and ads delivers', async () => {
+    ({ client } = await adsPerson(server()));
+    acct = await adAccount(client);
+    start = day(0);
+    const board = await createBoard(client);
+    for (const objective of ['AWARENESS', 'CONSIDERATION']) {
+      const campaign = await madeEntity(client, acct.id, 'campaigns', { name: objective, objective_type: objective, daily_spend_cap: 40_000_000 });
+      const groups = [];
+      const groupAds = [];
+      for (const [i, targeting] of [{}, { GENDER: ['female', 'male'], APPTYPE: ['iphone', 'web'] }].entries()) {
+        const group = await madeEntity(client, acct.id, 'ad_groups', {
+          campaign_id: campaign.id,
+          name: `g${i}`,
+          billable_event: objective === 'AWARENESS' ? 'IMPRESSION' : 'CLICKTHROUGH',
+          budget_in_micro_currency: 15_000_000,
+          bid_in_micro_currency: objective === 'AWARENESS' ? 12_000_000 : 1_500_000,
+          targeting_spec: targeting,
+        });
+        const ads = [];
+        for (let j = 0; j < 2; j++) {
+          const pin = await createPin(client, board.id, { link: 'https://example.com/p' });
+          const ad = await madeEntity(client, acct.id, 'ads', { ad_group_id: group.id, pin_id: pin.id, creative_type: 'REGULAR', destination_url: 'https://example.com/a' });
+          await server().pinbox.control.reviewAd(ad.id, { review_status: 'APPROVED' });
+          ads.push(ad);
+        }
+        groups.push(group);
+        groupAds.push(ads);
+      }
+      tree.push({ campaign, groups, ads: groupAds.flat() });
+    }
+    await clock.advance('4d');
+    await clock.advance('7h');
+  });
+
+  const byDate = (rows: any[]) => {
+    const out = new Map<string, Record<string, number>>();
+    for (const row of rows) {
+      const key = row.DATE ?? 'TOTAL';
+      const sums = out.get(key) ?? Object.fromEntries(SUMS.map((c) => [c, 0]));
+      for (const c of SUMS) sums[c] += row[c] ?? 0;
+      out.set(key, sums);
+    }
+    return out;
+  };
+
+  for (const granularity of ['DAY', 'TOTAL', 'HOUR', 'WEEK']) {
+    test(`${granularity}: the account is the sum of its campaigns, a campaign of its ad groups, an ad group of its ads`, async () => {
+      const range = granularity === 'HOUR' ? { start_date: day(-1), end_date: day(0) } : { start_date: start, end_date: day(0) };
+      const q = { ...range, granularity };
+      const account = await analytics(client, `/ad_accounts/${acct.id}/analytics`, q);
+      assert.ok(account.length > 0 && account.every((row) => row.AD_ACCOUNT_ID === acct.id));
+      if (granularity === 'TOTAL') assert.ok(account.every((row) => row.DATE === undefined), 'no DATE for TOTAL');
+      else assert.ok(account.every((row) => typeof row.DATE === 'string'));
+      const campaigns = await analytics(client, `/ad_accounts/${acct.id}/campaigns/analytics`, { ...q, campaign_ids: tree.map((t) => t.campaign.id).join(',') });
+      assert.deepEqual(byDate(campaigns), byDate(account));
+      for (const { campaign, groups, ads } of tree) {
+        const own = campaigns.filter((row) => row.CAMPAIGN_ID === campaign.id);
+        const groupRows = await analytics(client, `/ad_accounts/${acct.id}/ad_groups/analytics`, { ...q, ad_group_ids: groups.map((g) => g.id).join(',') });
+        assert.deepEqual(byDate(groupRows), byDate(own));
+        const adRows = await analytics(client, `/ad_accounts/${acct.id}/ads/analytics`, { ...q, ad_ids: ads.map((a) => a.id).join(',') });
+        assert.deepEqual(byDate(adRows), byDate(own));
+      }
+      for (const row of account) {
+        // Derived columns come from the row's sums.
+        assert.equal(row.CTR, row.IMPRESSION_1 ? row.CLICKTHROUGH_1 / row.IMPRESSION_1 : 0);
+        assert.equal(row.CPM_IN_MICRO_DOLLAR, row.IMPRESSION_1 ? (row.SPEND_IN_MICRO_DOLLAR * 1000) / row.IMPRESSION_1 : 0);
+        assert.equal(row.TOTAL_CONVERSIONS, 0);
+      }
+    });
+  }
+
+  test('aggregate_report_rows gives one row per date without the id column', async () => {
+    const ids = tree.map((t) => t.campaign.id).join(',');
+    const rows = await analytics(client, `/ad_accounts/${acct.id}/campaigns/analytics`, { start_date: start, end_date: day(0), campaign_ids: ids, aggregate_report_rows: true });
+    assert.ok(rows.every((row) => row.CAMPAIGN_ID === undefined));
+    const account = await analytics(client, `/ad_accounts/${acct.id}/analytics`, { start_date: start, end_date: day(0) });
+    assert.deepEqual(byDate(rows), byDate(account));
+  });
+
+  test('targeting analytics break each total down so the parts sum to it', async () => {
+    for (const { groups } of tree) {
+      const ids = groups.map((g) => g.id).join(',');
+      const totals = await analytics(client, `/ad_accounts/${acct.id}/ad_groups/analytics`, { start_date: start, end_date: day(0), ad_group_ids: ids });
+      const response = await client.get(`/ad_accounts/${acct.id}/ad_groups/targeting_analytics`, {
+        query: { start_date: start, end_date: day(0), ad_group_ids: ids, columns: COLUMNS.join(','), granularity: 'DAY', targeting_types: 'GENDER,APPTYPE,PLACEMENT,AGE_BUCKET' },
+      });
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      const data = response.body.data as any[];
+      for (const type of ['GENDER', 'APPTYPE', 'PLACEMENT', 'AGE_BUCKET']) {
+        const parts = data.filter((d) => d.targeting_type === type);
+        for (const group of groups) {
+          const own = parts.filter((d) => d.metrics.AD_GROUP_ID === group.id).map((d) => d.metrics);
+          assert.deepEqual(byDate(own), byDate(totals.filter((row) => row.AD_GROUP_ID === group.id)), `${type} of ${group.name}`);
+          if (type === 'GENDER' && group.targeting_spec.GENDER) {
+            assert.deepEqual([...new Set(parts.filter((d) => d.metrics.AD_GROUP_ID === group.id).map((d) => d.targeting_value))].sort(), ['female', 'male'], 'only the targeted genders');
+          }
+        }
+      }
+    }
+    const accountWide = await client.get(`/ad_accounts/${acct.id}/targeting_analytics`, {
+      query: { start_date: start, end_date: day(0), columns: 'SPEND_IN_MICRO_DOLLAR', granularity: 'TOTAL', targeting_types: 'COUNTRY' },
+    });
+    assert.equal(accountWide.status, 200, JSON.stringify(accountWide.body));
+    const account = await analytics(client, `/ad_accounts/${acct.id}/analytics`, { start_date: start, end_date: day(0), granularity: 'TOTAL' });
+    assert.equal(total(accountWide.body.data.map((d: any) => d.metrics)), account[0].SPEND_IN_MICRO_DOLLAR);
+  });
+
+  test('a report file equals the synchronous answer, as JSON and as CSV; URL and report expire on the clock', async () => {
+    const ids = tree.map((t) => t.campaign.id);
+    const sync = await analytics(client, `/ad_accounts/${acct.id}/campaigns/analytics`, { start_date: start, end_date: day(0), campaign_ids: ids.join(',') });
+    const created = await client.post(`/ad_accounts/${acct.id}/reports`, { start_date: start, end_date: day(0), granularity: 'DAY', level: 'CAMPAIGN', columns: COLUMNS, campaign_ids: ids });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    assert.equal(created.body.report_status, 'IN_PROGRESS');
+    const token = created.body.token;
+    const poll = () => client.get(`/ad_accounts/${acct.id}/reports`, { query: { token } });
+    assert.equal((await poll()).body.report_status, 'IN_PROGRESS');
+    await clock.advance('10s');
+    const finished = await poll();
+    assert.equal(finished.body.report_status, 'FINISHED', JSON.stringify(finished.body));
+    const file = await fetch(finished.body.url);
+    assert.equal(file.status, 200);
+    const body = (await file.json()) as Record<string, any[]>;
+    assert.deepEqual(Object.keys(body).sort(), [...new Set(sync.map((row) => row.CAMPAIGN_ID))].sort());
+    assert.deepEqual(Object.values(body).flat(), sync);
+    assert.equal(finished.body.size, JSON.stringify(body).length);
+
+    const csv = await client.post(`/ad_accounts/${acct.id}/reports`, { start_date: start, end_date: day(0), granularity: 'TOTAL', level: 'ADVERTISER', columns: ['SPEND_IN_MICRO_DOLLAR'], report_format: 'CSV' });
+    await clock.advance('10s');
+    const csvDone = await client.get(`/ad_accounts/${acct.id}/reports`, { query: { token: csv.body.token } });
+    const text = await (await fetch(csvDone.body.url)).text();
+    const [account] = await analytics(client, `/ad_accounts/${acct.id}/analytics`, { start_date: start, end_date: day(0), granularity: 'TOTAL', columns: 'SPEND_IN_MICRO_DOLLAR' });
+    assert.equal(text, `AD_ACCOUNT_ID,SPEND_IN_MICRO_DOLLAR\n${acct.id},${account.SPEND_IN_MICRO_DOLLAR}\n`);
+
+    // Pinterest: the URL lives 5 minutes, the report an hour.
+    await clock.advance('5m');
+    await clock.advance('1s');
+    const stale = await fetch(finished.body.url);
+    assert.equal(stale.status, 403);
+    assert.match(await stale.text(), /expired/);
+    const again = await poll();
+    assert.equal(again.body.report_status, 'FINISHED');
+    assert.equal((await fetch(again.body.url)).status, 200, 'a new poll gives a new URL');
+    const tampered = await fetch(again.body.url.replace(/signature=[0-9a-f]/, 'signature=x'));
+    assert.equal(tampered.status, 403);
+    await clock.advance('1h');
+    const expired = await poll();
+    assert.equal(expired.body.report_status, 'EXPIRED');
+    assert.equal((await fetch(again.body.url)).status, 403);
+    assert.equal((await client.get(`/ad_accounts/${acct.id}/reports`, { query: { token: 'f'.repeat(32) } })).body.report_status, 'DOES_NOT_EXIST');
+  });
+
+  test('report filters: metrics_filters, statuses, targeting levels and sorting', async () => {
+    const file = async (body: Record<string, unknown>) => {
+      const created = await client.post(`/ad_accounts/${acct.id}/reports`, { start_date: start, end_date: day(0), granularity: 'TOTAL', columns: ['SPEND_IN_DOLLAR', 'TOTAL_IMPRESSION'], ...body });
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      await clock.advance('10s');
+      const done = await client.get(`/ad_accounts/${acct.id}/reports`, { query: { token: created.body.token } });
+      return (await (await fetch(done.body.url)).json()) as Record<string, any[]>;
+    };
+    const report = async (body: Record<string, unknown>) => Object.values(await file(body)).flat();
+    const all = await report({ level: 'AD_GROUP' });
+    assert.equal(all.length, 4);
+    const spends = all.map((row) => row.SPEND_IN_DOLLAR).sort((a, b) => a - b);
+    const over = await report({ level: 'AD_GROUP', metrics_filters: [{ field: 'SPEND_IN_DOLLAR', operator: 'GREATER_THAN', values: [spends[1]] }] });
+    assert.deepEqual(over.map((row) => row.SPEND_IN_DOLLAR).sort((a, b) => a - b), spends.slice(2));
+    const running = await report({ level: 'CAMPAIGN', campaign_statuses: ['PAUSED'] });
+    assert.deepEqual(running, []);
+    const targeting = await file({ level: 'CAMPAIGN_TARGETING', targeting_types: ['GENDER'], granularity: 'DAY', primary_sort: 'BY_DATE' });
+    assert.deepEqual(Object.keys(targeting).sort(), tree.map((t) => t.campaign.id).sort());
+    for (const rows of Object.values(targeting)) {
+      assert.ok(rows.every((row) => row.TARGETING_TYPE === 'GENDER' && typeof row.TARGETING_VALUE === 'string'));
+      const dates = rows.map((row) => row.DATE);
+      assert.deepEqual(dates, [...dates].sort(), 'BY_DATE sorts each entity\'s rows by date');
+    }
+  });
+});
+
+describe("Pinterest's date rules", () => {
+  test('sync analytics: 90 days back, 90 days long, HOUR 8 days back and 3 long; each a 400 naming its field', async () => {
+    const { client } = await adsPerson(server());
+    const acct = await adAccount(client);
+    const path = `/ad_accounts/${acct.id}/analytics`;
+    const ask = (query: Record<string, string>) => client.get(path, { query: { columns: 'SPEND_IN_MICRO_DOLLAR', granularity: 'DAY', ...query } });
+    const old = await ask({ start_date: day(-91), end_date: day(0) });
+    assertError(old, 400, 1, 'start_date');
+    assert.match(old.body.message, /You can only get data from the last 90 days/);
+    assertError(await ask({ start_date: day(-3), end_date: day(-4) }), 400, 1, 'end_date');
+    assertError(await ask({ start_date: day(0), end_date: day(1) }), 400, 1, 'end_date');
+    assertError(await ask({ start_date: '2026-02-30', end_date: day(0) }), 400, 1, 'start_date');
+    assertError(await ask({ start_date: day(-9), end_date: day(-8), granularity: 'HOUR' }), 400, 1, 'start_date');
+    assertError(await ask({ start_date: day(-4), end_date: day(0), granularity: 'HOUR' }), 400, 1, 'end_date');
+    assertError(await ask({ start_date: day(-3), end_date: day(0), granularity: 'YEAR' }), 400, 1, 'granularity');
+    assert.equal((await ask({ start_date: day(-90), end_date: day(0) })).status, 200);
+    assert.equal((await ask({ start_date: day(-3), end_date: day(0), granularity: 'HOUR' })).status, 200);
+    assertError(await client.get(`/ad_accounts/${acct.id}/ads/analytics`, { query: { start_date: day(0), end_date: day(0), columns: 'CTR', granularity: 'DAY', campaign_ids: '1' } }), 400, 1, 'ad_ids');
+  });
+
+  test('async reports: 914 days back and 186 long, HOUR 8 and 3', async () => {
+    const { client } = await adsPerson(server());
+    const acct = await adAccount(client);
+    const create = (body: Record<string, unknown>) => client.post(`/ad_accounts/${acct.id}/reports`, { level: 'CAMPAIGN', granularity: 'DAY', columns: ['SPEND_IN_DOLLAR'], ...body });
+    assertError(await create({ start_date: day(-915), end_date: day(-900) }), 400, 1, 'start_date');
+    assertError(await create({ start_date: day(-200), end_date: day(-13) }), 400, 1, 'end_date');
+    assert.equal((await create({ start_date: day(-200), end_date: day(-14) })).status, 200);
+    assertError(await create({ start_date: day(-9), end_date: day(-8), granularity: 'HOUR' }), 400, 1, 'start_date');
+    assertError(await create({ start_date: day(-4), end_date: day(0), granularity: 'HOUR' }), 400, 1, 'end_date');
+    assertError(await create({ start_date: day(-4), end_date: day(0), level: 'CAMPAIGN_TARGETING' }), 400, 1, 'targeting_types');
+    assertError(await create({ start_date: day(-4), end_date: day(0), level: 'SOMETHING' }), 400, 1, 'level');
+  });
+});
