@@ -231,8 +231,14 @@ export class AdsAnalytics {
     return day;
   }
 
-  /** The entity records of the account, by id (what attribute columns and filters read). */
-  private async tree(q: Queryable, accountId: string) {
+  /**
+   * The entity records of the account, by id (what attribute columns, Pin filters and
+   * breakdowns read); empty when the request needs none of them, to spare the reads.
+   */
+  private async tree(q: Queryable, accountId: string, request: AnalyticsRequest, targeting: boolean) {
+    const needed =
+      targeting || request.level === 'PIN' || !!request.pinIds || request.columns.some((c) => c in ATTRIBUTE_COLUMNS && c !== LEVEL_ID_COLUMN[request.level]);
+    if (!needed) return { campaigns: new Map<string, EntityRecord>(), adGroups: new Map<string, EntityRecord>(), ads: new Map<string, EntityRecord>() };
     const statuses = ['ACTIVE', 'PAUSED', 'ARCHIVED', 'DRAFT', 'DELETED_DRAFT'];
     const { campaigns, adGroups, ads } = this.deps.entities;
     const all = (entity: AdEntity) => entity.store.list(q, accountId, statuses, null, false, null, Number.MAX_SAFE_INTEGER);
@@ -244,7 +250,7 @@ export class AdsAnalytics {
   async rows(account: AdAccountRow, request: AnalyticsRequest): Promise<Record<string, unknown>[]> {
     await this.deps.delivery.catchUp(account.id);
     const q = this.deps.db;
-    const tree = await this.tree(q, account.id);
+    const tree = await this.tree(q, account.id, request, false);
     const buckets = await this.buckets(q, account, request, tree, null);
     return this.present(buckets.get('') ?? [], account, request, tree);
   }
@@ -253,7 +259,7 @@ export class AdsAnalytics {
   async targetingRows(account: AdAccountRow, request: AnalyticsRequest, types: readonly string[]): Promise<TargetingRow[]> {
     await this.deps.delivery.catchUp(account.id);
     const q = this.deps.db;
-    const tree = await this.tree(q, account.id);
+    const tree = await this.tree(q, account.id, request, true);
     const out: TargetingRow[] = [];
     for (const type of types) {
       const buckets = await this.buckets(q, account, request, tree, type);

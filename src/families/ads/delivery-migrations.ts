@@ -32,6 +32,25 @@ CREATE TABLE ad_delivery (
 );
 CREATE INDEX ad_delivery_account_day ON ad_delivery(ad_account_id, day);
 
+-- The same figures summed by ad group and day, kept with every write of ad_delivery:
+-- what account, campaign and ad group analytics and the budgets read.
+CREATE TABLE ad_delivery_days (
+  ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE,
+  ad_group_id TEXT NOT NULL REFERENCES ad_groups(id) ON DELETE CASCADE,
+  campaign_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  impressions BIGINT NOT NULL,
+  clicks BIGINT NOT NULL,
+  outbound_clicks BIGINT NOT NULL,
+  saves BIGINT NOT NULL,
+  video_starts BIGINT NOT NULL,
+  video_views BIGINT NOT NULL,
+  video_completes BIGINT NOT NULL,
+  spend BIGINT NOT NULL,
+  PRIMARY KEY (ad_group_id, day)
+);
+CREATE INDEX ad_delivery_days_account_day ON ad_delivery_days(ad_account_id, day);
+
 -- The first hour not yet delivered, per ad account.
 CREATE TABLE ad_delivery_cursors (
   ad_account_id TEXT PRIMARY KEY REFERENCES ad_accounts(id) ON DELETE CASCADE,

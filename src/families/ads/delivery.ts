@@ -176,6 +176,28 @@ interface Budget {
 
 const left = (b: Budget) => Math.min(b.daily - b.spentDay, b.lifetime - b.spentLife);
 
+/** An ad that may serve in the hours computed, with what the loop keeps of it. */
+interface ServingAd {
+  ad: EntityRecord;
+  profile: AdProfile;
+  /** The first instant it serves: after it was made, once approved (Infinity: never, as it stands). */
+  liveFrom: number;
+  /** Its counts of the hour being computed, before budgets. */
+  out: Float64Array;
+  segment: Segment | null;
+}
+
+/**
+ * When an ad may first serve (milliseconds): the hour after it was made, once
+ * approved; a pending ad once its review is due (review.ts); never when rejected.
+ */
+function liveFromOf(ad: EntityRecord): number {
+  const made = ad.created_at + 1;
+  if (ad.review_status === 'APPROVED') return made;
+  if (reviewStatusAt(ad, Number.MAX_SAFE_INTEGER) === 'APPROVED') return Math.max(made, Number(ad.review_due_at));
+  return Infinity;
+}
+
 interface Segment {
   ad: EntityRecord;
   day: number;
@@ -242,16 +264,20 @@ export class Delivery {
 
     const groupsById = new Map(groupRecords.map((g) => [g.id, g]));
     const campaignsById = new Map(campaignRecords.map((c) => [c.id, c]));
-    // The tree of what may serve: campaigns -> ad groups -> ads, all ACTIVE.
-    const tree = new Map<string, Map<string, EntityRecord[]>>();
+    const currency = account?.currency ?? 'USD';
+    // The tree of what may serve: campaigns -> ad groups -> ads, all ACTIVE, each ad
+    // with its profile, the instant it may first serve, and its running day segment.
+    const tree = new Map<string, Map<string, ServingAd[]>>();
     for (const ad of adRecords) {
       const group = groupsById.get(String(ad.ad_group_id));
       const campaign = group && campaignsById.get(String(group.campaign_id));
       if (!group || !campaign) continue;
+      const liveFrom = liveFromOf(ad);
+      if (liveFrom === Infinity) continue;
       if (!tree.has(campaign.id)) tree.set(campaign.id, new Map());
       const groups = tree.get(campaign.id)!;
       if (!groups.has(group.id)) groups.set(group.id, []);
-      groups.get(group.id)!.push(ad);
+      groups.get(group.id)!.push({ ad, profile: new AdProfile(seed, ad, group, campaign, currency), liveFrom, out: new Float64Array(N), segment: null });
     }
     if (tree.size === 0) return;
 
@@ -273,9 +299,7 @@ export class Delivery {
       }
       return b;
     };
-    const profiles = new Map<string, AdProfile>();
-    const segments = new Map<string, Segment>();
-    const scratch = new Map<string, Float64Array>();
+    const segments: Segment[] = [];
     let day = fromDay;
 
     for (let hour = from; hour < to; hour++) {
@@ -289,40 +313,45 @@ export class Delivery {
         const campaign = campaignsById.get(campaignId)!;
         const cb = budgetOf(campaign, campaign.daily_spend_cap as number | null, campaign.lifetime_spend_cap as number | null);
         if (cb.spentAt !== null || !inSchedule(campaign, hourSec) || left(cb) <= 0) continue;
-        const serving: { group: EntityRecord; budget: Budget; ads: EntityRecord[]; potential: number; allowed: number }[] = [];
+        const serving: { budget: Budget; ads: ServingAd[]; potential: number; allowed: number }[] = [];
         for (const [groupId, groupAds] of groups) {
           const group = groupsById.get(groupId)!;
           const gb = budgetOf(group, group.budget_type === 'DAILY' ? (group.budget_in_micro_currency as number) : null, group.budget_type === 'LIFETIME' ? (group.budget_in_micro_currency as number) : null);
           if (gb.spentAt !== null || !inSchedule(group, hourSec) || left(gb) <= 0) continue;
-          const live = groupAds.filter((ad) => ad.created_at < hourMs && reviewStatusAt(ad, hourMs) === 'APPROVED');
-          if (live.length === 0) continue;
+          const live: ServingAd[] = [];
           let potential = 0;
-          for (const ad of live) {
-            let profile = profiles.get(ad.id);
-            if (!profile) profiles.set(ad.id, (profile = new AdProfile(seed, ad, group, campaign, account?.currency ?? 'USD')));
-            let out = scratch.get(ad.id);
-            if (!out) scratch.set(ad.id, (out = new Float64Array(N)));
-            profile.hour(hour, out);
-            potential += out[C.spend];
+          for (const serving of groupAds) {
+            if (serving.liveFrom > hourMs) continue;
+            serving.profile.hour(hour, serving.out);
+            potential += serving.out[C.spend];
+            live.push(serving);
           }
-          serving.push({ group, budget: gb, ads: live, potential, allowed: Math.min(potential, left(gb)) });
+          if (live.length > 0) serving.push({ budget: gb, ads: live, potential, allowed: Math.min(potential, left(gb)) });
         }
         if (serving.length === 0) continue;
         const wanted = serving.reduce((sum, s) => sum + s.allowed, 0);
         const campaignAllows = Math.min(wanted, left(cb));
         const groupShares = campaignAllows < wanted ? apportion(campaignAllows, serving.map((s) => s.allowed)) : serving.map((s) => s.allowed);
+        const slot = hour % 24;
         serving.forEach((s, i) => {
           const share = groupShares[i];
           const full = share >= s.potential;
-          const adSpends = full ? s.ads.map((ad) => scratch.get(ad.id)![C.spend]) : apportion(share, s.ads.map((ad) => scratch.get(ad.id)![C.spend]));
+          const adSpends = full ? null : apportion(share, s.ads.map((a) => a.out[C.spend]));
           let spent = 0;
-          s.ads.forEach((ad, j) => {
-            const out = scratch.get(ad.id)!;
-            const fraction = full ? 1 : out[C.spend] > 0 ? adSpends[j] / out[C.spend] : s.potential > 0 ? share / s.potential : 0;
-            const segment = this.segment(segments, ad, day, hour);
-            for (let c = 0; c < N; c++) segment.counts[c] += c === C.spend ? adSpends[j] : Math.floor(out[c] * fraction);
-            segment.hourly[hour % 24 - segment.firstHour] += Math.floor(out[C.impressions] * fraction);
-            spent += adSpends[j];
+          s.ads.forEach((a, j) => {
+            const out = a.out;
+            const adSpend = adSpends ? adSpends[j] : out[C.spend];
+            const fraction = full ? 1 : out[C.spend] > 0 ? adSpend / out[C.spend] : s.potential > 0 ? share / s.potential : 0;
+            let segment = a.segment;
+            if (!segment || segment.day !== day) {
+              segment = a.segment = { ad: a.ad, day, firstHour: slot, counts: new Float64Array(N), hourly: new Array<number>(24 - slot).fill(0) };
+              segments.push(segment);
+            }
+            const counts = segment.counts;
+            if (full) for (let c = 0; c < N; c++) counts[c] += out[c];
+            else for (let c = 0; c < N; c++) counts[c] += c === C.spend ? adSpend : Math.floor(out[c] * fraction);
+            segment.hourly[slot - segment.firstHour] += full ? out[C.impressions] : Math.floor(out[C.impressions] * fraction);
+            spent += adSpend;
           });
           s.budget.spentDay += spent;
           s.budget.spentLife += spent;
@@ -334,15 +363,12 @@ export class Delivery {
       }
     }
 
-    await this.insert(q, accountId, [...segments.values()].filter((s) => s.counts.some((v) => v > 0)).map((s) => ({
-      ad_id: s.ad.id,
-      ad_group_id: String(s.ad.ad_group_id),
-      campaign_id: String(s.ad.campaign_id),
-      day: s.day,
-      first_hour: s.firstHour,
-      hourly: trimZeros(s.hourly).join(','),
-      counts: s.counts,
-    })), 0);
+    const rows: DeliveryRow[] = [];
+    for (const s of segments) {
+      if (!s.counts.some((v) => v > 0)) continue;
+      rows.push({ ad_id: s.ad.id, ad_group_id: String(s.ad.ad_group_id), campaign_id: String(s.ad.campaign_id), day: s.day, first_hour: s.firstHour, hourly: trimZeros(s.hourly).join(','), counts: s.counts });
+    }
+    await this.insert(q, accountId, rows, 0);
     for (const [id, b] of budgets) {
       if (b.spentAt === null) continue;
       const table = campaignsById.has(id) ? 'ad_campaigns' : 'ad_groups';
@@ -350,21 +376,10 @@ export class Delivery {
     }
   }
 
-  private segment(segments: Map<string, Segment>, ad: EntityRecord, day: number, hour: number): Segment {
-    const key = `${ad.id}:${day}`;
-    let segment = segments.get(key);
-    if (!segment) {
-      const firstHour = hour % 24;
-      segment = { ad, day, firstHour, counts: new Float64Array(N), hourly: new Array<number>(24 - firstHour).fill(0) };
-      segments.set(key, segment);
-    }
-    return segment;
-  }
-
   /** Spend so far by ad group and by campaign (of one day, or of all time). */
   private async spent(q: Queryable, accountId: string, day: number | null): Promise<Map<string, number>> {
     const rows = await q.all<{ ad_group_id: string; campaign_id: string; spend: number }>(
-      `SELECT ad_group_id, campaign_id, SUM(spend) AS spend FROM ad_delivery WHERE ad_account_id = ?${day === null ? '' : ' AND day = ?'} GROUP BY ad_group_id, campaign_id`,
+      `SELECT ad_group_id, campaign_id, SUM(spend) AS spend FROM ad_delivery_days WHERE ad_account_id = ?${day === null ? '' : ' AND day = ?'} GROUP BY ad_group_id, campaign_id`,
       day === null ? [accountId] : [accountId, day],
     );
     const out = new Map<string, number>();
@@ -382,6 +397,29 @@ export class Delivery {
       const values: SqlValue[] = [];
       for (const row of chunk) values.push(accountId, row.ad_id, row.ad_group_id, row.campaign_id, row.day, row.first_hour, fixed, ...row.counts, row.hourly);
       await q.run(`INSERT INTO ad_delivery (${ROW_COLUMNS.join(', ')}) VALUES ${chunk.map(() => placeholders).join(', ')}`, values);
+    }
+    await this.addToDays(q, accountId, rows, 1);
+  }
+
+  /** Adds rows (sign 1) or takes them away (sign -1) in the ad group and day sums. */
+  private async addToDays(q: Queryable, accountId: string, rows: readonly DeliveryRow[], sign: 1 | -1): Promise<void> {
+    const sums = new Map<string, { group: string; campaign: string; day: number; counts: Float64Array }>();
+    for (const row of rows) {
+      const key = `${row.ad_group_id}:${row.day}`;
+      let sum = sums.get(key);
+      if (!sum) sums.set(key, (sum = { group: row.ad_group_id, campaign: row.campaign_id, day: row.day, counts: new Float64Array(N) }));
+      for (let c = 0; c < N; c++) sum.counts[c] += sign * row.counts[c];
+    }
+    const list = [...sums.values()];
+    const columns = ['ad_account_id', 'ad_group_id', 'campaign_id', 'day', ...DELIVERY_COUNTERS];
+    const placeholders = `(${columns.map(() => '?').join(', ')})`;
+    // Both engines take ON CONFLICT … DO UPDATE with `excluded` (SQLite since 3.24).
+    const update = DELIVERY_COUNTERS.map((name) => `${name} = ad_delivery_days.${name} + excluded.${name}`).join(', ');
+    for (let i = 0; i < list.length; i += INSERT_CHUNK) {
+      const chunk = list.slice(i, i + INSERT_CHUNK);
+      const values: SqlValue[] = [];
+      for (const sum of chunk) values.push(accountId, sum.group, sum.campaign, sum.day, ...sum.counts);
+      await q.run(`INSERT INTO ad_delivery_days (${columns.join(', ')}) VALUES ${chunk.map(() => placeholders).join(', ')} ON CONFLICT (ad_group_id, day) DO UPDATE SET ${update}`, values);
     }
   }
 
@@ -410,8 +448,10 @@ export class Delivery {
     // PostgreSQL takes no empty IN list (SQLite does): no ids, no rows.
     if (key && ids && ids.length === 0) return [];
     const filter = key && ids ? ` AND ${key} IN (${ids.map(() => '?').join(', ')})` : '';
+    // Above the ad, the ad group and day sums hold the same figures in far fewer rows.
+    const table = key === 'ad_id' ? 'ad_delivery' : 'ad_delivery_days';
     const rows = await q.all<Record<string, unknown>>(
-      `SELECT ${key ?? "'' "} AS id, day, ${DELIVERY_COUNTERS.map((name) => `SUM(${name}) AS ${name}`).join(', ')} FROM ad_delivery WHERE ad_account_id = ? AND day >= ? AND day <= ?${filter} GROUP BY ${key ? `${key}, ` : ''}day`,
+      `SELECT ${key ?? "'' "} AS id, day, ${DELIVERY_COUNTERS.map((name) => `SUM(${name}) AS ${name}`).join(', ')} FROM ${table} WHERE ad_account_id = ? AND day >= ? AND day <= ?${filter} GROUP BY ${key ? `${key}, ` : ''}day`,
       [accountId, fromDay, toDay, ...(key && ids ? ids : [])],
     );
     return rows.map((row) => ({ id: String(row.id), day: Number(row.day), counts: Float64Array.from(DELIVERY_COUNTERS, (name) => Number(row[name])) }));
@@ -445,6 +485,7 @@ export class Delivery {
       }
       for (const [name, value] of Object.entries(metrics)) counts[C[FIXABLE_METRICS[name]]] = value;
       await q.run('DELETE FROM ad_delivery WHERE ad_id = ? AND day = ?', [adId, day]);
+      await this.addToDays(q, ad.ad_account_id, existing, -1);
       // A fixed day with no impressions before spreads evenly over its hours.
       const weights = hourly.some((v) => v > 0) ? hourly : hourly.map(() => 1);
       await this.insert(q, ad.ad_account_id, [{ ad_id: adId, ad_group_id: String(ad.ad_group_id), campaign_id: String(ad.campaign_id), day, first_hour: 0, hourly: weights.join(','), counts }], 1);
