@@ -143,7 +143,7 @@ const LEVEL_DEPTH: Readonly<Record<Level, number>> = { ADVERTISER: 0, CAMPAIGN: 
 const FROM_DEPTH = { account: 0, campaign: 1, ad_group: 2, ad: 3 } as const;
 
 /** Pinterest's targeting breakdowns pinbox splits figures by (the others answer no rows; see the README). */
-export const TARGETING_BREAKDOWNS = ['APPTYPE', 'GENDER', 'AGE_BUCKET', 'LOCATION', 'COUNTRY', 'GEO', 'PLACEMENT', 'TARGETED_INTEREST'] as const;
+export const TARGETING_BREAKDOWNS = ['APPTYPE', 'GENDER', 'AGE_BUCKET', 'LOCATION', 'COUNTRY', 'GEO', 'PLACEMENT', 'TARGETED_INTEREST', 'CREATIVE_TYPE'] as const;
 
 /** pinbox's audience mix where an ad group does not narrow it: values and their shares. */
 const AUDIENCE_MIX: Readonly<Record<string, readonly [string, number][]>> = {
@@ -154,7 +154,7 @@ const AUDIENCE_MIX: Readonly<Record<string, readonly [string, number][]>> = {
 };
 
 /** The values an ad group's figures split between for a targeting type, with weights; none when it has no such breakdown. */
-function breakdownOf(type: string, group: EntityRecord, account: AdAccountRow): [string, number][] {
+function breakdownOf(type: string, group: EntityRecord, account: AdAccountRow, ad: EntityRecord | undefined): [string, number][] {
   const spec = (group.targeting_spec ?? {}) as Record<string, string[] | undefined>;
   const key = hashText(`targeting:${group.id}:${type}`);
   const vary = (values: readonly [string, number][]) => values.map(([v, w], i) => [v, w * (0.7 + unit(key, i, 3) * 0.6)] as [string, number]);
@@ -178,6 +178,8 @@ function breakdownOf(type: string, group: EntityRecord, account: AdAccountRow): 
       const countries = spec.LOCATION?.length ? spec.LOCATION : spec.GEO?.length ? spec.GEO : [account.country];
       return vary(countries.map((c) => [c, 1]));
     }
+    case 'CREATIVE_TYPE':
+      return ad ? [[String(ad.creative_type), 1]] : [];
     case 'TARGETED_INTEREST': {
       const interests = (spec.INTEREST ?? []).filter((id) => INTERESTS.has(id));
       return vary(interests.map((id) => [id, 1]));
@@ -314,7 +316,7 @@ export class AdsAnalytics {
           continue;
         }
         const group = tree.adGroups.get(row.ad_group_id);
-        const values = group ? breakdownOf(type, group, account) : [];
+        const values = group ? breakdownOf(type, group, account, tree.ads.get(row.ad_id)) : [];
         if (values.length === 0) continue;
         for (const part of parts) {
           const split = Array.from(part.counts, (v) => apportion(v, values.map(([, w]) => w)));

@@ -315,6 +315,49 @@ describe('ads analytics add up', () => {
       assert.deepEqual(dates, [...dates].sort(), 'BY_DATE sorts each entity\'s rows by date');
     }
   });
+  test('MMM reports: targeting rows by campaign in the {code, data} envelope, equal to the targeting analytics', async () => {
+    const ids = tree.map((t) => t.campaign.id);
+    const created = await client.post(`/ad_accounts/${acct.id}/mmm_reports`, {
+      report_name: 'mix',
+      start_date: start,
+      end_date: day(0),
+      granularity: 'DAY',
+      level: 'CAMPAIGN_TARGETING',
+      targeting_types: ['GENDER', 'CREATIVE_TYPE'],
+      columns: ['SPEND_IN_MICRO_DOLLAR', 'IMPRESSION_1'],
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    assert.equal(created.body.code, 0);
+    assert.equal(created.body.data.report_status, 'IN_PROGRESS');
+    const poll = () => client.get(`/ad_accounts/${acct.id}/mmm_reports`, { query: { token: created.body.data.token } });
+    assert.equal((await poll()).body.data.report_status, 'IN_PROGRESS');
+    await clock.advance('10s');
+    const done = await poll();
+    assert.equal(done.body.data.report_status, 'FINISHED');
+    const file = (await (await fetch(done.body.data.url)).json()) as Record<string, any[]>;
+    const sync = await client.get(`/ad_accounts/${acct.id}/campaigns/targeting_analytics`, {
+      query: { start_date: start, end_date: day(0), campaign_ids: ids.join(','), columns: 'SPEND_IN_MICRO_DOLLAR,IMPRESSION_1', granularity: 'DAY', targeting_types: 'GENDER,CREATIVE_TYPE' },
+    });
+    const expected = (sync.body.data as any[]).map((d) => ({ TARGETING_TYPE: d.targeting_type, TARGETING_VALUE: d.targeting_value, ...d.metrics }));
+    const key = (row: any) => `${row.CAMPAIGN_ID}:${row.TARGETING_TYPE}:${row.TARGETING_VALUE}:${row.DATE}`;
+    assert.deepEqual(Object.values(file).flat().sort((a, b) => key(a).localeCompare(key(b))), expected.sort((a, b) => key(a).localeCompare(key(b))));
+    assert.ok(expected.some((row) => row.TARGETING_TYPE === 'CREATIVE_TYPE' && row.TARGETING_VALUE === 'REGULAR'));
+  });
+
+  test('brand, category and SKU reports: Pinterest date rules; no product conversions yet, so no rows', async () => {
+    const create = (body: Record<string, unknown>) =>
+      client.post(`/ad_accounts/${acct.id}/reports/brand_category_sku`, { report_name: 'bcs', granularity: 'TOTAL', level: 'ADVERTISER', columns: ['CONVERSION_PRODUCT_BRAND', 'TOTAL_CONVERSION_PRODUCT_QUANTITY'], ...body });
+    assertError(await create({ start_date: day(-3), end_date: day(0) }), 400, 1, 'end_date');
+    assertError(await create({ start_date: '2024-03-10', end_date: '2024-03-30' }), 400, 1, 'start_date');
+    const created = await create({ start_date: day(-10), end_date: day(0) });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    await clock.advance('10s');
+    const done = await client.get(`/ad_accounts/${acct.id}/reports/brand_category_sku`, { query: { token: created.body.token } });
+    assert.equal(done.body.report_status, 'FINISHED');
+    assert.deepEqual(await (await fetch(done.body.url)).json(), {});
+    const other = await client.get(`/ad_accounts/${acct.id}/reports`, { query: { token: created.body.token } });
+    assert.equal(other.body.report_status, 'DOES_NOT_EXIST', 'a token is good for its own kind of report');
+  });
 });
 
 describe("Pinterest's date rules", () => {
@@ -348,5 +391,8 @@ describe("Pinterest's date rules", () => {
     assertError(await create({ start_date: day(-4), end_date: day(0), granularity: 'HOUR' }), 400, 1, 'end_date');
     assertError(await create({ start_date: day(-4), end_date: day(0), level: 'CAMPAIGN_TARGETING' }), 400, 1, 'targeting_types');
     assertError(await create({ start_date: day(-4), end_date: day(0), level: 'SOMETHING' }), 400, 1, 'level');
+    // pinbox: an account has no report templates (templates/list answers none), so a template report is a 404.
+    assertError(await client.post(`/ad_accounts/${acct.id}/templates/123/reports`, undefined, { query: { start_date: day(-920), end_date: day(-919) } }), 400, 1, 'start_date');
+    assertError(await client.post(`/ad_accounts/${acct.id}/templates/123/reports`, undefined, { query: { start_date: day(-3), end_date: day(0) } }), 404, 404);
   });
 });

@@ -17,7 +17,7 @@ import { Delivery } from './delivery.js';
 import { AdsAnalytics } from './ads-analytics.js';
 import { adsAnalyticsRoutes } from './ads-analytics-routes.js';
 import { deliveryFixtures } from './delivery-fixtures.js';
-import { reportFilePages, reportRoutes, ReportService } from './reports.js';
+import { mmmReportRoutes, reportFilePages, reportRoutes, ReportService, templateReportRoutes } from './reports.js';
 import { planningRoutes } from './planning.js';
 import { previewPages, previewRoutes } from './previews.js';
 import { resourceRoutes } from './resources.js';
@@ -84,6 +84,8 @@ export const adsFamily = defineFamily({
         ...resourceRoutes({ accounts: adAccounts, clock }),
         ...adsAnalyticsRoutes({ accounts: adAccounts, clock, analytics: adsAnalytics }),
         ...reportRoutes(reports),
+        ...mmmReportRoutes(reports),
+        ...templateReportRoutes({ accounts: adAccounts, clock }),
       ],
       pages: (app) => {
         bulkResultPages(bulk)(app);

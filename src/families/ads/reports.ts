@@ -15,7 +15,7 @@ import { publicBase } from '../../kernel/http.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Database } from '../../storage/database.js';
-import { dayNumber } from '../analytics/model.js';
+import { dayNumber, dayString } from '../analytics/model.js';
 import { s3Xml } from '../media/upload-endpoint.js';
 import type { AdAccountService } from './ad-accounts.js';
 import { ATTRIBUTION_WINDOW_DAYS } from './ads-analytics-routes.js';
@@ -103,6 +103,24 @@ const createBody = {
   },
 } as const;
 
+/** The kinds of async reports: ads delivery (reports), Marketing Mix Modeling (mmm_reports), brand, category and SKU (reports/brand_category_sku). */
+export type ReportKind = 'DELIVERY' | 'MMM' | 'PRODUCT';
+
+/**
+ * Pinterest (ConversionProductReportRequest): the start date after 2024-03-16, at
+ * least a 7-day window and at most a year between the dates.
+ */
+function checkProductDates(start: string, end: string): { from: number; to: number } {
+  const from = dayNumber(start);
+  const to = dayNumber(end);
+  if (!Number.isFinite(from) || dayString(from) !== start) throw invalidField('start_date', `must be a date in the form YYYY-MM-DD (UTC), got '${start}'`);
+  if (!Number.isFinite(to) || dayString(to) !== end) throw invalidField('end_date', `must be a date in the form YYYY-MM-DD (UTC), got '${end}'`);
+  if (from <= dayNumber('2024-03-16')) throw invalidField('start_date', 'must be after 2024-03-16');
+  if (to - from + 1 < 7) throw invalidField('end_date', "must be at least 7 days from 'start_date' (a 7-day window at least)");
+  if (to - from > 365) throw invalidField('end_date', "must be at most a year after 'start_date'");
+  return { from, to };
+}
+
 export interface ReportRequest {
   start_date: string;
   end_date: string;
@@ -150,21 +168,23 @@ export class ReportService {
     this.urls = new SignedUrls(deps.instanceSecret, 'ads-report-url', deps.clock);
   }
 
-  /** reports/create: checks the request now (every 400 at once), answers a token; the file is made when due. */
-  async create(userId: string, accountId: string, body: ReportRequest): Promise<{ report_status: 'IN_PROGRESS'; token: string; message: string }> {
+  /** reports/create (and the MMM and product reports): checks the request now (every 400 at once), answers a token; the file is made when due. */
+  async create(userId: string, accountId: string, body: ReportRequest, kind: ReportKind = 'DELIVERY'): Promise<{ report_status: 'IN_PROGRESS'; token: string; message: string }> {
     await this.deps.accounts.require(userId, accountId, CAMPAIGN_ROLES.read);
     const now = this.deps.clock.now();
-    const { from, to } = checkDates(body.start_date, body.end_date, body.granularity, 'async', now);
-    const level = LEVELS[body.level];
-    if (level?.targeting && !body.targeting_types?.length) throw invalidField('targeting_types', `is required for level ${body.level}`);
-    if ((body.start_hour !== undefined || body.end_hour !== undefined) && body.granularity !== 'HOUR') throw invalidField('start_hour', 'needs granularity HOUR');
+    const { from, to } = kind === 'PRODUCT' ? checkProductDates(body.start_date, body.end_date) : checkDates(body.start_date, body.end_date, body.granularity, 'async', now);
+    if (kind === 'DELIVERY') {
+      const level = LEVELS[body.level];
+      if (level?.targeting && !body.targeting_types?.length) throw invalidField('targeting_types', `is required for level ${body.level}`);
+      if ((body.start_hour !== undefined || body.end_hour !== undefined) && body.granularity !== 'HOUR') throw invalidField('start_hour', 'needs granularity HOUR');
+    }
     const ads = await this.deps.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM ads WHERE ad_account_id = ?', [accountId]);
     if (Number(ads?.n ?? 0) * (to - from + 1) > REPORT_COST_LIMIT_AD_DAYS) throw new ApiError('reporting_cost_limit');
     const token = randomBytes(16).toString('hex');
     await this.deps.db.run('INSERT INTO ad_reports (token, ad_account_id, kind, request, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?)', [
       token,
       accountId,
-      'DELIVERY',
+      kind,
       JSON.stringify(body),
       now,
       now + REPORT_TIMES.processingMs,
@@ -173,9 +193,9 @@ export class ReportService {
   }
 
   /** reports/get: IN_PROGRESS until due, then FINISHED with a URL (made now, 5 minutes), EXPIRED an hour after it finished. */
-  async status(userId: string, accountId: string, token: string, base: string): Promise<{ report_status: string; url: string | null; size: number | null }> {
+  async status(userId: string, accountId: string, token: string, base: string, kind: ReportKind = 'DELIVERY'): Promise<{ report_status: string; url: string | null; size: number | null }> {
     const { account } = await this.deps.accounts.require(userId, accountId, CAMPAIGN_ROLES.read);
-    const row = await this.deps.db.get<ReportRow>('SELECT * FROM ad_reports WHERE token = ? AND ad_account_id = ?', [token, accountId]);
+    const row = await this.deps.db.get<ReportRow>('SELECT * FROM ad_reports WHERE token = ? AND ad_account_id = ? AND kind = ?', [token, accountId, kind]);
     if (!row) return { report_status: 'DOES_NOT_EXIST', url: null, size: null };
     const now = this.deps.clock.now();
     if (Number(row.due_at) > now) return { report_status: 'IN_PROGRESS', url: null, size: null };
@@ -187,7 +207,7 @@ export class ReportService {
     let file = row.file;
     if (row.finished_at === null) {
       const request = JSON.parse(row.request) as ReportRequest;
-      file = await this.make(account, request);
+      file = await this.make(account, request, kind);
       // One maker wins: a second GET at the same moment keeps the first file.
       await this.deps.db.run('UPDATE ad_reports SET file = ?, file_format = ?, finished_at = ? WHERE token = ? AND finished_at IS NULL', [file, request.report_format ?? 'JSON', finishedAt, token]);
       file = (await this.deps.db.get<{ file: string }>('SELECT file FROM ad_reports WHERE token = ?', [token]))!.file;
@@ -253,8 +273,9 @@ export class ReportService {
   }
 
   /** The report file: JSON `{entity_id: [rows]}` (Pinterest's form) or CSV (a header row, then rows). */
-  private async make(account: AdAccountRow, body: ReportRequest): Promise<string> {
-    const rows = await this.reportRows(account, body);
+  private async make(account: AdAccountRow, body: ReportRequest, kind: ReportKind): Promise<string> {
+    // pinbox: no conversions and no catalog products yet, so a brand, category and SKU report has no rows.
+    const rows = kind === 'PRODUCT' ? [] : await this.reportRows(account, kind === 'MMM' ? { ...body, report_format: 'JSON' } : body);
     if (body.report_format === 'CSV') {
       const columns: string[] = [];
       for (const row of rows) for (const column of Object.keys(row)) if (!columns.includes(column)) columns.push(column);
@@ -300,6 +321,123 @@ export function reportRoutes(reports: ReportService): ApiRoute[] {
       scopes: ['ads:read'],
       schema: { params: accountParams, querystring: { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 } } } },
       handler: async (request) => reports.status(authOf(request).userId, request.params.ad_account_id, request.query.token, publicBase(request)),
+    }),
+  ];
+}
+
+/** Pinterest: MMMReportingTargetingType. */
+const MMM_TARGETING_TYPES = ['APPTYPE', 'COUNTRY', 'CREATIVE_TYPE', 'GENDER', 'LOCATION'];
+
+const mmmBody = {
+  type: 'object',
+  required: ['report_name', 'start_date', 'end_date', 'granularity', 'level', 'targeting_types', 'columns'],
+  properties: {
+    report_name: { type: 'string', minLength: 1, maxLength: 255 },
+    start_date: createBody.properties.start_date,
+    end_date: createBody.properties.end_date,
+    granularity: { type: 'string', enum: ['DAY', 'WEEK'] },
+    level: { type: 'string', enum: ['CAMPAIGN_TARGETING', 'AD_GROUP_TARGETING'] },
+    targeting_types: { type: 'array', minItems: 1, maxItems: 5, items: { type: 'string', enum: MMM_TARGETING_TYPES } },
+    columns: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[A-Z0-9_]+$' } },
+    countries: { type: 'array', items: { type: 'string', pattern: '^[A-Z]{2}$' } },
+  },
+} as const;
+
+const productBody = {
+  type: 'object',
+  required: ['report_name', 'start_date', 'end_date', 'granularity', 'level', 'columns'],
+  properties: {
+    report_name: { type: 'string', minLength: 1, maxLength: 255 },
+    start_date: createBody.properties.start_date,
+    end_date: createBody.properties.end_date,
+    granularity: { type: 'string', enum: ['WEEK', 'MONTH', 'TOTAL'] },
+    level: { type: 'string', enum: ['ADVERTISER', 'CAMPAIGN', 'AD_GROUP'] },
+    columns: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[A-Z0-9_]+$' } },
+    campaign_ids: ids(500),
+    ad_group_ids: ids(500),
+    campaign_objective_types: { type: 'array', minItems: 1, maxItems: 7, items: { type: 'string' } },
+    click_window_days: createBody.properties.click_window_days,
+    engagement_window_days: createBody.properties.engagement_window_days,
+    view_window_days: createBody.properties.view_window_days,
+    conversion_report_time: createBody.properties.conversion_report_time,
+    conversion_product_attribution_type: { type: 'string', enum: ['DEFAULT', 'BRAND_ATTRIBUTION'] },
+    conversion_product_breakdown: { type: 'string', enum: ['PRODUCT_BRAND', 'PRODUCT_CATEGORY', 'PRODUCT_BRAND_AND_CATEGORY', 'PRODUCT_SKU', 'PRODUCT_SKU_GROUP'] },
+    product_sku_ids: { type: 'array', minItems: 2, maxItems: 500, items: { type: 'string', pattern: '^[a-zA-Z0-9]+$' } },
+  },
+} as const;
+
+/** Marketing Mix Modeling reports (mmm_reports): targeting rows by campaign or ad group, in Pinterest's `{code, data}` envelope. */
+export function mmmReportRoutes(reports: ReportService): ApiRoute[] {
+  return [
+    defineRoute<{ Params: AccountParams; Body: ReportRequest }>({
+      method: 'POST',
+      url: '/ad_accounts/:ad_account_id/mmm_reports',
+      operationId: 'analytics/create_mmm_report',
+      scopes: ['ads:read'],
+      schema: { params: accountParams, body: mmmBody },
+      handler: async (request) => {
+        const created = await reports.create(authOf(request).userId, request.params.ad_account_id, request.body, 'MMM');
+        return { code: 0, data: { ...created, status: 'success' } };
+      },
+    }),
+    defineRoute<{ Params: AccountParams; Querystring: { token: string } }>({
+      method: 'GET',
+      url: '/ad_accounts/:ad_account_id/mmm_reports',
+      operationId: 'analytics/get_mmm_report',
+      scopes: ['ads:read'],
+      schema: { params: accountParams, querystring: { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 } } } },
+      handler: async (request) => ({
+        code: 0,
+        data: await reports.status(authOf(request).userId, request.params.ad_account_id, request.query.token, publicBase(request), 'MMM'),
+        message: 'ok',
+        status: 'success',
+      }),
+    }),
+    defineRoute<{ Params: AccountParams; Body: ReportRequest }>({
+      method: 'POST',
+      url: '/ad_accounts/:ad_account_id/reports/brand_category_sku',
+      operationId: 'analytics/create_conversion_product_report',
+      scopes: ['ads:read'],
+      schema: { params: accountParams, body: productBody },
+      handler: async (request) => reports.create(authOf(request).userId, request.params.ad_account_id, request.body, 'PRODUCT'),
+    }),
+    defineRoute<{ Params: AccountParams; Querystring: { token: string } }>({
+      method: 'GET',
+      url: '/ad_accounts/:ad_account_id/reports/brand_category_sku',
+      operationId: 'analytics/get_conversion_product_report',
+      scopes: ['ads:read'],
+      schema: { params: accountParams, querystring: { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 } } } },
+      handler: async (request) => reports.status(authOf(request).userId, request.params.ad_account_id, request.query.token, publicBase(request), 'PRODUCT'),
+    }),
+  ];
+}
+
+/**
+ * Template reports (`templates/{template_id}/reports`). pinbox: report templates
+ * are made in Ads Manager, which pinbox has not, so an account has none
+ * (templates/list answers none) and every template id is not found; the dates given
+ * are checked first, by the async rules.
+ */
+export function templateReportRoutes(deps: { accounts: AdAccountService; clock: Clock }): ApiRoute[] {
+  return [
+    defineRoute<{ Params: AccountParams & { template_id: string }; Querystring: { start_date?: string; end_date?: string; granularity?: Granularity } }>({
+      method: 'POST',
+      url: '/ad_accounts/:ad_account_id/templates/:template_id/reports',
+      operationId: 'analytics/create_template_report',
+      scopes: ['ads:read'],
+      schema: {
+        params: { type: 'object', required: ['ad_account_id', 'template_id'], properties: { ...accountParams.properties, template_id: { type: 'string', maxLength: 18, minLength: 1 } } },
+        querystring: { type: 'object', properties: { start_date: createBody.properties.start_date, end_date: createBody.properties.end_date, granularity: createBody.properties.granularity } },
+      },
+      handler: async (request) => {
+        await deps.accounts.require(authOf(request).userId, request.params.ad_account_id, CAMPAIGN_ROLES.read);
+        const { start_date, end_date, granularity } = request.query;
+        if (start_date !== undefined || end_date !== undefined) {
+          const today = dayString(Math.floor(deps.clock.now() / 86_400_000));
+          checkDates(start_date ?? end_date ?? today, end_date ?? today, granularity ?? 'DAY', 'async', deps.clock.now());
+        }
+        throw new ApiError('ad_entity_not_found', `Template ${request.params.template_id} not found in ad account ${request.params.ad_account_id}.`);
+      },
     }),
   ];
 }
