@@ -396,3 +396,35 @@ describe("Pinterest's date rules", () => {
     assertError(await client.post(`/ad_accounts/${acct.id}/templates/123/reports`, undefined, { query: { start_date: day(-3), end_date: day(0) } }), 404, 404);
   });
 });
+
+describe('fixtures, snapshots and reset reach delivery', () => {
+  test('a fixture seeds a spending campaign and fixes an ad day; a snapshot carries the figures back; reset clears them', async () => {
+    const s = server();
+    const { username: owner, client } = await adsPerson(s);
+    const pin = await createPin(client, (await createBoard(client)).id, { link: 'https://example.com/p' });
+    const fixed = day(0);
+    const shop = `fixture shop ${process.pid}`;
+    const made: any = await s.pinbox.seed({
+      ad_accounts: [{ name: shop, owner }],
+      campaigns: [{ ad_account: shop, key: 'c', name: 'spend', objective_type: 'AWARENESS', lifetime_spend_cap: 50_000_000 }],
+      ad_groups: [{ campaign: 'c', key: 'g', name: 'g', billable_event: 'IMPRESSION', budget_in_micro_currency: 20_000_000, bid_in_micro_currency: 20_000_000 }],
+      ads: [{ ad_group: 'g', key: 'a', pin_id: pin.id, creative_type: 'REGULAR', review_status: 'APPROVED' }],
+      ad_delivery: [{ ad: 'a', dates: [fixed], metrics: { IMPRESSION: 10, SPEND_IN_MICRO_DOLLAR: 1_000 } }],
+    } as never);
+    const accountId = made.ad_accounts[0].id;
+    const read = () => analytics(client, `/ad_accounts/${accountId}/analytics`, { start_date: fixed, end_date: day(0) });
+    const [first] = await read();
+    assert.equal(first.SPEND_IN_MICRO_DOLLAR, 1_000, 'the fixed day, before any hour of delivery');
+    await clock.advance('2d');
+    const rows = await read();
+    assert.ok(total(rows) > 1_000, 'the fixture campaign spends as the clock moves');
+    const snapshot = await s.pinbox.snapshot();
+    assert.ok(snapshot.tables.ad_delivery.rows.length > 0 && snapshot.tables.ad_delivery_days.rows.length > 0);
+    await s.pinbox.control.reset();
+    const cleared = await s.pinbox.snapshot();
+    assert.equal(cleared.tables.ad_delivery.rows.length, 0);
+    assert.equal(cleared.tables.ad_delivery_cursors.rows.length, 0);
+    await s.pinbox.control.restore(snapshot);
+    assert.deepEqual(await read(), rows, 'the restored store answers the same figures');
+  });
+});
