@@ -4,6 +4,9 @@ import type { Migration } from '../../storage/migrate.js';
  * Ads, part 2: delivery, and the async reports made from it. Days are day numbers
  * since 1970-01-01 (UTC), hours are hours of that day; money is integer micro-currency.
  */
+/** The counts both delivery tables keep (delivery.ts's DELIVERY_COUNTERS, written out: a shipped migration never changes). */
+const COUNTS = ['impressions', 'clicks', 'outbound_clicks', 'saves', 'video_starts', 'video_views', 'video_completes', 'spend'].map((name) => `${name} BIGINT NOT NULL`).join(',\n  ');
+
 export const DELIVERY_MIGRATIONS: readonly Migration[] = [
   {
     version: 8,
@@ -19,14 +22,7 @@ CREATE TABLE ad_delivery (
   day INTEGER NOT NULL,
   first_hour INTEGER NOT NULL,
   fixed INTEGER NOT NULL,
-  impressions BIGINT NOT NULL,
-  clicks BIGINT NOT NULL,
-  outbound_clicks BIGINT NOT NULL,
-  saves BIGINT NOT NULL,
-  video_starts BIGINT NOT NULL,
-  video_views BIGINT NOT NULL,
-  video_completes BIGINT NOT NULL,
-  spend BIGINT NOT NULL,
+  ${COUNTS},
   hourly TEXT NOT NULL,
   PRIMARY KEY (ad_id, day, first_hour, fixed)
 );
@@ -39,14 +35,7 @@ CREATE TABLE ad_delivery_days (
   ad_group_id TEXT NOT NULL REFERENCES ad_groups(id) ON DELETE CASCADE,
   campaign_id TEXT NOT NULL,
   day INTEGER NOT NULL,
-  impressions BIGINT NOT NULL,
-  clicks BIGINT NOT NULL,
-  outbound_clicks BIGINT NOT NULL,
-  saves BIGINT NOT NULL,
-  video_starts BIGINT NOT NULL,
-  video_views BIGINT NOT NULL,
-  video_completes BIGINT NOT NULL,
-  spend BIGINT NOT NULL,
+  ${COUNTS},
   PRIMARY KEY (ad_group_id, day)
 );
 CREATE INDEX ad_delivery_days_account_day ON ad_delivery_days(ad_account_id, day);

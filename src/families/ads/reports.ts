@@ -16,14 +16,13 @@ import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Database } from '../../storage/database.js';
 import { dayNumber, dayString } from '../analytics/model.js';
-import { s3Xml } from '../media/upload-endpoint.js';
 import type { AdAccountService } from './ad-accounts.js';
 import { ATTRIBUTION_WINDOW_DAYS } from './ads-analytics-routes.js';
 import { checkDates, GRANULARITIES, LEVEL_ID_COLUMN, type AdsAnalytics, type AnalyticsRequest, type Granularity, type Level } from './ads-analytics.js';
 import type { AdEntity, EntityRecord } from './entity.js';
 import type { AdAccountRow } from './roles.js';
 import { CAMPAIGN_ROLES } from './roles.js';
-import { FileRefusal, SignedUrls } from './signed-files.js';
+import { noSuchKey, serveSignedFiles, SignedUrls } from './signed-files.js';
 import { deliverySummary } from './status.js';
 import { reviewStatusAt } from './review.js';
 
@@ -295,13 +294,14 @@ export class ReportService {
     this.urls.check(token, expires, signature);
     const row = await this.deps.db.get<ReportRow>('SELECT * FROM ad_reports WHERE token = ?', [token]);
     if (!row?.file || (row.finished_at !== null && this.deps.clock.now() >= Number(row.finished_at) + REPORT_TIMES.reportMs)) {
-      throw new FileRefusal(404, 'NoSuchKey', 'The specified key does not exist.');
+      throw noSuchKey();
     }
     return { body: row.file, contentType: row.file_format === 'CSV' ? 'text/csv; charset=utf-8' : 'application/json' };
   }
 }
 
 type AccountParams = { ad_account_id: string };
+const tokenQuery = { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
 const accountParams = { type: 'object', required: ['ad_account_id'], properties: { ad_account_id: { type: 'string', pattern: '^\\d+$', maxLength: 18 } } } as const;
 
 export function reportRoutes(reports: ReportService): ApiRoute[] {
@@ -319,7 +319,7 @@ export function reportRoutes(reports: ReportService): ApiRoute[] {
       url: '/ad_accounts/:ad_account_id/reports',
       operationId: 'analytics/get_report',
       scopes: ['ads:read'],
-      schema: { params: accountParams, querystring: { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 } } } },
+      schema: { params: accountParams, querystring: tokenQuery },
       handler: async (request) => reports.status(authOf(request).userId, request.params.ad_account_id, request.query.token, publicBase(request)),
     }),
   ];
@@ -385,7 +385,7 @@ export function mmmReportRoutes(reports: ReportService): ApiRoute[] {
       url: '/ad_accounts/:ad_account_id/mmm_reports',
       operationId: 'analytics/get_mmm_report',
       scopes: ['ads:read'],
-      schema: { params: accountParams, querystring: { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 } } } },
+      schema: { params: accountParams, querystring: tokenQuery },
       handler: async (request) => ({
         code: 0,
         data: await reports.status(authOf(request).userId, request.params.ad_account_id, request.query.token, publicBase(request), 'MMM'),
@@ -406,7 +406,7 @@ export function mmmReportRoutes(reports: ReportService): ApiRoute[] {
       url: '/ad_accounts/:ad_account_id/reports/brand_category_sku',
       operationId: 'analytics/get_conversion_product_report',
       scopes: ['ads:read'],
-      schema: { params: accountParams, querystring: { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 } } } },
+      schema: { params: accountParams, querystring: tokenQuery },
       handler: async (request) => reports.status(authOf(request).userId, request.params.ad_account_id, request.query.token, publicBase(request), 'PRODUCT'),
     }),
   ];
@@ -444,18 +444,9 @@ export function templateReportRoutes(deps: { accounts: AdAccountService; clock: 
 
 /** Where report files are served, refusing as S3 does. */
 export function reportFilePages(reports: ReportService) {
-  return (app: FastifyInstance): void => {
-    app.get(`${REPORT_FILE_PATH}/:token/:file`, async (request, reply) => {
-      const { token, file } = request.params as { token: string; file: string };
-      const { expires, signature } = request.query as { expires?: string; signature?: string };
-      try {
-        if (!/^[0-9a-f]{32}$/.test(token) || file !== 'metrics_report.txt') throw new FileRefusal(404, 'NoSuchKey', 'The specified key does not exist.');
-        const found = await reports.file(token, expires, signature);
-        return reply.header('content-type', found.contentType).header('cache-control', 'private, no-store').send(found.body);
-      } catch (error) {
-        if (!(error instanceof FileRefusal)) throw error;
-        return reply.code(error.status).type('application/xml').send(s3Xml(error.s3Code, error.message, request.id));
-      }
+  return (app: FastifyInstance): void =>
+    serveSignedFiles(app, `${REPORT_FILE_PATH}/:token/:file`, async ({ token, file }, expires, signature) => {
+      if (!/^[0-9a-f]{32}$/.test(token) || file !== 'metrics_report.txt') throw noSuchKey();
+      return reports.file(token, expires, signature);
     });
-  };
 }
