@@ -211,6 +211,18 @@ describe('ads analytics add up', () => {
     });
   }
 
+  test('ad Pin analytics sum a campaign\'s ads by Pin; ads analytics take campaign_ids with pin_ids; product groups have no figures', async () => {
+    const { campaign, ads } = tree[0];
+    const pinIds = ads.map((a) => a.pin_id);
+    const pins = await analytics(client, `/ad_accounts/${acct.id}/pins/analytics`, { start_date: start, end_date: day(0), campaign_id: campaign.id, pin_ids: pinIds.join(',') });
+    assert.deepEqual([...new Set(pins.map((row) => row.PIN_ID))].sort(), [...pinIds].sort());
+    const own = await analytics(client, `/ad_accounts/${acct.id}/campaigns/analytics`, { start_date: start, end_date: day(0), campaign_ids: campaign.id });
+    assert.deepEqual(byDate(pins), byDate(own));
+    const byPin = await analytics(client, `/ad_accounts/${acct.id}/ads/analytics`, { start_date: start, end_date: day(0), campaign_ids: campaign.id, pin_ids: pinIds[0] });
+    assert.ok(byPin.length > 0 && byPin.every((row) => row.AD_ID === ads[0].id));
+    assert.deepEqual(await analytics(client, `/ad_accounts/${acct.id}/product_groups/analytics`, { start_date: start, end_date: day(0), product_group_ids: '123' }), []);
+  });
+
   test('aggregate_report_rows gives one row per date without the id column', async () => {
     const ids = tree.map((t) => t.campaign.id).join(',');
     const rows = await analytics(client, `/ad_accounts/${acct.id}/campaigns/analytics`, { start_date: start, end_date: day(0), campaign_ids: ids, aggregate_report_rows: true });
