@@ -327,6 +327,21 @@ describe('ads analytics add up', () => {
       assert.deepEqual(dates, [...dates].sort(), 'BY_DATE sorts each entity\'s rows by date');
     }
   });
+  test('an HOUR report cuts its first day at start_hour and its last at end_hour', async () => {
+    const from = day(-1);
+    const to = day(0);
+    const created = await client.post(`/ad_accounts/${acct.id}/reports`, {
+      start_date: from, end_date: to, granularity: 'HOUR', level: 'ADVERTISER', columns: ['IMPRESSION_1'], start_hour: 5, end_hour: 3,
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    await clock.advance('10s');
+    const done = await client.get(`/ad_accounts/${acct.id}/reports`, { query: { token: created.body.token } });
+    const rows = Object.values((await (await fetch(done.body.url)).json()) as Record<string, any[]>).flat();
+    assert.ok(rows.length > 0);
+    assert.ok(rows.every((row) => (row.DATE === from ? row.HOUR >= 5 : row.HOUR <= 3)), JSON.stringify(rows.slice(0, 3)));
+    assert.ok(rows.some((row) => row.DATE === from && row.HOUR === 5));
+  });
+
   test('MMM reports: targeting rows by campaign in the {code, data} envelope, equal to the targeting analytics', async () => {
     const ids = tree.map((t) => t.campaign.id);
     const created = await client.post(`/ad_accounts/${acct.id}/mmm_reports`, {

@@ -235,6 +235,12 @@ export class ReportService {
         return filter.operator === 'LESS_THAN' ? value < filter.values[0] : value > filter.values[0];
       });
     }
+    // Pinterest: with HOUR granularity, start_hour cuts the first day and end_hour the last.
+    if (body.granularity === 'HOUR' && (body.start_hour !== undefined || body.end_hour !== undefined)) {
+      rows = rows.filter(
+        (row) => !(row.DATE === body.start_date && Number(row.HOUR) < (body.start_hour ?? 0)) && !(row.DATE === body.end_date && Number(row.HOUR) > (body.end_hour ?? 23)),
+      );
+    }
     const extra = filterColumns.filter((c) => !body.columns.includes(c));
     for (const row of rows) for (const column of extra) delete row[column];
     if (body.primary_sort === 'BY_DATE') rows.sort((a, b) => String(a.DATE ?? '').localeCompare(String(b.DATE ?? '')) || Number(a.HOUR ?? 0) - Number(b.HOUR ?? 0));
