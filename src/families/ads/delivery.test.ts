@@ -131,6 +131,16 @@ describe('delivery on the clock', () => {
     const [camp] = await analytics(client, `/ad_accounts/${acct.id}/campaigns/analytics`, { campaign_ids: campaign.id, start_date: fixed, end_date: fixed });
     assert.equal(camp.SPEND_IN_MICRO_DOLLAR, 7_000_000);
     await assert.rejects(server().pinbox.admin.setAdMetrics(ads[0].id, { dates: [day(3)], metrics: { IMPRESSION: 1 } }), /after today/);
+    // The same through the control plane over HTTP; a bad metric is a 400 naming it and changes nothing.
+    const control = (body: unknown) =>
+      fetch(`${server().pinbox.url}/_pinbox/ads/${ads[0].id}/metrics`, { method: 'PUT', headers: { 'x-pinbox-admin-key': server().pinbox.adminKey, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await control({ dates: [fixed], metrics: { CLICKTHROUGH: 20 } })).status, 200);
+    const bad = await control({ dates: [fixed], metrics: { CLICKTHROUGH: 5, LIKES: 3 } });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { message: string }).message, /metrics\.LIKES/);
+    const [after] = await analytics(client, `/ad_accounts/${acct.id}/ads/analytics`, { ad_ids: ads[0].id, start_date: fixed, end_date: fixed });
+    assert.equal(after.CLICKTHROUGH_1, 20);
+    assert.equal(after.IMPRESSION_1, 1000, 'the other figures of the fixed day stay');
   });
 });
 

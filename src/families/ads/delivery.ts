@@ -464,7 +464,9 @@ export class Delivery {
    * ad groups, campaigns and the account add it up as any other figure.
    */
   async fixAdDays(q: Queryable, adId: string, dates: readonly string[], metrics: Record<string, number>): Promise<void> {
-    const ad = (await this.deps.entities.ads.store.getMany(q, [adId]))[0];
+    if (!Array.isArray(dates) || dates.length === 0 || dates.some((d) => typeof d !== 'string')) throw invalidField('dates', 'must be a list of dates in the form YYYY-MM-DD');
+    if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics) || Object.keys(metrics).length === 0) throw invalidField('metrics', 'must name at least one metric and its value');
+    const ad = /^\d{1,20}$/.test(adId) ? (await this.deps.entities.ads.store.getMany(q, [adId]))[0] : undefined;
     if (!ad) throw new ApiError('ad_entity_not_found', `Ad ${adId} not found.`);
     for (const [name, value] of Object.entries(metrics)) {
       if (!(name in FIXABLE_METRICS)) throw invalidField(`metrics.${name}`, `is not one of ${Object.keys(FIXABLE_METRICS).join(', ')}`);
