@@ -96,6 +96,21 @@ describe('delivery on the clock', () => {
     assert.equal(read.body.summary_status, 'RUNNING', 'a daily budget spent is no completion');
   });
 
+  test('the schedule bounds delivery: nothing before the start, nothing after the end, then COMPLETED', async () => {
+    const { client } = await adsPerson(server());
+    const acct = await adAccount(client);
+    const now = Math.floor(clock.now() / 1000);
+    const start = day(0);
+    const window = { start_time: now + 86_400, end_time: now + 3 * 86_400 };
+    const { campaign, group, ads } = await spendingTree(client, acct, window, window);
+    assert.equal((await client.get(`/ad_accounts/${acct.id}/campaigns/${campaign.id}`)).body.summary_status, 'NOT_STARTED');
+    await clock.advance('5d');
+    const rows = await analytics(client, `/ad_accounts/${acct.id}/ads/analytics`, { ad_ids: ads[0].id, start_date: start, end_date: day(0) });
+    assert.deepEqual(rows.map((row) => row.DATE), [day(-4), day(-3)], 'two days inside the window, none outside');
+    assert.equal((await client.get(`/ad_accounts/${acct.id}/campaigns/${campaign.id}`)).body.summary_status, 'COMPLETED');
+    assert.equal((await client.get(`/ad_accounts/${acct.id}/ad_groups/${group.id}`)).body.summary_status, 'COMPLETED');
+  });
+
   test('a paused day accrues nothing, and what came before does not change', async () => {
     const { client } = await adsPerson(server());
     const acct = await adAccount(client);
@@ -204,6 +219,8 @@ describe('ads analytics add up', () => {
       if (granularity === 'TOTAL') assert.ok(account.every((row) => row.DATE === undefined), 'no DATE for TOTAL');
       else assert.ok(account.every((row) => typeof row.DATE === 'string'));
       const campaigns = await analytics(client, `/ad_accounts/${acct.id}/campaigns/analytics`, { ...q, campaign_ids: tree.map((t) => t.campaign.id).join(',') });
+      // Pinterest: a campaign's daily_spend_cap holds over all its ad groups.
+      if (granularity === 'DAY') for (const row of campaigns) assert.ok(row.SPEND_IN_MICRO_DOLLAR <= 40_000_000, `${row.CAMPAIGN_ID} on ${row.DATE}`);
       assert.deepEqual(byDate(campaigns), byDate(account));
       for (const { campaign, groups, ads } of tree) {
         const own = campaigns.filter((row) => row.CAMPAIGN_ID === campaign.id);
