@@ -332,29 +332,41 @@ export class AdsAnalytics {
     const idColumn = LEVEL_ID_COLUMN[request.level];
     const depth = LEVEL_DEPTH[request.level];
     buckets.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.period - b.period || (a.hour ?? 0) - (b.hour ?? 0)));
-    return buckets
-      .filter((b) => b.counts.some((v) => v > 0))
-      .map((b) => {
-        const row: Record<string, unknown> = {};
-        if (!request.aggregate) row[idColumn] = b.id;
-        if (request.granularity !== 'TOTAL') row.DATE = dayString(b.period);
-        // pinbox: an hourly row says its hour of the day (UTC) beside DATE.
-        if (b.hour !== null) row.HOUR = b.hour;
-        const records = request.aggregate ? null : this.chain(request.level, b.id, account, tree);
-        for (const column of request.columns) {
-          if (column in SUM_COLUMNS) row[column] = SUM_COLUMNS[column](b.counts);
-          else if (column in DERIVED_COLUMNS) row[column] = DERIVED_COLUMNS[column](b.counts);
-          else if (CONVERSION_COLUMN.test(column)) row[column] = 0;
-          else if (column in ATTRIBUTE_COLUMNS && records) {
-            const { from, field } = ATTRIBUTE_COLUMNS[column];
-            if (FROM_DEPTH[from] > depth || (request.level === 'PIN' && from !== 'account')) continue;
-            const record = records[from];
-            if (record && record[field] != null) row[column] = String(record[field]);
-          }
-          // Pinterest: "empty columns may be omitted"; the columns pinbox does not model are.
+    // What each asked column is, decided once for all rows (a report may have 100,000).
+    type Producer = { column: string; counts?: (t: Counts) => number; attribute?: { from: keyof typeof FROM_DEPTH; field: string } };
+    const producers: Producer[] = [];
+    for (const column of request.columns) {
+      if (column in SUM_COLUMNS) producers.push({ column, counts: SUM_COLUMNS[column] });
+      else if (column in DERIVED_COLUMNS) producers.push({ column, counts: DERIVED_COLUMNS[column] });
+      else if (CONVERSION_COLUMN.test(column)) producers.push({ column, counts: () => 0 });
+      else if (column in ATTRIBUTE_COLUMNS && !request.aggregate) {
+        const attribute = ATTRIBUTE_COLUMNS[column];
+        if (FROM_DEPTH[attribute.from] <= depth && !(request.level === 'PIN' && attribute.from !== 'account')) producers.push({ column, attribute });
+      }
+      // Pinterest: "empty columns may be omitted"; the columns pinbox does not model are.
+    }
+    const needsRecords = producers.some((p) => p.attribute);
+    const dates = new Map<number, string>();
+    const dateOf = (day: number) => dates.get(day) ?? (dates.set(day, dayString(day)), dates.get(day)!);
+    const out: Record<string, unknown>[] = [];
+    for (const b of buckets) {
+      if (!b.counts.some((v) => v > 0)) continue;
+      const row: Record<string, unknown> = {};
+      if (!request.aggregate) row[idColumn] = b.id;
+      if (request.granularity !== 'TOTAL') row.DATE = dateOf(b.period);
+      // pinbox: an hourly row says its hour of the day (UTC) beside DATE.
+      if (b.hour !== null) row.HOUR = b.hour;
+      const records = needsRecords ? this.chain(request.level, b.id, account, tree) : null;
+      for (const p of producers) {
+        if (p.counts) row[p.column] = p.counts(b.counts);
+        else {
+          const record = records![p.attribute!.from];
+          if (record && record[p.attribute!.field] != null) row[p.column] = String(record[p.attribute!.field]);
         }
-        return row;
-      });
+      }
+      out.push(row);
+    }
+    return out;
   }
 
   private chain(level: Level, id: string, account: AdAccountRow, tree: Awaited<ReturnType<AdsAnalytics['tree']>>): Record<string, Record<string, unknown> | undefined> {

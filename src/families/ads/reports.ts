@@ -208,8 +208,8 @@ export class ReportService {
       const request = JSON.parse(row.request) as ReportRequest;
       file = await this.make(account, request, kind);
       // One maker wins: a second GET at the same moment keeps the first file.
-      await this.deps.db.run('UPDATE ad_reports SET file = ?, file_format = ?, finished_at = ? WHERE token = ? AND finished_at IS NULL', [file, request.report_format ?? 'JSON', finishedAt, token]);
-      file = (await this.deps.db.get<{ file: string }>('SELECT file FROM ad_reports WHERE token = ?', [token]))!.file;
+      const kept = await this.deps.db.run('UPDATE ad_reports SET file = ?, file_format = ?, finished_at = ? WHERE token = ? AND finished_at IS NULL', [file, request.report_format ?? 'JSON', finishedAt, token]);
+      if (kept.changes === 0) file = (await this.deps.db.get<{ file: string }>('SELECT file FROM ad_reports WHERE token = ?', [token]))!.file;
     }
     return { report_status: 'FINISHED', url: `${base}${REPORT_FILE_PATH}/${token}/metrics_report.txt?${this.urls.query(token, REPORT_TIMES.urlMs)}`, size: Buffer.byteLength(file ?? '') };
   }
