@@ -8,8 +8,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Clock } from '../../kernel/clock.js';
-import { assertError, createBoard, createPin, type Client } from '../../../test/harness.js';
-import { useServer } from '../../../test/harness.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assertError, Client, createBoard, createPin, ROOMY_STANDARD_LIMITS, startTestPinbox, useServer } from '../../../test/harness.js';
 import { adAccount, adsPerson, madeEntity } from '../../../test/ads.js';
 
 const DAY = 86_400_000;
@@ -480,5 +482,52 @@ describe('fixtures, snapshots and reset reach delivery', () => {
     assert.equal(cleared.tables.ad_delivery_cursors.rows.length, 0);
     await s.pinbox.control.restore(snapshot);
     assert.deepEqual(await read(), rows, 'the restored store answers the same figures');
+  });
+});
+
+describe('a restart', () => {
+  test('keeps what was delivered, carries on delivering, and finishes a report made before it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pinbox-delivery-'));
+    const data = join(dir, 'pinbox.db');
+    // Each process its own clock (on PostgreSQL + Redis a clock belongs to its process), frozen where the last one stopped.
+    let restartClock = new Clock();
+    restartClock.freeze(Date.UTC(2026, 2, 1, 0, 0, 0));
+    const options = () => ({ data, clock: restartClock, analyticsSeed: 5, rateLimitOverrides: ROOMY_STANDARD_LIMITS });
+    const date = (offset: number) => new Date(Math.floor(restartClock.now() / DAY) * DAY + offset * DAY).toISOString().slice(0, 10);
+    let pinbox = await startTestPinbox(options());
+    try {
+      let api = new Client(pinbox.url, pinbox.token, true);
+      const acct = await adAccount(api);
+      const campaign = await madeEntity(api, acct.id, 'campaigns', { name: 'restart', objective_type: 'AWARENESS' });
+      const group = await madeEntity(api, acct.id, 'ad_groups', { campaign_id: campaign.id, name: 'g', billable_event: 'IMPRESSION', budget_in_micro_currency: 50_000_000, bid_in_micro_currency: 10_000_000 });
+      const pin = await createPin(api, (await createBoard(api)).id, { link: 'https://example.com/p' });
+      const ad = await madeEntity(api, acct.id, 'ads', { ad_group_id: group.id, pin_id: pin.id, creative_type: 'REGULAR' });
+      await pinbox.control.reviewAd(ad.id, { review_status: 'APPROVED' });
+      const start = date(0);
+      await restartClock.advance('2d');
+      const query = { ad_ids: ad.id, start_date: start, end_date: date(0), columns: COLUMNS.join(','), granularity: 'DAY' };
+      const before = (await api.get(`/ad_accounts/${acct.id}/ads/analytics`, { query })).body;
+      assert.equal(before.length, 2);
+      const report = await api.post(`/ad_accounts/${acct.id}/reports`, { start_date: start, end_date: date(-1), granularity: 'DAY', level: 'PIN_PROMOTION', columns: COLUMNS, ad_ids: [ad.id] });
+      await pinbox.close();
+
+      const stoppedAt = restartClock.now();
+      restartClock = new Clock();
+      restartClock.freeze(stoppedAt);
+      pinbox = await startTestPinbox(options());
+      api = new Client(pinbox.url, pinbox.token, true);
+      assert.deepEqual((await api.get(`/ad_accounts/${acct.id}/ads/analytics`, { query })).body, before, 'the same figures after the restart');
+      await restartClock.advance('10s');
+      const done = await api.get(`/ad_accounts/${acct.id}/reports`, { query: { token: report.body.token } });
+      assert.equal(done.body.report_status, 'FINISHED');
+      assert.deepEqual(((await (await fetch(done.body.url)).json()) as Record<string, unknown[]>)[ad.id], before);
+      await restartClock.advance('1d');
+      const after = (await api.get(`/ad_accounts/${acct.id}/ads/analytics`, { query: { ...query, end_date: date(0) } })).body;
+      assert.deepEqual(after.slice(0, 2), before, 'the days before stay as they were');
+      assert.equal(after.length, 3, 'and the next day was delivered');
+    } finally {
+      await pinbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
