@@ -83,6 +83,25 @@ describe('delivery on the clock', () => {
     assert.equal(total(after), cap);
   });
 
+  test('an ad group lifetime budget is spent to the micro and the ad group shows COMPLETED; its campaign runs on', async () => {
+    const { client } = await adsPerson(server());
+    const acct = await adAccount(client);
+    const start = day(0);
+    const end = Math.floor(clock.now() / 1000) + 20 * 86_400;
+    const { campaign, group } = await spendingTree(client, acct, {}, { budget_type: 'LIFETIME', budget_in_micro_currency: 5_000_000, end_time: end });
+    await clock.advance('3d');
+    const rows = await analytics(client, `/ad_accounts/${acct.id}/ad_groups/analytics`, { ad_group_ids: group.id, start_date: start, end_date: day(0), granularity: 'TOTAL' });
+    assert.equal(total(rows), 5_000_000);
+    assert.equal((await client.get(`/ad_accounts/${acct.id}/ad_groups/${group.id}`)).body.summary_status, 'COMPLETED');
+    assert.equal((await client.get(`/ad_accounts/${acct.id}/campaigns/${campaign.id}`)).body.summary_status, 'RUNNING');
+    // A larger lifetime budget gives it room again.
+    const raised = await client.patch(`/ad_accounts/${acct.id}/ad_groups`, [{ id: group.id, budget_in_micro_currency: 8_000_000 }]);
+    assert.equal(raised.body.items[0].data?.summary_status, 'RUNNING', JSON.stringify(raised.body));
+    await clock.advance('2d');
+    const more = await analytics(client, `/ad_accounts/${acct.id}/ad_groups/analytics`, { ad_group_ids: group.id, start_date: start, end_date: day(0), granularity: 'TOTAL' });
+    assert.equal(total(more), 8_000_000);
+  });
+
   test('a daily budget is never passed on any day, and binds', async () => {
     const { client } = await adsPerson(server());
     const acct = await adAccount(client);
