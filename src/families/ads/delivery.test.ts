@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertError, Client, createBoard, createPin, ROOMY_STANDARD_LIMITS, startTestPinbox, useServer } from '../../../test/harness.js';
 import { adAccount, adsPerson, madeEntity } from '../../../test/ads.js';
+import { TEST_BACKEND } from '../../../test/backend.js';
 
 const DAY = 86_400_000;
 const clock = new Clock();
@@ -546,6 +547,58 @@ describe('a restart', () => {
       assert.equal(after.length, 3, 'and the next day was delivered');
     } finally {
       await pinbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('two pinbox instances on one PostgreSQL and Redis', () => {
+  test('deliver each hour once when both catch an account up at the same moment', { skip: TEST_BACKEND === 'postgres' ? false : 'runs in the PostgreSQL + Redis pass' }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pinbox-delivery-team-'));
+    const data = join(dir, 'pinbox.db');
+    const clocks = [new Clock(), new Clock()];
+    for (const c of clocks) c.freeze(Date.UTC(2026, 3, 1, 0, 0, 0));
+    const first = await startTestPinbox({ data, clock: clocks[0], analyticsSeed: 11, rateLimitOverrides: ROOMY_STANDARD_LIMITS });
+    const second = await startTestPinbox({ data, clock: clocks[1], rateLimitOverrides: ROOMY_STANDARD_LIMITS });
+    try {
+      const api = new Client(first.url, first.token, true);
+      const otherApi = new Client(second.url, first.token, true);
+      const acct = await adAccount(api);
+      const { ads } = await (async () => {
+        const campaign = await madeEntity(api, acct.id, 'campaigns', { name: 'team', objective_type: 'AWARENESS' });
+        const made = [];
+        for (let g = 0; g < 3; g++) {
+          const group = await madeEntity(api, acct.id, 'ad_groups', { campaign_id: campaign.id, name: `g${g}`, billable_event: 'IMPRESSION', budget_in_micro_currency: 30_000_000, bid_in_micro_currency: 10_000_000 });
+          const pin = await createPin(api, (await createBoard(api)).id, { link: 'https://example.com/p' });
+          for (let a = 0; a < 3; a++) {
+            const ad = await madeEntity(api, acct.id, 'ads', { ad_group_id: group.id, pin_id: pin.id, creative_type: 'REGULAR' });
+            await first.control.reviewAd(ad.id, { review_status: 'APPROVED' });
+            made.push(ad);
+          }
+        }
+        return { ads: made };
+      })();
+      const start = new Date(clocks[0].now()).toISOString().slice(0, 10);
+      await first.clock.advance('5d');
+      const end = new Date(clocks[0].now()).toISOString().slice(0, 10);
+      assert.equal(new Date(clocks[1].now()).toISOString().slice(0, 10), end, 'the second process follows the clock through Redis');
+      const query = { start_date: start, end_date: end, columns: SUMS.join(','), granularity: 'DAY' };
+      // Both instances are asked at once, several times: one catches up, the others find it done.
+      const answers = await Promise.all(
+        [api, otherApi, api, otherApi].map((client) => client.get(`/ad_accounts/${acct.id}/analytics`, { query })),
+      );
+      for (const answer of answers) assert.deepEqual(answer.body, answers[0].body);
+      const byAd = await otherApi.get(`/ad_accounts/${acct.id}/ads/analytics`, { query: { ...query, ad_ids: ads.map((a) => a.id).join(',') } });
+      const account = answers[0].body as any[];
+      assert.ok(account.length >= 5);
+      for (const row of account) {
+        const sum = (byAd.body as any[]).filter((r) => r.DATE === row.DATE).reduce((n, r) => n + r.SPEND_IN_MICRO_DOLLAR, 0);
+        assert.equal(sum, row.SPEND_IN_MICRO_DOLLAR, `${row.DATE}: the ad rows and the ad group sums agree (nothing delivered twice)`);
+        assert.ok(row.SPEND_IN_MICRO_DOLLAR <= 90_000_000);
+      }
+    } finally {
+      await second.close();
+      await first.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
