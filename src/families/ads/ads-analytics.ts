@@ -302,9 +302,12 @@ export class AdsAnalytics {
     if (storeSums) {
       const key = level === 'ADVERTISER' ? null : level === 'CAMPAIGN' ? 'campaign_id' : level === 'AD_GROUP' ? 'ad_group_id' : 'ad_id';
       const ids = request.ids ?? (level === 'CAMPAIGN' ? request.campaignIds : null) ?? null;
-      for (const sum of await this.deps.delivery.sums(q, account.id, from, to, key, ids)) {
-        add('', request.aggregate ? '' : key ? sum.id : account.id, this.period(sum.day, granularity, from), null, sum.counts);
+      const sums = await this.deps.delivery.sums(q, account.id, from, to, key, ids);
+      if (granularity === 'DAY' && !request.aggregate) {
+        // The store answers one sum per id and day, in that order: each is a bucket as it stands.
+        return new Map([['', sums.map((sum) => ({ id: key ? sum.id : account.id, period: sum.day, hour: null, counts: sum.counts }))]]);
       }
+      for (const sum of sums) add('', request.aggregate ? '' : key ? sum.id : account.id, this.period(sum.day, granularity, from), null, sum.counts);
     } else {
       for (const row of await this.deps.delivery.rows(q, account.id, from, to)) {
         const id = keyOf(row);
