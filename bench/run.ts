@@ -32,11 +32,13 @@
  * Also: time from process start to the first 200 with an empty store (median of 5; target 300 ms).
  * PINBOX_BENCH_CLI=path/to/dist/cli/main.js measures another build of pinbox (before/after).
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
- * --only kernel|limiter|journal|images|search|analytics|uploads|ads (just that part; kernel is
+ * --only kernel|limiter|journal|images|search|analytics|uploads|ads|keywords|ads-analytics (just that part; kernel is
  * the three kernel scenarios and the start-up time; ads lists 25 of an ad account's
  * 10,000 campaigns and bulk-creates 30, against the bare server, and runs only when asked;
- * ads-analytics moves a frozen clock 30 days over 1,000 serving ads, reads 90 days of DAY
- * analytics at 1 and 16 connections and makes a 1,000-ad × 90-day report, also only when asked).
+ * keywords lists 25 of an ad group's 10,000 keywords, asks metrics of 500 and the top
+ * 50 growing trends, against the bare server; ads-analytics moves a frozen clock 30 days
+ * over 1,000 serving ads, reads 90 days of DAY analytics at 1 and 16 connections and
+ * makes a 1,000-ad × 90-day report; each only when asked).
  * --backend postgres: scale-out instead: GET a Pin and create a Pin by 16 users at
  * once (one connection each, a board and a picture each) on PostgreSQL's ceiling
  * (bench/postgres-server.ts: bare Fastify + pg on pinbox's schema), on one pinbox
@@ -1046,22 +1048,78 @@ async function adsBench(): Promise<void> {
     const page = await api(`http://127.0.0.1:${pinbox.port}`, 'GET', listPath.slice(3));
     if (page.items.length !== 25) throw new Error(`the list answered ${page.items.length} campaigns`);
     console.log(`bench --only ads: ${seconds}s per scenario and server, ${ADS.turns} turns, ${CONNECTIONS} connections, taskset ${hasTaskset ? 'on' : 'unavailable'}`);
-    console.log('scenario                        | bare req/s | pinbox req/s | pinbox p99 ms | pinbox/bare (req/s) | pinbox/bare (CPU per call) | errors');
-    for (const scenario of scenarios) {
-      const runs: { bare: Result; pinbox: Result }[] = [];
-      for (let turn = 0; turn < ADS.turns; turn++) {
-        const bareRun = await load(`http://127.0.0.1:${bare.port}${listPath}`, { ...scenario.options, duration: seconds, pid: bare.child.pid });
-        const pinboxRun = await load(`http://127.0.0.1:${pinbox.port}${listPath}`, { ...scenario.options, duration: seconds, pid: pinbox.child.pid });
-        runs.push({ bare: bareRun, pinbox: pinboxRun });
-      }
-      const rpsRatio = median(runs.map((r) => r.pinbox.rps / r.bare.rps));
-      const cpuRatio = median(runs.map((r) => (r.bare.cpuUs !== undefined && r.pinbox.cpuUs !== undefined ? r.bare.cpuUs / r.pinbox.cpuUs : NaN)));
-      const mean = (pick: (r: { bare: Result; pinbox: Result }) => number) => runs.reduce((sum, r) => sum + pick(r), 0) / runs.length;
-      console.log(
-        `${scenario.name.padEnd(32)}| ${mean((r) => r.bare.rps).toFixed(0).padStart(10)} | ${mean((r) => r.pinbox.rps).toFixed(0).padStart(12)} | ${String(Math.max(...runs.map((r) => r.pinbox.p99))).padStart(13)} | ` +
-          `${rpsRatio.toFixed(3).padStart(19)} | ${(Number.isNaN(cpuRatio) ? '-' : cpuRatio.toFixed(3)).padStart(26)} | ${runs.reduce((n, r) => n + r.bare.errors + r.pinbox.errors, 0)}`,
-      );
+    await againstBare(bare, pinbox, scenarios.map((scenario) => ({ ...scenario, path: listPath })), seconds, ADS.turns);
+  } finally {
+    await stop(pinbox.child);
+    await stop(bare.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Each scenario on the bare server and on pinbox, in turns: mean req/s, pinbox's
+ * worst p99, and the medians of pinbox/bare req/s and CPU per call, one table row each.
+ */
+async function againstBare(
+  bare: { port: number; child: { pid?: number } },
+  pinbox: { port: number; child: { pid?: number } },
+  scenarios: readonly { name: string; path: string; options: Parameters<typeof load>[1] }[],
+  seconds: number,
+  turns: number,
+): Promise<void> {
+  console.log('scenario                        | bare req/s | pinbox req/s | pinbox p99 ms | pinbox/bare (req/s) | pinbox/bare (CPU per call) | errors');
+  for (const scenario of scenarios) {
+    const runs: { bare: Result; pinbox: Result }[] = [];
+    for (let turn = 0; turn < turns; turn++) {
+      const bareRun = await load(`http://127.0.0.1:${bare.port}${scenario.path}`, { ...scenario.options, duration: seconds, pid: bare.child.pid });
+      const pinboxRun = await load(`http://127.0.0.1:${pinbox.port}${scenario.path}`, { ...scenario.options, duration: seconds, pid: pinbox.child.pid });
+      runs.push({ bare: bareRun, pinbox: pinboxRun });
     }
+    const rpsRatio = median(runs.map((r) => r.pinbox.rps / r.bare.rps));
+    const cpuRatio = median(runs.map((r) => (r.bare.cpuUs !== undefined && r.pinbox.cpuUs !== undefined ? r.bare.cpuUs / r.pinbox.cpuUs : NaN)));
+    const mean = (pick: (r: { bare: Result; pinbox: Result }) => number) => runs.reduce((sum, r) => sum + pick(r), 0) / runs.length;
+    console.log(
+      `${scenario.name.padEnd(32)}| ${mean((r) => r.bare.rps).toFixed(0).padStart(10)} | ${mean((r) => r.pinbox.rps).toFixed(0).padStart(12)} | ${String(Math.max(...runs.map((r) => r.pinbox.p99))).padStart(13)} | ` +
+        `${rpsRatio.toFixed(3).padStart(19)} | ${(Number.isNaN(cpuRatio) ? '-' : cpuRatio.toFixed(3)).padStart(26)} | ${runs.reduce((n, r) => n + r.bare.errors + r.pinbox.errors, 0)}`,
+    );
+  }
+}
+
+/**
+ * How many keywords the keywords bench's ad group holds, and how many the metrics call
+ * asks about (500 fit Node's 16 KB request line; 2,000 short ones would too).
+ */
+const KEYWORDS = { keywords: 10_000, metrics: 500, turns: 2 } as const;
+
+/**
+ * Keywords and planning: list 25 of an ad group's 10,000 keywords, keyword metrics
+ * for 500 keywords, and the top 50 growing trends (a day's answer, kept by the model), on pinbox and on the bare
+ * server, in turns; ratios of req/s and of server CPU per call.
+ */
+async function keywordsBench(): Promise<void> {
+  const seconds = Math.min(DURATION, 5);
+  const dir = mkdtempSync(join(tmpdir(), 'pinbox-bench-keywords-'));
+  const data = join(dir, 'keywords.db');
+  const bare = await startProcess(['--import', 'tsx', BARE], /listening (\d+)/);
+  const pinbox = await startPinbox(['--data', data, ...COUNTED_NOT_REFUSED, '--rate-limit', 'standard.trends_read=999999999/second']);
+  try {
+    const base = `http://127.0.0.1:${pinbox.port}`;
+    const account = await api(base, 'POST', '/ad_accounts', { name: 'bench keywords' });
+    const [campaign] = (await api(base, 'POST', `/ad_accounts/${account.id}/campaigns`, [{ name: 'bench', objective_type: 'CONSIDERATION', daily_spend_cap: 50_000_000 }])).items;
+    const [group] = (await api(base, 'POST', `/ad_accounts/${account.id}/ad_groups`, [{ campaign_id: campaign.data.id, name: 'bench', billable_event: 'CLICKTHROUGH', budget_in_micro_currency: 10_000_000, bid_in_micro_currency: 1_000_000 }])).items;
+    for (let from = 0; from < KEYWORDS.keywords; from += 2000) {
+      const keywords = Array.from({ length: 2000 }, (_, i) => ({ match_type: 'BROAD', value: `bench keyword ${from + i}` }));
+      const made = await api(base, 'POST', `/ad_accounts/${account.id}/keywords`, { parent_id: group.data.id, keywords });
+      if (made.errors.length > 0) throw new Error(`keywords refused: ${JSON.stringify(made.errors[0])}`);
+    }
+    const words = Array.from({ length: KEYWORDS.metrics }, (_, i) => (i % 2 ? `garden ${i}` : `summer salad ${i}`)).join(',');
+    const scenarios = [
+      { name: `list 25 of ${KEYWORDS.keywords} keywords`, path: `/v5/ad_accounts/${account.id}/keywords?ad_group_id=${group.data.id}`, options: {} },
+      { name: `metrics of ${KEYWORDS.metrics} keywords`, path: `/v5/ad_accounts/${account.id}/keywords/metrics?country_code=US&keywords=${encodeURIComponent(words)}`, options: {} },
+      { name: 'top 50 growing trends', path: '/v5/trends/keywords/US/top/growing', options: {} },
+    ];
+    console.log(`bench --only keywords: ${seconds}s per scenario and server, ${KEYWORDS.turns} turns, ${CONNECTIONS} connections, taskset ${hasTaskset ? 'on' : 'unavailable'}`);
+    await againstBare(bare, pinbox, scenarios, seconds, KEYWORDS.turns);
   } finally {
     await stop(pinbox.child);
     await stop(bare.child);
@@ -1207,8 +1265,9 @@ async function main(): Promise<void> {
   if (values.only === 'search' || values.only === 'analytics') return reportBig(await searchAndAnalytics(values.only));
   if (values.only === 'uploads') return reportUploadMemory(await uploadMemory());
   if (values.only === 'ads') return adsBench();
+  if (values.only === 'keywords') return keywordsBench();
   if (values.only === 'ads-analytics') return adsAnalyticsBench();
-  if (values.only !== undefined) throw new Error(`--only takes kernel, limiter, journal, images, search, analytics, uploads, ads or ads-analytics, got '${values.only}'`);
+  if (values.only !== undefined) throw new Error(`--only takes kernel, limiter, journal, images, search, analytics, uploads, ads, keywords or ads-analytics, got '${values.only}'`);
   const imageUrl = await imageHost();
   console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
   const kernelRows = await kernel(imageUrl);

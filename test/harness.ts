@@ -9,7 +9,7 @@ import { startPinbox, type Pinbox, type PinboxOptions } from '../src/index.js';
 import { RATE_LIMIT_CATEGORIES } from '../src/kernel/rate-limits/categories.js';
 import { dropSchema, onTestBackend } from './backend.js';
 import { imageUrlSource } from './images.js';
-import { checkResponse } from './spec.js';
+import { checkResponse, findOperation } from './spec.js';
 
 /**
  * The suite's functional tests make hundreds of calls a second as the dev app
@@ -36,6 +36,14 @@ export interface RequestOptions {
   rawBody?: string;
   headers?: Record<string, string>;
   token?: string | null;
+}
+
+/** The statuses each operation of the spec has answered this test file (every answer validated against the spec). */
+const ANSWERED = new Map<string, Set<number>>();
+
+/** The statuses the operation has answered so far in this test file's process. */
+export function answeredStatuses(operationId: string): readonly number[] {
+  return [...(ANSWERED.get(operationId) ?? [])].sort((a, b) => a - b);
 }
 
 /** A small HTTP client bound to one token. */
@@ -86,8 +94,11 @@ export class Client {
       assert.match(response.headers.get('x-ratelimit-remaining') ?? '', /^\d+$/, `${method} ${path} lacks x-ratelimit-remaining`);
       assert.match(response.headers.get('x-ratelimit-reset') ?? '', /^[1-9]\d*$/, `${method} ${path} lacks x-ratelimit-reset`);
     }
-    const violation = checkResponse(method, url.pathname.replace(/^\/v5/, ''), response.status, parsed);
+    const specPath = url.pathname.replace(/^\/v5/, '');
+    const violation = checkResponse(method, specPath, response.status, parsed);
     assert.equal(violation, null, `response violates the official spec: ${violation}`);
+    const operation = findOperation(method, specPath);
+    if (operation) ANSWERED.set(operation.operationId, new Set([...(ANSWERED.get(operation.operationId) ?? []), response.status]));
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
 

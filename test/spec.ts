@@ -77,7 +77,9 @@ export function loadSpec(): { spec: Json; operations: SpecOperation[]; ajv: Ajv 
 /**
  * OpenAPI 3.0 to plain JSON Schema: `nullable` becomes a null alternative and
  * `discriminator` (which Ajv cannot read with `mapping`) is dropped; `oneOf` still
- * decides between the variants.
+ * decides between the variants, except that a `oneOf` whose discriminator maps the
+ * body's value checks the variant it maps to (variants that overlap, as an
+ * advanced auction UPSERT record also meets the DELETE one, would fail `oneOf`).
  */
 function toAjvSchema(node: any): any {
   if (Array.isArray(node)) return node.map(toAjvSchema);
@@ -87,6 +89,18 @@ function toAjvSchema(node: any): any {
     if (key === 'discriminator' || key === 'nullable') continue;
     out[key] = toAjvSchema(value);
   }
+  const mapping = node.discriminator?.mapping as Record<string, string> | undefined;
+  if (mapping && Array.isArray(out.oneOf)) {
+    const property = node.discriminator.propertyName as string;
+    const { oneOf, ...rest } = out;
+    const mapped = { type: 'object', required: [property], properties: { [property]: { enum: Object.keys(mapping) } } };
+    const variants = Object.entries(mapping).map(([value, ref]) => ({ if: { properties: { [property]: { const: value } } }, then: { $ref: ref } }));
+    return withNullable(node, { ...rest, if: mapped, then: { allOf: variants }, else: { oneOf } });
+  }
+  return withNullable(node, out);
+}
+
+function withNullable(node: any, out: Json): any {
   if (node.nullable === true) {
     if (typeof out.type === 'string') {
       out.type = [out.type, 'null'];

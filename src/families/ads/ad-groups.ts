@@ -3,6 +3,8 @@ import { defineAdEntity, type AdEntity, type EntityContext, type EntityFields, t
 import { CAMPAIGN_ROLES } from './roles.js';
 import { anyObject, BID_STRATEGIES, BILLABLE_EVENTS, digits, itemSchema, nullableFlag, nullableInteger, seconds, status, trackingUrls } from './schemas.js';
 import { deliverySummary } from './status.js';
+import { checkAgeRange } from './targeting-spec.js';
+import { applyTargetingTemplate } from './targeting-templates.js';
 import { presentIfSet } from './schemas.js';
 
 /** Pinterest: a CBO campaign has at most 70 ad groups. */
@@ -137,8 +139,7 @@ function checkTargeting(next: EntityFields): void {
   if (templates.length > 0 && !(templates.length === 1 && templates[0] === '0') && Object.keys(spec).length > 0) {
     throw invalidField('targeting_template_ids', "cannot be given with 'targeting_spec': a template holds the whole targeting");
   }
-  if ((spec.MINIMUM_AGE === undefined) !== (spec.MAXIMUM_AGE === undefined)) throw invalidField('targeting_spec.MINIMUM_AGE', 'and MAXIMUM_AGE go together');
-  if (spec.MINIMUM_AGE !== undefined && spec.AGE_BUCKET != null) throw invalidField('targeting_spec.AGE_BUCKET', 'cannot be given with MINIMUM_AGE and MAXIMUM_AGE');
+  checkAgeRange(spec, 'targeting_spec');
 }
 
 /** Ad groups (the spec's `ad_groups` tag), under campaigns. */
@@ -188,7 +189,7 @@ export function adGroupEntity(campaigns: AdEntity): AdEntity {
     fixture: { key: 'ad_groups', kind: 'ad_group', parentKey: 'campaign' },
     bulk: { type: 'AD_GROUP', readOnly: ['conversion_learning_mode_type'] },
     async create(item, context) {
-      const { status: _status, ad_account_id: _account, ...given } = item;
+      const { status: _status, ad_account_id: _account, ...given } = await applyTargetingTemplate(item, context);
       const cbo = Boolean(context.parent!.is_campaign_budget_optimization);
       return checkAdGroup(
         {
@@ -209,7 +210,7 @@ export function adGroupEntity(campaigns: AdEntity): AdEntity {
       );
     },
     async update(item, current, context) {
-      const { id: _id, status: _status, ad_account_id: _account, ...given } = item;
+      const { id: _id, status: _status, ad_account_id: _account, ...given } = await applyTargetingTemplate(item, context);
       const next = await checkAdGroup({ ...current, ...given }, context, false);
       // A new lifetime budget gives a spent-out ad group room again.
       if (next.budget_in_micro_currency !== current.budget_in_micro_currency || next.budget_type !== current.budget_type) next.budget_spent_at = null;

@@ -76,7 +76,7 @@ describe('bulk/upsert', () => {
     assert.equal(done.status, 'FAILED');
     const result = JSON.parse((await fetchFile(done.result_url)).text);
     assert.match(result.create.ad_groups[0].exceptions[0].message, /campaign_id/);
-    assertError(await owner.client.post(`/ad_accounts/${acct.id}/bulk/upsert`, { create: { keywords: [{ value: 'salad' }] } }), 400, 1, 'create.keywords');
+    assertError(await owner.client.post(`/ad_accounts/${acct.id}/bulk/upsert`, { create: { product_groups: [{ name: 'salad' }] } }), 400, 1, 'create.product_groups');
     assertError(await owner.client.post(`/ad_accounts/${acct.id}/bulk/upsert`, { create: { pins: [{}] } }), 400, 1, 'create.pins');
     assertError(await owner.client.post(`/ad_accounts/${acct.id}/bulk/upsert`, {}), 400, 1, 'create');
   });
@@ -95,6 +95,25 @@ describe('bulk/upsert', () => {
     assertError(await stranger.client.get(`/ad_accounts/${acct.id}/bulk/${download.body.request_id}`), 403, 29);
     assertError(await stranger.client.post(`/ad_accounts/${acct.id}/bulk/download`, {}), 403, 29);
     assertError(await owner.client.get(`/ad_accounts/${acct.id}/bulk/999`), 404, 404);
+  });
+
+  test('a role taken away before the request runs fails it: FAILED, the refusal in the file, nothing written', async () => {
+    const s = server();
+    const owner = await adsPerson(s);
+    const manager = await adsPerson(s);
+    const acct = await adAccount(owner.client);
+    const control = new ControlClient(s.pinbox.url, s.pinbox.adminKey);
+    const grant = { user: manager.username, role: 'CAMPAIGN_MANAGER' };
+    await control.ok('POST', `/ad_accounts/${acct.id}/roles`, grant);
+    const submitted = await manager.client.post(`/ad_accounts/${acct.id}/bulk/upsert`, { create: { campaigns: [campaignItem()] } });
+    assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+    assert.equal((await control.request('DELETE', `/ad_accounts/${acct.id}/roles`, grant)).status, 204);
+    const done = await finished(s, owner.client, acct.id, submitted.body.request_id);
+    assert.equal(done.status, 'FAILED');
+    const { error } = JSON.parse((await fetchFile(done.result_url)).text);
+    assert.equal(error.code, 29);
+    assert.match(error.message, new RegExp(acct.id));
+    assert.deepEqual((await owner.client.get(`/ad_accounts/${acct.id}/campaigns`)).body.items, []);
   });
 });
 

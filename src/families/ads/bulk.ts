@@ -24,7 +24,7 @@ export const BULK_RESULT_URL_TTL_MS = 5 * 60_000;
 export const BULK_ITEMS_MAX = 1000;
 
 /** Pinterest: the lists bulk/upsert takes (BulkUpsertRequestCreate) that pinbox has no entity for yet. */
-const UPSERT_LISTS_NOT_SERVED = ['keywords', 'product_groups', 'catalog_product_groups', 'labels'];
+const UPSERT_LISTS_NOT_SERVED = ['product_groups', 'catalog_product_groups'];
 /** pinbox: bulk/download gives what an upsert could still change: no archived entity, no deleted draft. */
 const DOWNLOAD_STATUSES = ['ACTIVE', 'PAUSED', 'DRAFT'];
 
@@ -57,6 +57,29 @@ export interface DownloadRequest {
   campaign_filter?: { campaign_status?: string[]; objective_type?: string[]; name?: string; start_time?: string; end_time?: string };
 }
 
+/**
+ * A list of bulk/upsert and an entity type of bulk/download answered in its own
+ * shape rather than the batch routes' `{data, exceptions}` (keywords and labels:
+ * `{keywords, errors}`), by its own service. Its items are checked when submitted
+ * and written after the entities, so they may name what the same upsert made.
+ */
+export interface BulkPart {
+  /** Its key in `create` and `update`, and in a download's file. */
+  list: string;
+  /** Its BulkEntityType. */
+  type: string;
+  roles: { read: RoleSet; write: RoleSet };
+  /** Refuses a malformed item as its route's schema would, naming it. */
+  check(write: 'create' | 'update', items: readonly Record<string, unknown>[]): void;
+  /** Writes the items in the caller's transaction: one answer per item, with how many things it wrote and had refused. */
+  upsert(tx: Queryable, account: AdAccountRow, write: 'create' | 'update', items: readonly Record<string, unknown>[]): Promise<{ answer: unknown; written: number; refused: number }[]>;
+  /**
+   * Its records with one of `statuses` that the download keeps, as answered:
+   * `kept` says whether one whose parent is of `resource` (null: the ad account) is kept.
+   */
+  download(tx: Queryable, account: AdAccountRow, statuses: readonly string[], kept: (resource: string | null, parentId: string, record: EntityRecord) => boolean): Promise<Record<string, unknown>[]>;
+}
+
 /** The roles held in every one of `sets` (an operation touching several entities needs each one's). */
 function everyOf(sets: readonly RoleSet[]): RoleSet {
   const lists = sets.filter((set): set is readonly AdAccountRole[] => set !== 'any');
@@ -81,6 +104,8 @@ export class BulkService {
       accounts: AdAccountService;
       /** The ad-account entities, parents before children (the order upserts are written in). */
       entities: readonly EntityService[];
+      /** Lists answered in their own shape (keywords, labels), written after the entities. */
+      parts?: readonly BulkPart[];
       instanceSecret: Buffer;
     },
   ) {
@@ -95,35 +120,71 @@ export class BulkService {
     return this.deps.entities.find((service) => service.entity.bulk.type === type);
   }
 
+  private get parts(): readonly BulkPart[] {
+    return this.deps.parts ?? [];
+  }
+
+  /** The roles of the entities and parts a request touches (every one's, if it names none). */
+  private rolesOf(services: readonly EntityService[], parts: readonly BulkPart[], use: 'read' | 'write'): RoleSet {
+    const sets = [...services.map((service) => service.entity.roles[use]), ...parts.map((part) => part.roles[use])];
+    return everyOf(sets.length ? sets : [...this.deps.entities.map((service) => service.entity.roles[use]), ...this.parts.map((part) => part.roles[use])]);
+  }
+
   /** Checks an upsert's lists (each item is checked when it runs, as the synchronous routes check it) and keeps it. */
   async submitUpsert(userId: string, accountId: string, body: UpsertRequest): Promise<{ request_id: string }> {
-    const touched: EntityService[] = [];
     let items = 0;
     for (const write of ['create', 'update'] as const) {
       for (const [list, given] of Object.entries(body[write] ?? {})) {
         const service = this.byResource(list);
+        const part = this.parts.find((p) => p.list === list);
+        if (part) {
+          if (given.length > BULK_ITEMS_MAX) throw invalidField(`${write}.${list}`, `holds ${given.length} items; pinbox takes at most ${BULK_ITEMS_MAX} a list`);
+          part.check(write, given);
+          items += given.length;
+          continue;
+        }
         if (!service) {
           // pinbox: a 400 rather than the 501 of an unserved route, since the request itself is served.
           if (UPSERT_LISTS_NOT_SERVED.includes(list)) throw invalidField(`${write}.${list}`, `names ${list}, which pinbox does not serve yet`);
-          throw invalidField(`${write}.${list}`, `is not a list bulk/upsert takes (${[...this.deps.entities.map((s) => s.entity.resource), ...UPSERT_LISTS_NOT_SERVED].join(', ')})`);
+          throw invalidField(`${write}.${list}`, `is not a list bulk/upsert takes (${[...this.deps.entities.map((s) => s.entity.resource), ...this.parts.map((p) => p.list), ...UPSERT_LISTS_NOT_SERVED].join(', ')})`);
         }
         if (given.length > BULK_ITEMS_MAX) throw invalidField(`${write}.${list}`, `holds ${given.length} items; pinbox takes at most ${BULK_ITEMS_MAX} a list`);
-        touched.push(service);
         items += given.length;
       }
     }
     if (items === 0) throw invalidField('create', "and 'update' hold no item: there is nothing to upsert");
-    return this.submit(userId, accountId, 'UPSERT', body, everyOf(touched.map((service) => service.entity.roles.write)));
+    return this.submit(userId, accountId, 'UPSERT', body);
   }
 
   async submitDownload(userId: string, accountId: string, body: DownloadRequest): Promise<{ request_id: string }> {
-    const types = body.entity_types ?? this.deps.entities.map((service) => service.entity.bulk.type);
-    const served = types.map((type) => this.byType(type)).filter((service): service is EntityService => service !== undefined);
-    return this.submit(userId, accountId, 'DOWNLOAD', body, everyOf((served.length ? served : this.deps.entities).map((service) => service.entity.roles.read)));
+    return this.submit(userId, accountId, 'DOWNLOAD', body);
   }
 
-  private async submit(userId: string, accountId: string, kind: BulkKind, body: object, roles: RoleSet): Promise<{ request_id: string }> {
-    await this.deps.accounts.require(userId, accountId, roles);
+  private allTypes(): string[] {
+    return [...this.deps.entities.map((service) => service.entity.bulk.type), ...this.parts.map((part) => part.type)];
+  }
+
+  /**
+   * The roles a request needs on its account: every touched entity's (and list's)
+   * write roles for an upsert, every downloaded entity's read roles for a download. Checked
+   * when it is submitted and again when it runs (a role taken away meanwhile fails it).
+   */
+  private rolesFor(kind: BulkKind, body: UpsertRequest & DownloadRequest): RoleSet {
+    if (kind === 'UPSERT') {
+      const lists = new Set([...Object.keys(body.create ?? {}), ...Object.keys(body.update ?? {})]);
+      return this.rolesOf(
+        this.deps.entities.filter((service) => lists.has(service.entity.resource)),
+        this.parts.filter((part) => lists.has(part.list)),
+        'write',
+      );
+    }
+    const types = body.entity_types ?? this.allTypes();
+    const served = types.map((type) => this.byType(type)).filter((service): service is EntityService => service !== undefined);
+    return this.rolesOf(served, this.parts.filter((part) => types.includes(part.type)), 'read');
+  }
+
+  private async submit(userId: string, accountId: string, kind: BulkKind, body: object): Promise<{ request_id: string }> {
+    await this.deps.accounts.require(userId, accountId, this.rolesFor(kind, body));
     const now = this.deps.clock.now();
     const id = this.deps.ids.next();
     const dueAt = now + BULK_PROCESSING_MS;
@@ -165,11 +226,31 @@ export class BulkService {
       const claimed = await tx.run("UPDATE ad_bulk_requests SET status = 'RUNNING' WHERE id = ? AND status = 'RUNNING' AND due_at <= ?", [id, now]);
       if (claimed.changes === 0) return;
       const row = (await tx.get<BulkRow>('SELECT * FROM ad_bulk_requests WHERE id = ?', [id]))!;
-      const account = (await this.deps.accounts.get(row.ad_account_id, tx))!;
       const request = JSON.parse(row.request) as UpsertRequest & DownloadRequest;
-      const outcome = row.kind === 'UPSERT' ? await this.upsert(tx, account, request) : await this.download(tx, account, request);
+      const access = await this.accessAtRun(tx, row, request);
+      const outcome =
+        'refusal' in access
+          ? { status: 'FAILED' as const, file: JSON.stringify({ error: access.refusal }), format: 'JSON' as const }
+          : row.kind === 'UPSERT'
+            ? await this.upsert(tx, access.account, request)
+            : await this.download(tx, access.account, request);
       await tx.run('UPDATE ad_bulk_requests SET status = ?, result = ?, result_format = ? WHERE id = ?', [outcome.status, outcome.file, outcome.format, id]);
     });
+  }
+
+  /**
+   * The requester's access when the request runs: the account may have gone (a
+   * sandbox deleted) or the role that allowed it been taken away since it was
+   * submitted. pinbox: then the request is FAILED and its file holds the refusal the
+   * synchronous route would answer now.
+   */
+  private async accessAtRun(tx: Queryable, row: BulkRow, request: UpsertRequest & DownloadRequest): Promise<{ account: AdAccountRow } | { refusal: { code: number; message: string } }> {
+    try {
+      return await this.deps.accounts.require(row.user_id, row.ad_account_id, this.rolesFor(row.kind, request), tx);
+    } catch (error) {
+      if (error instanceof ApiError) return { refusal: { code: error.code, message: error.message } };
+      throw error;
+    }
   }
 
   /**
@@ -197,6 +278,16 @@ export class BulkService {
         }
         (file[write] ??= {})[service.entity.resource] = results;
       }
+      for (const part of this.parts) {
+        const items = request[write]?.[part.list];
+        if (!items) continue;
+        const results = await part.upsert(tx, account, write, items);
+        for (const result of results) {
+          written += result.written;
+          refused += result.refused;
+        }
+        (file[write] ??= {})[part.list] = results.map((result) => result.answer);
+      }
     }
     return { status: written === 0 && refused > 0 ? 'FAILED' : 'SUCCEEDED', file: JSON.stringify(file), format: 'JSON' };
   }
@@ -207,7 +298,7 @@ export class BulkService {
    * the campaigns it matches and their descendants; `updated_since` what changed since.
    */
   private async download(tx: Queryable, account: AdAccountRow, request: DownloadRequest): Promise<{ status: BulkStatus; file: string; format: 'JSON' | 'CSV' }> {
-    const types = new Set(request.entity_types ?? this.deps.entities.map((service) => service.entity.bulk.type));
+    const types = new Set(request.entity_types ?? this.allTypes());
     const ids = request.entity_ids ? new Set(request.entity_ids) : null;
     const filter = request.campaign_filter;
     const since = request.updated_since === undefined ? null : Number(request.updated_since) * 1000;
@@ -235,7 +326,15 @@ export class BulkService {
       byFilter.set(entity.resource, filterKept);
       if (types.has(entity.bulk.type)) out[entity.resource] = await service.present(tx, account, kept);
     }
-    if (request.output_format === 'CSV') return { status: 'SUCCEEDED', file: toCsv(out, this.deps.entities), format: 'CSV' };
+    // A part's record under the ad account is kept when no filter narrows the download to campaigns, or its own id is named.
+    const keptPart = (resource: string | null, parentId: string, record: EntityRecord) =>
+      (!ids || ids.has(record.id) || (resource === null ? ids.has(parentId) : byIds.get(resource)!.has(parentId))) &&
+      (!filter || (resource !== null && byFilter.get(resource)!.has(parentId))) &&
+      (since === null || record.updated_at >= since);
+    for (const part of this.parts) {
+      if (types.has(part.type)) out[part.list] = await part.download(tx, account, DOWNLOAD_STATUSES, keptPart);
+    }
+    if (request.output_format === 'CSV') return { status: 'SUCCEEDED', file: toCsv(out, [...this.deps.entities.map((service) => ({ list: service.entity.resource, type: service.entity.bulk.type })), ...this.parts.map((part) => ({ list: part.list, type: part.type }))]), format: 'CSV' };
     return { status: 'SUCCEEDED', file: JSON.stringify(out), format: 'JSON' };
   }
 
@@ -264,11 +363,10 @@ export class BulkService {
   async status(userId: string, accountId: string, id: string, base: string): Promise<{ status: BulkStatus; result_url?: string }> {
     const row = await this.row(accountId, id);
     const request = JSON.parse(row.request) as UpsertRequest & DownloadRequest;
-    const services =
-      row.kind === 'UPSERT'
-        ? this.deps.entities.filter((service) => request.create?.[service.entity.resource] || request.update?.[service.entity.resource])
-        : this.deps.entities.filter((service) => !request.entity_types || request.entity_types.includes(service.entity.bulk.type));
-    await this.deps.accounts.require(userId, accountId, everyOf((services.length ? services : this.deps.entities).map((service) => service.entity.roles.read)));
+    const names = (list: string, type: string) =>
+      row.kind === 'UPSERT' ? Boolean(request.create?.[list] || request.update?.[list]) : !request.entity_types || request.entity_types.includes(type);
+    const services = this.deps.entities.filter((service) => names(service.entity.resource, service.entity.bulk.type));
+    await this.deps.accounts.require(userId, accountId, this.rolesOf(services, this.parts.filter((part) => names(part.list, part.type)), 'read'));
     if (row.status === 'RUNNING' && Number(row.due_at) <= this.deps.clock.now()) await this.settle(id);
     const now = await this.row(accountId, id);
     if (now.status === 'RUNNING') return { status: 'RUNNING' };
@@ -300,13 +398,13 @@ export class BulkService {
  * BulkEntityType), then every field any row has, in the order the API answers them;
  * objects and lists are JSON in their cell, null an empty cell.
  */
-function toCsv(out: Record<string, Record<string, unknown>[]>, entities: readonly EntityService[]): string {
+function toCsv(out: Record<string, Record<string, unknown>[]>, lists: readonly { list: string; type: string }[]): string {
   const columns: string[] = ['entity_type'];
   const rows: Record<string, unknown>[] = [];
-  for (const service of entities) {
-    for (const record of out[service.entity.resource] ?? []) {
+  for (const { list, type } of lists) {
+    for (const record of out[list] ?? []) {
       for (const field of Object.keys(record)) if (!columns.includes(field)) columns.push(field);
-      rows.push({ entity_type: service.entity.bulk.type, ...record });
+      rows.push({ entity_type: type, ...record });
     }
   }
   return stringify(rows, { header: true, columns, cast: { boolean: (value) => String(value), object: (value) => JSON.stringify(value) } });

@@ -1,3 +1,4 @@
+import { analyticsFamily } from '../analytics/family.js';
 import { defineFamily } from '../family.js';
 import { pinsFamily } from '../pins/family.js';
 import { userAccountFamily } from '../user-account/family.js';
@@ -8,10 +9,17 @@ import { AdIds } from './ad-ids.js';
 import { BulkService } from './bulk.js';
 import { bulkResultPages, bulkRoutes } from './bulk-routes.js';
 import { adEntity, reviewAd } from './ads.js';
+import { advancedAuctionRoutes } from './advanced-auction.js';
 import { campaignEntity } from './campaigns.js';
 import { adEntityFixtures, adEntityRoutes, EntityService } from './entity.js';
 import { adAccountFixtures } from './fixtures.js';
+import { keywordBatch, keywordEntity, keywordFixtures, keywordRoutes } from './keywords.js';
+import { labelBatch, labelEntity, labelFixtures, labelRoutes } from './labels.js';
 import { ADS_MIGRATIONS } from './migrations.js';
+import { parentedBulkPart } from './parented-batch.js';
+import { TARGETING_MIGRATIONS } from './targeting-migrations.js';
+import { targetingTemplateEntity, targetingTemplateRoutes } from './targeting-templates.js';
+import { PlanningModel, trendRoutes } from './trends.js';
 import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
 import { Delivery } from './delivery.js';
 import { AdsAnalytics } from './ads-analytics.js';
@@ -30,8 +38,8 @@ import { REJECTED_REASONS, setReviewSeconds } from './review.js';
  */
 export const adsFamily = defineFamily({
   name: 'ads',
-  uses: { users: userAccountFamily, pins: pinsFamily },
-  migrations: [...ADS_MIGRATIONS, ...DELIVERY_MIGRATIONS],
+  uses: { users: userAccountFamily, pins: pinsFamily, analytics: analyticsFamily },
+  migrations: [...ADS_MIGRATIONS, ...TARGETING_MIGRATIONS, ...DELIVERY_MIGRATIONS],
   build(core, uses) {
     const { db, clock, bookmarks } = core;
     const users = uses.users.stores.users;
@@ -47,8 +55,21 @@ export const adsFamily = defineFamily({
     const entityDeps = { db, clock, ids, bookmarks, accounts: adAccounts, delivery };
     const services = [campaigns, adGroups, ads].map((entity) => new EntityService(entity, entityDeps));
     const [, , adService] = services;
+    // Keywords, labels and targeting templates: on the same mechanism, with their own routes (keywords.ts, labels.ts, targeting-templates.ts).
+    const [keywordService, labelService, templateService] = [keywordEntity(campaigns, adGroups), labelEntity(campaigns), targetingTemplateEntity].map(
+      (entity) => new EntityService(entity, entityDeps),
+    );
+    const planning = new PlanningModel(() => uses.analytics.services.analytics.seed());
     const previews = { db, clock, accounts: adAccounts, pins: uses.pins.stores.pins, users };
-    const bulk = new BulkService({ db, clock, ids, accounts: adAccounts, entities: services, instanceSecret: core.instanceSecret });
+    const bulk = new BulkService({
+      db,
+      clock,
+      ids,
+      accounts: adAccounts,
+      entities: services,
+      parts: [parentedBulkPart(keywordBatch(keywordService)), parentedBulkPart(labelBatch(labelService))],
+      instanceSecret: core.instanceSecret,
+    });
     const adReviews = {
       /** Sets how long a submitted ad waits for its review, on pinbox's clock. */
       setReviewSeconds: (value: unknown) => db.transaction((tx) => setReviewSeconds(tx, value)),
@@ -82,6 +103,11 @@ export const adsFamily = defineFamily({
         ...previewRoutes(previews),
         ...planningRoutes({ accounts: adAccounts }),
         ...resourceRoutes({ accounts: adAccounts, clock }),
+        ...keywordRoutes(keywordService, { db, bookmarks, accounts: adAccounts }),
+        ...labelRoutes(labelService, { db, bookmarks, accounts: adAccounts }),
+        ...targetingTemplateRoutes(templateService, { db, bookmarks, accounts: adAccounts }),
+        ...trendRoutes({ model: planning, accounts: adAccounts, clock }),
+        ...advancedAuctionRoutes({ db, clock, accounts: adAccounts }),
         ...adsAnalyticsRoutes({ accounts: adAccounts, clock, analytics: adsAnalytics }),
         ...reportRoutes(reports),
         ...mmmReportRoutes(reports),
@@ -108,6 +134,8 @@ export const adsFamily = defineFamily({
             if (item.review_status === 'APPROVED' || item.review_status === 'REJECTED') await reviewAd(tx, record.id, item, clock.now());
           },
         }),
+        keywordFixtures(keywordService, adAccounts),
+        labelFixtures(labelService, adAccounts),
         deliveryFixtures(delivery),
       ],
     };

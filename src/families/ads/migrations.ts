@@ -14,7 +14,7 @@ import type { Migration } from '../../storage/migrate.js';
  * An entity table: the columns the shared mechanism writes for every entity
  * (id, ad_account_id, status, created_at, updated_at), the entity's own, then `extra`.
  */
-function entityTable(table: string, columns: readonly string[]): string {
+export function entityTable(table: string, columns: readonly string[]): string {
   const lines = [
     'id TEXT PRIMARY KEY',
     'ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE',

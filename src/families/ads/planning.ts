@@ -4,12 +4,12 @@
  * latter from the very floors ad groups are checked against (BID_FLOORS).
  */
 import { authOf } from '../../kernel/auth.js';
-import { invalidField } from '../../kernel/errors.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
 import type { AdAccountService } from './ad-accounts.js';
 import { BID_FLOORS } from './ad-groups.js';
 import { AD_ACCOUNT_COUNTRIES } from './resources.js';
 import { CAMPAIGN_ROLES } from './roles.js';
+import { checkAgeRange } from './targeting-spec.js';
 import { BILLABLE_EVENTS, CREATIVE_TYPES, OBJECTIVE_TYPES } from './schemas.js';
 
 /**
@@ -31,7 +31,8 @@ interface SizingBody {
   targeting_spec?: Record<string, unknown>;
 }
 
-function potentialAudience(body: SizingBody): number {
+/** The model's monthly reach of a targeting (also a targeting template's `sizing`). */
+export function potentialAudience(body: SizingBody): number {
   const spec = body.targeting_spec ?? {};
   let reach = MONTHLY_REACH;
   const chosen = (field: string) => (Array.isArray(spec[field]) ? (spec[field] as unknown[]).length : 0);
@@ -83,9 +84,8 @@ export function planningRoutes(deps: { accounts: AdAccountService }): ApiRoute[]
       handler: async (request) => {
         await accounts.require(authOf(request).userId, request.params.ad_account_id, CAMPAIGN_ROLES.read);
         const spec = request.body.targeting_spec ?? {};
-        // Pinterest: MINIMUM_AGE and MAXIMUM_AGE go together and exclude AGE_BUCKET (TargetingSpec), as for ad groups.
-        if ((spec.MINIMUM_AGE === undefined) !== (spec.MAXIMUM_AGE === undefined)) throw invalidField('targeting_spec.MINIMUM_AGE', 'and MAXIMUM_AGE go together');
-        if (spec.MINIMUM_AGE !== undefined && spec.AGE_BUCKET != null) throw invalidField('targeting_spec.AGE_BUCKET', 'cannot be given with MINIMUM_AGE and MAXIMUM_AGE');
+        // As for ad groups.
+        checkAgeRange(spec, 'targeting_spec');
         const size = potentialAudience(request.body);
         return { audience_size_lower_bound: inThousands(size * 0.8), audience_size_upper_bound: inThousands(size * 1.2) };
       },

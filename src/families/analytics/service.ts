@@ -140,6 +140,11 @@ export class AnalyticsService {
     return this.series.useSeed(seed);
   }
 
+  /** The instance seed, as the model uses it (read once from the store; other families' models key on it too). */
+  seed(): Promise<number> {
+    return this.series.seed();
+  }
+
   private today(): number {
     return dayOfInstant(this.deps.clock.now());
   }
