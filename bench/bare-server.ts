@@ -87,6 +87,18 @@ const campaign = {
 };
 const campaignPage = { items: Array.from({ length: 25 }, (_, i) => ({ ...campaign, id: String(700000000000000001n + BigInt(i)) })), bookmark: 'AAAAAAAAAAAAAAAAAAAAAAAA' };
 app.get('/v5/ad_accounts/:ad_account_id/campaigns', async () => campaignPage);
+// The ads analytics bench: 90 DAY rows of an ad account, from memory.
+const adAnalyticsRows = Array.from({ length: 90 }, (_, i) => ({
+  AD_ACCOUNT_ID: '549755885175',
+  DATE: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString().slice(0, 10),
+  SPEND_IN_MICRO_DOLLAR: 1_234_567_890,
+  IMPRESSION_1: 1_234_567,
+  CLICKTHROUGH_1: 12_345,
+  CTR: 0.01,
+  CPC_IN_MICRO_DOLLAR: 100_005.5,
+  CPM_IN_MICRO_DOLLAR: 1_000_000.1,
+}));
+app.get('/v5/ad_accounts/:ad_account_id/analytics', async () => adAnalyticsRows);
 app.post(
   '/v5/ad_accounts/:ad_account_id/campaigns',
   {

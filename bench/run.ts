@@ -32,12 +32,14 @@
  * Also: time from process start to the first 200 with an empty store (median of 5; target 300 ms).
  * PINBOX_BENCH_CLI=path/to/dist/cli/main.js measures another build of pinbox (before/after).
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
- * --only kernel|limiter|journal|images|search|analytics|uploads|ads|keywords|catalogs (just that part; kernel is
+ * --only kernel|limiter|journal|images|search|analytics|uploads|ads|keywords|ads-analytics|catalogs (just that part; kernel is
  * the three kernel scenarios and the start-up time; ads lists 25 of an ad account's
  * 10,000 campaigns and bulk-creates 30, against the bare server, and runs only when asked;
  * keywords lists 25 of an ad group's 10,000 keywords, asks metrics of 500 and the top
- * 50 growing trends, against the bare server, only when asked;
- * catalogs ingests a 100,000-row feed and counts a product group over it, bench/catalogs.ts, only when asked).
+ * 50 growing trends, against the bare server; ads-analytics moves a frozen clock 30 days
+ * over 1,000 serving ads, reads 90 days of DAY analytics at 1 and 16 connections and
+ * makes a 1,000-ad × 90-day report; catalogs ingests a 100,000-row feed and counts a
+ * product group over it (bench/catalogs.ts); each only when asked).
  * --backend postgres: scale-out instead: GET a Pin and create a Pin by 16 users at
  * once (one connection each, a board and a picture each) on PostgreSQL's ceiling
  * (bench/postgres-server.ts: bare Fastify + pg on pinbox's schema), on one pinbox
@@ -1127,6 +1129,127 @@ async function keywordsBench(): Promise<void> {
   }
 }
 
+/** The ads analytics bench: how many serving ads, over how many days, and its targets. */
+const ADS_ANALYTICS = { ads: 1000, days: 90, advanceDays: 30, turns: 2, targets: { p99: { 1: 100, 16: 400 } as Record<number, number>, advanceMs: 2000, reportMs: 2000 } } as const;
+const ADS_ANALYTICS_ADMIN_KEY = 'pinbox_admin_BENCHADSANALYTICS';
+
+/**
+ * Ads analytics (`--only ads-analytics`): an ad account with 1,000 serving ads (one
+ * made through the API, the rest written into the --data store beside it, approved)
+ * on a frozen clock. Measures moving the clock by 30 days and the first analytics
+ * call after it (which delivers the 30 days of every ad), DAY analytics over 90
+ * days at 1 and 16 connections (p99) beside the bare server answering the same
+ * path from memory, and a 1,000-ad × 90-day report from create to FINISHED.
+ */
+async function adsAnalyticsBench(): Promise<void> {
+  const seconds = Math.min(DURATION, 5);
+  const dir = mkdtempSync(join(tmpdir(), 'pinbox-bench-ads-analytics-'));
+  const data = join(dir, 'ads.db');
+  const flags = ['--data', data, '--admin-key', ADS_ANALYTICS_ADMIN_KEY, '--analytics-seed', '19', ...COUNTED_NOT_REFUSED, '--rate-limit', 'standard.ads_analytics=999999999/second'];
+  const control = async (base: string, path: string, body: unknown) => {
+    const response = await fetch(`${base}/_pinbox${path}`, { method: 'POST', headers: { 'x-pinbox-admin-key': ADS_ANALYTICS_ADMIN_KEY, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  };
+  const start = Date.UTC(2026, 0, 1);
+  const first = await startPinbox(flags, false);
+  const firstBase = `http://127.0.0.1:${first.port}`;
+  await control(firstBase, '/clock/freeze', { at: start });
+  const account = await api(firstBase, 'POST', '/ad_accounts', { name: 'bench ads analytics' });
+  const [campaign] = (await api(firstBase, 'POST', `/ad_accounts/${account.id}/campaigns`, [{ name: 'bench', objective_type: 'AWARENESS' }])).items;
+  const [group] = (
+    await api(firstBase, 'POST', `/ad_accounts/${account.id}/ad_groups`, [
+      { campaign_id: campaign.data.id, name: 'bench', billable_event: 'IMPRESSION', budget_in_micro_currency: 1_000_000_000_000, bid_in_micro_currency: 8_000_000 },
+    ])
+  ).items;
+  const board = await api(firstBase, 'POST', '/boards', { name: 'bench ads' });
+  const pin = await api(firstBase, 'POST', '/pins', { board_id: board.id, media_source: { source_type: 'image_base64', content_type: 'image/png', data: PNG_1X1 } });
+  const [ad] = (await api(firstBase, 'POST', `/ad_accounts/${account.id}/ads`, [{ ad_group_id: group.data.id, pin_id: pin.id, creative_type: 'REGULAR' }])).items;
+  await stop(first.child);
+  const db = new BetterSqlite3(data);
+  db.prepare("UPDATE ads SET review_status = 'APPROVED', review_due_at = NULL WHERE id = ?").run(ad.data.id);
+  const template = db.prepare('SELECT * FROM ads WHERE id = ?').get(ad.data.id) as Record<string, unknown>;
+  const columns = Object.keys(template);
+  const insert = db.prepare(`INSERT INTO ads (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+  db.transaction(() => {
+    for (let i = 1; i < ADS_ANALYTICS.ads; i++) {
+      const row = { ...template, id: (BigInt(ad.data.id) - BigInt(i)).toString().padStart(18, '0') };
+      insert.run(...columns.map((column) => row[column] as string | number | null));
+    }
+  })();
+  db.close();
+
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const columnsParam = 'SPEND_IN_MICRO_DOLLAR,IMPRESSION_1,CLICKTHROUGH_1,CTR,CPC_IN_MICRO_DOLLAR,CPM_IN_MICRO_DOLLAR';
+  const pinbox = await startPinbox(flags);
+  const base = `http://127.0.0.1:${pinbox.port}`;
+  try {
+    await control(base, '/clock/freeze', { at: start + 3_600_000 });
+    const moves: number[] = [];
+    let now = start + 3_600_000;
+    for (let k = 0; k < ADS_ANALYTICS.days / ADS_ANALYTICS.advanceDays; k++) {
+      const began = performance.now();
+      await control(base, '/clock/advance', { by: `${ADS_ANALYTICS.advanceDays}d` });
+      now += ADS_ANALYTICS.advanceDays * 86_400_000;
+      const rows = await api(base, 'GET', `/ad_accounts/${account.id}/analytics?start_date=${day(now - 2 * 86_400_000)}&end_date=${day(now)}&granularity=DAY&columns=SPEND_IN_MICRO_DOLLAR`);
+      moves.push(performance.now() - began);
+      if (rows.length === 0) throw new Error('no delivery after moving the clock');
+    }
+    const path = `/v5/ad_accounts/${account.id}/analytics?start_date=${day(now - (ADS_ANALYTICS.days - 1) * 86_400_000)}&end_date=${day(now)}&granularity=DAY&columns=${columnsParam}`;
+    const daily = await api(base, 'GET', path.slice(3));
+    const bare = await startProcess(['--import', 'tsx', BARE], /listening (\d+)/);
+    const rows: { connections: number; bare: Result; pinbox: Result }[] = [];
+    for (const connections of [1, 16]) {
+      const runs: { bare: Result; pinbox: Result }[] = [];
+      for (let turn = 0; turn < ADS_ANALYTICS.turns; turn++) {
+        runs.push({
+          bare: await load(`http://127.0.0.1:${bare.port}${path}`, { connections, duration: seconds, pid: bare.child.pid }),
+          pinbox: await load(`${base}${path}`, { connections, duration: seconds, pid: pinbox.child.pid }),
+        });
+      }
+      const worst = runs.reduce((a, b) => (b.pinbox.p99 > a.pinbox.p99 ? b : a));
+      rows.push({ connections, bare: worst.bare, pinbox: { ...worst.pinbox, errors: runs.reduce((n, r) => n + r.pinbox.errors + r.bare.errors, 0) } });
+    }
+    await stop(bare.child);
+
+    const reportStarted = performance.now();
+    const created = await api(base, 'POST', `/ad_accounts/${account.id}/reports`, {
+      start_date: day(now - (ADS_ANALYTICS.days - 1) * 86_400_000),
+      end_date: day(now),
+      granularity: 'DAY',
+      level: 'PIN_PROMOTION',
+      columns: columnsParam.split(','),
+    });
+    await control(base, '/clock/advance', { by: '10s' });
+    const finished = await api(base, 'GET', `/ad_accounts/${account.id}/reports?token=${created.token}`);
+    const reportMs = performance.now() - reportStarted;
+    if (finished.report_status !== 'FINISHED') throw new Error(`report ${finished.report_status}`);
+    const fileStarted = performance.now();
+    const file = (await (await fetch(finished.url)).json()) as Record<string, unknown[]>;
+    const fileMs = performance.now() - fileStarted;
+    const fileRows = Object.values(file).reduce((n, list) => n + list.length, 0);
+
+    console.log(`bench --only ads-analytics: ${ADS_ANALYTICS.ads} serving ads, ${seconds}s per load run, ${ADS_ANALYTICS.turns} turns (worst p99 shown), taskset ${hasTaskset ? 'on' : 'unavailable'}`);
+    const worstMove = Math.max(...moves);
+    console.log(
+      `advance a frozen clock ${ADS_ANALYTICS.advanceDays} days + first analytics call (delivers ${ADS_ANALYTICS.ads} ads × ${ADS_ANALYTICS.advanceDays} days): ${moves.map((ms) => ms.toFixed(0)).join(', ')} ms (target < ${ADS_ANALYTICS.targets.advanceMs} ms)${worstMove < ADS_ANALYTICS.targets.advanceMs ? '' : '  ABOVE TARGET'}`,
+    );
+    console.log(`DAY analytics of the account over ${ADS_ANALYTICS.days} days (${daily.length} rows summed over ${ADS_ANALYTICS.ads} ads):`);
+    console.log('conns | bare req/s | bare p99 ms | pinbox req/s | pinbox p99 ms | p99 target | errors');
+    for (const row of rows) {
+      const target = ADS_ANALYTICS.targets.p99[row.connections];
+      console.log(
+        `${String(row.connections).padStart(5)} | ${row.bare.rps.toFixed(0).padStart(10)} | ${String(row.bare.p99).padStart(11)} | ${row.pinbox.rps.toFixed(0).padStart(12)} | ${String(row.pinbox.p99).padStart(13)} | ${`<${target} ms`.padStart(10)} | ${row.pinbox.errors}${row.pinbox.p99 < target ? '' : '  ABOVE TARGET'}`,
+      );
+    }
+    console.log(
+      `report ${ADS_ANALYTICS.ads} ads × ${ADS_ANALYTICS.days} days (PIN_PROMOTION, DAY): create to FINISHED ${reportMs.toFixed(0)} ms (target < ${ADS_ANALYTICS.targets.reportMs} ms)${reportMs < ADS_ANALYTICS.targets.reportMs ? '' : '  ABOVE TARGET'}; file ${fileRows} rows, ${finished.size} bytes, fetched in ${fileMs.toFixed(0)} ms`,
+    );
+  } finally {
+    await stop(pinbox.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error('dist/ is missing: npm run bench builds it first');
   if (values.backend === 'postgres') return scaleOut();
@@ -1149,6 +1272,7 @@ async function main(): Promise<void> {
     // ----
     ads: adsBench,
     keywords: keywordsBench,
+    'ads-analytics': adsAnalyticsBench,
     catalogs: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'pinbox-bench-catalogs-'));
       try {

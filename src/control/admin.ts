@@ -195,4 +195,15 @@ export class Admin {
   async setPinMetrics(pinId: string, input: { dates: readonly string[]; metrics: Record<string, number | null> }): Promise<void> {
     await this.families.services.analytics.setPinMetrics(pinId, input.dates, input.metrics);
   }
+
+  /**
+   * Fixes an ad's delivery figures for whole days (`YYYY-MM-DD`, UTC, today at the
+   * latest): IMPRESSION, CLICKTHROUGH, OUTBOUND_CLICK, SAVE, VIDEO_START,
+   * VIDEO_MRC_VIEW, VIDEO_P100_COMPLETE, SPEND_IN_MICRO_DOLLAR. Its ad group,
+   * campaign and account add them up; budgets count the spend.
+   * @example await pinbox.admin.setAdMetrics(adId, { dates: ['2026-11-20'], metrics: { IMPRESSION: 500, SPEND_IN_MICRO_DOLLAR: 2_000_000 } })
+   */
+  async setAdMetrics(adId: string, input: { dates: readonly string[]; metrics: Record<string, number> }): Promise<void> {
+    await this.families.services.adDelivery.setAdMetrics(adId, input.dates, input.metrics);
+  }
 }

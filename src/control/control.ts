@@ -124,6 +124,14 @@ export class Control {
     return this.deps.families.services.adReviews.review(adId, verdict);
   }
 
+  /**
+   * Fixes an ad's delivery figures for whole days (see Admin.setAdMetrics).
+   * @example await pinbox.control.setAdMetrics(adId, { dates: ['2026-11-20'], metrics: { IMPRESSION: 500 } })
+   */
+  setAdMetrics(adId: string, input: { dates: readonly string[]; metrics: Record<string, number> }): Promise<void> {
+    return this.deps.families.services.adDelivery.setAdMetrics(adId, input.dates, input.metrics);
+  }
+
   /** How long a submitted ad stays PENDING before it is APPROVED, in seconds of pinbox's clock (default a day). */
   setAdReviewTime(seconds: number): Promise<number> {
     return this.deps.families.services.adReviews.setReviewSeconds(seconds);

@@ -133,6 +133,12 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
       await control.reviewAd(id, bodyOf(request) as Parameters<Control['reviewAd']>[1]);
       return { ad_id: id, ...bodyOf(request) };
     });
+    app.put('/ads/:id/metrics', async (request) => {
+      const { id } = request.params as { id: string };
+      const body = bodyOf(request) as { dates: string[]; metrics: Record<string, number> };
+      await control.setAdMetrics(id, body);
+      return { ad_id: id, dates: body.dates, metrics: body.metrics };
+    });
     app.put('/ads/review_time', async (request) => ({ seconds: await control.setAdReviewTime(bodyOf(request).seconds as number) }));
 
     app.get('/faults', async () => ({ items: await control.faults.list() }));

@@ -71,6 +71,8 @@ export const ERROR_CATALOG = {
   section_conflict: { status: 409, code: 409, message: 'Board section conflict.' },
   // Pinterest: 429 {"code": 8, "message": "You have exceeded your rate limit. Try again later."}
   rate_limited: { status: 429, code: 8, message: 'You have exceeded your rate limit. Try again later.' },
+  // Pinterest (the reference §3.2, from Airbyte's source-pinterest): an async report over the query cost limit.
+  reporting_cost_limit: { status: 429, code: 2726, message: 'Reporting query cost limit exceeded. Retry after 1 seconds' },
   payload_too_large: { status: 413, code: 413, message: 'Request body is too large.' },
   unsupported_media_type: { status: 415, code: 415, message: 'Unsupported content type.' },
   // pinbox: something this host lacks (ffmpeg for a cover from a video frame); not Pinterest's.

@@ -161,6 +161,7 @@ export function adGroupEntity(campaigns: AdEntity): AdEntity {
       pacing_delivery_type: 'text',
       start_time: 'integer',
       end_time: 'integer',
+      budget_spent_at: 'integer',
     },
     extra: [
       'bid_multiplier',
@@ -210,7 +211,10 @@ export function adGroupEntity(campaigns: AdEntity): AdEntity {
     },
     async update(item, current, context) {
       const { id: _id, status: _status, ad_account_id: _account, ...given } = await applyTargetingTemplate(item, context);
-      return checkAdGroup({ ...current, ...given }, context, false);
+      const next = await checkAdGroup({ ...current, ...given }, context, false);
+      // A new lifetime budget gives a spent-out ad group room again.
+      if (next.budget_in_micro_currency !== current.budget_in_micro_currency || next.budget_type !== current.budget_type) next.budget_spent_at = null;
+      return next;
     },
     present(record: EntityRecord, ancestors, { now }) {
       return {

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { authOf } from '../../kernel/auth.js';
 import { publicBase } from '../../kernel/http.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
-import { s3Xml } from '../media/upload-endpoint.js';
-import { BULK_RESULT_PATH, ResultFileRefusal, type BulkService, type DownloadRequest, type UpsertRequest } from './bulk.js';
+import { BULK_RESULT_PATH, type BulkService, type DownloadRequest, type UpsertRequest } from './bulk.js';
+import { noSuchKey, serveSignedFiles } from './signed-files.js';
 import { OBJECTIVE_TYPES } from './schemas.js';
 
 type AccountParams = { ad_account_id: string };
@@ -74,18 +74,9 @@ export function bulkRoutes(bulk: BulkService): ApiRoute[] {
 
 /** Where result files are served: pinbox's stand-in for Pinterest's signed S3 URLs, refusing as S3 does. */
 export function bulkResultPages(bulk: BulkService) {
-  return (app: FastifyInstance): void => {
-    app.get(`${BULK_RESULT_PATH}/:folder/:id/:file`, async (request, reply) => {
-      const { id, file } = request.params as { id: string; file: string };
-      const { expires, signature } = request.query as { expires?: string; signature?: string };
-      try {
-        if (!/^\d{1,20}$/.test(id) || !/^result\.(json|csv)$/.test(file)) throw new ResultFileRefusal(404, 'NoSuchKey', 'The specified key does not exist.');
-        const found = await bulk.resultFile(id, expires, signature);
-        return reply.header('content-type', found.contentType).header('cache-control', 'private, no-store').send(found.body);
-      } catch (error) {
-        if (!(error instanceof ResultFileRefusal)) throw error;
-        return reply.code(error.status).type('application/xml').send(s3Xml(error.s3Code, error.message, request.id));
-      }
+  return (app: FastifyInstance): void =>
+    serveSignedFiles(app, `${BULK_RESULT_PATH}/:folder/:id/:file`, async ({ id, file }, expires, signature) => {
+      if (!/^\d{1,20}$/.test(id) || !/^result\.(json|csv)$/.test(file)) throw noSuchKey();
+      return bulk.resultFile(id, expires, signature);
     });
-  };
 }

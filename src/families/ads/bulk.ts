@@ -6,8 +6,8 @@
  * process) and its result file kept in the row, served at a signed, expiring URL.
  * Because the request lives in the store, a restarted pinbox finishes what it held.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
+import { noSuchKey, SignedUrls, type SignedFile } from './signed-files.js';
 import type { Clock } from '../../kernel/clock.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
 import type { Database, Queryable } from '../../storage/database.js';
@@ -91,19 +91,8 @@ function everyOf(sets: readonly RoleSet[]): RoleSet {
 export const BULK_RESULT_PATH = '/bulk_framework';
 const FILE_FOLDER: Record<BulkKind, string> = { UPSERT: 'AD_ENTITY_UPSERT', DOWNLOAD: 'AD_ENTITY_DOWNLOAD' };
 
-/** A refused fetch of a result file, as S3 names it. */
-export class ResultFileRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly s3Code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export class BulkService {
-  private readonly signingKey: Buffer;
+  private readonly urls: SignedUrls;
   /** The clock tasks this process holds, by request id (cancelled when the store changes under them). */
   private readonly scheduled = new Map<string, () => void>();
 
@@ -120,7 +109,7 @@ export class BulkService {
       instanceSecret: Buffer;
     },
   ) {
-    this.signingKey = createHmac('sha256', deps.instanceSecret).update('ads-bulk-result-url').digest();
+    this.urls = new SignedUrls(deps.instanceSecret, 'ads-bulk-result-url', deps.clock);
   }
 
   private byResource(resource: string): EntityService | undefined {
@@ -390,26 +379,16 @@ export class BulkService {
     return row;
   }
 
-  private sign(id: string, expires: number): string {
-    return createHmac('sha256', this.signingKey).update(`${id}.${expires}`).digest('hex');
-  }
-
   private resultUrl(base: string, row: BulkRow): string {
-    const expires = this.deps.clock.now() + BULK_RESULT_URL_TTL_MS;
     const file = `result.${row.result_format === 'CSV' ? 'csv' : 'json'}`;
-    return `${base}${BULK_RESULT_PATH}/${FILE_FOLDER[row.kind]}/${row.id}/${file}?expires=${expires}&signature=${this.sign(row.id, expires)}`;
+    return `${base}${BULK_RESULT_PATH}/${FILE_FOLDER[row.kind]}/${row.id}/${file}?${this.urls.query(row.id, BULK_RESULT_URL_TTL_MS)}`;
   }
 
   /** A result file, when its URL's signature holds and it has not expired on pinbox's clock. */
-  async resultFile(id: string, expires: string | undefined, signature: string | undefined): Promise<{ contentType: string; body: string }> {
-    const given = Buffer.from(signature ?? '', 'utf8');
-    const expected = Buffer.from(this.sign(id, Number(expires)), 'utf8');
-    if (expires === undefined || !/^\d+$/.test(expires) || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new ResultFileRefusal(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
-    }
-    if (Number(expires) < this.deps.clock.now()) throw new ResultFileRefusal(403, 'AccessDenied', 'Request has expired');
+  async resultFile(id: string, expires: string | undefined, signature: string | undefined): Promise<SignedFile> {
+    this.urls.check(id, expires, signature);
     const row = await this.deps.db.get<BulkRow>('SELECT * FROM ad_bulk_requests WHERE id = ?', [id]);
-    if (!row?.result) throw new ResultFileRefusal(404, 'NoSuchKey', 'The specified key does not exist.');
+    if (!row?.result) throw noSuchKey();
     return { contentType: row.result_format === 'CSV' ? 'text/csv; charset=utf-8' : 'application/json', body: row.result };
   }
 }

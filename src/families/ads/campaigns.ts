@@ -72,6 +72,7 @@ export function campaignEntity(): AdEntity {
       default_ad_group_budget_in_micro_currency: 'integer',
       start_time: 'integer',
       end_time: 'integer',
+      budget_spent_at: 'integer',
     },
     extra: ['is_automated_campaign', 'order_line_id', 'tracking_urls', 'bid_options'],
     filters: { campaign_ids: 'id' },
@@ -115,6 +116,8 @@ export function campaignEntity(): AdEntity {
       const { id: _id, status: _status, ad_account_id: _account, ...given } = item;
       if (given.objective_type === null) delete given.objective_type;
       const next = checkCampaign({ ...current, ...given }, context, false);
+      // A new lifetime cap gives a spent-out campaign room again (delivery.ts decides from the spend).
+      if (next.lifetime_spend_cap !== current.lifetime_spend_cap) next.budget_spent_at = null;
       if (current.is_campaign_budget_optimization && next.is_campaign_budget_optimization === false && next.default_ad_group_budget_in_micro_currency == null) {
         throw invalidField('default_ad_group_budget_in_micro_currency', 'is needed to turn campaign budget optimization off: it becomes each ad group\'s daily budget');
       }

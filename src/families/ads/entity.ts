@@ -261,6 +261,12 @@ export interface EntityDeps {
   ids: AdIds;
   bookmarks: Bookmarks;
   accounts: AdAccountService;
+  /**
+   * Delivery on the clock (delivery.ts): brought up to now before an account's
+   * entities are read or written, so a write takes effect from that hour on and
+   * summary_status reads budgets spent so far.
+   */
+  delivery?: { catchUp(accountId: string): Promise<void>; catchUpIn(q: Queryable, accountId: string): Promise<void> };
 }
 
 /** The operations every entity gets from its declaration: bulk create and update item by item, get, list. */
@@ -383,6 +389,7 @@ export class EntityService {
    * refused item's `exceptions` saying why.
    */
   async writeItems(tx: Queryable, account: AdAccountRow, items: readonly Record<string, unknown>[], write: 'create' | 'update'): Promise<{ data?: Record<string, unknown>; exceptions: unknown }[]> {
+    await this.deps.delivery?.catchUpIn(tx, account.id);
     const none = this.entity.exceptions === 'array' ? [] : {};
     const out: { data?: Record<string, unknown>; exceptions: unknown }[] = [];
     for (const item of items) {
@@ -404,6 +411,7 @@ export class EntityService {
 
   async getOne(userId: string, accountId: string, id: string): Promise<Record<string, unknown>> {
     const { account } = await this.deps.accounts.require(userId, accountId, this.entity.roles.read);
+    await this.deps.delivery?.catchUp(accountId);
     const record = await this.entity.store.get(this.deps.db, accountId, id);
     if (!record) throw new ApiError('ad_entity_not_found', `${capitalized(this.entity.noun)} ${id} not found in ad account ${accountId}.`);
     return (await this.present(this.deps.db, account, [record]))[0];
@@ -411,6 +419,7 @@ export class EntityService {
 
   async list(userId: string, accountId: string, query: ListQuery): Promise<{ items: Record<string, unknown>[]; bookmark: string | null }> {
     const { account } = await this.deps.accounts.require(userId, accountId, this.entity.roles.read);
+    await this.deps.delivery?.catchUp(accountId);
     const given = Object.keys(this.entity.filters).filter((param) => query[param] !== undefined);
     // Pinterest: "Provide only campaign_id or ad_group_id. Do not provide both."
     if (given.length > 1) throw invalidField(given[1], `cannot be given with '${given[0]}': filter by one kind of id at a time`);

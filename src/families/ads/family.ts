@@ -20,6 +20,12 @@ import { parentedBulkPart } from './parented-batch.js';
 import { TARGETING_MIGRATIONS } from './targeting-migrations.js';
 import { targetingTemplateEntity, targetingTemplateRoutes } from './targeting-templates.js';
 import { PlanningModel, trendRoutes } from './trends.js';
+import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
+import { Delivery } from './delivery.js';
+import { AdsAnalytics } from './ads-analytics.js';
+import { adsAnalyticsRoutes } from './ads-analytics-routes.js';
+import { deliveryFixtures } from './delivery-fixtures.js';
+import { mmmReportRoutes, reportFilePages, reportRoutes, ReportService, templateReportRoutes } from './reports.js';
 import { planningRoutes } from './planning.js';
 import { previewPages, previewRoutes } from './previews.js';
 import { resourceRoutes } from './resources.js';
@@ -33,7 +39,7 @@ import { REJECTED_REASONS, setReviewSeconds } from './review.js';
 export const adsFamily = defineFamily({
   name: 'ads',
   uses: { users: userAccountFamily, pins: pinsFamily, analytics: analyticsFamily },
-  migrations: [...ADS_MIGRATIONS, ...TARGETING_MIGRATIONS],
+  migrations: [...ADS_MIGRATIONS, ...TARGETING_MIGRATIONS, ...DELIVERY_MIGRATIONS],
   build(core, uses) {
     const { db, clock, bookmarks } = core;
     const users = uses.users.stores.users;
@@ -42,7 +48,11 @@ export const adsFamily = defineFamily({
     const campaigns = campaignEntity();
     const adGroups = adGroupEntity(campaigns);
     const ads = adEntity(adGroups, uses.pins.stores.pins);
-    const entityDeps = { db, clock, ids, bookmarks, accounts: adAccounts };
+    const entities = { campaigns, adGroups, ads };
+    const delivery = new Delivery({ db, clock, entities });
+    const adsAnalytics = new AdsAnalytics({ db, clock, delivery, entities });
+    const reports = new ReportService({ db, clock, accounts: adAccounts, analytics: adsAnalytics, entities, instanceSecret: core.instanceSecret });
+    const entityDeps = { db, clock, ids, bookmarks, accounts: adAccounts, delivery };
     const services = [campaigns, adGroups, ads].map((entity) => new EntityService(entity, entityDeps));
     const [, , adService] = services;
     // Keywords, labels and targeting templates: on the same mechanism, with their own routes (keywords.ts, labels.ts, targeting-templates.ts).
@@ -64,11 +74,28 @@ export const adsFamily = defineFamily({
       /** Sets how long a submitted ad waits for its review, on pinbox's clock. */
       setReviewSeconds: (value: unknown) => db.transaction((tx) => setReviewSeconds(tx, value)),
       /** Rejects an ad with reasons, or approves it at once. */
-      review: (adId: string, verdict: Parameters<typeof reviewAd>[2]) => db.transaction((tx) => reviewAd(tx, adId, verdict, clock.now())),
+      review: async (adId: string, verdict: Parameters<typeof reviewAd>[2]) => {
+        // Delivery up to now first: a verdict takes effect from this hour on.
+        const [ad] = await ads.store.getMany(db, [adId]);
+        if (ad) await delivery.catchUp(ad.ad_account_id);
+        return db.transaction((tx) => reviewAd(tx, adId, verdict, clock.now()));
+      },
     };
     return {
       stores: { adEntities: { campaigns, adGroups, ads } },
-      services: { adAccounts, adReviews, adBulk: bulk },
+      services: {
+        adAccounts,
+        adReviews,
+        adBulk: bulk,
+        adDelivery: {
+          /** Fixes an ad's delivery figures for whole days, as setPinMetrics does for Pins. */
+          setAdMetrics: (adId: string, dates: readonly string[], metrics: Record<string, number>) => db.transaction((tx) => delivery.fixAdDays(tx, adId, dates, metrics)),
+          /** Brings an account's delivery up to the clock. */
+          catchUp: (accountId: string) => delivery.catchUp(accountId),
+        },
+        adsAnalytics,
+        adReports: reports,
+      },
       routes: [
         ...adAccountRoutes({ accounts: adAccounts, users }),
         ...services.flatMap(adEntityRoutes),
@@ -81,10 +108,15 @@ export const adsFamily = defineFamily({
         ...targetingTemplateRoutes(templateService, { db, bookmarks, accounts: adAccounts }),
         ...trendRoutes({ model: planning, accounts: adAccounts, clock }),
         ...advancedAuctionRoutes({ db, clock, accounts: adAccounts }),
+        ...adsAnalyticsRoutes({ accounts: adAccounts, clock, analytics: adsAnalytics }),
+        ...reportRoutes(reports),
+        ...mmmReportRoutes(reports),
+        ...templateReportRoutes({ accounts: adAccounts, clock }),
       ],
       pages: (app) => {
         bulkResultPages(bulk)(app);
         previewPages(previews)(app);
+        reportFilePages(reports)(app);
       },
       // Bulk requests a stopped process left RUNNING are finished when the clock says; a restored store brings its own.
       start: () => bulk.scheduleRunning(),
@@ -104,6 +136,7 @@ export const adsFamily = defineFamily({
         }),
         keywordFixtures(keywordService, adAccounts),
         labelFixtures(labelService, adAccounts),
+        deliveryFixtures(delivery),
       ],
     };
   },

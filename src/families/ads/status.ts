@@ -37,13 +37,15 @@ export interface Scheduled {
   status: EntityStatus;
   start_time?: unknown;
   end_time?: unknown;
+  /** When its lifetime budget or cap was spent (milliseconds on pinbox's clock; delivery.ts writes it). */
+  budget_spent_at?: unknown;
 }
 
 /**
  * A campaign's or ad group's summary_status (pinbox's order, as the reference
  * infers it): ARCHIVED, DRAFT and DELETED_DRAFT mirror the status; PAUSED when it or
  * an ancestor is paused; COMPLETED once the effective end (the earliest of its own
- * and its ancestors' ends) has passed; NOT_STARTED before the effective start (the
+ * and its ancestors' ends) has passed or a lifetime budget of it or an ancestor is spent; NOT_STARTED before the effective start (the
  * latest start); else RUNNING. Clock instants are milliseconds, the schedule seconds.
  */
 export function deliverySummary(self: Scheduled, ancestors: readonly Scheduled[], nowMs: number): string {
@@ -54,6 +56,7 @@ export function deliverySummary(self: Scheduled, ancestors: readonly Scheduled[]
   const starts = chain.map((e) => e.start_time).filter((t): t is number => typeof t === 'number');
   const now = nowMs / 1000;
   if (ends.length > 0 && Math.min(...ends) <= now) return 'COMPLETED';
+  if (chain.some((e) => typeof e.budget_spent_at === 'number' && e.budget_spent_at <= nowMs)) return 'COMPLETED';
   if (starts.length > 0 && Math.max(...starts) > now) return 'NOT_STARTED';
   return 'RUNNING';
 }

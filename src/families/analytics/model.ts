@@ -104,7 +104,7 @@ export function unit(a: number, b: number, c: number): number {
 }
 
 /** Traffic by weekday, Sunday first: Pinterest use peaks at weekends. */
-const WEEKLY = [1.22, 0.9, 0.92, 0.95, 0.98, 1.0, 1.18];
+export const WEEKLY = [1.22, 0.9, 0.92, 0.95, 0.98, 1.0, 1.18];
 
 /** What the generator needs to know about a Pin; fixed for the Pin's life. */
 export interface SeriesPin {

@@ -38,6 +38,12 @@ export interface ChangeRow {
 
 const SEED_KEY = 'analytics_seed';
 
+/** The instance seed as stored (inside the caller's transaction), or null before the analytics family first started. */
+export async function storedSeed(q: Queryable): Promise<number | null> {
+  const row = await q.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [SEED_KEY]);
+  return row ? Number(row.value) : null;
+}
+
 function inList(values: readonly unknown[]): string {
   return values.map(() => '?').join(', ');
 }
