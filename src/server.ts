@@ -424,6 +424,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       clientAttempts: families.services.authAttempts,
       rateLimits,
       routes: families.routes,
+      agents: families.services.agentGateway,
       operationUser: (auth, adAccountId, write) => families.services.adAccounts.operationUser(auth, adAccountId, write),
       extraRoutes: families.publicRoutes,
       control: (app) => control.install(app),
@@ -443,6 +444,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
             },
     });
     await app.ready();
+    families.services.agents.serve(app.v5Routes);
     // Lost connections, outages and recoveries go to the process's log.
     if (isPostgres(db)) db.useLog(app.log);
     invalidationLog = app.log;

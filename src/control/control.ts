@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { AgentControl } from '../agents/control-routes.js';
 import type { Clock } from '../kernel/clock.js';
 import { pinterestTimestamp } from '../kernel/clock.js';
 import { ApiError } from '../kernel/errors.js';
@@ -70,6 +71,12 @@ export class Control {
       },
       (request, reply) => this.journal.recordDropped(request, reply),
     );
+  }
+
+  /** The agents' parts the control plane reaches: agents, approvals, the audit log. */
+  get agents(): AgentControl {
+    const { agents, agentAudit } = this.deps.families.services;
+    return { agents, audit: agentAudit, approvals: this.deps.families.stores.agentApprovals };
   }
 
   /**

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { readBearer, safeEqual, type TokenResolver } from '../kernel/auth.js';
 import { ApiError } from '../kernel/errors.js';
+import { agentControlRoutes } from '../agents/control-routes.js';
 import type { Control } from './control.js';
 import type { FaultRuleInput } from './faults.js';
 import { isLoopback } from './loopback.js';
@@ -134,6 +135,9 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
       return { ad_id: id, ...bodyOf(request) };
     });
     app.put('/ads/review_time', async (request) => ({ seconds: await control.setAdReviewTime(bodyOf(request).seconds as number) }));
+
+    // Agents, their policies, approvals and the audit log (src/agents).
+    await agentControlRoutes(control.agents)(app);
 
     app.get('/faults', async () => ({ items: await control.faults.list() }));
     app.post('/faults', async (request, reply) => reply.code(201).send(await control.faults.add(bodyOf(request) as unknown as FaultRuleInput)));

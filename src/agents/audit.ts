@@ -1,0 +1,326 @@
+/**
+ * The audit log: one entry per agent call (REST or MCP; allowed, denied, dry-run,
+ * asked, approved or rejected), append-only in the store, each also written as one
+ * plain-English sentence. Entries are written in batches right after the answer
+ * (one transaction for all that arrived meanwhile), so a call never waits for its
+ * own entry; a query writes what is pending first.
+ */
+import { createHash } from 'node:crypto';
+import type { IdGenerator } from '../kernel/ids.js';
+import { isSecretName } from '../kernel/secret-names.js';
+import type { Database, SqlValue } from '../storage/database.js';
+import { keyHint } from './agent-store.js';
+
+export type Transport = 'rest' | 'mcp-http' | 'mcp-stdio';
+export type Decision = 'allowed' | 'denied' | 'asked' | 'approved' | 'rejected' | 'dry-run';
+
+export interface AuditTarget {
+  kind: string;
+  id: string;
+  name?: string;
+}
+
+export interface AuditEntry {
+  seq: string;
+  ts: number;
+  at: string;
+  agent: string;
+  agent_id: string;
+  key_id: string;
+  transport: Transport;
+  tool: string | null;
+  area: string;
+  action: string;
+  operation_id: string;
+  targets: AuditTarget[];
+  decision: Decision;
+  rule: string;
+  status: number | null;
+  code: number | null;
+  duration_ms: number | null;
+  request_id: string | null;
+  args_digest: string;
+  sentence: string;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'at' | 'sentence'> & { reason?: string };
+
+export interface AuditQuery {
+  agent?: string;
+  decision?: string;
+  operation?: string;
+  transport?: string;
+  /** Entries after this seq. */
+  after?: string;
+  since?: number;
+  limit?: number;
+}
+
+const COLUMNS = [
+  'seq',
+  'ts',
+  'agent_id',
+  'agent_name',
+  'key_id',
+  'transport',
+  'tool',
+  'area',
+  'action',
+  'operation_id',
+  'targets',
+  'decision',
+  'rule',
+  'status',
+  'code',
+  'duration_ms',
+  'request_id',
+  'args_digest',
+  'sentence',
+] as const;
+
+interface AuditRow {
+  seq: string;
+  ts: number;
+  agent_id: string;
+  agent_name: string;
+  key_id: string;
+  transport: Transport;
+  tool: string | null;
+  area: string;
+  action: string;
+  operation_id: string;
+  targets: string;
+  decision: Decision;
+  rule: string;
+  status: number | null;
+  code: number | null;
+  duration_ms: number | null;
+  request_id: string | null;
+  args_digest: string;
+  sentence: string;
+}
+
+function fromRow(row: AuditRow): AuditEntry {
+  const ts = Number(row.ts);
+  return {
+    seq: row.seq,
+    ts,
+    at: new Date(ts).toISOString(),
+    agent: row.agent_name,
+    agent_id: row.agent_id,
+    key_id: row.key_id,
+    transport: row.transport,
+    tool: row.tool,
+    area: row.area,
+    action: row.action,
+    operation_id: row.operation_id,
+    targets: JSON.parse(row.targets) as AuditTarget[],
+    decision: row.decision,
+    rule: row.rule,
+    status: row.status === null ? null : Number(row.status),
+    code: row.code === null ? null : Number(row.code),
+    duration_ms: row.duration_ms === null ? null : Number(row.duration_ms),
+    request_id: row.request_id,
+    args_digest: row.args_digest,
+    sentence: row.sentence,
+  };
+}
+
+const NOUNS: Record<string, string> = {
+  pins: 'Pin',
+  boards: 'board',
+  board_sections: 'board section',
+  user_account: 'account',
+  campaigns: 'campaign',
+  ad_groups: 'ad group',
+  ads: 'ad',
+  ad_accounts: 'ad account',
+  media: 'media upload',
+  keywords: 'keywords',
+  search: 'search',
+};
+
+/**
+ * What an operation does, in words: `boards/delete` is "delete board",
+ * `pins/list` "list Pins", `user_account/analytics` "get account analytics".
+ */
+export function actionPhrase(operationId: string, area: string): string {
+  const [resource, verb = ''] = operationId.split('/');
+  const noun = NOUNS[resource] ?? NOUNS[area] ?? resource.replace(/_/g, ' ');
+  const words = verb.split('_');
+  const head = words[0];
+  if (['create', 'update', 'delete', 'get', 'save'].includes(head)) return `${head} ${noun}${words.length > 1 ? ` ${words.slice(1).join(' ')}` : ''}`;
+  if (head === 'list') return `list ${noun}${noun.endsWith('s') ? '' : 's'}${words.length > 1 ? ` ${words.slice(1).join(' ')}` : ''}`;
+  if (head === 'analytics') return `get ${noun} analytics`;
+  return `${verb.replace(/_/g, ' ') || 'call'} ${noun}`.trim();
+}
+
+const DECISION_WORDS: Record<Decision, string> = {
+  allowed: 'allowed',
+  denied: 'denied',
+  asked: 'pending approval',
+  approved: 'approved and run',
+  rejected: 'rejected',
+  'dry-run': 'dry run, nothing changed',
+};
+
+/**
+ * The entry as one sentence:
+ * `10:42:07 social-scheduler (key …7f3a) tried to delete board "Summer Recipes": denied, because boards is Read for this agent (rule boards.read).`
+ */
+export function sentenceOf(entry: NewAuditEntry): string {
+  const time = new Date(entry.ts).toISOString().slice(11, 19);
+  const targets = entry.targets.filter((t) => t.name !== undefined || entry.targets.length === 1);
+  const what = targets.length > 0 ? ` ${targets.map((t) => (t.name !== undefined ? `"${t.name}"` : t.id)).join(', ')}` : '';
+  const via = entry.transport === 'rest' ? '' : ` via MCP${entry.tool ? ` tool ${entry.tool}` : ''}`;
+  const verb = entry.decision === 'allowed' || entry.decision === 'approved' ? '' : 'tried to ';
+  const because = entry.reason ? `, because ${entry.reason}` : '';
+  const answered = entry.status !== null && entry.decision !== 'denied' && entry.decision !== 'asked' ? `; answered ${entry.status}${entry.code !== null ? ` (code ${entry.code})` : ''}` : '';
+  return `${time} ${entry.agent} (key ${keyHint(entry.key_id)})${via} ${verb}${actionPhrase(entry.operation_id, entry.area)}${what}: ${DECISION_WORDS[entry.decision]}${because} (rule ${entry.rule})${answered}.`;
+}
+
+const MAX_STRING = 80;
+
+/**
+ * A redacted digest of a call's arguments: credentials replaced, long strings
+ * (base64 images) cut to their length, then a SHA-256 of the whole to tell calls apart.
+ * @example argsDigest({ title: 'x', access_token: 'pina_…' }) // '{"title":"x","access_token":"[redacted]"} sha256:…'
+ */
+export function argsDigest(args: unknown): string {
+  const redact = (value: unknown, name?: string): unknown => {
+    if (name && isSecretName(name)) return '[redacted]';
+    if (typeof value === 'string') return value.length > MAX_STRING ? `[${value.length} characters]` : value;
+    if (Array.isArray(value)) return value.slice(0, 20).map((item) => redact(item));
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redact(item, key)]));
+    return value;
+  };
+  const text = JSON.stringify(redact(args) ?? null);
+  const summary = text.length > 400 ? `${text.slice(0, 400)}…` : text;
+  return `${summary} sha256:${createHash('sha256').update(JSON.stringify(args ?? null)).digest('hex').slice(0, 16)}`;
+}
+
+export class AuditLog {
+  private pending: AuditEntry[] = [];
+  private flushing: Promise<void> | null = null;
+  private readonly listeners = new Set<(entry: AuditEntry) => void>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  /** Appends an entry (written with the next batch) and tells the live streams. */
+  record(input: NewAuditEntry): AuditEntry {
+    const { reason: _reason, ...fields } = input;
+    const entry: AuditEntry = { ...fields, seq: this.ids.next(), at: new Date(input.ts).toISOString(), sentence: sentenceOf(input) };
+    this.pending.push(entry);
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writePending());
+    for (const listener of this.listeners) listener(entry);
+    return entry;
+  }
+
+  /** Writes what is pending; resolves when every entry recorded so far is in the store. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async writePending(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      if (batch.length > 0) {
+        const sql = `INSERT INTO agent_audit (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
+        await this.db.transaction(async (tx) => {
+          for (const entry of batch) await tx.run(sql, rowOf(entry));
+        });
+      }
+    } catch {
+      // The store is away (or closing): the entries stay for the next batch.
+      this.pending = [...batch, ...this.pending];
+      this.flushing = null;
+      return;
+    }
+    this.flushing = this.pending.length > 0 ? new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writePending()) : null;
+  }
+
+  /** Drops what is pending (the store was emptied under it). */
+  forget(): void {
+    this.pending = [];
+  }
+
+  async query(filter: AuditQuery = {}): Promise<AuditEntry[]> {
+    await this.flush();
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (filter.agent) {
+      where.push('agent_name = ?');
+      params.push(filter.agent);
+    }
+    if (filter.decision) {
+      where.push('decision = ?');
+      params.push(filter.decision);
+    }
+    if (filter.operation) {
+      where.push('operation_id = ?');
+      params.push(filter.operation);
+    }
+    if (filter.transport) {
+      where.push('transport = ?');
+      params.push(filter.transport);
+    }
+    if (filter.after) {
+      where.push('seq > ?');
+      params.push(filter.after);
+    }
+    if (filter.since !== undefined) {
+      where.push('ts >= ?');
+      params.push(filter.since);
+    }
+    const limit = Math.min(filter.limit ?? 100, 1000);
+    // The newest `limit`, given oldest first.
+    const rows = await this.db.all<AuditRow>(
+      `SELECT * FROM (SELECT * FROM agent_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ${limit}) AS newest ORDER BY seq`,
+      params,
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Calls `listener` with every entry from now on; returns the unsubscribe. */
+  subscribe(listener: (entry: AuditEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+function rowOf(entry: AuditEntry): SqlValue[] {
+  return [
+    entry.seq,
+    entry.ts,
+    entry.agent_id,
+    entry.agent,
+    entry.key_id,
+    entry.transport,
+    entry.tool,
+    entry.area,
+    entry.action,
+    entry.operation_id,
+    JSON.stringify(entry.targets),
+    entry.decision,
+    entry.rule,
+    entry.status,
+    entry.code,
+    entry.duration_ms,
+    entry.request_id,
+    entry.args_digest,
+    entry.sentence,
+  ];
+}
+
+/** Filters for the live stream, the same as the query's. */
+export function auditMatches(filter: AuditQuery): (entry: AuditEntry) => boolean {
+  return (entry) =>
+    (!filter.agent || entry.agent === filter.agent) &&
+    (!filter.decision || entry.decision === filter.decision) &&
+    (!filter.operation || entry.operation_id === filter.operation) &&
+    (!filter.transport || entry.transport === filter.transport);
+}
