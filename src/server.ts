@@ -445,6 +445,15 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
     });
     await app.ready();
     families.services.agents.serve(app.v5Routes);
+    // The agents' admin-only MCP tools reach the control plane.
+    families.services.agents.admin = {
+      reset: (user) => control.reset({ user }),
+      advanceClock: async (by) => {
+        await control.clock.advance(by);
+        return { at: control.clockState().at };
+      },
+      addFault: (rule) => control.faults.add(rule as never),
+    };
     // Lost connections, outages and recoveries go to the process's log.
     if (isPostgres(db)) db.useLog(app.log);
     invalidationLog = app.log;

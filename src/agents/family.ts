@@ -84,7 +84,7 @@ export const agentsFamily = defineFamily({
     return {
       stores: { agents: store, agentApprovals: approvals },
       services: { agents: agentService, agentGateway: gateway, agentAudit: audit },
-      pages: agentPages({ gateway, audit }),
+      pages: agentPages({ gateway, audit, agents: agentService }),
       fixtures: [agentSection],
       forgetCached: () => {
         store.forget();

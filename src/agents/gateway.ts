@@ -198,11 +198,20 @@ export class Gateway implements AgentGateway {
     return context;
   }
 
-  private labelOf(request: FastifyRequest): { transport: Transport; tool: string | null } {
+  /** pinbox's clock, for entries written outside a request. */
+  now(): number {
+    return this.deps.clock.now();
+  }
+
+  /**
+   * Which transport and tool made a call: the in-process MCP server labels its calls
+   * (`quiet` for the reads a dry run makes, which its own entry covers).
+   */
+  private labelOf(request: FastifyRequest): { transport: Transport; tool: string | null; recorded?: boolean } {
     const header = request.headers[MCP_CALL_HEADER];
     if (typeof header === 'string') {
-      const [nonce, transport, tool] = header.split(' ');
-      if (nonce === this.mcpNonce && (transport === 'mcp-http' || transport === 'mcp-stdio')) return { transport, tool: tool ?? null };
+      const [nonce, transport, tool, quiet] = header.split(' ');
+      if (nonce === this.mcpNonce && (transport === 'mcp-http' || transport === 'mcp-stdio')) return { transport, tool: tool ?? null, ...(quiet === 'quiet' ? { recorded: true } : {}) };
     }
     return { transport: 'rest', tool: null };
   }
@@ -211,7 +220,7 @@ export class Gateway implements AgentGateway {
    * The policy's verdict on a call, with no side effect (`explain`): the limits are
    * read, not counted.
    */
-  async judge(agent: AgentRecord, call: GatewayCall): Promise<Verdict> {
+  async judge(agent: AgentRecord, call: GatewayCall, options: { listing?: boolean } = {}): Promise<Verdict> {
     const { policy } = agent;
     const area = areaOf(call.operationId);
     const write = isWrite(call.method, call.scopes);
@@ -224,7 +233,8 @@ export class Gateway implements AgentGateway {
     if (override?.override === 'deny') return { ...base, decision: 'denied', rule: `actions.${override.key}.deny`, reason: `the policy denies ${override.key} to this agent` };
     const scoped = await this.outOfScope(agent, call);
     if (scoped) return { ...base, decision: 'denied', ...scoped };
-    if (write) {
+    // A tool list shows what the policy allows, whatever is left of today's limits.
+    if (write && !options.listing) {
       const usage = await this.deps.agents.usage(agent.id);
       const { writes_per_day, spend_per_day_micro } = policy.limits;
       if (writes_per_day !== undefined && usage.writes >= writes_per_day) {

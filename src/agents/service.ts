@@ -53,6 +53,11 @@ export class AgentService {
     },
   ) {}
 
+  /** The control plane's admin tools, for agents granted it (set by the server once the control plane is built). */
+  admin?: { reset(user?: string): Promise<void>; advanceClock(by: string | number): Promise<{ at: string }>; addFault(rule: Record<string, unknown>): Promise<unknown> };
+  /** Whether the gateway fronts another v5 server (the tools' openWorldHint). */
+  upstreamed = false;
+
   /** The operations pinbox serves (method, path, scopes), by operationId: set once the routes are built. */
   served = new Map<string, { method: string; url: string; scopes: readonly string[] }>();
 

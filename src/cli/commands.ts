@@ -1,5 +1,6 @@
 /** Every `pinbox` command, as data for the runner (./command.ts). */
 import { dirname } from 'node:path';
+import { AGENT_COMMANDS } from '../agents/cli.js';
 import { readStartConfig } from '../config.js';
 import { CTL_COMMANDS } from '../control/cli.js';
 import { formatDescription, type TokenDescription } from '../families/oauth/token-inspection.js';
@@ -450,6 +451,7 @@ ${START_OPTIONS}`,
     run: analyticsSet,
   },
   ...CTL_COMMANDS,
+  ...AGENT_COMMANDS,
   {
     words: ['version'],
     synopsis: 'version',

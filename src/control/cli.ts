@@ -26,17 +26,20 @@ const OPTIONS = {
   follow: { type: 'boolean', short: 'f' },
   reason: { type: 'string', multiple: true },
   label: { type: 'string', multiple: true },
+  // pinbox agents audit
+  agent: { type: 'string' },
+  decision: { type: 'string' },
 } as const;
 
-type Values = ReturnType<typeof parseCtl>['values'];
+export type Values = ReturnType<typeof parseCtl>['values'];
 
 /** Every control command takes the same flags (each reads the ones it needs). */
-function parseCtl(args: string[]) {
+export function parseCtl(args: string[]) {
   return parseCommandArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
 }
 
 /** Talks to one pinbox's `/_pinbox` API with its admin key. */
-class ControlClient {
+export class ControlClient {
   readonly base: string;
   private readonly key: string;
 
@@ -75,7 +78,7 @@ class ControlClient {
 }
 
 /** Prints an answer: JSON with --json, else the lines a person reads. */
-function print(context: CommandContext, value: unknown, human: (value: any) => string): void {
+export function print(context: CommandContext, value: unknown, human: (value: any) => string): void {
   if (context.json) {
     if (value !== null) context.out.write(`${JSON.stringify(value)}\n`);
     return;
