@@ -174,7 +174,8 @@ export class AgentStore {
   async countWrite(q: Queryable, agentId: string, limits: { writes?: number; spend?: number }, spend: number): Promise<'ok' | 'writes' | 'spend'> {
     const day = new Date(this.clock.now()).toISOString().slice(0, 10);
     await q.run('INSERT INTO agent_usage (agent_id, day, writes, spend_micro) VALUES (?, ?, 0, 0) ON CONFLICT (agent_id, day) DO NOTHING', [agentId, day]);
-    const writes = limits.writes ?? Number.MAX_SAFE_INTEGER;
+    // No limit is the largest count the columns hold (PostgreSQL's INTEGER is 32 bits).
+    const writes = limits.writes ?? 2_147_483_647;
     const spendLimit = limits.spend ?? Number.MAX_SAFE_INTEGER;
     const { changes } = await q.run(
       'UPDATE agent_usage SET writes = writes + 1, spend_micro = spend_micro + ? WHERE agent_id = ? AND day = ? AND writes < ? AND spend_micro + ? <= ?',

@@ -147,7 +147,8 @@ export function parsePolicy(value: unknown, at: (string | number)[] = []): Agent
     if (!isObject(value.limits)) throw new PolicyError([...at, 'limits'], 'must be an object');
     for (const [key, limit] of Object.entries(value.limits)) {
       if (key !== 'writes_per_day' && key !== 'spend_per_day_micro') throw new PolicyError([...at, 'limits', key], 'is not a limit (writes_per_day, spend_per_day_micro)');
-      if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) throw new PolicyError([...at, 'limits', key], 'must be a whole number from 0');
+      const most = key === 'writes_per_day' ? 2_147_483_646 : Number.MAX_SAFE_INTEGER;
+      if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0 || limit > most) throw new PolicyError([...at, 'limits', key], `must be a whole number from 0 to ${most}`);
       limits[key] = limit;
     }
   }
