@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IdGenerator } from '../kernel/ids.js';
-import { isSecretName } from '../kernel/secret-names.js';
+import { DEPTH_MARKER, shownValue } from '../control/journal-bodies.js';
 import type { Database, SqlValue } from '../storage/database.js';
 import { keyHint } from './agent-store.js';
 
@@ -75,7 +75,7 @@ const COLUMNS = [
   'duration_ms',
   'request_id',
   'args_digest',
-  'sentence',
+  'reason',
 ] as const;
 
 interface AuditRow {
@@ -97,7 +97,7 @@ interface AuditRow {
   duration_ms: number | null;
   request_id: string | null;
   args_digest: string;
-  sentence: string;
+  reason: string | null;
 }
 
 function fromRow(row: AuditRow): AuditEntry {
@@ -122,7 +122,7 @@ function fromRow(row: AuditRow): AuditEntry {
     duration_ms: row.duration_ms === null ? null : Number(row.duration_ms),
     request_id: row.request_id,
     args_digest: row.args_digest,
-    sentence: row.sentence,
+    sentence: sentenceOf({ ...row, ts, agent: row.agent_name, targets: JSON.parse(row.targets) as AuditTarget[], reason: row.reason ?? undefined, status: row.status === null ? null : Number(row.status), code: row.code === null ? null : Number(row.code) }),
   };
 }
 
@@ -179,28 +179,52 @@ export function sentenceOf(entry: NewAuditEntry): string {
   return `${time} ${entry.agent} (key ${keyHint(entry.key_id)})${via} ${verb}${actionPhrase(entry.operation_id, entry.area)}${what}: ${DECISION_WORDS[entry.decision]}${because} (rule ${entry.rule})${answered}.`;
 }
 
-const MAX_STRING = 80;
+/** How much of a call's arguments its entry shows. */
+const DIGEST_LIMITS = { depth: 8, chars: 400 } as const;
 
 /**
- * A redacted digest of a call's arguments: credentials replaced, long strings
- * (base64 images) cut to their length, then a SHA-256 of the whole to tell calls apart.
- * @example argsDigest({ title: 'x', access_token: 'pina_…' }) // '{"title":"x","access_token":"[redacted]"} sha256:…'
+ * A redacted digest of a call's arguments: credentials hidden, bounded as the
+ * journal bounds bodies (`shownValue`), as JSON text; when that had to cut
+ * something, a SHA-256 of the whole follows to tell calls apart.
+ * @example argsDigest({ params: { pin_id: '1' } }) // '{"params":{"pin_id":"1"}}'
  */
-export function argsDigest(args: unknown): string {
-  const redact = (value: unknown, name?: string): unknown => {
-    if (name && isSecretName(name)) return '[redacted]';
-    if (typeof value === 'string') return value.length > MAX_STRING ? `[${value.length} characters]` : value;
-    if (Array.isArray(value)) return value.slice(0, 20).map((item) => redact(item));
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redact(item, key)]));
-    return value;
-  };
-  const text = JSON.stringify(redact(args) ?? null);
-  const summary = text.length > 400 ? `${text.slice(0, 400)}…` : text;
-  return `${summary} sha256:${createHash('sha256').update(JSON.stringify(args ?? null)).digest('hex').slice(0, 16)}`;
+export function argsDigest(args: { params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown } | null): string {
+  if (!args) return 'null';
+  const { params = {}, query = {}, body } = args;
+  const plain: Record<string, unknown> = { params };
+  // Path parameters are ids; a query or body may hold anything, so it is shown as the journal shows it.
+  if (Object.keys(query).length > 0) plain.query = shownValue(query, DIGEST_LIMITS);
+  if (body !== undefined) plain.body = shownValue(body, DIGEST_LIMITS);
+  const text = JSON.stringify(plain);
+  if (text.length <= DIGEST_LIMITS.chars && !text.includes('characters]') && !text.includes(DEPTH_MARKER)) return text;
+  return `${text.slice(0, DIGEST_LIMITS.chars)}… sha256:${createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 16)}`;
 }
 
+/**
+ * How long entries gather before they are written together. Each write is a
+ * transaction the store runs alone (SQLite takes one at a time): written call by
+ * call they would queue the calls' own reads behind them. A query or a close
+ * writes what is pending first; a process killed outright loses at most this much.
+ */
+const BATCH_MS = 50;
+/** Rows an INSERT carries, largest first (a batch is cut into these). */
+const ROWS_PER_STATEMENT = [50, 10, 1] as const;
+const insertSqls = new Map<number, string>();
+function insertSql(rows: number): string {
+  let sql = insertSqls.get(rows);
+  if (!sql) {
+    const tuple = `(${COLUMNS.map(() => '?').join(', ')})`;
+    sql = `INSERT INTO agent_audit (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+    insertSqls.set(rows, sql);
+  }
+  return sql;
+}
+
+/** An entry waiting for its batch: its fields and its reason, the sentence not made yet. */
+type PendingEntry = NewAuditEntry & { seq: string };
+
 export class AuditLog {
-  private pending: AuditEntry[] = [];
+  private pending: PendingEntry[] = [];
   private flushing: Promise<void> | null = null;
   private readonly listeners = new Set<(entry: AuditEntry) => void>();
 
@@ -209,14 +233,38 @@ export class AuditLog {
     private readonly ids: IdGenerator,
   ) {}
 
-  /** Appends an entry (written with the next batch) and tells the live streams. */
-  record(input: NewAuditEntry): AuditEntry {
-    const { reason: _reason, ...fields } = input;
-    const entry: AuditEntry = { ...fields, seq: this.ids.next(), at: new Date(input.ts).toISOString(), sentence: sentenceOf(input) };
+  /** Appends an entry (written with the next batch, at most `BATCH_MS` later) and tells the live streams. */
+  record(input: NewAuditEntry): void {
+    // Every entry is made with the same fields in the same order: one shape for the engine.
+    const entry: PendingEntry = {
+      seq: this.ids.next(),
+      ts: input.ts,
+      agent: input.agent,
+      agent_id: input.agent_id,
+      key_id: input.key_id,
+      transport: input.transport,
+      tool: input.tool,
+      area: input.area,
+      action: input.action,
+      operation_id: input.operation_id,
+      targets: input.targets,
+      decision: input.decision,
+      rule: input.rule,
+      status: input.status,
+      code: input.code,
+      duration_ms: input.duration_ms,
+      request_id: input.request_id,
+      args_digest: input.args_digest,
+      reason: input.reason,
+    };
     this.pending.push(entry);
-    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writePending());
-    for (const listener of this.listeners) listener(entry);
-    return entry;
+    this.flushing ??= new Promise<void>((resolve) => setTimeout(resolve, BATCH_MS)).then(() => this.writePending());
+    // The sentence is made when someone reads it: here only for a live stream.
+    if (this.listeners.size > 0) {
+      const { reason: _reason, ...fields } = entry;
+      const shown: AuditEntry = { ...fields, at: new Date(entry.ts).toISOString(), sentence: sentenceOf(entry) };
+      for (const listener of this.listeners) listener(shown);
+    }
   }
 
   /** Writes what is pending; resolves when every entry recorded so far is in the store. */
@@ -229,9 +277,13 @@ export class AuditLog {
     this.pending = [];
     try {
       if (batch.length > 0) {
-        const sql = `INSERT INTO agent_audit (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
         await this.db.transaction(async (tx) => {
-          for (const entry of batch) await tx.run(sql, rowOf(entry));
+          // Many rows a statement: a batch is a few statements, not one per call.
+          for (let start = 0; start < batch.length; ) {
+            const size = ROWS_PER_STATEMENT.find((n) => batch.length - start >= n)!;
+            await tx.run(insertSql(size), batch.slice(start, start + size).flatMap(rowOf));
+            start += size;
+          }
         });
       }
     } catch {
@@ -240,7 +292,7 @@ export class AuditLog {
       this.flushing = null;
       return;
     }
-    this.flushing = this.pending.length > 0 ? new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writePending()) : null;
+    this.flushing = this.pending.length > 0 ? new Promise<void>((resolve) => setTimeout(resolve, BATCH_MS)).then(() => this.writePending()) : null;
   }
 
   /** Drops what is pending (the store was emptied under it). */
@@ -292,7 +344,7 @@ export class AuditLog {
   }
 }
 
-function rowOf(entry: AuditEntry): SqlValue[] {
+function rowOf(entry: PendingEntry): SqlValue[] {
   return [
     entry.seq,
     entry.ts,
@@ -312,7 +364,7 @@ function rowOf(entry: AuditEntry): SqlValue[] {
     entry.duration_ms,
     entry.request_id,
     entry.args_digest,
-    entry.sentence,
+    entry.reason ?? null,
   ];
 }
 

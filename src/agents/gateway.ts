@@ -18,7 +18,7 @@ import type { Database } from '../storage/database.js';
 import { isAgentKey, keyHint, type AgentRecord, type AgentStore } from './agent-store.js';
 import { argumentsHash, type ApprovalStore } from './approvals.js';
 import { argsDigest, type AuditLog, type AuditTarget, type Decision, type Transport } from './audit.js';
-import { areaOf, levelFor, overrideFor } from './policy.js';
+import { areaOf, ruleFor } from './policy.js';
 
 /** What a call is, as the gateway judges it. */
 export interface GatewayCall {
@@ -120,7 +120,8 @@ interface CallState {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    agentCall?: CallState;
+    /** The agent call under way (decorated as null: every request keeps one shape). */
+    agentCall: CallState | null;
   }
 }
 
@@ -222,16 +223,14 @@ export class Gateway implements AgentGateway {
    */
   async judge(agent: AgentRecord, call: GatewayCall, options: { listing?: boolean } = {}): Promise<Verdict> {
     const { policy } = agent;
-    const area = areaOf(call.operationId);
+    const { area, level, from, override } = ruleFor(policy, call.operationId);
     const write = isWrite(call.method, call.scopes);
-    const spend = spendOf(call.operationId, call.body);
+    const spend = write ? spendOf(call.operationId, call.body) : 0;
     const base = { area, write, spend };
-    const { level, from } = levelFor(policy, area);
     if (level === 'off') return { ...base, decision: 'denied', rule: `${from}.off`, reason: `${from} is Off for this agent` };
     if (write && level === 'read') return { ...base, decision: 'denied', rule: `${from}.read`, reason: `${from} is Read for this agent` };
-    const override = overrideFor(policy, call.operationId);
     if (override?.override === 'deny') return { ...base, decision: 'denied', rule: `actions.${override.key}.deny`, reason: `the policy denies ${override.key} to this agent` };
-    const scoped = await this.outOfScope(agent, call);
+    const scoped = policy.scope.boards || policy.scope.ad_accounts ? await this.outOfScope(agent, call) : null;
     if (scoped) return { ...base, decision: 'denied', ...scoped };
     // A tool list shows what the policy allows, whatever is left of today's limits.
     if (write && !options.listing) {
@@ -349,20 +348,15 @@ export class Gateway implements AgentGateway {
   /** onSend: keeps the Pinterest code of an error, and a read's target names from its answer. */
   answered(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
     const state = request.agentCall;
-    if (!state || typeof payload !== 'string' || payload.length > 65_536) return;
-    if (reply.statusCode >= 400 || (state.targets.length > 0 && state.targets.some((t) => t.name === undefined))) {
-      try {
-        const body = JSON.parse(payload) as Record<string, unknown>;
-        if (reply.statusCode >= 400 && typeof body?.code === 'number') state.code = body.code;
-        for (const target of state.targets) {
-          if (target.name === undefined && body?.id === target.id) {
-            const name = body.name ?? body.title;
-            if (typeof name === 'string') target.name = name;
-          }
-        }
-      } catch {
-        // Not JSON: nothing to keep.
-      }
+    if (!state || typeof payload !== 'string') return;
+    if (reply.statusCode >= 400) {
+      state.code = codeOf(payload);
+      return;
+    }
+    // A read names what it read: the answer's own name or title, when it is the one target's.
+    if (state.targets.length === 1 && state.targets[0].name === undefined && payload.startsWith(`{"id":"${state.targets[0].id}"`)) {
+      const name = topName(payload);
+      if (name !== undefined) state.targets[0].name = name;
     }
   }
 
@@ -393,6 +387,26 @@ export class Gateway implements AgentGateway {
       request_id: request.id,
       args_digest: argsDigest(call ? { params: call.params, query: call.query, body: call.body } : null),
     });
+  }
+}
+
+/** The Pinterest code of an error answer. */
+function codeOf(payload: string): number | null {
+  const match = /^\{"code":(\d+)/.exec(payload);
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * The name (a board's) or title (a Pin's) of an answer, read without parsing all of
+ * it: both come before any nested object in pinbox's answers.
+ */
+function topName(payload: string): string | undefined {
+  const match = /"(?:name|title)":("(?:[^"\\]|\\.)*")/.exec(payload.slice(0, 4096));
+  if (!match) return undefined;
+  try {
+    return JSON.parse(match[1]) as string;
+  } catch {
+    return undefined;
   }
 }
 

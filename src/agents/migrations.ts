@@ -3,7 +3,7 @@ import type { Migration } from '../storage/migrate.js';
 /**
  * The agents' tables (schema version 8): agents with their hashed keys and
  * policies, the day's counts their limits keep, approvals waiting on a person, and
- * the append-only audit log. `user_id` names the identity an agent acts as without
+ * the append-only audit log (its sentences are made from each row when read). `user_id` names the identity an agent acts as without
  * a foreign key: a user's reset keeps the agents acting as that user, as it keeps
  * the user's tokens (only a full reset empties these tables).
  */
@@ -11,7 +11,20 @@ export const AGENT_MIGRATIONS: readonly Migration[] = [
   {
     version: 8,
     name: 'agents-gateway-audit',
-    sql: `
+    sql: {
+      sqlite: agentTables(' WITHOUT ROWID'),
+      postgres: agentTables(''),
+    },
+  },
+];
+
+/**
+ * The tables; the audit log's rows are keyed by their seq alone. SQLite: WITHOUT
+ * ROWID keeps that one B-tree (a rowid table would keep a second for the key), so
+ * each entry is one insert into one tree; PostgreSQL has no rowid to drop.
+ */
+function agentTables(auditSuffix: string): string {
+  return `
 CREATE TABLE agents (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -62,10 +75,7 @@ CREATE TABLE agent_audit (
   duration_ms BIGINT,
   request_id TEXT,
   args_digest TEXT NOT NULL,
-  sentence TEXT NOT NULL
-);
-CREATE INDEX agent_audit_agent ON agent_audit (agent_id, seq);
-CREATE INDEX agent_audit_ts ON agent_audit (ts, seq);
-`,
-  },
-];
+  reason TEXT
+)${auditSuffix};
+`;
+}

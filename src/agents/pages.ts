@@ -40,6 +40,7 @@ function jsonRpcError(reply: FastifyReply, status: number, code: number, message
 /** The agents' routes outside `/v5`: the MCP endpoint and its metadata; the audit log written out on close. */
 export function agentPages(deps: { gateway: Gateway; audit: AuditLog; agents: AgentService }) {
   return (app: FastifyInstance): void => {
+    app.decorateRequest('agentCall', null);
     // The last batch of audit entries is written before the store closes.
     app.addHook('onClose', async () => {
       await deps.audit.flush();

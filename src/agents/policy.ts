@@ -83,6 +83,36 @@ export function overrideFor(policy: AgentPolicy, operationId: string): { overrid
   return null;
 }
 
+/** What a policy says of one operation: its area's level (and the key that gave it) and its override. */
+export interface OperationRule {
+  area: string;
+  level: AreaLevel;
+  from: string;
+  override: { override: ActionOverride; key: string } | null;
+}
+
+const compiled = new WeakMap<AgentPolicy, Map<string, OperationRule>>();
+
+/**
+ * The policy's rule for an operation, worked out once per policy and operation
+ * (a changed policy is a new object, so nothing stale is kept).
+ * @example ruleFor(policy, 'boards/delete') // { area: 'boards', level: 'read', from: 'boards', override: null }
+ */
+export function ruleFor(policy: AgentPolicy, operationId: string): OperationRule {
+  let rules = compiled.get(policy);
+  if (!rules) {
+    rules = new Map();
+    compiled.set(policy, rules);
+  }
+  let rule = rules.get(operationId);
+  if (!rule) {
+    const area = areaOf(operationId);
+    rule = { area, ...levelFor(policy, area), override: overrideFor(policy, operationId) };
+    rules.set(operationId, rule);
+  }
+  return rule;
+}
+
 const LEVELS = new Set(['off', 'read', 'full']);
 const OVERRIDES = new Set(['allow', 'ask', 'deny']);
 const KNOWN_OPERATIONS = new Set(AREA_OF.keys());

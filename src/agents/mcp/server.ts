@@ -230,6 +230,6 @@ function recordAdmin(deps: McpDeps, agent: AgentRecord, transport: Transport, to
     code: null,
     duration_ms: 0,
     request_id: null,
-    args_digest: argsDigest(args),
+    args_digest: argsDigest({ body: args }),
   });
 }
