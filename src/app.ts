@@ -292,6 +292,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const auth = request.auth;
       if (!auth?.agent) return done();
       gateway.check(request, reply, policy).then(() => {
+        // The gateway answered itself (from its upstream): the handler does not run.
+        if (reply.sent) return;
         requireScopes(auth.scopes, policy.scopes);
         done();
       }, done);

@@ -246,3 +246,35 @@ test('the audit log survives a restart on a --data store', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the gateway in front of a second pinbox as its upstream: the same policy, the upstream token, the agent key kept here', async () => {
+  const upstream = await startTestPinbox({ port: 0 });
+  const front = await startTestPinbox({ port: 0, upstream: { url: upstream.url, token: upstream.token } });
+  try {
+    const there = await new Client(upstream.url, upstream.token).post('/boards', { name: unique('upstream board') });
+    assert.equal(there.status, 201);
+    const made = await front.control.agents.agents.create({ name: 'fronted', user: 'pinbox_dev', policy: { areas: { boards: 'full' }, actions: { delete_board: 'deny' } } });
+    const agent = new Client(front.url, made.key);
+    const listed = await agent.get('/boards', { query: { page_size: 100 } });
+    assert.equal(listed.status, 200);
+    assert.ok(listed.body.items.some((board: any) => board.id === there.body.id), 'the list comes from the upstream');
+    const created = await agent.post('/boards', { name: unique('made through the gateway') });
+    assert.equal(created.status, 201);
+    assert.equal((await new Client(upstream.url, upstream.token).get(`/boards/${created.body.id}`)).status, 200, 'written upstream');
+    assert.equal((await new Client(front.url, front.token).get(`/boards/${created.body.id}`)).status, 404, 'not here');
+    const denied = await agent.delete(`/boards/${there.body.id}`);
+    assert.equal(denied.status, 403);
+    assert.match(denied.body.message, /rule actions\.delete_board\.deny/);
+    assert.equal((await new Client(upstream.url, upstream.token).get(`/boards/${there.body.id}`)).status, 200, 'a denial never reaches the upstream');
+    // The upstream saw the calls as its own token's, never the agent key.
+    const journal = upstream.journal.query({ limit: 100 });
+    assert.ok(journal.length > 0);
+    assert.ok(!JSON.stringify(journal).includes(made.key));
+    const entries = await front.control.agents.audit.query({ agent: 'fronted' });
+    assert.deepEqual(entries.map((e) => e.decision), ['allowed', 'allowed', 'denied']);
+    await assert.rejects(startTestPinbox({ port: 0, upstream: { url: upstream.url, token: made.key } }), /agent key is never passed on/);
+  } finally {
+    await front.close();
+    await upstream.close();
+  }
+});

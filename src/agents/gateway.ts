@@ -131,6 +131,8 @@ export const MCP_CALL_HEADER = 'x-pinbox-mcp-call';
 export const APPROVAL_HEADER = 'x-pinbox-approval';
 
 export class Gateway implements AgentGateway {
+  /** Another v5 server the gateway fronts (`--upstream`): agents' calls, once allowed, are sent there. */
+  upstream: { url: string; token: string } | null = null;
   /** A secret of this process: only the in-process MCP server can label a call as MCP's. */
   readonly mcpNonce = randomBytes(16).toString('hex');
   private readonly contexts = new WeakMap<AgentRecord, AuthContext>();
@@ -267,8 +269,11 @@ export class Gateway implements AgentGateway {
     return null;
   }
 
-  /** preHandler: judges the call; a denial or an approval still to give is thrown as Pinterest's 403. */
-  async check(request: FastifyRequest, _reply: FastifyReply, policy: RoutePolicy): Promise<void> {
+  /**
+   * preHandler: judges the call; a denial or an approval still to give is thrown as
+   * Pinterest's 403. With an upstream, an allowed call is answered from there.
+   */
+  async check(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy): Promise<void> {
     const state = request.agentCall;
     if (!state) return;
     const call: GatewayCall = {
@@ -303,6 +308,34 @@ export class Gateway implements AgentGateway {
       }
     }
     void approved;
+    if (this.upstream) await this.forward(request, reply);
+  }
+
+  /**
+   * Sends an allowed call to the upstream with its Pinterest token (never the
+   * agent's key) and answers with what it answered. Only this host's calls go
+   * there: the URL is the operator's, the path the route's.
+   */
+  private async forward(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const upstream = this.upstream!;
+    const headers: Record<string, string> = { authorization: `Bearer ${upstream.token}`, accept: 'application/json' };
+    const hasBody = request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD';
+    if (hasBody) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(`${upstream.url}${request.url}`, { method: request.method, headers, body: hasBody ? JSON.stringify(request.body) : undefined, redirect: 'manual' });
+    } catch {
+      throw new ApiError('unavailable_here', `pinbox agent gateway: the upstream ${upstream.url} did not answer; nothing was changed here.`);
+    }
+    const text = await response.text();
+    reply.code(response.status);
+    for (const name of ['content-type', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after']) {
+      const value = response.headers.get(name);
+      if (value !== null) reply.header(name, value);
+    }
+    const upstreamRid = response.headers.get('x-pinterest-rid');
+    if (upstreamRid) reply.header('x-pinbox-upstream-rid', upstreamRid);
+    await reply.send(text.length > 0 ? text : undefined);
   }
 
   /** An `ask` call runs only with a granted approval for these exact arguments; without one it asks for one. */
