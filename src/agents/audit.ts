@@ -150,7 +150,9 @@ export function actionPhrase(operationId: string, area: string): string {
   const words = verb.split('_');
   const head = words[0];
   if (['create', 'update', 'delete', 'get', 'save'].includes(head)) return `${head} ${noun}${words.length > 1 ? ` ${words.slice(1).join(' ')}` : ''}`;
-  if (head === 'list') return `list ${noun}${noun.endsWith('s') ? '' : 's'}${words.length > 1 ? ` ${words.slice(1).join(' ')}` : ''}`;
+  // `boards/list_pins` lists the Pins of a board; `pins/list` lists Pins.
+  if (head === 'list' && words.length > 1) return `list ${words.slice(1).join(' ').replace(/^pins$/, 'Pins')} of ${noun}`;
+  if (head === 'list') return `list ${noun}${noun.endsWith('s') ? '' : 's'}`;
   if (head === 'analytics') return `get ${noun} analytics`;
   return `${verb.replace(/_/g, ' ') || 'call'} ${noun}`.trim();
 }
