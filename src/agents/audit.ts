@@ -78,27 +78,8 @@ const COLUMNS = [
   'reason',
 ] as const;
 
-interface AuditRow {
-  seq: string;
-  ts: number;
-  agent_id: string;
-  agent_name: string;
-  key_id: string;
-  transport: Transport;
-  tool: string | null;
-  area: string;
-  action: string;
-  operation_id: string;
-  targets: string;
-  decision: Decision;
-  rule: string;
-  status: number | null;
-  code: number | null;
-  duration_ms: number | null;
-  request_id: string | null;
-  args_digest: string;
-  reason: string | null;
-}
+/** A stored entry: the entry's fields but its time as read, its targets as JSON, its reason instead of a sentence. */
+type AuditRow = Omit<AuditEntry, 'at' | 'agent' | 'targets' | 'sentence'> & { agent_name: string; targets: string; reason: string | null };
 
 function fromRow(row: AuditRow): AuditEntry {
   const ts = Number(row.ts);
@@ -225,6 +206,16 @@ function insertSql(rows: number): string {
 /** An entry waiting for its batch: its fields and its reason, the sentence not made yet. */
 type PendingEntry = NewAuditEntry & { seq: string };
 
+/** Each filter of a query, as its SQL condition. */
+const FILTER_CONDITIONS: readonly (readonly [keyof Omit<AuditQuery, 'limit'>, string])[] = [
+  ['agent', 'agent_name = ?'],
+  ['decision', 'decision = ?'],
+  ['operation', 'operation_id = ?'],
+  ['transport', 'transport = ?'],
+  ['after', 'seq > ?'],
+  ['since', 'ts >= ?'],
+];
+
 export class AuditLog {
   private pending: PendingEntry[] = [];
   private flushing: Promise<void> | null = null;
@@ -306,29 +297,11 @@ export class AuditLog {
     await this.flush();
     const where: string[] = [];
     const params: SqlValue[] = [];
-    if (filter.agent) {
-      where.push('agent_name = ?');
-      params.push(filter.agent);
-    }
-    if (filter.decision) {
-      where.push('decision = ?');
-      params.push(filter.decision);
-    }
-    if (filter.operation) {
-      where.push('operation_id = ?');
-      params.push(filter.operation);
-    }
-    if (filter.transport) {
-      where.push('transport = ?');
-      params.push(filter.transport);
-    }
-    if (filter.after) {
-      where.push('seq > ?');
-      params.push(filter.after);
-    }
-    if (filter.since !== undefined) {
-      where.push('ts >= ?');
-      params.push(filter.since);
+    for (const [key, condition] of FILTER_CONDITIONS) {
+      const value = filter[key];
+      if (value === undefined || value === '') continue;
+      where.push(condition);
+      params.push(value);
     }
     const limit = Math.min(filter.limit ?? 100, 1000);
     // The newest `limit`, given oldest first.

@@ -1,32 +1,10 @@
 /** `pinbox agents …` (through a running pinbox's control plane) and `pinbox mcp` (the stdio MCP server). */
 import { readFile } from 'node:fs/promises';
-import { parseCommandArgs, UsageError, type CliCommand, type CommandContext } from '../cli/command.js';
-import { ControlClient, parseCtl, print, type Values } from '../control/cli.js';
+import { parseCommandArgs, UsageError, type CliCommand } from '../cli/command.js';
+import { controlCommand, print } from '../control/cli.js';
 import type { AuditEntry } from './audit.js';
 
-const FLAGS = '[--url URL] [--admin-key KEY]';
-const HELP = `  --url URL        the pinbox to ask (env PINBOX_URL; default http://127.0.0.1:3000)
-  --admin-key KEY  its control plane's key, printed on start (env PINBOX_ADMIN_KEY)
-  --json           print the answer as JSON`;
-
-function agentCommand(
-  word: string,
-  synopsis: string,
-  summary: string,
-  run: (client: ControlClient, values: Values, positionals: string[], context: CommandContext) => Promise<void>,
-  help = '',
-): CliCommand {
-  return {
-    words: ['agents', word],
-    synopsis: `agents ${synopsis} ${FLAGS}`,
-    summary,
-    help: `${help ? `${help}\n` : ''}${HELP}`,
-    run: async (context) => {
-      const { values, positionals } = parseCtl(context.args);
-      await run(new ControlClient(values), values, positionals, context);
-    },
-  };
-}
+const agentCommand = (...args: Parameters<typeof controlCommand> extends [string, ...infer Rest] ? Rest : never): CliCommand => controlCommand('agents', ...args);
 
 function one(positionals: string[], what: string): string {
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? `needs ${what}` : `unexpected argument '${positionals[1]}'`);

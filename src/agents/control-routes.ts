@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { openEventStream } from '../control/event-stream.js';
 import { ApiError } from '../kernel/errors.js';
 import type { ApprovalStore } from './approvals.js';
-import { auditMatches, type AuditEntry, type AuditLog, type AuditQuery } from './audit.js';
+import { auditMatches, type AuditLog, type AuditQuery } from './audit.js';
 import type { AgentService } from './service.js';
 
 export interface AgentControl {
@@ -10,8 +11,6 @@ export interface AgentControl {
   audit: AuditLog;
   approvals: ApprovalStore;
 }
-
-const SSE_KEEPALIVE_MS = 15_000;
 
 function bodyOf(request: FastifyRequest): Record<string, unknown> {
   const body = request.body;
@@ -104,21 +103,11 @@ export function agentControlRoutes(control: AgentControl) {
       const query = auditQueryOf(request.query as Record<string, string>);
       const matches = auditMatches(query);
       const backlog = query.after !== undefined ? await control.audit.query({ ...query, limit: 1000 }) : [];
-      reply.hijack();
-      const stream = reply.raw;
-      stream.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      const send = (entry: AuditEntry) => stream.write(`id: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`);
-      stream.write(': pinbox agents audit\n\n');
-      backlog.forEach(send);
-      const unsubscribe = control.audit.subscribe((entry) => {
-        if (matches(entry)) send(entry);
-      });
-      const keepalive = setInterval(() => stream.write(': keepalive\n\n'), SSE_KEEPALIVE_MS).unref();
-      streams.add(stream);
-      request.raw.on('close', () => {
-        unsubscribe();
-        clearInterval(keepalive);
-        streams.delete(stream);
+      openEventStream(request, reply, streams, 'pinbox agents audit', (write) => {
+        for (const entry of backlog) write(entry.seq, entry);
+        return control.audit.subscribe((entry) => {
+          if (matches(entry)) write(entry.seq, entry);
+        });
       });
     });
   };

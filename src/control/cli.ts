@@ -31,15 +31,15 @@ const OPTIONS = {
   decision: { type: 'string' },
 } as const;
 
-export type Values = ReturnType<typeof parseCtl>['values'];
+type Values = ReturnType<typeof parseCtl>['values'];
 
 /** Every control command takes the same flags (each reads the ones it needs). */
-export function parseCtl(args: string[]) {
+function parseCtl(args: string[]) {
   return parseCommandArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
 }
 
 /** Talks to one pinbox's `/_pinbox` API with its admin key. */
-export class ControlClient {
+class ControlClient {
   readonly base: string;
   private readonly key: string;
 
@@ -141,9 +141,21 @@ function control(
   run: (client: ControlClient, values: Values, positionals: string[], context: CommandContext) => Promise<void>,
   help = '',
 ): CliCommand {
+  return controlCommand('ctl', word, synopsis, summary, run, help);
+}
+
+/** A command under `group` (`ctl`, `agents`) that talks to a running pinbox's control plane. */
+export function controlCommand(
+  group: string,
+  word: string,
+  synopsis: string,
+  summary: string,
+  run: (client: ControlClient, values: Values, positionals: string[], context: CommandContext) => Promise<void>,
+  help = '',
+): CliCommand {
   return {
-    words: ['ctl', word],
-    synopsis: `ctl ${synopsis} ${CONTROL_FLAGS}`,
+    words: [group, word],
+    synopsis: `${group} ${synopsis} ${CONTROL_FLAGS}`,
     summary,
     help: `${help ? `${help}\n` : ''}${CONTROL_HELP}`,
     run: async (context) => {
