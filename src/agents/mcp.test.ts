@@ -13,9 +13,11 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { createBoard, createPin, unique, useServer } from '../../test/harness.js';
 import { ControlClient } from '../../test/control.js';
+import { makeVideo } from '../../test/videos.js';
 import { ALL_TOOLS } from './mcp/tools.js';
 
-const server = useServer();
+// Videos process for 200 ms of pinbox's clock here (5 s by default).
+const server = useServer({ videoUploads: { processingMs: 200 } });
 const control = () => new ControlClient(server().pinbox.url, server().pinbox.adminKey);
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const ajv = new Ajv({ strict: false, validateSchema: false });
@@ -238,6 +240,25 @@ test('over stdio: `pinbox mcp` with the key from the environment, logged as mcp-
     const entries = await auditOf(agent.name);
     assert.ok(entries.length >= 3);
     assert.ok(entries.every((entry) => entry.transport === 'mcp-stdio'), JSON.stringify(entries.map((e) => e.transport)));
+  } finally {
+    await client.close();
+  }
+});
+
+test('create_video_pin does the upload flow for the agent: register, upload, wait for processing, pin', async () => {
+  const board = await createBoard(server().api);
+  const agent = await makeAgent({ areas: { pins: 'full', media: 'full', boards: 'read' } });
+  const client = await connectHttp(agent.key);
+  try {
+    assert.ok((await toolNames(client)).includes('create_video_pin'));
+    const video = await makeVideo({ segments: [{ color: 'red', seconds: 4 }] });
+    const made = await call(client, 'create_video_pin', { board_id: board.id, title: 'Salad in motion', video_base64: video.toString('base64') });
+    assert.equal(made.isError, undefined, JSON.stringify(made.structuredContent));
+    assert.equal(made.structuredContent.title, 'Salad in motion');
+    assert.equal(made.structuredContent.media.media_type, 'video');
+    assert.equal((await server().api.get(`/pins/${made.structuredContent.id}`)).status, 200);
+    const operations = (await auditOf(agent.name)).map((e) => e.operation_id);
+    assert.deepEqual([operations[0], operations.at(-1)], ['media/create', 'pins/create']);
   } finally {
     await client.close();
   }

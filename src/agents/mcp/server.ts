@@ -74,6 +74,21 @@ export function toolContext(deps: McpDeps, agent: AgentRecord, key: string, tran
   };
   return {
     agentName: agent.name,
+    async upload(uploadUrl, parameters, bytes) {
+      // The upload host is this pinbox: the form goes in through the app, never over the network.
+      const boundary = `pinbox-mcp-${gateway.mcpNonce.slice(0, 12)}`;
+      let head = '';
+      for (const [name, value] of Object.entries(parameters)) head += `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+      head += `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="video.mp4"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+      const response = await app.inject({
+        method: 'POST',
+        url: new URL(uploadUrl).pathname,
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        payload: Buffer.concat([Buffer.from(head), bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]),
+      });
+      return { status: response.statusCode, text: response.body };
+    },
+    pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     served: (operationId) => agents.served.get(operationId),
     catalogue: () =>
       [...agents.served.entries()]

@@ -34,6 +34,10 @@ export interface OperationArgs {
 /** What a tool runs with: the agent's calls into pinbox, judged and recorded by the gateway. */
 export interface ToolContext {
   agentName: string;
+  /** Posts an upload form (every parameter, then the file) to an upload URL pinbox answered. */
+  upload(uploadUrl: string, parameters: Record<string, string>, bytes: Buffer): Promise<{ status: number; text: string }>;
+  /** Waits `ms` of real time (a video's processing runs on pinbox's clock). */
+  pause(ms: number): Promise<void>;
   /** Whether pinbox serves an operation, and its method and path. */
   served(operationId: string): { method: string; url: string } | undefined;
   /** Every operation pinbox serves. */
@@ -237,6 +241,73 @@ async function dryRun(context: ToolContext, spec: OperationToolSpec, operation: 
   };
 }
 
+/** How long create_video_pin waits for a video's processing before answering its media id to resume with. */
+const VIDEO_WAIT_MS = 20_000;
+
+/**
+ * A video Pin with the upload flow done for the agent: register the upload
+ * (media/create), post the file to the upload URL, wait for the processing
+ * (media/get), then make the Pin (pins/create). A video still processing after the
+ * wait answers its media_id: call again with it (and no video) to resume.
+ */
+function createVideoPinTool(): ToolDefinition {
+  const base = operationTool({
+    name: 'create_video_pin',
+    title: 'Create a video Pin',
+    description:
+      'Makes a video Pin: uploads video_base64 (an .mp4 or .mov), waits for the processing, then pins it with a cover (cover_image_key_frame_time, default 0 s, or cover_image_url). With media_id instead of a video, resumes one already uploaded. Takes dry_run.',
+    operationId: 'pins/create',
+    annotations: WRITE,
+    body: 'fields',
+    bodyFields: {
+      board_id: id('The board to pin to.'),
+      title: text('Title.'),
+      description: text('Description.'),
+      link: text('Where the Pin leads.'),
+      video_base64: { type: 'string', description: 'The video file, base64.' },
+      media_id: id('A media id an earlier call answered, to resume.'),
+      cover_image_url: text('The cover picture, by URL.'),
+      cover_image_key_frame_time: { type: 'integer', minimum: 0, description: 'Seconds into the video for the cover (default 0).' },
+    },
+    required: ['board_id'],
+    output: 'object',
+  });
+  return {
+    ...base,
+    operations: ['media/create', 'media/get', 'pins/create'],
+    async run(context, args) {
+      const { video_base64, media_id, cover_image_url, cover_image_key_frame_time, dry_run, approval_id, ...pin } = args as Record<string, unknown>;
+      if (typeof video_base64 !== 'string' && typeof media_id !== 'string') throw new ToolError(1, "Invalid parameters: 'video_base64' or 'media_id' is required.", 'Send the video as base64, or the media_id an earlier call answered.');
+      const cover = typeof cover_image_url === 'string' ? { cover_image_url } : { cover_image_key_frame_time: typeof cover_image_key_frame_time === 'number' ? cover_image_key_frame_time : 0 };
+      if (dry_run === true) return base.run(context, { ...pin, media_source: { source_type: 'video_id', media_id: media_id ?? '{media_id}', ...cover }, dry_run: true });
+      let mediaId = typeof media_id === 'string' ? media_id : null;
+      if (!mediaId) {
+        const registered = await context.call('media/create', { body: { media_type: 'video' } });
+        if (registered.status >= 400) throw failed(registered);
+        const made = registered.body as { media_id: string; upload_url: string; upload_parameters: Record<string, string> };
+        const uploaded = await context.upload(made.upload_url, made.upload_parameters, Buffer.from(String(video_base64), 'base64'));
+        if (uploaded.status >= 300) throw new ToolError(uploaded.status, `The upload was refused (${uploaded.status}): ${uploaded.text.slice(0, 300)}`, 'Check the video file (an .mp4 or .mov of 4 seconds or more) and call again.');
+        mediaId = made.media_id;
+      }
+      const deadline = performance.now() + VIDEO_WAIT_MS;
+      for (;;) {
+        const media = await context.call('media/get', { params: { media_id: mediaId } });
+        if (media.status >= 400) throw failed(media);
+        const status = (media.body as { status?: string }).status;
+        if (status === 'succeeded') break;
+        if (status === 'failed') throw new ToolError(400, `pinbox could not process video ${mediaId}.`, 'Upload another file (an .mp4 or .mov of 4 seconds or more).');
+        if (performance.now() > deadline) {
+          throw new ToolError(409, `Video ${mediaId} is still ${status ?? 'processing'}.`, `Call create_video_pin again with media_id "${mediaId}" (and no video) in a few seconds.`, { media_id: mediaId, status: status ?? 'processing' });
+        }
+        await context.pause(250);
+      }
+      const answer = await context.call('pins/create', { body: { ...pin, media_source: { source_type: 'video_id', media_id: mediaId, ...cover } } }, { approvalId: typeof approval_id === 'string' ? approval_id : undefined });
+      if (answer.status >= 400) throw failed(answer);
+      return answer.body as Record<string, unknown>;
+    },
+  };
+}
+
 const BOARD_ID = { board_id: id('The board id.') };
 const PIN_ID = { pin_id: id('The Pin id.') };
 const AD_ACCOUNT = { ad_account_id: id('The ad account id.') };
@@ -372,6 +443,7 @@ export const CURATED_TOOLS: readonly ToolDefinition[] = [
     reads: { operationId: 'pins/get', params: (args) => ({ pin_id: args.pin_id }) },
     output: 'deleted',
   }),
+  createVideoPinTool(),
   // ads: the Ads MCP families (campaign performance, analytics, reports, keywords, targeting)
   operationTool({ name: 'list_ad_accounts', title: 'List ad accounts', description: 'The ad accounts the agent can reach.', operationId: 'ad_accounts/list', annotations: READ, query: PAGING, output: 'list' }),
   operationTool({
