@@ -45,6 +45,7 @@ const MATRIX: { area: string; read: (c: Client, s: TestServer) => Promise<{ stat
     },
   },
   { area: 'media', read: (c) => c.get('/media'), write: (c) => c.post('/media', { media_type: 'video' }) },
+  { area: 'ad_accounts', read: (c) => c.get('/ad_accounts'), write: (c) => c.post('/ad_accounts', { name: unique('acct'), country: 'US', currency: 'USD' }) },
   { area: 'user_account', read: (c) => c.get('/user_account'), write: async (c, s) => {
       const other = unique('followed');
       await s.pinbox.admin.createUser({ username: other });
@@ -277,4 +278,15 @@ test('the gateway in front of a second pinbox as its upstream: the same policy, 
     await front.close();
     await upstream.close();
   }
+});
+
+test('spend per day: campaign budgets count against the agent\'s spend limit, in micro-currency', async () => {
+  const account = await server().api.post('/ad_accounts', { name: unique('spend'), country: 'US', currency: 'USD' });
+  assert.equal(account.status, 200, JSON.stringify(account.body));
+  const agent = await makeAgent({ areas: { ads: 'full' }, limits: { spend_per_day_micro: 30_000_000 } });
+  const campaign = (cap: number) => [{ name: unique('c'), objective_type: 'CONSIDERATION', daily_spend_cap: cap }];
+  const first = await agent.client.post(`/ad_accounts/${account.body.id}/campaigns`, campaign(20_000_000));
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  assertDenied(await agent.client.post(`/ad_accounts/${account.body.id}/campaigns`, campaign(20_000_000)), 'limits.spend_per_day_micro');
+  assert.equal((await agent.client.post(`/ad_accounts/${account.body.id}/campaigns`, campaign(10_000_000))).status, 200, 'what is left of the day');
 });
