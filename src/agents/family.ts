@@ -88,6 +88,8 @@ export const agentsFamily = defineFamily({
       fixtures: [agentSection],
       forgetCached: () => {
         store.forget();
+        // What was pending before the store changed under it belongs to the old state.
+        audit.forget();
       },
     };
   },

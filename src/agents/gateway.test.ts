@@ -290,3 +290,22 @@ test('spend per day: campaign budgets count against the agent\'s spend limit, in
   assertDenied(await agent.client.post(`/ad_accounts/${account.body.id}/campaigns`, campaign(20_000_000)), 'limits.spend_per_day_micro');
   assert.equal((await agent.client.post(`/ad_accounts/${account.body.id}/campaigns`, campaign(10_000_000))).status, 200, 'what is left of the day');
 });
+
+test('agents come from fixtures, and snapshots carry them and their log', async () => {
+  const username = unique('fixture_owner').toLowerCase();
+  const key = `pbx_0123abcd_${'ab'.repeat(20)}`;
+  const seeded = (await server().pinbox.seed({ users: [{ username }], agents: [{ name: 'seeded-agent', user: username, policy: { areas: { boards: 'read' } }, key }] } as never)) as unknown as { agents: { name: string; key_id: string }[] };
+  assert.equal(seeded.agents[0].key_id, 'k_0123abcd');
+  const client = server().api.withToken(key);
+  assert.equal((await client.get('/boards')).status, 200);
+  const snapshot = await server().pinbox.snapshot();
+  await control().ok('POST', '/agents/seeded-agent/revoke');
+  assert.equal((await client.get('/boards')).status, 401);
+  await server().pinbox.restore(snapshot);
+  assert.equal((await client.get('/boards')).status, 200, 'the restored agent is live again');
+  const decisions = (await auditOf('seeded-agent')).map((e) => e.decision);
+  assert.deepEqual(decisions, ['allowed', 'allowed'], 'the log as it was in the snapshot, then the call after');
+  const bad = await control().request('POST', '/fixtures', { agents: [{ name: 'x', user: 'nobody_at_all' }] });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.message, /agents\[0\]\.user/);
+});

@@ -85,6 +85,7 @@ export class Control {
    * @example await pinbox.reset(); await pinbox.reset({ user: 'alice' });
    */
   async reset(options: { user?: string } = {}): Promise<void> {
+    await this.settleAuditLog();
     if (options.user !== undefined) await resetUser(this.deps, options.user);
     else await resetAll(this.deps);
   }
@@ -98,13 +99,24 @@ export class Control {
   }
 
   /** The whole state, rows and blobs, as one JSON-serialisable object. */
-  snapshot(): Promise<Snapshot> {
+  async snapshot(): Promise<Snapshot> {
+    await this.settleAuditLog();
     return takeSnapshot(this.deps);
   }
 
   /** Replaces the whole state with a snapshot's (older schema versions are migrated). */
-  restore(snapshot: Snapshot | unknown): ReturnType<typeof restoreSnapshot> {
+  async restore(snapshot: Snapshot | unknown): ReturnType<typeof restoreSnapshot> {
+    await this.settleAuditLog();
     return restoreSnapshot(this.deps, snapshot);
+  }
+
+  /**
+   * The agents' audit log writes its entries in batches after the calls: what is
+   * pending goes into the store first, so a snapshot holds every call before it and
+   * no entry of before a reset or restore lands after it.
+   */
+  private settleAuditLog(): Promise<void> {
+    return this.deps.families.services.agentAudit.flush();
   }
 
   /**
