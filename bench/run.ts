@@ -29,10 +29,14 @@
  * before, while taking the file and then while serving it back (target: within 100 MB).
  * The request journal's cost: GET a Pin with the journal on (the default) against
  * the same with `--journal off`, in turns like the limiter's (target: under 10%).
+ * The agent gateway's cost (--only gateway): GET a Pin with an agent key (its policy
+ * checked, its call written to the audit log) against the same Pin with the plain
+ * token, on one pinbox, in eight short turns (order swapped each turn), judged by
+ * the median of the turns' ratios and by CPU time per call (target: under 15% extra).
  * Also: time from process start to the first 200 with an empty store (median of 5; target 300 ms).
  * PINBOX_BENCH_CLI=path/to/dist/cli/main.js measures another build of pinbox (before/after).
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
- * --only kernel|limiter|journal|images|search|analytics|uploads|ads|keywords|ads-analytics|catalogs (just that part; kernel is
+ * --only kernel|limiter|journal|images|search|analytics|uploads|ads|keywords|ads-analytics|catalogs|gateway (just that part; kernel is
  * the three kernel scenarios and the start-up time; ads lists 25 of an ad account's
  * 10,000 campaigns and bulk-creates 30, against the bare server, and runs only when asked;
  * keywords lists 25 of an ad group's 10,000 keywords, asks metrics of 500 and the top
@@ -383,6 +387,59 @@ async function costInTurns(onArgs: string[], offArgs: string[], turns = 2, secon
     await stop(on.child);
     await stop(off.child);
   }
+}
+
+/** GET a Pin as an agent (pins: read) against the same as the plain token, on one pinbox, in turns. */
+async function gatewayCost(): Promise<{ agent: Result; token: Result; medianRatio: number; cpuRatio: number }> {
+  const adminKey = 'pinbox_admin_bench';
+  const { child, pinUrl } = await pinboxWithOnePin([...COUNTED_NOT_REFUSED, '--admin-key', adminKey]);
+  try {
+    const base = new URL(pinUrl).origin;
+    const made = await fetch(`${base}/_pinbox/agents`, {
+      method: 'POST',
+      headers: { 'x-pinbox-admin-key': adminKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench-agent', user: 'pinbox_dev', policy: { areas: { pins: 'read', boards: 'read' } } }),
+    });
+    if (made.status !== 201) throw new Error(`making the bench agent: ${made.status} ${await made.text()}`);
+    const { key } = (await made.json()) as { key: string };
+    const agentHeaders = { authorization: `Bearer ${key}` };
+    const seconds = Math.max(2, Math.round(DURATION / 3));
+    const runs = { agent: [] as Result[], token: [] as Result[] };
+    for (let turn = 0; turn < 8; turn++) {
+      const agentTurn = () => load(pinUrl, { duration: seconds, headers: agentHeaders, pid: child.pid }).then((r) => runs.agent.push(r));
+      const tokenTurn = () => load(pinUrl, { duration: seconds, pid: child.pid }).then((r) => runs.token.push(r));
+      if (turn % 2 === 0) await agentTurn().then(tokenTurn);
+      else await tokenTurn().then(agentTurn);
+    }
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.ceil((sorted.length - 1) / 2)]) / 2;
+    };
+    const mean = (results: Result[]): Result => ({
+      rps: results.reduce((sum, r) => sum + r.rps, 0) / results.length,
+      p99: Math.max(...results.map((r) => r.p99)),
+      errors: results.reduce((sum, r) => sum + r.errors, 0),
+      cpuUs: results.every((r) => r.cpuUs !== undefined) ? results.reduce((sum, r) => sum + r.cpuUs!, 0) / results.length : undefined,
+    });
+    return {
+      agent: mean(runs.agent),
+      token: mean(runs.token),
+      medianRatio: median(runs.agent.map((r, i) => r.rps / runs.token[i].rps)),
+      cpuRatio: median(runs.agent.map((r, i) => (r.cpuUs ?? NaN) / (runs.token[i].cpuUs ?? NaN))),
+    };
+  } finally {
+    await stop(child);
+  }
+}
+
+function reportGateway(gateway: Awaited<ReturnType<typeof gatewayCost>>): void {
+  const extra = (1 / gateway.medianRatio - 1) * 100;
+  console.log(
+    `agent gateway, GET a Pin (8 turns each): plain token ${gateway.token.rps.toFixed(0)} req/s (p99 ${gateway.token.p99} ms, ${gateway.token.cpuUs?.toFixed(0) ?? '-'} µs CPU a call), ` +
+      `agent key ${gateway.agent.rps.toFixed(0)} req/s (p99 ${gateway.agent.p99} ms, ${gateway.agent.cpuUs?.toFixed(0) ?? '-'} µs CPU a call): ` +
+      `median ratio agent/token ${gateway.medianRatio.toFixed(3)} (${extra.toFixed(1)}% extra time a call; CPU a call ×${gateway.cpuRatio.toFixed(3)}; target under 15%)${extra < 15 ? '' : '  ABOVE TARGET'}, ` +
+      `errors ${gateway.agent.errors + gateway.token.errors}`,
+  );
 }
 
 async function startupMs(): Promise<number> {
@@ -1270,6 +1327,7 @@ async function main(): Promise<void> {
     analytics: async () => reportBig(await searchAndAnalytics('analytics')),
     uploads: async () => reportUploadMemory(await uploadMemory()),
     // ----
+    gateway: async () => reportGateway(await gatewayCost()),
     ads: adsBench,
     keywords: keywordsBench,
     'ads-analytics': adsAnalyticsBench,

@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody';
 import { Ajv, type ValidateFunction } from 'ajv';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { authenticateClient as authenticateApp, type AuthAttempts } from './kernel/auth-attempts.js';
+import type { AgentGateway } from './kernel/agent-gateway.js';
 import { readBearer, type AuthContext, type ClientAuthenticator, type TokenResolver } from './kernel/auth.js';
 import { ApiError } from './kernel/errors.js';
 import { FrameworkRefusals, MAX_PARAM_LENGTH, RouteIndex, Surfaces } from './kernel/framework-errors.js';
@@ -29,6 +30,8 @@ export interface AppDeps {
   operationUser?: (auth: AuthContext, adAccountId: string, write: boolean, operationId: string) => Promise<AuthContext>;
   /** Every `/v5` route, from the family registry. */
   routes: readonly ApiRoute[];
+  /** The agent gateway: agent keys, their policies checked on every call, the audit log (src/agents). */
+  agents?: AgentGateway;
   /** Routes outside `/v5` (served images and the like); registered as given. */
   extraRoutes?: (app: FastifyInstance) => void;
   /** Installs the control plane (its hooks run before authentication) and its routes under /_pinbox. */
@@ -225,7 +228,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
           return;
         }
         const token = readBearer(request.headers.authorization);
-        const auth = token ? deps.tokens.resolve(token) : null;
+        const auth = token ? (deps.agents?.isAgentKey(token) ? deps.agents.resolve(token, request) : deps.tokens.resolve(token)) : null;
         if (auth instanceof Promise) {
           auth.then((resolved) => admitUser(request, reply, policy, resolved)).then(() => done(), done);
           return;
@@ -258,6 +261,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   }
 
   function authorize(request: FastifyRequest, policy: RoutePolicy, auth: AuthContext): void {
+    if (auth.agent) {
+      // The agent's policy is judged once its request is read (agentCheck); its scopes after it.
+      request.auth = auth;
+      return;
+    }
     requireScopes(auth.scopes, policy.scopes);
     if (policy.trialAccess === 'sandbox_only' && auth.tier === 'trial' && !auth.sandbox) throw new ApiError('trial_in_production');
     request.auth = auth;
@@ -275,6 +283,28 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       request.auth = acting;
       done();
     }, done);
+  };
+
+  /** preHandler: an agent's call is judged by its policy, then by its identity's scopes. */
+  const agentCheck =
+    (gateway: AgentGateway, policy: RoutePolicy) =>
+    (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+      const auth = request.auth;
+      if (!auth?.agent) return done();
+      gateway.check(request, reply, policy).then(() => {
+        // The gateway answered itself (from its upstream): the handler does not run.
+        if (reply.sent) return;
+        requireScopes(auth.scopes, policy.scopes);
+        done();
+      }, done);
+    };
+  const agentAnswered = (gateway: AgentGateway) => (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
+    if (request.auth?.agent) gateway.answered(request, reply, payload);
+    done(null, payload);
+  };
+  const agentDone = (gateway: AgentGateway) => (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (request.auth?.agent) gateway.done(request, reply);
+    done();
   };
 
   // The line is made only when it is written: no hook without a logger, none above info.
@@ -305,7 +335,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         config: { policy },
         // After the global onRequest hooks (the control plane's faults, the headers above).
         onRequest: admitCall(policy),
-        preHandler: actForAdAccount(operationId),
+        preHandler: deps.agents ? [agentCheck(deps.agents, policy), actForAdAccount(operationId)] : actForAdAccount(operationId),
+        ...(deps.agents ? { onSend: agentAnswered(deps.agents), onResponse: agentDone(deps.agents) } : {}),
         handler: route.handler,
       });
     }

@@ -46,6 +46,8 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
       'body-min-rate': { type: 'string' },
       'fetch-allow': { type: 'string', multiple: true },
       'fetch-deny': { type: 'string', multiple: true },
+      upstream: { type: 'string' },
+      'upstream-token': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -130,7 +132,19 @@ export function readStartConfig(argv: string[], env: NodeJS.ProcessEnv): PinboxO
     // The environment takes several entries separated by spaces or commas (none holds either).
     fetchAllow: values['fetch-allow'] ?? listOf(env.PINBOX_FETCH_ALLOW),
     fetchDeny: values['fetch-deny'] ?? listOf(env.PINBOX_FETCH_DENY),
+    upstream: upstreamOf(values.upstream ?? env.PINBOX_UPSTREAM, values['upstream-token'] ?? env.PINBOX_UPSTREAM_TOKEN),
   };
+}
+
+/** The agent gateway's upstream: a v5 server's URL and the Pinterest token it is called with. */
+function upstreamOf(url: string | undefined, token: string | undefined): { url: string; token: string } | undefined {
+  if (url === undefined) {
+    if (token !== undefined) throw new Error('--upstream-token needs --upstream URL');
+    return undefined;
+  }
+  if (!/^https?:\/\/[^\s]+$/.test(url)) throw new Error(`--upstream must be an http(s) URL, got '${url}'`);
+  if (!token) throw new Error('--upstream needs the Pinterest token to call it with: --upstream-token T (env PINBOX_UPSTREAM_TOKEN)');
+  return { url: url.replace(/\/+$/, '').replace(/\/v5$/, ''), token };
 }
 
 function listOf(text: string | undefined): string[] | undefined {

@@ -138,6 +138,12 @@ export interface PinboxOptions {
   journal?: Partial<JournalSettings>;
   /** A fixture (object, or path of a JSON file) loaded before the server listens. */
   seed?: Fixture | string;
+  /**
+   * The agent gateway fronts another v5 server (the real Pinterest, or another
+   * pinbox): calls made with agent keys are judged here, then sent there with this
+   * Pinterest token; calls made with this pinbox's own tokens are served here.
+   */
+  upstream?: { url: string; token: string };
 }
 
 /** Processing time of an uploaded video on pinbox's clock, unless told otherwise. */
@@ -350,6 +356,9 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
   if (options.token !== undefined && !isBearerToken(options.token)) {
     throw new Error(`--token: a bearer token is letters, digits and - . _ ~ + / (then = only), so '${options.token}' could never be sent (RFC 6750)`);
   }
+  if (options.upstream && (options.upstream.token.startsWith('pbx_') || !isBearerToken(options.upstream.token))) {
+    throw new Error('--upstream-token must be a Pinterest access token (an agent key is never passed on)');
+  }
   const rateLimitPolicy = new RateLimitPolicy(options.rateLimits ?? 'app', options.rateLimitOverrides);
   const { core, families } = await openCore(options, options.clock ?? new Clock());
   const { db, clock } = core;
@@ -424,6 +433,7 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
       clientAttempts: families.services.authAttempts,
       rateLimits,
       routes: families.routes,
+      agents: families.services.agentGateway,
       operationUser: (auth, adAccountId, write, operationId) => families.services.adAccounts.operationUser(auth, adAccountId, write, operationId),
       extraRoutes: families.publicRoutes,
       control: (app) => control.install(app),
@@ -443,6 +453,20 @@ export async function startPinbox(options: PinboxOptions = {}): Promise<Pinbox> 
             },
     });
     await app.ready();
+    families.services.agents.serve(app.v5Routes);
+    if (options.upstream) {
+      families.services.agentGateway.upstream = options.upstream;
+      families.services.agents.upstreamed = true;
+    }
+    // The agents' admin-only MCP tools reach the control plane.
+    families.services.agents.admin = {
+      reset: (user) => control.reset({ user }),
+      advanceClock: async (by) => {
+        await control.clock.advance(by);
+        return { at: control.clockState().at };
+      },
+      addFault: (rule) => control.faults.add(rule as never),
+    };
     // Lost connections, outages and recoveries go to the process's log.
     if (isPostgres(db)) db.useLog(app.log);
     invalidationLog = app.log;

@@ -1,5 +1,6 @@
 /** Every `pinbox` command, as data for the runner (./command.ts). */
 import { dirname } from 'node:path';
+import { AGENT_COMMANDS } from '../agents/cli.js';
 import { readStartConfig } from '../config.js';
 import { CTL_COMMANDS } from '../control/cli.js';
 import { formatDescription, type TokenDescription } from '../families/oauth/token-inspection.js';
@@ -81,6 +82,10 @@ const START_OPTIONS = `  --port N            port to listen on (env PORT; defaul
   --fetch-deny X      never fetch from X (same forms); wins over --fetch-allow; repeatable
                       (env PINBOX_FETCH_DENY)
   --seed FILE         load a JSON fixture before listening (env PINBOX_SEED)
+  --upstream URL      the agent gateway fronts another v5 server (env PINBOX_UPSTREAM): calls made
+                      with agent keys are judged by their policies here, then sent to URL
+  --upstream-token T  the Pinterest token the gateway calls --upstream with (env PINBOX_UPSTREAM_TOKEN);
+                      agent keys never leave pinbox
   --journal MODE      the request journal: on (default), off, or bodies (keep bodies too)
                       (env PINBOX_JOURNAL)
   --journal-size N    calls the journal keeps (env PINBOX_JOURNAL_SIZE; default 1000)
@@ -450,6 +455,7 @@ ${START_OPTIONS}`,
     run: analyticsSet,
   },
   ...CTL_COMMANDS,
+  ...AGENT_COMMANDS,
   {
     words: ['version'],
     synopsis: 'version',

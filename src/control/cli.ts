@@ -26,6 +26,9 @@ const OPTIONS = {
   follow: { type: 'boolean', short: 'f' },
   reason: { type: 'string', multiple: true },
   label: { type: 'string', multiple: true },
+  // pinbox agents audit
+  agent: { type: 'string' },
+  decision: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseCtl>['values'];
@@ -75,7 +78,7 @@ class ControlClient {
 }
 
 /** Prints an answer: JSON with --json, else the lines a person reads. */
-function print(context: CommandContext, value: unknown, human: (value: any) => string): void {
+export function print(context: CommandContext, value: unknown, human: (value: any) => string): void {
   if (context.json) {
     if (value !== null) context.out.write(`${JSON.stringify(value)}\n`);
     return;
@@ -138,9 +141,21 @@ function control(
   run: (client: ControlClient, values: Values, positionals: string[], context: CommandContext) => Promise<void>,
   help = '',
 ): CliCommand {
+  return controlCommand('ctl', word, synopsis, summary, run, help);
+}
+
+/** A command under `group` (`ctl`, `agents`) that talks to a running pinbox's control plane. */
+export function controlCommand(
+  group: string,
+  word: string,
+  synopsis: string,
+  summary: string,
+  run: (client: ControlClient, values: Values, positionals: string[], context: CommandContext) => Promise<void>,
+  help = '',
+): CliCommand {
   return {
-    words: ['ctl', word],
-    synopsis: `ctl ${synopsis} ${CONTROL_FLAGS}`,
+    words: [group, word],
+    synopsis: `${group} ${synopsis} ${CONTROL_FLAGS}`,
     summary,
     help: `${help ? `${help}\n` : ''}${CONTROL_HELP}`,
     run: async (context) => {

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { AgentControl } from '../agents/control-routes.js';
 import type { Clock } from '../kernel/clock.js';
 import { pinterestTimestamp } from '../kernel/clock.js';
 import { ApiError } from '../kernel/errors.js';
@@ -72,12 +73,19 @@ export class Control {
     );
   }
 
+  /** The agents' parts the control plane reaches: agents, approvals, the audit log. */
+  get agents(): AgentControl {
+    const { agents, agentAudit } = this.deps.families.services;
+    return { agents, audit: agentAudit, approvals: this.deps.families.stores.agentApprovals };
+  }
+
   /**
    * Empties the store (or, with `user`, removes that user's content), in one
    * transaction. The dev user, app and printed token survive a full reset.
    * @example await pinbox.reset(); await pinbox.reset({ user: 'alice' });
    */
   async reset(options: { user?: string } = {}): Promise<void> {
+    await this.settleAuditLog();
     if (options.user !== undefined) await resetUser(this.deps, options.user);
     else await resetAll(this.deps);
   }
@@ -91,13 +99,24 @@ export class Control {
   }
 
   /** The whole state, rows and blobs, as one JSON-serialisable object. */
-  snapshot(): Promise<Snapshot> {
+  async snapshot(): Promise<Snapshot> {
+    await this.settleAuditLog();
     return takeSnapshot(this.deps);
   }
 
   /** Replaces the whole state with a snapshot's (older schema versions are migrated). */
-  restore(snapshot: Snapshot | unknown): ReturnType<typeof restoreSnapshot> {
+  async restore(snapshot: Snapshot | unknown): ReturnType<typeof restoreSnapshot> {
+    await this.settleAuditLog();
     return restoreSnapshot(this.deps, snapshot);
+  }
+
+  /**
+   * The agents' audit log writes its entries in batches after the calls: what is
+   * pending goes into the store first, so a snapshot holds every call before it and
+   * no entry of before a reset or restore lands after it.
+   */
+  private settleAuditLog(): Promise<void> {
+    return this.deps.families.services.agentAudit.flush();
   }
 
   /**

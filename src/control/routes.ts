@@ -2,14 +2,15 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { readBearer, safeEqual, type TokenResolver } from '../kernel/auth.js';
 import { ApiError } from '../kernel/errors.js';
+import { agentControlRoutes } from '../agents/control-routes.js';
 import type { Control } from './control.js';
+import { openEventStream } from './event-stream.js';
 import type { FaultRuleInput } from './faults.js';
 import { isLoopback } from './loopback.js';
 import { journalFilter, type JournalEntry, type JournalQuery, type JournalSettings } from './journal.js';
 
 /** Snapshots and fixtures carry images: far larger bodies than the API takes. */
 const CONTROL_BODY_LIMIT = 1024 * 1024 * 1024;
-const SSE_KEEPALIVE_MS = 15_000;
 
 type Body = Record<string, unknown> | undefined;
 
@@ -141,6 +142,9 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
     });
     app.put('/ads/review_time', async (request) => ({ seconds: await control.setAdReviewTime(bodyOf(request).seconds as number) }));
 
+    // Agents, their policies, approvals and the audit log (src/agents).
+    await agentControlRoutes(control.agents)(app);
+
     app.get('/faults', async () => ({ items: await control.faults.list() }));
     app.post('/faults', async (request, reply) => reply.code(201).send(await control.faults.add(bodyOf(request) as unknown as FaultRuleInput)));
     app.delete('/faults', async (_request, reply) => {
@@ -167,28 +171,19 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
       const backlog = query.after !== undefined ? control.journal.query({ ...query, limit: control.journal.config.size }) : [];
       // Checked before the stream opens, so bad filters get a 400.
       const matches = journalFilter({ ...query, after: undefined });
-      reply.hijack();
-      const stream = reply.raw;
-      stream.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      // Entries go out in order, each with its username (looked up once per user).
-      let sending = Promise.resolve();
-      const send = (entries: JournalEntry[]) => {
-        sending = sending
-          .then(() => control.named(entries))
-          .then((named) => named.forEach((entry) => stream.write(`id: ${entry.id}\ndata: ${JSON.stringify(entry)}\n\n`)))
-          .catch(() => undefined);
-      };
-      stream.write(': pinbox journal\n\n');
-      send(backlog);
-      const unsubscribe = control.journal.subscribe((entry) => {
-        if (matches(entry)) send([entry]);
-      });
-      const keepalive = setInterval(() => stream.write(': keepalive\n\n'), SSE_KEEPALIVE_MS).unref();
-      streams.add(stream);
-      request.raw.on('close', () => {
-        unsubscribe();
-        clearInterval(keepalive);
-        streams.delete(stream);
+      openEventStream(request, reply, streams, 'pinbox journal', (write) => {
+        // Entries go out in order, each with its username (looked up once per user).
+        let sending = Promise.resolve();
+        const send = (entries: JournalEntry[]) => {
+          sending = sending
+            .then(() => control.named(entries))
+            .then((named) => named.forEach((entry) => write(entry.id, entry)))
+            .catch(() => undefined);
+        };
+        send(backlog);
+        return control.journal.subscribe((entry) => {
+          if (matches(entry)) send([entry]);
+        });
       });
     });
   };

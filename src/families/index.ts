@@ -1,3 +1,4 @@
+import { agentsFamily } from '../agents/family.js';
 import { adsFamily } from './ads/family.js';
 import { analyticsFamily } from './analytics/family.js';
 import { boardsFamily } from './boards/family.js';
@@ -12,4 +13,4 @@ import { userAccountFamily } from './user-account/family.js';
  * The registry: every resource family, in the order their tables are made (a
  * family after those its tables refer to). Adding a family is one line here.
  */
-export const FAMILIES = [userAccountFamily, oauthFamily, boardsFamily, mediaFamily, pinsFamily, searchFamily, analyticsFamily, adsFamily, catalogsFamily] as const;
+export const FAMILIES = [userAccountFamily, oauthFamily, boardsFamily, mediaFamily, pinsFamily, searchFamily, analyticsFamily, adsFamily, catalogsFamily, agentsFamily] as const;

@@ -15,6 +15,8 @@ export interface AuthContext {
   sandbox: boolean;
   /** `appId:userId`, made once per resolved token: rate limits count per (app, user) pair. */
   callerKey: string;
+  /** Set when an agent key (`pbx_…`) made the call: the agent gateway checks it against the agent's policy. */
+  agent?: { readonly id: string; readonly name: string; readonly keyId: string };
 }
 
 /** The app calling a client-authenticated route (the token endpoint): HTTP Basic with client id and secret. */
