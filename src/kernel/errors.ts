@@ -37,6 +37,10 @@ export const ERROR_CATALOG = {
   // pinbox: Pinterest documents no code for a campaign, ad group or ad that is not in the ad account.
   ad_entity_not_found: { status: 404, code: 404, message: 'Not found.' },
   route_not_found: { status: 404, code: 404, message: 'Not found.' },
+  // Pinterest: the Conversions API's 400 for a request (not an event) it cannot take.
+  conversion_request_invalid: { status: 400, code: 4196, message: 'The request was invalid.' },
+  // Pinterest: 404 code 4842 for a lead form (or lead) that is not found.
+  lead_form_not_found: { status: 404, code: 4842, message: 'Lead form not found.' },
   // pinbox: the refusals below come from the HTTP layers under the routes (router,
   // body parsing, Node's HTTP parser). Pinterest answers them in its `{code, message}`
   // shape with the HTTP status as the code; their exact texts are not documented.
