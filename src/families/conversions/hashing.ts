@@ -44,7 +44,6 @@ export const POPULATION_SIZE = 100_000;
 export function populationEmail(n: number): string {
   return `member-${n}@population.pinbox.test`;
 }
-const POPULATION = /^member-(\d{1,5})@population\.pinbox\.test$/;
 
 export type EmailDigest = 'sha256' | 'sha1' | 'md5';
 
@@ -79,30 +78,35 @@ export function readEmail(value: string): EmailRecord {
 }
 
 /**
- * Whom a digest of an email names: `user:<username>` for a pinbox user, `member:<n>`
+ * Whom a digest of an email names: `user:<id>` for a pinbox user, `member:<n>`
  * for one of the seeded population, or null. `users` maps the digests of pinbox
- * users' emails (`userDigests`) to their usernames.
+ * users' emails (`userDigests`) to their ids.
  */
 export function matchDigest(digest: string, users: ReadonlyMap<string, string>): string | null {
-  const username = users.get(digest);
-  if (username !== undefined) return `user:${username}`;
+  const userId = users.get(digest);
+  if (userId !== undefined) return `user:${userId}`;
   const n = populationByDigest().get(digest);
   return n === undefined ? null : `member:${n}`;
 }
 
-/** The SHA-256, SHA-1 and MD5 digests of each user's email, to their usernames. */
-export function userDigests(usernames: readonly string[]): Map<string, string> {
+/** The SHA-256, SHA-1 and MD5 digests of each user's email, to their ids. */
+export function userDigests(users: readonly { id: string; username: string }[]): Map<string, string> {
   const out = new Map<string, string>();
-  for (const username of usernames) {
+  for (const { id, username } of users) {
     const email = userEmail(username);
-    out.set(sha256(email), username);
-    out.set(createHash('sha1').update(email).digest('hex'), username);
-    out.set(createHash('md5').update(email).digest('hex'), username);
+    out.set(sha256(email), id);
+    out.set(createHash('sha1').update(email).digest('hex'), id);
+    out.set(createHash('md5').update(email).digest('hex'), id);
   }
   return out;
 }
 
-/** Whether a plain address is one of the seeded population's (no hashing needed). */
-export function isPopulationEmail(email: string): boolean {
-  return POPULATION.test(email);
+/** Pinterest's HASHED_PINNER_ID: the SHA-256 of a user's id; pinbox maps each user's to the id. */
+export function pinnerIdDigests(users: readonly { id: string }[]): Map<string, string> {
+  return new Map(users.map(({ id }) => [sha256(id), id]));
+}
+
+/** Every pinbox user, as matching needs them. */
+export async function matchableUsers(q: { all<T>(sql: string, params?: readonly []): Promise<T[]> }): Promise<{ id: string; username: string }[]> {
+  return q.all<{ id: string; username: string }>('SELECT id, username FROM users');
 }

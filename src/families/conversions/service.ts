@@ -13,7 +13,7 @@ import type { AdAccountService } from '../ads/ad-accounts.js';
 import type { AdIds } from '../ads/ad-ids.js';
 import type { RoleRule, RoleSet } from '../ads/roles.js';
 import { checkEvent, type CheckedEvent } from './events.js';
-import { matchDigest, userDigests } from './hashing.js';
+import { matchableUsers, matchDigest, userDigests } from './hashing.js';
 
 /** Pinterest: events are sent by the Owner, Admin, Analyst, Audience or Campaign Manager. */
 export const EVENT_ROLES: RoleSet = ['OWNER', 'ADMIN', 'ANALYST', 'AUDIENCE_MANAGER', 'CAMPAIGN_MANAGER'];
@@ -51,7 +51,7 @@ export interface RecordedConversion {
   eventTime: number;
   /** The pinbox user the event's email matched, when it matched one. */
   userId: string | null;
-  /** `user:<username>`, `member:<n>` (the seeded population), or null when nothing matched. */
+  /** `user:<id>`, `member:<n>` (the seeded population), or null when nothing matched. */
   matched: string | null;
   valueMicro: number | null;
   currency: string;
@@ -231,9 +231,7 @@ export class ConversionService implements TokenResolver {
       'SELECT event_id, event_name, action_source, event_time, email_hash, value_micro, currency FROM conversion_events WHERE ad_account_id = ? AND event_time >= ? AND event_time < ? ORDER BY event_time, event_id',
       [adAccountId, fromSeconds, toSeconds],
     );
-    const users = await q.all<{ id: string; username: string }>('SELECT id, username FROM users');
-    const digests = userDigests(users.map((u) => u.username));
-    const idOf = new Map(users.map((u) => [u.username, u.id]));
+    const digests = userDigests(await matchableUsers(q));
     return rows.map((row) => {
       const matched = row.email_hash ? matchDigest(row.email_hash, digests) : null;
       return {
@@ -242,7 +240,7 @@ export class ConversionService implements TokenResolver {
         actionSource: row.action_source,
         eventTime: Number(row.event_time),
         matched,
-        userId: matched?.startsWith('user:') ? (idOf.get(matched.slice(5)) ?? null) : null,
+        userId: matched?.startsWith('user:') ? matched.slice('user:'.length) : null,
         valueMicro: row.value_micro === null ? null : Number(row.value_micro),
         currency: row.currency,
       };
