@@ -3,6 +3,7 @@ import { analyticsFamily } from './analytics/family.js';
 import { boardsFamily } from './boards/family.js';
 import { conversionsFamily } from './conversions/family.js';
 import { customerListsFamily } from './customer-lists/family.js';
+import { leadAdsFamily } from './lead-ads/family.js';
 import { mediaFamily } from './media/family.js';
 import { oauthFamily } from './oauth/family.js';
 import { pinsFamily } from './pins/family.js';
@@ -13,4 +14,4 @@ import { userAccountFamily } from './user-account/family.js';
  * The registry: every resource family, in the order their tables are made (a
  * family after those its tables refer to). Adding a family is one line here.
  */
-export const FAMILIES = [userAccountFamily, oauthFamily, boardsFamily, mediaFamily, pinsFamily, searchFamily, analyticsFamily, adsFamily, conversionsFamily, customerListsFamily] as const;
+export const FAMILIES = [userAccountFamily, oauthFamily, boardsFamily, mediaFamily, pinsFamily, searchFamily, analyticsFamily, adsFamily, conversionsFamily, customerListsFamily, leadAdsFamily] as const;

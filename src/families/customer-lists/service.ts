@@ -5,10 +5,10 @@
  * matched people). Raw records are never kept: a plain email is hashed on arrival,
  * and the digests waiting for matching go once matched.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Bookmarks, PageRequest } from '../../kernel/pagination.js';
 import type { Clock } from '../../kernel/clock.js';
 import { DueRows } from '../../kernel/due-rows.js';
+import { UrlSigner } from '../../kernel/signed-urls.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
 import type { Database, Queryable, Transaction } from '../../storage/database.js';
 import type { AdAccountService } from '../ads/ad-accounts.js';
@@ -95,10 +95,10 @@ export function recordDigest(listType: ListType, record: string): string | null 
 export class CustomerListService {
   private readonly matching: DueRows;
   private readonly uploads: DueRows;
-  private readonly signingKey: Buffer;
+  private readonly signer: UrlSigner;
 
   constructor(private readonly deps: { db: Database; clock: Clock; ids: AdIds; bookmarks: Bookmarks; accounts: AdAccountService; instanceSecret: Buffer }) {
-    this.signingKey = createHmac('sha256', deps.instanceSecret).update('customer list upload parts').digest();
+    this.signer = new UrlSigner(deps.instanceSecret, 'customer list upload parts');
     this.matching = new DueRows(
       deps.clock,
       'customer list matching',
@@ -282,7 +282,7 @@ export class CustomerListService {
     const expires = this.deps.clock.now() + PART_URL_TTL_MS;
     const file_parts = Array.from({ length: row.total_parts }, (_, i) => ({
       part_number: i + 1,
-      presigned_url: `${base}${UPLOAD_PART_PATH}/${row.id}/${i + 1}?expires=${expires}&signature=${this.sign(row.id, i + 1, expires)}`,
+      presigned_url: `${base}${UPLOAD_PART_PATH}/${row.id}/${i + 1}?${this.signer.query([row.id, i + 1], expires)}`,
     }));
     return { customer_list_upload: presentUpload(row), s3_multipart_upload_data: { file_parts } };
   }
@@ -309,12 +309,10 @@ export class CustomerListService {
     return presentUpload(await this.uploadRow(accountId, listId, uploadId));
   }
 
-  /** Keeps one part's bytes, when its URL's signature holds and has not expired; false when refused. */
+  /** Keeps one part's bytes, when its URL's signature holds and has not expired; otherwise says why not. */
   async putPart(uploadId: string, part: number, expires: string | undefined, signature: string | undefined, body: string): Promise<'ok' | 'signature' | 'expired' | 'unknown'> {
-    const given = Buffer.from(signature ?? '', 'utf8');
-    const expected = Buffer.from(this.sign(uploadId, part, Number(expires)), 'utf8');
-    if (expires === undefined || !/^\d+$/.test(expires) || given.length !== expected.length || !timingSafeEqual(given, expected)) return 'signature';
-    if (Number(expires) < this.deps.clock.now()) return 'expired';
+    const verdict = this.signer.check([uploadId, part], expires, signature, this.deps.clock.now());
+    if (verdict !== 'ok') return verdict;
     const upload = await this.deps.db.get<UploadRow>('SELECT * FROM customer_list_uploads WHERE id = ?', [uploadId]);
     if (!upload || upload.state !== 'NOT_STARTED' || part > upload.total_parts) return 'unknown';
     await this.deps.db.run('INSERT INTO customer_list_upload_parts (upload_id, part_number, body) VALUES (?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET body = excluded.body', [uploadId, part, body]);
@@ -365,10 +363,6 @@ export class CustomerListService {
     const row = await this.deps.db.get<UploadRow>('SELECT * FROM customer_list_uploads WHERE id = ? AND list_id = ? AND ad_account_id = ?', [uploadId, listId, accountId]);
     if (!row) throw new ApiError('ad_entity_not_found', `Customer list upload ${uploadId} not found in customer list ${listId}.`);
     return row;
-  }
-
-  private sign(uploadId: string, part: number, expires: number): string {
-    return createHmac('sha256', this.signingKey).update(`${uploadId}.${part}.${expires}`).digest('hex');
   }
 }
 
