@@ -32,9 +32,10 @@
  * Also: time from process start to the first 200 with an empty store (median of 5; target 300 ms).
  * PINBOX_BENCH_CLI=path/to/dist/cli/main.js measures another build of pinbox (before/after).
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
- * --only kernel|limiter|journal|images|search|analytics|uploads|ads (just that part; kernel is
+ * --only kernel|limiter|journal|images|search|analytics|uploads|ads|conversions (just that part; kernel is
  * the three kernel scenarios and the start-up time; ads lists 25 of an ad account's
- * 10,000 campaigns and bulk-creates 30, against the bare server, and runs only when asked).
+ * 10,000 campaigns and bulk-creates 30, against the bare server, and runs only when asked;
+ * conversions sends batches of 1,000 events while GET a Pin is measured, bench/conversions.ts).
  * --backend postgres: scale-out instead: GET a Pin and create a Pin by 16 users at
  * once (one connection each, a board and a picture each) on PostgreSQL's ceiling
  * (bench/postgres-server.ts: bare Fastify + pg on pinbox's schema), on one pinbox
@@ -54,6 +55,7 @@ import autocannon from 'autocannon';
 import BetterSqlite3 from 'better-sqlite3';
 import sharp from 'sharp';
 import { freeBoxHeader, makeVideo, uploadFile, uploadFormAround } from '../test/videos.js';
+import { conversionsBench } from './conversions.js';
 
 const { values } = parseArgs({
   options: {
@@ -1084,7 +1086,8 @@ async function main(): Promise<void> {
   if (values.only === 'search' || values.only === 'analytics') return reportBig(await searchAndAnalytics(values.only));
   if (values.only === 'uploads') return reportUploadMemory(await uploadMemory());
   if (values.only === 'ads') return adsBench();
-  if (values.only !== undefined) throw new Error(`--only takes kernel, limiter, journal, images, search, analytics, uploads or ads, got '${values.only}'`);
+  if (values.only === 'conversions') return conversionsBench({ startPinbox, stop, api, token: TOKEN, seconds: DURATION, roomyLimits: COUNTED_NOT_REFUSED });
+  if (values.only !== undefined) throw new Error(`--only takes kernel, limiter, journal, images, search, analytics, uploads, ads or conversions, got '${values.only}'`);
   const imageUrl = await imageHost();
   console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, board of ${BOARD_PINS} Pins, taskset ${hasTaskset ? 'on (servers core 0, load core 1)' : 'unavailable'}\n`);
   const kernelRows = await kernel(imageUrl);
