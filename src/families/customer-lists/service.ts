@@ -8,6 +8,7 @@
 import type { Bookmarks, PageRequest } from '../../kernel/pagination.js';
 import type { Clock } from '../../kernel/clock.js';
 import { DueRows } from '../../kernel/due-rows.js';
+import { pageById } from '../../kernel/id-pages.js';
 import { UrlSigner } from '../../kernel/signed-urls.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
 import type { Database, Queryable, Transaction } from '../../storage/database.js';
@@ -161,15 +162,7 @@ export class CustomerListService {
     const row = await this.deps.db.transaction(async (tx) => {
       await this.deps.accounts.require(userId, accountId, LIST_ROLES.write, tx);
       const list = await this.lockedList(tx, accountId, listId);
-      const now = this.deps.clock.now();
-      const counter = body.operation_type === 'ADD' ? 'num_uploaded' : 'num_removed';
-      await tx.run(`UPDATE customer_lists SET num_batches = num_batches + 1, ${counter} = ${counter} + ?, status = 'PROCESSING', due_at = ?, updated_at = ? WHERE id = ?`, [
-        records.length,
-        now + MATCHING_MS,
-        now,
-        list.id,
-      ]);
-      await this.addBatch(tx, list, body.operation_type, records);
+      await this.addUpdate(tx, list, body.operation_type, records.length, records);
       return (await this.listRow(tx, accountId, listId))!;
     });
     this.matching.schedule(row.id, Number(row.due_at));
@@ -189,13 +182,7 @@ export class CustomerListService {
 
   async list(userId: string, accountId: string, query: PageRequest & { order?: 'ASCENDING' | 'DESCENDING' }): Promise<{ items: Record<string, unknown>[]; bookmark: string | null }> {
     await this.deps.accounts.require(userId, accountId, LIST_ROLES.read);
-    const descending = query.order === 'DESCENDING';
-    const page = await this.deps.bookmarks.page(`customer_lists/list:${accountId}:${descending ? 'D' : 'A'}`, query, (row: CustomerListRow) => row.id, (after, limit) =>
-      this.deps.db.all<CustomerListRow>(
-        `SELECT * FROM customer_lists WHERE ad_account_id = ?${after === null ? '' : ` AND id ${descending ? '<' : '>'} ?`} ORDER BY id ${descending ? 'DESC' : 'ASC'} LIMIT ?`,
-        after === null ? [accountId, limit] : [accountId, after, limit],
-      ),
-    );
+    const page = await pageById<CustomerListRow>(this.deps.bookmarks, this.deps.db, 'customer_lists', 'customer_lists/list', accountId, query);
     return { items: page.items.map(present), bookmark: page.bookmark };
   }
 
@@ -208,6 +195,22 @@ export class CustomerListService {
   private async addBatch(tx: Transaction, list: CustomerListRow, operation: ListOperation, records: readonly string[]): Promise<void> {
     const digests = records.map((record) => recordDigest(list.list_type, record)).filter((digest): digest is string => digest !== null);
     await tx.run('INSERT INTO customer_list_batches (id, list_id, operation, digests) VALUES (?, ?, ?, ?)', [this.deps.ids.next(), list.id, operation, JSON.stringify(digests)]);
+  }
+
+  /**
+   * One more batch of an update (a PATCH, an upload's parts): Pinterest's counters
+   * count every record `sent`, and the list is PROCESSING until matched again.
+   */
+  private async addUpdate(tx: Transaction, list: CustomerListRow, operation: ListOperation, sent: number, records: readonly string[]): Promise<void> {
+    const now = this.deps.clock.now();
+    const counter = operation === 'ADD' ? 'num_uploaded' : 'num_removed';
+    await tx.run(`UPDATE customer_lists SET num_batches = num_batches + 1, ${counter} = ${counter} + ?, status = 'PROCESSING', due_at = ?, updated_at = ? WHERE id = ?`, [
+      sent,
+      now + MATCHING_MS,
+      now,
+      list.id,
+    ]);
+    await this.addBatch(tx, list, operation, records);
   }
 
   private listRow(q: Queryable, accountId: string, listId: string): Promise<CustomerListRow | undefined> {
@@ -339,14 +342,7 @@ export class CustomerListService {
       const records = parts.flatMap((part) => splitRecords(part.body));
       const valid = records.filter((record) => recordDigest(list.list_type, record) !== null);
       const counts = { processed: records.length, valid: valid.length, invalid: records.length - valid.length };
-      const counter = upload.operation === 'ADD' ? 'num_uploaded' : 'num_removed';
-      await tx.run(`UPDATE customer_lists SET num_batches = num_batches + 1, ${counter} = ${counter} + ?, status = 'PROCESSING', due_at = ?, updated_at = ? WHERE id = ?`, [
-        records.length,
-        now + MATCHING_MS,
-        now,
-        list.id,
-      ]);
-      await this.addBatch(tx, list, upload.operation, valid);
+      await this.addUpdate(tx, list, upload.operation, records.length, valid);
       await tx.run("UPDATE customer_list_uploads SET state = 'SUCCEEDED', record_counts = ?, error_counts = ?, due_at = NULL, updated_at = ? WHERE id = ?", [
         JSON.stringify(counts),
         JSON.stringify(counts.invalid > 0 ? [{ error_code: 2, message: `Records not of the list's type (${list.list_type}).`, count: counts.invalid }] : []),

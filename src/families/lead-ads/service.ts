@@ -10,6 +10,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Bookmarks, PageRequest } from '../../kernel/pagination.js';
 import type { Clock } from '../../kernel/clock.js';
 import { DueRows } from '../../kernel/due-rows.js';
+import { pageById } from '../../kernel/id-pages.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
 import type { FetchPolicy } from '../../kernel/outbound/fetch-policy.js';
 import { guardedFetch, OutboundFetchError } from '../../kernel/outbound/guarded-fetch.js';
@@ -177,13 +178,7 @@ export class LeadAdsService {
 
   async listForms(userId: string, accountId: string, query: PageRequest & { order?: 'ASCENDING' | 'DESCENDING' }): Promise<{ items: Record<string, unknown>[]; bookmark: string | null }> {
     await this.deps.accounts.require(userId, accountId, FORM_ROLES.read);
-    const descending = query.order === 'DESCENDING';
-    const page = await this.deps.bookmarks.page(`lead_forms/list:${accountId}:${descending ? 'D' : 'A'}`, query, (row: FormRow) => row.id, (after, limit) =>
-      this.deps.db.all<FormRow>(
-        `SELECT * FROM lead_forms WHERE ad_account_id = ?${after === null ? '' : ` AND id ${descending ? '<' : '>'} ?`} ORDER BY id ${descending ? 'DESC' : 'ASC'} LIMIT ?`,
-        after === null ? [accountId, limit] : [accountId, after, limit],
-      ),
-    );
+    const page = await pageById<FormRow>(this.deps.bookmarks, this.deps.db, 'lead_forms', 'lead_forms/list', accountId, query);
     return { items: page.items.map(presentForm), bookmark: page.bookmark };
   }
 
@@ -223,12 +218,7 @@ export class LeadAdsService {
 
   async listSubscriptions(userId: string, accountId: string, query: PageRequest): Promise<{ items: Record<string, unknown>[]; bookmark: string | null }> {
     await this.deps.accounts.require(userId, accountId, SUBSCRIPTION_ROLES);
-    const page = await this.deps.bookmarks.page(`lead_subscriptions:${accountId}`, query, (row: SubscriptionRow) => row.id, (after, limit) =>
-      this.deps.db.all<SubscriptionRow>(
-        `SELECT * FROM lead_subscriptions WHERE ad_account_id = ?${after === null ? '' : ' AND id > ?'} ORDER BY id LIMIT ?`,
-        after === null ? [accountId, limit] : [accountId, after, limit],
-      ),
-    );
+    const page = await pageById<SubscriptionRow>(this.deps.bookmarks, this.deps.db, 'lead_subscriptions', 'ad_accounts_subscriptions/get_list', accountId, query);
     return { items: page.items.map(presentSubscription), bookmark: page.bookmark };
   }
 
