@@ -1,6 +1,7 @@
 /** The Conversions API's routes: `oauth/conversion_token`, `events/create` and the conversion tags. */
 import type { FastifyRequest } from 'fastify';
 import { authOf } from '../../kernel/auth.js';
+import { refuseNonObjectBody } from '../../kernel/http.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
 import { literalOperationAt, notServedYet } from '../../kernel/operations.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
@@ -21,7 +22,10 @@ export function conversionRoutes(conversions: ConversionService): ApiRoute[] {
       url: '/oauth/conversion_token',
       operationId: 'oauth/conversion_token',
       scopes: ['ads:write'],
-      handler: async (request) => conversions.issueToken(authOf(request)),
+      handler: async (request) => {
+        refuseNonObjectBody(request);
+        return conversions.issueToken(authOf(request));
+      },
     }),
     defineRoute<{ Params: AccountParams; Querystring: { test?: boolean }; Body: unknown }>({
       method: 'POST',

@@ -1,7 +1,7 @@
 /** The routes of customer lists and their uploads, and the host their upload parts are PUT to. */
 import type { FastifyInstance } from 'fastify';
 import { authOf } from '../../kernel/auth.js';
-import { publicBase } from '../../kernel/http.js';
+import { publicBase, refuseNonObjectBody } from '../../kernel/http.js';
 import { paginationQuerySchema, type PageRequest } from '../../kernel/pagination.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
 import { s3Xml } from '../media/upload-endpoint.js';
@@ -91,7 +91,7 @@ export function customerListRoutes(lists: CustomerListService): ApiRoute[] {
       operationId: 'customer_list_uploads/run',
       scopes: ['ads:write'],
       schema: { params: uploadParams },
-      handler: async (request) => lists.run(authOf(request).userId, request.params.ad_account_id, request.params.customer_list_id, request.params.customer_list_upload_id),
+      handler: async (request) => (refuseNonObjectBody(request), lists.run(authOf(request).userId, request.params.ad_account_id, request.params.customer_list_id, request.params.customer_list_upload_id)),
     }),
   ];
 }
