@@ -2,6 +2,7 @@ import { adsFamily } from '../ads/family.js';
 import { AdIds } from '../ads/ad-ids.js';
 import { defineFamily } from '../family.js';
 import { CUSTOMER_LIST_MIGRATIONS } from './migrations.js';
+import { customerListFixtures } from './fixtures.js';
 import { customerListRoutes, customerListUploadPages } from './routes.js';
 import { CustomerListService } from './service.js';
 
@@ -24,6 +25,7 @@ export const customerListsFamily = defineFamily({
       // Lists waiting for matching and uploads a stopped process left running are finished when the clock says.
       start: () => customerLists.scheduleWaiting(),
       forgetCached: () => customerLists.scheduleWaiting(),
+      fixtures: [customerListFixtures(customerLists)],
     };
   },
 });

@@ -121,38 +121,42 @@ export class CustomerListService {
   }
 
   async create(userId: string, accountId: string, body: { name: string; records: string; list_type?: ListType }): Promise<Record<string, unknown>> {
-    const name = body.name.trim();
-    if (!name) throw invalidField('name', 'must not be empty');
-    const listType = body.list_type ?? 'EMAIL';
-    const records = splitRecords(body.records);
-    // Pinterest: one record suffices to make a list.
-    if (records.length === 0) throw invalidField('records', 'must hold at least one record');
     const row = await this.deps.db.transaction(async (tx) => {
       await this.deps.accounts.require(userId, accountId, LIST_ROLES.write, tx);
-      const now = this.deps.clock.now();
-      const list: CustomerListRow = {
-        id: this.deps.ids.next(),
-        ad_account_id: accountId,
-        name,
-        list_type: listType,
-        status: 'PROCESSING',
-        num_batches: 1,
-        num_uploaded: records.length,
-        num_removed: 0,
-        matched: 0,
-        due_at: now + MATCHING_MS,
-        created_at: now,
-        updated_at: now,
-      };
-      await tx.run(
-        'INSERT INTO customer_lists (id, ad_account_id, name, list_type, status, num_batches, num_uploaded, num_removed, matched, due_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [list.id, list.ad_account_id, list.name, list.list_type, list.status, 1, list.num_uploaded, 0, 0, list.due_at, now, now],
-      );
-      await this.addBatch(tx, list, 'ADD', records);
-      return list;
+      return this.insert(tx, accountId, body);
     });
     this.matching.schedule(row.id, row.due_at!);
     return present(row);
+  }
+
+  /** Makes a list in the caller's transaction, PROCESSING until matched (the API and fixtures). */
+  async insert(tx: Transaction, accountId: string, body: { name: string; records: string; list_type?: ListType }): Promise<CustomerListRow> {
+    const name = body.name.trim();
+    if (!name) throw invalidField('name', 'must not be empty');
+    const records = splitRecords(body.records);
+    // Pinterest: one record suffices to make a list.
+    if (records.length === 0) throw invalidField('records', 'must hold at least one record');
+    const now = this.deps.clock.now();
+    const list: CustomerListRow = {
+      id: this.deps.ids.next(),
+      ad_account_id: accountId,
+      name,
+      list_type: body.list_type ?? 'EMAIL',
+      status: 'PROCESSING',
+      num_batches: 1,
+      num_uploaded: records.length,
+      num_removed: 0,
+      matched: 0,
+      due_at: now + MATCHING_MS,
+      created_at: now,
+      updated_at: now,
+    };
+    await tx.run(
+      'INSERT INTO customer_lists (id, ad_account_id, name, list_type, status, num_batches, num_uploaded, num_removed, matched, due_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [list.id, list.ad_account_id, list.name, list.list_type, list.status, 1, list.num_uploaded, 0, 0, list.due_at, now, now],
+    );
+    await this.addBatch(tx, list, 'ADD', records);
+    return list;
   }
 
   /** Pinterest: `PATCH {operation_type, records}` adds one batch; the counters count every record sent. */
@@ -230,30 +234,33 @@ export class CustomerListService {
    * follows the matched count. One transaction, under the list's lock, so a second
    * process finds nothing left to do.
    */
-  private async match(listId: string): Promise<void> {
-    await this.deps.db.transaction(async (tx) => {
-      await tx.lock(`customer-list:${listId}`);
-      const list = await tx.get<CustomerListRow>('SELECT * FROM customer_lists WHERE id = ?', [listId]);
-      if (!list || list.due_at === null || Number(list.due_at) > this.deps.clock.now()) return;
-      const batches = await tx.all<{ id: string; operation: ListOperation; digests: string }>('SELECT id, operation, digests FROM customer_list_batches WHERE list_id = ? ORDER BY id', [listId]);
-      const users = await matchableUsers(tx);
-      const byDigest = list.list_type === 'HASHED_PINNER_ID' ? pinnerIdDigests(users) : list.list_type === 'EMAIL' ? userDigests(users) : new Map<string, string>();
-      for (const batch of batches) {
-        const members = new Set<string>();
-        for (const digest of JSON.parse(batch.digests) as string[]) {
-          const member = list.list_type === 'EMAIL' ? matchDigest(digest, byDigest) : byDigest.has(digest) ? `user:${byDigest.get(digest)}` : null;
-          if (member) members.add(member);
-        }
-        for (const member of members) {
-          if (batch.operation === 'ADD') await tx.run('INSERT INTO customer_list_members (list_id, member) VALUES (?, ?) ON CONFLICT DO NOTHING', [listId, member]);
-          else await tx.run('DELETE FROM customer_list_members WHERE list_id = ? AND member = ?', [listId, member]);
-        }
+  private match(listId: string): Promise<void> {
+    return this.deps.db.transaction((tx) => this.matchNow(tx, listId, false));
+  }
+
+  /** Matches the list's waiting batches in the caller's transaction: when due, or at once (`now`: a fixture's list is matched as it is made). */
+  async matchNow(tx: Transaction, listId: string, now: boolean): Promise<void> {
+    await tx.lock(`customer-list:${listId}`);
+    const list = await tx.get<CustomerListRow>('SELECT * FROM customer_lists WHERE id = ?', [listId]);
+    if (!list || list.due_at === null || (!now && Number(list.due_at) > this.deps.clock.now())) return;
+    const batches = await tx.all<{ id: string; operation: ListOperation; digests: string }>('SELECT id, operation, digests FROM customer_list_batches WHERE list_id = ? ORDER BY id', [listId]);
+    const users = await matchableUsers(tx);
+    const byDigest = list.list_type === 'HASHED_PINNER_ID' ? pinnerIdDigests(users) : list.list_type === 'EMAIL' ? userDigests(users) : new Map<string, string>();
+    for (const batch of batches) {
+      const members = new Set<string>();
+      for (const digest of JSON.parse(batch.digests) as string[]) {
+        const member = list.list_type === 'EMAIL' ? matchDigest(digest, byDigest) : byDigest.has(digest) ? `user:${byDigest.get(digest)}` : null;
+        if (member) members.add(member);
       }
-      await tx.run('DELETE FROM customer_list_batches WHERE list_id = ?', [listId]);
-      const counted = await tx.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM customer_list_members WHERE list_id = ?', [listId]);
-      const matched = Number(counted?.n ?? 0);
-      await tx.run('UPDATE customer_lists SET matched = ?, status = ?, due_at = NULL WHERE id = ?', [matched, matched >= MIN_MATCHED ? 'READY' : 'TOO_SMALL', listId]);
-    });
+      for (const member of members) {
+        if (batch.operation === 'ADD') await tx.run('INSERT INTO customer_list_members (list_id, member) VALUES (?, ?) ON CONFLICT DO NOTHING', [listId, member]);
+        else await tx.run('DELETE FROM customer_list_members WHERE list_id = ? AND member = ?', [listId, member]);
+      }
+    }
+    await tx.run('DELETE FROM customer_list_batches WHERE list_id = ?', [listId]);
+    const counted = await tx.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM customer_list_members WHERE list_id = ?', [listId]);
+    const matched = Number(counted?.n ?? 0);
+    await tx.run('UPDATE customer_lists SET matched = ?, status = ?, due_at = NULL WHERE id = ?', [matched, matched >= MIN_MATCHED ? 'READY' : 'TOO_SMALL', listId]);
   }
 
   // -- multipart uploads (Pinterest: closed beta) ------------------------------------

@@ -1,6 +1,7 @@
 import { adsFamily } from '../ads/family.js';
 import { AdIds } from '../ads/ad-ids.js';
 import { defineFamily } from '../family.js';
+import { leadFormFixtures } from './fixtures.js';
 import { LEAD_ADS_MIGRATIONS } from './migrations.js';
 import { leadAdsRoutes, leadsExportPages } from './routes.js';
 import { LeadAdsService } from './service.js';
@@ -25,6 +26,7 @@ export const leadAdsFamily = defineFamily({
       // Deliveries and exports a stopped process left waiting are carried out when the clock says.
       start: () => leadAds.scheduleWaiting(),
       forgetCached: () => leadAds.scheduleWaiting(),
+      fixtures: [leadFormFixtures(leadAds)],
     };
   },
 });

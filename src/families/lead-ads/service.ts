@@ -37,7 +37,7 @@ export const EXPORT_MS = 60_000;
 export const EXPORT_URL_TTL_MS = 3_600_000;
 export const EXPORT_FILE_PATH = '/leads_exports';
 
-interface FormRow {
+export interface FormRow {
   id: string;
   ad_account_id: string;
   status: string;
@@ -167,13 +167,20 @@ export class LeadAdsService {
           row = { ...row, status: form.status, form: JSON.stringify(form), updated_at: now };
           await tx.run('UPDATE lead_forms SET status = ?, form = ?, updated_at = ? WHERE id = ?', [row.status, row.form, now, row.id]);
         } else {
-          row = { id: this.deps.ids.next(), ad_account_id: accountId, status: form.status, form: JSON.stringify(form), created_at: now, updated_at: now };
-          await tx.run('INSERT INTO lead_forms (id, ad_account_id, status, form, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', [row.id, accountId, row.status, row.form, now, now]);
+          row = await this.insertForm(tx, accountId, form);
         }
         out.push({ data: presentForm(row), exceptions: [] });
       }
       return { items: out };
     });
+  }
+
+  /** Writes a checked form in the caller's transaction (the API and fixtures); its id. */
+  async insertForm(tx: Transaction, accountId: string, form: LeadForm): Promise<FormRow> {
+    const now = this.deps.clock.now();
+    const row: FormRow = { id: this.deps.ids.next(), ad_account_id: accountId, status: form.status, form: JSON.stringify(form), created_at: now, updated_at: now };
+    await tx.run('INSERT INTO lead_forms (id, ad_account_id, status, form, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', [row.id, accountId, row.status, row.form, now, now]);
+    return row;
   }
 
   async listForms(userId: string, accountId: string, query: PageRequest & { order?: 'ASCENDING' | 'DESCENDING' }): Promise<{ items: Record<string, unknown>[]; bookmark: string | null }> {
