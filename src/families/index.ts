@@ -1,5 +1,6 @@
 import { adsFamily } from './ads/family.js';
 import { analyticsFamily } from './analytics/family.js';
+import { audiencesFamily } from './audiences/family.js';
 import { boardsFamily } from './boards/family.js';
 import { conversionsFamily } from './conversions/family.js';
 import { customerListsFamily } from './customer-lists/family.js';
@@ -14,4 +15,4 @@ import { userAccountFamily } from './user-account/family.js';
  * The registry: every resource family, in the order their tables are made (a
  * family after those its tables refer to). Adding a family is one line here.
  */
-export const FAMILIES = [userAccountFamily, oauthFamily, boardsFamily, mediaFamily, pinsFamily, searchFamily, analyticsFamily, adsFamily, conversionsFamily, customerListsFamily, leadAdsFamily] as const;
+export const FAMILIES = [userAccountFamily, oauthFamily, boardsFamily, mediaFamily, pinsFamily, searchFamily, analyticsFamily, adsFamily, conversionsFamily, customerListsFamily, leadAdsFamily, audiencesFamily] as const;
