@@ -36,14 +36,15 @@
  * Also: time from process start to the first 200 with an empty store (median of 5; target 300 ms).
  * PINBOX_BENCH_CLI=path/to/dist/cli/main.js measures another build of pinbox (before/after).
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
- * --only kernel|limiter|journal|images|search|analytics|uploads|ads|keywords|ads-analytics|catalogs|gateway (just that part; kernel is
+ * --only kernel|limiter|journal|images|search|analytics|uploads|ads|keywords|ads-analytics|catalogs|gateway|conversions (just that part; kernel is
  * the three kernel scenarios and the start-up time; ads lists 25 of an ad account's
  * 10,000 campaigns and bulk-creates 30, against the bare server, and runs only when asked;
  * keywords lists 25 of an ad group's 10,000 keywords, asks metrics of 500 and the top
  * 50 growing trends, against the bare server; ads-analytics moves a frozen clock 30 days
  * over 1,000 serving ads, reads 90 days of DAY analytics at 1 and 16 connections and
  * makes a 1,000-ad × 90-day report; catalogs ingests a 100,000-row feed and counts a
- * product group over it (bench/catalogs.ts); each only when asked).
+ * product group over it (bench/catalogs.ts); conversions sends batches of 1,000 events
+ * while GET a Pin is measured (bench/conversions.ts); each only when asked).
  * --backend postgres: scale-out instead: GET a Pin and create a Pin by 16 users at
  * once (one connection each, a board and a picture each) on PostgreSQL's ceiling
  * (bench/postgres-server.ts: bare Fastify + pg on pinbox's schema), on one pinbox
@@ -64,6 +65,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import sharp from 'sharp';
 import { freeBoxHeader, makeVideo, uploadFile, uploadFormAround } from '../test/videos.js';
 import { catalogsBench } from './catalogs.js';
+import { conversionsBench } from './conversions.js';
 
 const { values } = parseArgs({
   options: {
@@ -1331,6 +1333,7 @@ async function main(): Promise<void> {
     ads: adsBench,
     keywords: keywordsBench,
     'ads-analytics': adsAnalyticsBench,
+    conversions: () => conversionsBench({ startPinbox, stop, api, token: TOKEN, seconds: DURATION, roomyLimits: COUNTED_NOT_REFUSED }),
     catalogs: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'pinbox-bench-catalogs-'));
       try {

@@ -228,7 +228,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
           return;
         }
         const token = readBearer(request.headers.authorization);
-        const auth = token ? (deps.agents?.isAgentKey(token) ? deps.agents.resolve(token, request) : deps.tokens.resolve(token)) : null;
+        const auth = token ? (deps.agents?.isAgentKey(token) ? deps.agents.resolve(token, request) : resolveToken(policy, token)) : null;
         if (auth instanceof Promise) {
           auth.then((resolved) => admitUser(request, reply, policy, resolved)).then(() => done(), done);
           return;
@@ -243,6 +243,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.decorateRequest('auth', null);
   app.decorateRequest('client', null);
 
+  /** An access token, or on a route that takes others (a conversion token) one of those. */
+  function resolveToken(policy: RoutePolicy, token: string): AuthContext | null | Promise<AuthContext | null> {
+    const auth = deps.tokens.resolve(token);
+    const alternate = policy.alternateTokens;
+    if (!alternate) return auth;
+    if (auth instanceof Promise) return auth.then((resolved) => resolved ?? alternate.resolve(token));
+    return auth ?? alternate.resolve(token);
+  }
+
   async function authenticateClient(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy): Promise<void> {
     // Pinterest: the token endpoints take the app's id and secret by HTTP Basic only.
     const client = await authenticateApp(request.headers.authorization, reply, deps.clients, deps.clientAttempts);
@@ -255,7 +264,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   function admitUser(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy, auth: AuthContext | null): void | Promise<void> {
     if (!auth) throw new ApiError('authentication_failed');
     // Counted before the scope check: a call refused for its scopes still reached the API.
-    const admitted = deps.rateLimits.admit(reply, auth.callerKey, auth.tier, policy.category);
+    const subject = policy.rateSubject ? policy.rateSubject(request, auth) : auth.callerKey;
+    const admitted = deps.rateLimits.admit(reply, subject, auth.tier, policy.category);
     if (admitted) return admitted.then(() => authorize(request, policy, auth));
     authorize(request, policy, auth);
   }
@@ -326,8 +336,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   const register = (scope: FastifyInstance, routes: readonly ApiRoute[]) => {
     for (const route of routes) {
-      const { operationId, scopes, category, authentication, bodyFormat, trialAccess } = route;
-      const policy: RoutePolicy = { operationId, scopes, category, authentication, bodyFormat, trialAccess };
+      const { operationId, scopes, category, authentication, bodyFormat, trialAccess, alternateTokens, rateSubject } = route;
+      const policy: RoutePolicy = { operationId, scopes, category, authentication, bodyFormat, trialAccess, alternateTokens, rateSubject };
       scope.route({
         method: route.method,
         url: route.url,

@@ -12,6 +12,7 @@ import { landingPage } from './landing.js';
 import { resetAll, resetUser } from './reset.js';
 import { controlRoutes } from './routes.js';
 import { restoreSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
+import type { LeadAdsService } from '../families/lead-ads/service.js';
 
 /**
  * The admin key of an instance that was given none: derived from the store's secret,
@@ -149,6 +150,20 @@ export class Control {
    */
   setAdMetrics(adId: string, input: { dates: readonly string[]; metrics: Record<string, number> }): Promise<void> {
     return this.deps.families.services.adDelivery.setAdMetrics(adId, input.dates, input.metrics);
+  }
+
+  /**
+   * A lead from a serving lead ad, as if a person had filled in its form: delivered
+   * to the webhooks of the form's and the account's lead subscriptions.
+   * @example await pinbox.control.simulateLead(adId, ['Ann', 'ann@example.com'])
+   */
+  simulateLead(adId: string, answers: readonly string[]): Promise<{ lead_id: string; deliveries: number }> {
+    return this.deps.families.services.leadAds.simulateLead(adId, answers);
+  }
+
+  /** The webhook deliveries of an ad account's leads, newest first, each with its tries. */
+  leadDeliveries(adAccountId: string): ReturnType<LeadAdsService['deliveriesOf']> {
+    return this.deps.families.services.leadAds.deliveriesOf(adAccountId);
   }
 
   /** How long a submitted ad stays PENDING before it is APPROVED, in seconds of pinbox's clock (default a day). */

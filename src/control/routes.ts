@@ -140,6 +140,14 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
       await control.setAdMetrics(id, body);
       return { ad_id: id, dates: body.dates, metrics: body.metrics };
     });
+    app.post('/ads/:id/leads', async (request, reply) => {
+      const { answers } = bodyOf(request);
+      if (!Array.isArray(answers) || answers.some((answer) => typeof answer !== 'string')) {
+        throw new ApiError('invalid_parameters', "Invalid parameters: 'answers' must be the answers to the ad's lead form, in its question order.");
+      }
+      return reply.code(201).send(await control.simulateLead((request.params as { id: string }).id, answers as string[]));
+    });
+    app.get('/ad_accounts/:id/lead_deliveries', async (request) => ({ items: await control.leadDeliveries((request.params as { id: string }).id) }));
     app.put('/ads/review_time', async (request) => ({ seconds: await control.setAdReviewTime(bodyOf(request).seconds as number) }));
 
     // Agents, their policies, approvals and the audit log (src/agents).

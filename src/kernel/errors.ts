@@ -56,6 +56,10 @@ export const ERROR_CATALOG = {
     message: 'Catalog product group filters failed validation, please ensure all filters are set correctly.',
   },
   catalog_report_token_invalid: { status: 400, code: 1104, message: 'The token you provided is not valid or has expired.' },
+  // Pinterest: the Conversions API's 400 for a request (not an event) it cannot take.
+  conversion_request_invalid: { status: 400, code: 4196, message: 'The request was invalid.' },
+  // Pinterest: 404 code 4842 for a lead form (or lead) that is not found.
+  lead_form_not_found: { status: 404, code: 4842, message: 'Lead form not found.' },
   // pinbox: the refusals below come from the HTTP layers under the routes (router,
   // body parsing, Node's HTTP parser). Pinterest answers them in its `{code, message}`
   // shape with the HTTP status as the code; their exact texts are not documented.

@@ -106,3 +106,15 @@ export function sendJsonText(reply: FastifyReply, json: string): string {
   void reply.type('application/json; charset=utf-8');
   return json;
 }
+
+/**
+ * Refuses a body a route does not need unless it is a JSON object (`{}` or one
+ * with fields the route ignores): an array, a string or null is a client's mistake.
+ * @example refuseNonObjectBody(request) // before a body-less POST's work
+ */
+export function refuseNonObjectBody(request: FastifyRequest): void {
+  const body = request.body as unknown;
+  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+    throw new ApiError('invalid_parameters', "Invalid parameters: 'body' must be a JSON object, or left out.");
+  }
+}

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
+import type { AuthContext, TokenResolver } from './auth.js';
 import { categoryOf, type RateLimitCategory } from './rate-limits/categories.js';
 import type { Scope } from './scopes.js';
 
@@ -29,6 +30,17 @@ export interface RoutePolicy {
    * is in sandbox mode, as Pinterest refuses trial apps creating Pins in production.
    */
   trialAccess?: 'sandbox_only';
+  /**
+   * Tokens this route takes besides OAuth access tokens, looked up when the kernel's
+   * resolver knows a token not (Pinterest: `POST /ad_accounts/{id}/events` takes a
+   * conversion token, the spec's `conversion_token` security scheme).
+   */
+  alternateTokens?: TokenResolver;
+  /**
+   * Whom the route's calls are counted against, when not the (app, user) pair:
+   * Pinterest counts `ads_conversions` per ad account and app.
+   */
+  rateSubject?: (request: FastifyRequest, auth: AuthContext) => string;
 }
 
 /** The request parts a route's schema guarantees, as Fastify's generics name them. */

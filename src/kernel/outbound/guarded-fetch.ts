@@ -69,6 +69,11 @@ export interface OutboundRequest {
   limits: OutboundLimits;
   headers?: Record<string, string>;
   /**
+   * A body to POST instead of a GET (a webhook delivery). A POST follows no
+   * redirect: its answer, a 3xx too, is returned as it came.
+   */
+  body?: Buffer;
+  /**
    * Called with the final answer's head before its body is read; what it throws
    * ends the fetch (the body is not downloaded) and is thrown as is.
    */
@@ -84,7 +89,7 @@ const DECODERS: Record<string, () => NodeJS.ReadWriteStream> = {
 };
 
 /**
- * GETs `url` under the fetch policy, following up to `limits.maxRedirects`
+ * GETs (or with `body`, POSTs) `url` under the fetch policy, following up to `limits.maxRedirects`
  * redirects, within `limits.timeoutMs`, reading at most `limits.maxBytes`.
  * @throws OutboundFetchError saying why, or what `inspect` threw.
  * @example
@@ -128,8 +133,8 @@ async function fetchWith<B>(
     }
     const addresses = await checkedAddresses(current, policy, signal, limits);
     const confidential = addresses.some((a) => a.internal) && !policy.revealsInternalFailures;
-    const response = await send(current, addresses, request.headers ?? {}, signal, limits, confidential);
-    if (REDIRECTS.has(response.statusCode ?? 0)) {
+    const response = await send(current, addresses, request.headers ?? {}, signal, limits, confidential, request.body);
+    if (REDIRECTS.has(response.statusCode ?? 0) && request.body === undefined) {
       response.destroy();
       const location = response.headers.location;
       if (!location) throw new OutboundFetchError('bad_redirect', `HTTP ${response.statusCode} without a Location`, confidential);
@@ -203,11 +208,12 @@ function send(
   signal: AbortSignal,
   limits: OutboundLimits,
   confidential: boolean,
+  body?: Buffer,
 ): Promise<IncomingMessage> {
   const requestFn = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const outgoing = requestFn(url, {
-      method: 'GET',
+      method: body === undefined ? 'GET' : 'POST',
       // A connection of its own for each fetch: a pooled socket was judged under
       // another fetch's address, and perhaps another pinbox's policy.
       agent: false,
@@ -219,7 +225,7 @@ function send(
     // `on`, not `once`: the request can fail again after its answer arrived (a reset
     // while the body is read, the time-out), and an 'error' with no listener ends the process.
     outgoing.on('error', (error) => reject(signal.aborted ? timedOut(limits, confidential) : failed(error, confidential)));
-    outgoing.end();
+    outgoing.end(body);
   });
 }
 

@@ -1,0 +1,25 @@
+import { adsFamily } from '../ads/family.js';
+import { AdIds } from '../ads/ad-ids.js';
+import { customerListsFamily } from '../customer-lists/family.js';
+import { defineFamily } from '../family.js';
+import { AUDIENCE_MIGRATIONS } from './migrations.js';
+import { audienceRoutes } from './routes.js';
+import { AudienceService } from './service.js';
+
+/** Audiences (issue 22, item 2): CUSTOMER_LIST audiences over the account's customer lists so far. */
+export const audiencesFamily = defineFamily({
+  name: 'audiences',
+  uses: { ads: adsFamily, customerLists: customerListsFamily },
+  migrations: AUDIENCE_MIGRATIONS,
+  build(core, uses) {
+    const audiences = new AudienceService({
+      db: core.db,
+      clock: core.clock,
+      bookmarks: core.bookmarks,
+      ids: new AdIds(core.ids),
+      accounts: uses.ads.services.adAccounts,
+      lists: uses.customerLists.services.customerLists,
+    });
+    return { stores: {}, services: { audiences }, routes: audienceRoutes(audiences) };
+  },
+});

@@ -1,0 +1,22 @@
+import type { Migration } from '../../storage/migrate.js';
+
+/** Audiences of an ad account; a size and status are derived on every read from what they are built on (a customer list's match). */
+export const AUDIENCE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 8,
+    name: 'audiences',
+    sql: `
+CREATE TABLE audiences (
+  id TEXT PRIMARY KEY,
+  ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  description TEXT,
+  audience_type TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX audiences_account ON audiences(ad_account_id, id);
+`,
+  },
+];

@@ -1,0 +1,26 @@
+import { adsFamily } from '../ads/family.js';
+import { AdIds } from '../ads/ad-ids.js';
+import { defineFamily } from '../family.js';
+import { CONVERSIONS_MIGRATIONS } from './migrations.js';
+import { conversionRoutes } from './routes.js';
+import { ConversionService } from './service.js';
+
+/**
+ * The Conversions API (issue 22, item 3's recording side): conversion tags, conversion
+ * tokens and the events sent server-side, recorded for the ads analytics to
+ * attribute (`conversions.conversionsFor`).
+ */
+export const conversionsFamily = defineFamily({
+  name: 'conversions',
+  uses: { ads: adsFamily },
+  migrations: CONVERSIONS_MIGRATIONS,
+  build(core, uses) {
+    const conversions = new ConversionService({ db: core.db, clock: core.clock, ids: new AdIds(core.ids), accounts: uses.ads.services.adAccounts });
+    return {
+      stores: {},
+      services: { conversions },
+      routes: conversionRoutes(conversions),
+      forgetCached: () => conversions.forgetCached(),
+    };
+  },
+});

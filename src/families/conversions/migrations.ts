@@ -1,0 +1,50 @@
+import type { Migration } from '../../storage/migrate.js';
+
+/**
+ * The Conversions API's state: conversion tags per ad account, conversion tokens
+ * (only their SHA-256, as for OAuth tokens), and the events recorded from
+ * `POST /ad_accounts/{id}/events`, one row per (ad account, event_id) so a
+ * repeated event_id is kept once. An event keeps the SHA-256 of its first email
+ * (what matching needs), never the raw data it came with. Instants are
+ * milliseconds (`*_at`), `event_time` Unix seconds as Pinterest takes it, money
+ * micro-currency.
+ */
+export const CONVERSIONS_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 8,
+    name: 'conversions-api',
+    sql: `
+CREATE TABLE conversion_tags (
+  id TEXT PRIMARY KEY,
+  ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  configs TEXT NOT NULL,
+  last_fired_at BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX conversion_tags_account ON conversion_tags(ad_account_id, id);
+
+CREATE TABLE conversion_tokens (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  app_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE conversion_events (
+  ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE,
+  event_id TEXT NOT NULL,
+  event_name TEXT NOT NULL,
+  action_source TEXT NOT NULL,
+  event_time BIGINT NOT NULL,
+  email_hash TEXT,
+  value_micro BIGINT,
+  currency TEXT,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (ad_account_id, event_id)
+);
+CREATE INDEX conversion_events_time ON conversion_events(ad_account_id, event_time);
+`,
+  },
+];
