@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Clock } from '../../kernel/clock.js';
 import { type Client, createBoard, createPin, useServer } from '../../../test/harness.js';
-import { adAccount, adsPerson, madeEntity } from '../../../test/ads.js';
+import { adAccount, adsPerson, madeEntity, sumsByDate } from '../../../test/ads.js';
 
 const DAY = 86_400_000;
 const clock = new Clock();
@@ -18,17 +18,7 @@ const server = useServer({ clock, analyticsSeed: 4242 });
 const day = (offset = 0) => new Date(Math.floor(clock.now() / DAY) * DAY + offset * DAY).toISOString().slice(0, 10);
 const SUMS = ['SPEND_IN_MICRO_DOLLAR', 'IMPRESSION_1', 'CLICKTHROUGH_1', 'REPIN_1', 'TOTAL_ENGAGEMENT'];
 
-/** Sums of the additive columns by date (or TOTAL). */
-const byDate = (rows: any[]) => {
-  const out = new Map<string, Record<string, number>>();
-  for (const row of rows) {
-    const key = row.DATE ?? 'TOTAL';
-    const sums = out.get(key) ?? Object.fromEntries(SUMS.map((c) => [c, 0]));
-    for (const c of SUMS) sums[c] += row[c] ?? 0;
-    out.set(key, sums);
-  }
-  return out;
-};
+const byDate = (rows: any[]) => sumsByDate(rows, SUMS);
 
 describe('keyword, interest, audience, region and age-and-gender breakdowns', () => {
   let client: Client;
