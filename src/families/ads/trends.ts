@@ -12,7 +12,6 @@
  * seeded spread of ±40%. Each word belongs to one of the spec's interests, drawn
  * from the seed; a trend's weekly series has the shape of its trend type.
  */
-import { words } from 'popular-english-words';
 import { invalidField } from '../../kernel/errors.js';
 import { authOf } from '../../kernel/auth.js';
 import type { Clock } from '../../kernel/clock.js';
@@ -41,13 +40,25 @@ export const TREND_AGES = ['18-24', '25-34', '35-44', '45-49', '50-54', '55-64',
 /**
  * The vocabulary: the list's words of 4 to 12 letters past its 200 most common
  * (articles, pronouns and the like are no search terms), most popular first.
+ * The package is 2.5 MB of JavaScript, so it is loaded on the first planning call
+ * (its own chunk of the CLI bundle), not at every start of pinbox.
  */
-const VOCABULARY: readonly string[] = words
-  .getAll()
-  .slice(200)
-  .filter((word) => /^[a-z]{4,12}$/.test(word))
-  .slice(0, 20_000);
-const RANK = new Map(VOCABULARY.map((word, i) => [word, i]));
+let VOCABULARY: readonly string[] = [];
+let RANK = new Map<string, number>();
+let vocabularyLoaded: Promise<void> | null = null;
+
+/** Loads the vocabulary once; every public method of the model awaits it first. */
+function loadVocabulary(): Promise<void> {
+  vocabularyLoaded ??= import('popular-english-words').then(({ words }) => {
+    VOCABULARY = words
+      .getAll()
+      .slice(200)
+      .filter((word: string) => /^[a-z]{4,12}$/.test(word))
+      .slice(0, 20_000);
+    RANK = new Map(VOCABULARY.map((word, i) => [word, i]));
+  });
+  return vocabularyLoaded;
+}
 /** The rank of a word the vocabulary lacks: rarer than any it has. */
 const UNKNOWN_RANK = 400_000;
 
@@ -106,6 +117,7 @@ export class PlanningModel {
   }
 
   async keywordMetrics(country: string, keywords: readonly string[]): Promise<{ keyword: string; metrics: { keyword_query_volume: string } }[]> {
+    await loadVocabulary();
     const seed = await this.seed();
     return keywords.map((keyword) => {
       const volume = this.volume(seed, country, keyword);
@@ -174,6 +186,7 @@ export class PlanningModel {
    * with the time series their growth figures are computed from.
    */
   async trending(now: number, query: TrendingQuery): Promise<Record<string, unknown>[]> {
+    await loadVocabulary();
     const seed = await this.seed();
     const key = JSON.stringify([seed, Math.floor(now / DAY_MS), query]);
     const known = this.answers.get(key);
@@ -247,6 +260,7 @@ export class PlanningModel {
    * searches and its weekly series. pinbox gives no Pins with them (the spec allows none).
    */
   async featured(now: number, region: string, interest: string): Promise<Record<string, unknown>[]> {
+    await loadVocabulary();
     const interests = interest === 'ALL' ? undefined : interest === 'FASHION' ? TREND_INTERESTS.filter((i) => i.endsWith('_fashion')) : [interest.toLowerCase()];
     const trends = await this.trending(now, { region, trend_type: 'growing', interests, limit: 5 });
     const seed = await this.seed();
@@ -269,6 +283,7 @@ export class PlanningModel {
    * engagement type, related searches and the audience that engaged.
    */
   async productCategoryDetails(now: number, query: ProductCategoryQuery & { product_categories: string[]; lookback_window: number }): Promise<Record<string, unknown>[]> {
+    await loadVocabulary();
     const seed = await this.seed();
     const weeks = Math.round(query.lookback_window / 7);
     const lastSunday = Math.floor(now / DAY_MS) * DAY_MS - new Date(now).getUTCDay() * DAY_MS;
@@ -300,6 +315,7 @@ export class PlanningModel {
    * a seeded vertical, ranked by growth for the engagement type and audience.
    */
   async trendingProductCategories(query: ProductCategoryQuery & { verticals?: string[]; ages?: string[]; genders?: string[] }): Promise<Record<string, unknown>[]> {
+    await loadVocabulary();
     const seed = await this.seed();
     const audience = [query.engagement_type, ...(query.genders ?? []), ...(query.ages ?? [])].sort().join(',');
     const scored = this.candidates(seed)
@@ -325,6 +341,7 @@ export class PlanningModel {
 
   /** Up to eight phrases of each term with other words of the vocabulary, seeded. */
   async related(terms: readonly string[]): Promise<{ id: string; related_term_count: number; related_terms_list: { term: string; related_terms: string[] }[] }> {
+    await loadVocabulary();
     const seed = await this.seed();
     const list = terms.map((term) => {
       const clean = term.toLowerCase().trim();
@@ -341,6 +358,7 @@ export class PlanningModel {
 
   /** The most popular words that begin with the term, then phrases that begin with it, up to `limit`. */
   async suggested(term: string, limit: number): Promise<string[]> {
+    await loadVocabulary();
     const seed = await this.seed();
     const clean = term.toLowerCase().trim();
     const out: string[] = [];
