@@ -7,19 +7,35 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { COMMANDS } from '../src/cli/commands.js';
+import { fileURLToPath } from 'node:url';
 import { CLI_PATH } from './cli.js';
 
 const pinbox = (...args: string[]) => spawnSync(process.execPath, [CLI_PATH, ...args], { encoding: 'utf8', timeout: 20_000 });
+
+/**
+ * Many command lines at once, in one process running the built CLI's own runCli
+ * (test/cli-in-one-process.mjs): a spawn per line made this file the suite's slowest.
+ * Real processes still check the overview, a group, one command's help and mistakes.
+ */
+function pinboxLines(lines: string[][]): Map<string, { status: number; stdout: string; stderr: string }> {
+  const run = spawnSync(process.execPath, [ONE_PROCESS, JSON.stringify(lines)], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  assert.equal(run.status, 0, run.stderr);
+  return new Map((JSON.parse(run.stdout) as { argv: string[]; status: number; stdout: string; stderr: string }[]).map((r) => [r.argv.join(' '), r]));
+}
+const ONE_PROCESS = fileURLToPath(new URL('./cli-in-one-process.mjs', import.meta.url));
 
 test('every command answers --help and -h with its own usage, and the overview lists every command', () => {
   const overview = pinbox('--help');
   assert.equal(overview.status, 0);
   assert.equal(pinbox().stdout, overview.stdout, 'pinbox alone prints the overview');
+  const real = pinbox('start', '-h');
+  const lines = pinboxLines(COMMANDS.flatMap((command) => ['--help', '-h'].map((flag) => [...command.words, flag])));
+  assert.deepEqual([real.status, real.stdout], [lines.get('start -h')!.status, lines.get('start -h')!.stdout], 'one process answers as the real CLI does');
   for (const command of COMMANDS) {
     const name = command.words.join(' ');
     assert.ok(overview.stdout.includes(`  pinbox ${command.synopsis}\n`), `the overview lists ${name}`);
     for (const flag of ['--help', '-h']) {
-      const help = pinbox(...command.words, flag);
+      const help = lines.get([...command.words, flag].join(' '))!;
       assert.equal(help.status, 0, `${name} ${flag}: ${help.stderr}`);
       assert.ok(help.stdout.startsWith(`usage: pinbox ${command.synopsis}\n\n${command.summary}\n`), `${name} ${flag} prints its usage: ${help.stdout.slice(0, 200)}`);
     }
@@ -32,9 +48,12 @@ test('every command answers --help and -h with its own usage, and the overview l
 });
 
 test('a mistake is one line naming it, then the command\'s synopsis: exit 2', () => {
+  const lines = pinboxLines(COMMANDS.map((command) => [...command.words, '--no-such-flag']));
+  const real = pinbox('apps', 'create', '--no-such-flag');
+  assert.deepEqual([real.status, real.stderr], [lines.get('apps create --no-such-flag')!.status, lines.get('apps create --no-such-flag')!.stderr], 'one process answers as the real CLI does');
   for (const command of COMMANDS) {
     const name = command.words.join(' ');
-    const wrong = pinbox(...command.words, '--no-such-flag');
+    const wrong = lines.get([...command.words, '--no-such-flag'].join(' '))!;
     assert.equal(wrong.status, 2, `${name}: ${wrong.stderr}`);
     assert.deepEqual(wrong.stderr.split('\n').slice(0, 3), [`pinbox ${name}: unknown option --no-such-flag`, `usage: pinbox ${command.synopsis}`, `(pinbox ${name} --help for more)`], name);
     assert.equal(wrong.stdout, '');
