@@ -72,23 +72,26 @@ const LEVEL_WORDS = { off: 'Off', read: 'Read', full: 'Full' } as const;
 /** The ids of the resources a call names, by kind. */
 export function targetsOf(call: Pick<GatewayCall, 'params' | 'query' | 'body'>): AuditTarget[] {
   const targets: AuditTarget[] = [];
-  const seen = new Set<string>();
-  const add = (kind: string, id: unknown) => {
-    if (typeof id !== 'string' && typeof id !== 'number') return;
-    const key = `${kind}:${id}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    targets.push({ kind, id: String(id) });
-  };
-  const body = call.body && typeof call.body === 'object' && !Array.isArray(call.body) ? (call.body as Record<string, unknown>) : {};
-  for (const source of [call.params, call.query, body]) {
-    add('ad_account', source.ad_account_id);
-    add('board', source.board_id);
-    add('pin', source.pin_id);
-    add('section', source.section_id ?? source.board_section_id);
-    add('campaign', source.campaign_id);
-  }
+  addTargets(targets, call.params);
+  addTargets(targets, call.query);
+  if (call.body && typeof call.body === 'object' && !Array.isArray(call.body)) addTargets(targets, call.body as Record<string, unknown>);
   return targets;
+}
+
+// Every call names a few ids at most: a scan of the list is cheaper than a set made per call.
+function addTargets(targets: AuditTarget[], source: Record<string, unknown>): void {
+  addTarget(targets, 'ad_account', source.ad_account_id);
+  addTarget(targets, 'board', source.board_id);
+  addTarget(targets, 'pin', source.pin_id);
+  addTarget(targets, 'section', source.section_id ?? source.board_section_id);
+  addTarget(targets, 'campaign', source.campaign_id);
+}
+
+function addTarget(targets: AuditTarget[], kind: string, id: unknown): void {
+  if (typeof id !== 'string' && typeof id !== 'number') return;
+  const text = String(id);
+  for (const target of targets) if (target.kind === kind && target.id === text) return;
+  targets.push({ kind, id: text });
 }
 
 export interface GatewayDeps {
@@ -115,7 +118,7 @@ interface CallState {
   targets: AuditTarget[];
   code: number | null;
   /** Set when the gateway itself answered (a dry run, a pending approval). */
-  recorded?: boolean;
+  recorded: boolean;
 }
 
 declare module 'fastify' {
@@ -136,6 +139,11 @@ export class Gateway implements AgentGateway {
   /** A secret of this process: only the in-process MCP server can label a call as MCP's. */
   readonly mcpNonce = randomBytes(16).toString('hex');
   private readonly contexts = new WeakMap<AgentRecord, AuthContext>();
+  /**
+   * An agent's verdict on each read it may make with no resource scope: decided by
+   * its policy and identity alone, so worked out once (a changed agent is a new record).
+   */
+  private readonly readVerdicts = new WeakMap<AgentRecord, Map<string, Verdict>>();
 
   constructor(private readonly deps: GatewayDeps) {}
 
@@ -183,7 +191,8 @@ export class Gateway implements AgentGateway {
       });
       return null;
     }
-    request.agentCall = { agent, ...label, startedAt: performance.now(), targets: [], code: null };
+    // One shape for every call's state (the engine keeps one hidden class).
+    request.agentCall = { agent, transport: label.transport, tool: label.tool, startedAt: performance.now(), call: undefined, verdict: undefined, decision: undefined, targets: [], code: null, recorded: label.recorded };
     let context = this.contexts.get(agent);
     if (!context) {
       context = {
@@ -210,13 +219,13 @@ export class Gateway implements AgentGateway {
    * Which transport and tool made a call: the in-process MCP server labels its calls
    * (`quiet` for the reads a dry run makes, which its own entry covers).
    */
-  private labelOf(request: FastifyRequest): { transport: Transport; tool: string | null; recorded?: boolean } {
+  private labelOf(request: FastifyRequest): { transport: Transport; tool: string | null; recorded: boolean } {
     const header = request.headers[MCP_CALL_HEADER];
     if (typeof header === 'string') {
       const [nonce, transport, tool, quiet] = header.split(' ');
-      if (nonce === this.mcpNonce && (transport === 'mcp-http' || transport === 'mcp-stdio')) return { transport, tool: tool ?? null, ...(quiet === 'quiet' ? { recorded: true } : {}) };
+      if (nonce === this.mcpNonce && (transport === 'mcp-http' || transport === 'mcp-stdio')) return { transport, tool: tool ?? null, recorded: quiet === 'quiet' };
     }
-    return { transport: 'rest', tool: null };
+    return REST_LABEL;
   }
 
   /**
@@ -224,14 +233,52 @@ export class Gateway implements AgentGateway {
    * read, not counted.
    */
   async judge(agent: AgentRecord, call: GatewayCall, options: { listing?: boolean } = {}): Promise<Verdict> {
+    return this.verdictOf(agent, call, options);
+  }
+
+  /** The verdict, at once when nothing need be read (a read with no resource scope: the common call). */
+  private verdictOf(agent: AgentRecord, call: GatewayCall, options: { listing?: boolean } = {}): Verdict | Promise<Verdict> {
     const { policy } = agent;
-    const { area, level, from, override } = ruleFor(policy, call.operationId);
+    if (call.method !== 'GET' || policy.scope.boards || policy.scope.ad_accounts) return this.judgeFully(agent, call, options);
+    let verdicts = this.readVerdicts.get(agent);
+    if (!verdicts) {
+      verdicts = new Map();
+      this.readVerdicts.set(agent, verdicts);
+    }
+    let verdict = verdicts.get(call.operationId);
+    if (!verdict) {
+      verdict = Object.freeze(this.policyVerdict(agent, call, false, 0) ?? this.identityVerdict(agent, call, false, 0));
+      verdicts.set(call.operationId, verdict);
+    }
+    return verdict;
+  }
+
+  /** Rules 2 and 3: the area's level, the action's deny. */
+  private policyVerdict(agent: AgentRecord, call: GatewayCall, write: boolean, spend: number): Verdict | null {
+    const { area, level, from, override } = ruleFor(agent.policy, call.operationId);
+    if (level === 'off') return { area, write, spend, decision: 'denied', rule: `${from}.off`, reason: `${from} is Off for this agent` };
+    if (write && level === 'read') return { area, write, spend, decision: 'denied', rule: `${from}.read`, reason: `${from} is Read for this agent` };
+    if (override?.override === 'deny') return { area, write, spend, decision: 'denied', rule: `actions.${override.key}.deny`, reason: `the policy denies ${override.key} to this agent` };
+    return null;
+  }
+
+  /** Rule 6, then the action's ask: the identity's scopes; what the policy allows. */
+  private identityVerdict(agent: AgentRecord, call: GatewayCall, write: boolean, spend: number): Verdict {
+    const { area, level, from, override } = ruleFor(agent.policy, call.operationId);
+    const base = { area, write, spend };
+    const missing = call.scopes.filter((scope) => !agent.scopes.includes(scope));
+    if (missing.length > 0) return { ...base, decision: 'denied', rule: 'identity.scopes', reason: `its identity lacks ${missing.join(', ')}` };
+    if (override?.override === 'ask') return { ...base, decision: 'ask', rule: `actions.${override.key}.ask`, reason: `the policy asks a person before ${override.key}` };
+    return { ...base, decision: 'allowed', rule: override ? `actions.${override.key}.allow` : `${from}.${level}` };
+  }
+
+  private async judgeFully(agent: AgentRecord, call: GatewayCall, options: { listing?: boolean }): Promise<Verdict> {
+    const { policy } = agent;
     const write = isWrite(call.method, call.scopes);
     const spend = write ? spendOf(call.operationId, call.body) : 0;
-    const base = { area, write, spend };
-    if (level === 'off') return { ...base, decision: 'denied', rule: `${from}.off`, reason: `${from} is Off for this agent` };
-    if (write && level === 'read') return { ...base, decision: 'denied', rule: `${from}.read`, reason: `${from} is Read for this agent` };
-    if (override?.override === 'deny') return { ...base, decision: 'denied', rule: `actions.${override.key}.deny`, reason: `the policy denies ${override.key} to this agent` };
+    const early = this.policyVerdict(agent, call, write, spend);
+    if (early) return early;
+    const base = { area: ruleFor(policy, call.operationId).area, write, spend };
     const scoped = policy.scope.boards || policy.scope.ad_accounts ? await this.outOfScope(agent, call) : null;
     if (scoped) return { ...base, decision: 'denied', ...scoped };
     // A tool list shows what the policy allows, whatever is left of today's limits.
@@ -245,10 +292,7 @@ export class Gateway implements AgentGateway {
         return { ...base, decision: 'denied', rule: 'limits.spend_per_day_micro', reason: `it would commit ${usage.spend_micro + spend} micro-currency today, over its ${spend_per_day_micro}` };
       }
     }
-    const missing = call.scopes.filter((scope) => !agent.scopes.includes(scope));
-    if (missing.length > 0) return { ...base, decision: 'denied', rule: 'identity.scopes', reason: `its identity lacks ${missing.join(', ')}` };
-    if (override?.override === 'ask') return { ...base, decision: 'ask', rule: `actions.${override.key}.ask`, reason: `the policy asks a person before ${override.key}` };
-    return { ...base, decision: 'allowed', rule: override ? `actions.${override.key}.allow` : `${from}.${level}` };
+    return this.identityVerdict(agent, call, write, spend);
   }
 
   private async outOfScope(agent: AgentRecord, call: GatewayCall): Promise<{ rule: string; reason: string } | null> {
@@ -273,7 +317,7 @@ export class Gateway implements AgentGateway {
    * preHandler: judges the call; a denial or an approval still to give is thrown as
    * Pinterest's 403. With an upstream, an allowed call is answered from there.
    */
-  async check(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy): Promise<void> {
+  check(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy): void | Promise<void> {
     const state = request.agentCall;
     if (!state) return;
     const call: GatewayCall = {
@@ -286,7 +330,24 @@ export class Gateway implements AgentGateway {
     };
     state.call = call;
     state.targets = targetsOf(call);
-    const verdict = await this.judge(state.agent, call);
+    const verdict = this.verdictOf(state.agent, call);
+    if (verdict instanceof Promise) return verdict.then((judged) => this.apply(request, reply, state, call, judged));
+    // An allowed read here needs nothing more: no promise is made for it.
+    if (!verdict.write && verdict.decision === 'allowed' && !this.upstream) {
+      state.verdict = verdict;
+      state.decision = 'allowed';
+      return;
+    }
+    if (!verdict.write && verdict.decision === 'denied') {
+      state.verdict = verdict;
+      state.decision = 'denied';
+      throw denial(verdict);
+    }
+    return this.apply(request, reply, state, call, verdict);
+  }
+
+  /** The rest of a judged call: target names, a denial, an approval, the day's count, the upstream. */
+  private async apply(request: FastifyRequest, reply: FastifyReply, state: CallState, call: GatewayCall, verdict: Verdict): Promise<void> {
     state.verdict = verdict;
     // Names at the time, before a write changes them (a deleted board keeps its name in the log).
     if (verdict.write) await this.nameTargets(state.targets);
@@ -378,22 +439,25 @@ export class Gateway implements AgentGateway {
     }
   }
 
-  /** onSend: keeps the Pinterest code of an error, and a read's target names from its answer. */
+  /**
+   * onSend (the gateway's one hook after the handler): keeps the Pinterest code of
+   * an error and a read's target names from its answer, then writes the entry.
+   */
   answered(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
     const state = request.agentCall;
-    if (!state || typeof payload !== 'string') return;
-    if (reply.statusCode >= 400) {
-      state.code = codeOf(payload);
-      return;
+    if (!state) return;
+    if (typeof payload === 'string') {
+      if (reply.statusCode >= 400) state.code = codeOf(payload);
+      // A read names what it read: the answer's own name or title, when it is the one target's.
+      else if (state.targets.length === 1 && state.targets[0].name === undefined && payload.startsWith('{"id":"') && payload.startsWith(state.targets[0].id, 7) && payload.charCodeAt(7 + state.targets[0].id.length) === 34) {
+        const name = topName(payload);
+        if (name !== undefined) state.targets[0].name = name;
+      }
     }
-    // A read names what it read: the answer's own name or title, when it is the one target's.
-    if (state.targets.length === 1 && state.targets[0].name === undefined && payload.startsWith(`{"id":"${state.targets[0].id}"`)) {
-      const name = topName(payload);
-      if (name !== undefined) state.targets[0].name = name;
-    }
+    this.done(request, reply);
   }
 
-  /** onResponse: the call's entry in the audit log. */
+  /** The call's entry in the audit log. */
   done(request: FastifyRequest, reply: FastifyReply): void {
     const state = request.agentCall;
     if (!state || state.recorded) return;
@@ -422,6 +486,8 @@ export class Gateway implements AgentGateway {
     });
   }
 }
+
+const REST_LABEL = Object.freeze({ transport: 'rest' as Transport, tool: null, recorded: false });
 
 /** The Pinterest code of an error answer. */
 function codeOf(payload: string): number | null {
