@@ -323,8 +323,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     };
   /** onSend, the gateway's one hook after the handler: the answer's code and names, then the audit entry. */
   const agentAnswered = (gateway: AgentGateway) => (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
-    if (request.auth?.agent) gateway.answered(request, reply, payload);
-    done(null, payload);
+    done(null, request.auth?.agent ? gateway.answered(request, reply, payload) : payload);
   };
 
   // The line is made only when it is written: no hook without a logger, none above info.

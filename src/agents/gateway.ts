@@ -443,9 +443,13 @@ export class Gateway implements AgentGateway {
    * onSend (the gateway's one hook after the handler): keeps the Pinterest code of
    * an error and a read's target names from its answer, then writes the entry.
    */
-  answered(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
+  answered(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
     const state = request.agentCall;
-    if (!state) return;
+    if (!state) return payload;
+    const { scope } = state.agent.policy;
+    if ((scope.boards || scope.ad_accounts) && typeof payload === 'string' && reply.statusCode === 200 && request.method === 'GET' && state.call) {
+      payload = scopedList(state.call.operationId, payload, scope);
+    }
     if (typeof payload === 'string') {
       if (reply.statusCode >= 400) state.code = codeOf(payload);
       // A read names what it read: the answer's own name or title, when it is the one target's.
@@ -455,6 +459,7 @@ export class Gateway implements AgentGateway {
       }
     }
     this.done(request, reply);
+    return payload;
   }
 
   /** The call's entry in the audit log. */
@@ -489,6 +494,42 @@ export class Gateway implements AgentGateway {
 
 const REST_LABEL = Object.freeze({ transport: 'rest' as Transport, tool: null, recorded: false });
 
+/** Lists whose items are boards, and ad accounts, by their `id`. */
+const BOARD_LISTS = new Set(['boards/list', 'search_user_boards/get']);
+const AD_ACCOUNT_LISTS = new Set(['ad_accounts/list']);
+
+/**
+ * A list answer as an agent with resource scopes sees it: only its boards (and the
+ * Pins on them) and its ad accounts. pinbox: a page keeps Pinterest's bookmark, so it
+ * may hold fewer items than `page_size`; the next page goes on as before.
+ */
+function scopedList(operationId: string, payload: string, scope: AgentRecord['policy']['scope']): string {
+  if (!payload.startsWith('{"items":')) return payload;
+  let answer: { items?: unknown };
+  try {
+    answer = JSON.parse(payload) as { items?: unknown };
+  } catch {
+    return payload;
+  }
+  if (!Array.isArray(answer.items)) return payload;
+  const boardList = BOARD_LISTS.has(operationId);
+  const accountList = AD_ACCOUNT_LISTS.has(operationId);
+  const kept = answer.items.filter((item: Record<string, unknown> | null) => {
+    if (!item || typeof item !== 'object') return true;
+    if (scope.boards) {
+      if (boardList && typeof item.id === 'string' && !scope.boards.includes(item.id)) return false;
+      if (typeof item.board_id === 'string' && !scope.boards.includes(item.board_id)) return false;
+    }
+    if (scope.ad_accounts) {
+      if (accountList && typeof item.id === 'string' && !scope.ad_accounts.includes(item.id)) return false;
+      if (typeof item.ad_account_id === 'string' && !scope.ad_accounts.includes(item.ad_account_id)) return false;
+    }
+    return true;
+  });
+  if (kept.length === answer.items.length) return payload;
+  return JSON.stringify({ ...answer, items: kept });
+}
+
 /** The Pinterest code of an error answer. */
 function codeOf(payload: string): number | null {
   const match = /^\{"code":(\d+)/.exec(payload);
@@ -500,10 +541,21 @@ function codeOf(payload: string): number | null {
  * it: both come before any nested object in pinbox's answers.
  */
 function topName(payload: string): string | undefined {
-  const match = /"(?:name|title)":("(?:[^"\\]|\\.)*")/.exec(payload.slice(0, 4096));
+  // Two searches for a fixed text are cheaper than a pattern tried at every place.
+  const name = payload.indexOf('"name":"');
+  const title = payload.indexOf('"title":"');
+  const at = name === -1 ? title : title === -1 ? name : Math.min(name, title);
+  if (at === -1 || at > 4096) return undefined;
+  const start = payload.indexOf('"', payload.indexOf(':', at) + 1);
+  const end = payload.indexOf('"', start + 1);
+  if (end === -1) return undefined;
+  const raw = payload.slice(start + 1, end);
+  if (!raw.includes('\\')) return raw;
+  // An escape: read the whole string as JSON.
+  const match = /^"(?:[^"\\]|\\.)*"/.exec(payload.slice(start, start + 4096));
   if (!match) return undefined;
   try {
-    return JSON.parse(match[1]) as string;
+    return JSON.parse(match[0]) as string;
   } catch {
     return undefined;
   }

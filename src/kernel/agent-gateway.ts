@@ -17,6 +17,9 @@ export interface AgentGateway {
    * 403 naming the rule on a denial. Returns nothing when it decided in this tick.
    */
   check(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy): void | Promise<void>;
-  /** onSend: what the answer says (its Pinterest code, the names it read), then the call's audit entry. */
-  answered(request: FastifyRequest, reply: FastifyReply, payload: unknown): void;
+  /**
+   * onSend: what the answer says (its Pinterest code, the names it read), then the
+   * call's audit entry; answers the payload to send (a list cut to the agent's resource scopes).
+   */
+  answered(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown;
 }
