@@ -301,20 +301,29 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
       const auth = request.auth;
       if (!auth?.agent) return done();
-      gateway.check(request, reply, policy).then(() => {
+      const judged = () => {
         // The gateway answered itself (from its upstream): the handler does not run.
         if (reply.sent) return;
-        requireScopes(auth.scopes, policy.scopes);
+        try {
+          requireScopes(auth.scopes, policy.scopes);
+        } catch (error) {
+          return done(error as Error);
+        }
         done();
-      }, done);
+      };
+      let pending: void | Promise<void>;
+      try {
+        // An allowed read is judged in this tick, with no promise made.
+        pending = gateway.check(request, reply, policy);
+      } catch (error) {
+        return done(error as Error);
+      }
+      if (pending) pending.then(judged, done);
+      else judged();
     };
+  /** onSend, the gateway's one hook after the handler: the answer's code and names, then the audit entry. */
   const agentAnswered = (gateway: AgentGateway) => (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
-    if (request.auth?.agent) gateway.answered(request, reply, payload);
-    done(null, payload);
-  };
-  const agentDone = (gateway: AgentGateway) => (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    if (request.auth?.agent) gateway.done(request, reply);
-    done();
+    done(null, request.auth?.agent ? gateway.answered(request, reply, payload) : payload);
   };
 
   // The line is made only when it is written: no hook without a logger, none above info.
@@ -346,7 +355,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         // After the global onRequest hooks (the control plane's faults, the headers above).
         onRequest: admitCall(policy),
         preHandler: deps.agents ? [agentCheck(deps.agents, policy), actForAdAccount(operationId)] : actForAdAccount(operationId),
-        ...(deps.agents ? { onSend: agentAnswered(deps.agents), onResponse: agentDone(deps.agents) } : {}),
+        ...(deps.agents ? { onSend: agentAnswered(deps.agents) } : {}),
         handler: route.handler,
       });
     }

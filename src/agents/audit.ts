@@ -174,6 +174,8 @@ const DIGEST_LIMITS = { depth: 8, chars: 400 } as const;
 export function argsDigest(args: { params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown } | null): string {
   if (!args) return 'null';
   const { params = {}, query = {}, body } = args;
+  // The common call (a GET by path ids): its ids are short, nothing to cut or hide.
+  if (body === undefined && isEmpty(query) && allShortIds(params)) return `{"params":${JSON.stringify(params)}}`;
   const plain: Record<string, unknown> = { params };
   // Path parameters are ids; a query or body may hold anything, so it is shown as the journal shows it.
   if (Object.keys(query).length > 0) plain.query = shownValue(query, DIGEST_LIMITS);
@@ -181,6 +183,20 @@ export function argsDigest(args: { params?: Record<string, unknown>; query?: Rec
   const text = JSON.stringify(plain);
   if (text.length <= DIGEST_LIMITS.chars && !text.includes('characters]') && !text.includes(DEPTH_MARKER)) return text;
   return `${text.slice(0, DIGEST_LIMITS.chars)}… sha256:${createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 16)}`;
+}
+
+function isEmpty(object: Record<string, unknown>): boolean {
+  for (const _key in object) return false;
+  return true;
+}
+
+/** Path parameters that are ids (digits, Pinterest's; pinbox's `ap_…`): shown whole. */
+function allShortIds(params: Record<string, unknown>): boolean {
+  for (const key in params) {
+    const value = params[key];
+    if (typeof value !== 'string' || value.length > 64 || !/^[\w.-]*$/.test(value)) return false;
+  }
+  return true;
 }
 
 /**

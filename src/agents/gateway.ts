@@ -72,23 +72,26 @@ const LEVEL_WORDS = { off: 'Off', read: 'Read', full: 'Full' } as const;
 /** The ids of the resources a call names, by kind. */
 export function targetsOf(call: Pick<GatewayCall, 'params' | 'query' | 'body'>): AuditTarget[] {
   const targets: AuditTarget[] = [];
-  const seen = new Set<string>();
-  const add = (kind: string, id: unknown) => {
-    if (typeof id !== 'string' && typeof id !== 'number') return;
-    const key = `${kind}:${id}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    targets.push({ kind, id: String(id) });
-  };
-  const body = call.body && typeof call.body === 'object' && !Array.isArray(call.body) ? (call.body as Record<string, unknown>) : {};
-  for (const source of [call.params, call.query, body]) {
-    add('ad_account', source.ad_account_id);
-    add('board', source.board_id);
-    add('pin', source.pin_id);
-    add('section', source.section_id ?? source.board_section_id);
-    add('campaign', source.campaign_id);
-  }
+  addTargets(targets, call.params);
+  addTargets(targets, call.query);
+  if (call.body && typeof call.body === 'object' && !Array.isArray(call.body)) addTargets(targets, call.body as Record<string, unknown>);
   return targets;
+}
+
+// Every call names a few ids at most: a scan of the list is cheaper than a set made per call.
+function addTargets(targets: AuditTarget[], source: Record<string, unknown>): void {
+  addTarget(targets, 'ad_account', source.ad_account_id);
+  addTarget(targets, 'board', source.board_id);
+  addTarget(targets, 'pin', source.pin_id);
+  addTarget(targets, 'section', source.section_id ?? source.board_section_id);
+  addTarget(targets, 'campaign', source.campaign_id);
+}
+
+function addTarget(targets: AuditTarget[], kind: string, id: unknown): void {
+  if (typeof id !== 'string' && typeof id !== 'number') return;
+  const text = String(id);
+  for (const target of targets) if (target.kind === kind && target.id === text) return;
+  targets.push({ kind, id: text });
 }
 
 export interface GatewayDeps {
@@ -115,7 +118,7 @@ interface CallState {
   targets: AuditTarget[];
   code: number | null;
   /** Set when the gateway itself answered (a dry run, a pending approval). */
-  recorded?: boolean;
+  recorded: boolean;
 }
 
 declare module 'fastify' {
@@ -136,6 +139,11 @@ export class Gateway implements AgentGateway {
   /** A secret of this process: only the in-process MCP server can label a call as MCP's. */
   readonly mcpNonce = randomBytes(16).toString('hex');
   private readonly contexts = new WeakMap<AgentRecord, AuthContext>();
+  /**
+   * An agent's verdict on each read it may make with no resource scope: decided by
+   * its policy and identity alone, so worked out once (a changed agent is a new record).
+   */
+  private readonly readVerdicts = new WeakMap<AgentRecord, Map<string, Verdict>>();
 
   constructor(private readonly deps: GatewayDeps) {}
 
@@ -183,7 +191,8 @@ export class Gateway implements AgentGateway {
       });
       return null;
     }
-    request.agentCall = { agent, ...label, startedAt: performance.now(), targets: [], code: null };
+    // One shape for every call's state (the engine keeps one hidden class).
+    request.agentCall = { agent, transport: label.transport, tool: label.tool, startedAt: performance.now(), call: undefined, verdict: undefined, decision: undefined, targets: [], code: null, recorded: label.recorded };
     let context = this.contexts.get(agent);
     if (!context) {
       context = {
@@ -210,13 +219,13 @@ export class Gateway implements AgentGateway {
    * Which transport and tool made a call: the in-process MCP server labels its calls
    * (`quiet` for the reads a dry run makes, which its own entry covers).
    */
-  private labelOf(request: FastifyRequest): { transport: Transport; tool: string | null; recorded?: boolean } {
+  private labelOf(request: FastifyRequest): { transport: Transport; tool: string | null; recorded: boolean } {
     const header = request.headers[MCP_CALL_HEADER];
     if (typeof header === 'string') {
       const [nonce, transport, tool, quiet] = header.split(' ');
-      if (nonce === this.mcpNonce && (transport === 'mcp-http' || transport === 'mcp-stdio')) return { transport, tool: tool ?? null, ...(quiet === 'quiet' ? { recorded: true } : {}) };
+      if (nonce === this.mcpNonce && (transport === 'mcp-http' || transport === 'mcp-stdio')) return { transport, tool: tool ?? null, recorded: quiet === 'quiet' };
     }
-    return { transport: 'rest', tool: null };
+    return REST_LABEL;
   }
 
   /**
@@ -224,14 +233,52 @@ export class Gateway implements AgentGateway {
    * read, not counted.
    */
   async judge(agent: AgentRecord, call: GatewayCall, options: { listing?: boolean } = {}): Promise<Verdict> {
+    return this.verdictOf(agent, call, options);
+  }
+
+  /** The verdict, at once when nothing need be read (a read with no resource scope: the common call). */
+  private verdictOf(agent: AgentRecord, call: GatewayCall, options: { listing?: boolean } = {}): Verdict | Promise<Verdict> {
     const { policy } = agent;
-    const { area, level, from, override } = ruleFor(policy, call.operationId);
+    if (call.method !== 'GET' || policy.scope.boards || policy.scope.ad_accounts) return this.judgeFully(agent, call, options);
+    let verdicts = this.readVerdicts.get(agent);
+    if (!verdicts) {
+      verdicts = new Map();
+      this.readVerdicts.set(agent, verdicts);
+    }
+    let verdict = verdicts.get(call.operationId);
+    if (!verdict) {
+      verdict = Object.freeze(this.policyVerdict(agent, call, false, 0) ?? this.identityVerdict(agent, call, false, 0));
+      verdicts.set(call.operationId, verdict);
+    }
+    return verdict;
+  }
+
+  /** Rules 2 and 3: the area's level, the action's deny. */
+  private policyVerdict(agent: AgentRecord, call: GatewayCall, write: boolean, spend: number): Verdict | null {
+    const { area, level, from, override } = ruleFor(agent.policy, call.operationId);
+    if (level === 'off') return { area, write, spend, decision: 'denied', rule: `${from}.off`, reason: `${from} is Off for this agent` };
+    if (write && level === 'read') return { area, write, spend, decision: 'denied', rule: `${from}.read`, reason: `${from} is Read for this agent` };
+    if (override?.override === 'deny') return { area, write, spend, decision: 'denied', rule: `actions.${override.key}.deny`, reason: `the policy denies ${override.key} to this agent` };
+    return null;
+  }
+
+  /** Rule 6, then the action's ask: the identity's scopes; what the policy allows. */
+  private identityVerdict(agent: AgentRecord, call: GatewayCall, write: boolean, spend: number): Verdict {
+    const { area, level, from, override } = ruleFor(agent.policy, call.operationId);
+    const base = { area, write, spend };
+    const missing = call.scopes.filter((scope) => !agent.scopes.includes(scope));
+    if (missing.length > 0) return { ...base, decision: 'denied', rule: 'identity.scopes', reason: `its identity lacks ${missing.join(', ')}` };
+    if (override?.override === 'ask') return { ...base, decision: 'ask', rule: `actions.${override.key}.ask`, reason: `the policy asks a person before ${override.key}` };
+    return { ...base, decision: 'allowed', rule: override ? `actions.${override.key}.allow` : `${from}.${level}` };
+  }
+
+  private async judgeFully(agent: AgentRecord, call: GatewayCall, options: { listing?: boolean }): Promise<Verdict> {
+    const { policy } = agent;
     const write = isWrite(call.method, call.scopes);
     const spend = write ? spendOf(call.operationId, call.body) : 0;
-    const base = { area, write, spend };
-    if (level === 'off') return { ...base, decision: 'denied', rule: `${from}.off`, reason: `${from} is Off for this agent` };
-    if (write && level === 'read') return { ...base, decision: 'denied', rule: `${from}.read`, reason: `${from} is Read for this agent` };
-    if (override?.override === 'deny') return { ...base, decision: 'denied', rule: `actions.${override.key}.deny`, reason: `the policy denies ${override.key} to this agent` };
+    const early = this.policyVerdict(agent, call, write, spend);
+    if (early) return early;
+    const base = { area: ruleFor(policy, call.operationId).area, write, spend };
     const scoped = policy.scope.boards || policy.scope.ad_accounts ? await this.outOfScope(agent, call) : null;
     if (scoped) return { ...base, decision: 'denied', ...scoped };
     // A tool list shows what the policy allows, whatever is left of today's limits.
@@ -245,10 +292,7 @@ export class Gateway implements AgentGateway {
         return { ...base, decision: 'denied', rule: 'limits.spend_per_day_micro', reason: `it would commit ${usage.spend_micro + spend} micro-currency today, over its ${spend_per_day_micro}` };
       }
     }
-    const missing = call.scopes.filter((scope) => !agent.scopes.includes(scope));
-    if (missing.length > 0) return { ...base, decision: 'denied', rule: 'identity.scopes', reason: `its identity lacks ${missing.join(', ')}` };
-    if (override?.override === 'ask') return { ...base, decision: 'ask', rule: `actions.${override.key}.ask`, reason: `the policy asks a person before ${override.key}` };
-    return { ...base, decision: 'allowed', rule: override ? `actions.${override.key}.allow` : `${from}.${level}` };
+    return this.identityVerdict(agent, call, write, spend);
   }
 
   private async outOfScope(agent: AgentRecord, call: GatewayCall): Promise<{ rule: string; reason: string } | null> {
@@ -273,7 +317,7 @@ export class Gateway implements AgentGateway {
    * preHandler: judges the call; a denial or an approval still to give is thrown as
    * Pinterest's 403. With an upstream, an allowed call is answered from there.
    */
-  async check(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy): Promise<void> {
+  check(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy): void | Promise<void> {
     const state = request.agentCall;
     if (!state) return;
     const call: GatewayCall = {
@@ -286,7 +330,24 @@ export class Gateway implements AgentGateway {
     };
     state.call = call;
     state.targets = targetsOf(call);
-    const verdict = await this.judge(state.agent, call);
+    const verdict = this.verdictOf(state.agent, call);
+    if (verdict instanceof Promise) return verdict.then((judged) => this.apply(request, reply, state, call, judged));
+    // An allowed read here needs nothing more: no promise is made for it.
+    if (!verdict.write && verdict.decision === 'allowed' && !this.upstream) {
+      state.verdict = verdict;
+      state.decision = 'allowed';
+      return;
+    }
+    if (!verdict.write && verdict.decision === 'denied') {
+      state.verdict = verdict;
+      state.decision = 'denied';
+      throw denial(verdict);
+    }
+    return this.apply(request, reply, state, call, verdict);
+  }
+
+  /** The rest of a judged call: target names, a denial, an approval, the day's count, the upstream. */
+  private async apply(request: FastifyRequest, reply: FastifyReply, state: CallState, call: GatewayCall, verdict: Verdict): Promise<void> {
     state.verdict = verdict;
     // Names at the time, before a write changes them (a deleted board keeps its name in the log).
     if (verdict.write) await this.nameTargets(state.targets);
@@ -378,22 +439,30 @@ export class Gateway implements AgentGateway {
     }
   }
 
-  /** onSend: keeps the Pinterest code of an error, and a read's target names from its answer. */
-  answered(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
+  /**
+   * onSend (the gateway's one hook after the handler): keeps the Pinterest code of
+   * an error and a read's target names from its answer, then writes the entry.
+   */
+  answered(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
     const state = request.agentCall;
-    if (!state || typeof payload !== 'string') return;
-    if (reply.statusCode >= 400) {
-      state.code = codeOf(payload);
-      return;
+    if (!state) return payload;
+    const { scope } = state.agent.policy;
+    if ((scope.boards || scope.ad_accounts) && typeof payload === 'string' && reply.statusCode === 200 && request.method === 'GET' && state.call) {
+      payload = scopedList(state.call.operationId, payload, scope);
     }
-    // A read names what it read: the answer's own name or title, when it is the one target's.
-    if (state.targets.length === 1 && state.targets[0].name === undefined && payload.startsWith(`{"id":"${state.targets[0].id}"`)) {
-      const name = topName(payload);
-      if (name !== undefined) state.targets[0].name = name;
+    if (typeof payload === 'string') {
+      if (reply.statusCode >= 400) state.code = codeOf(payload);
+      // A read names what it read: the answer's own name or title, when it is the one target's.
+      else if (state.targets.length === 1 && state.targets[0].name === undefined && payload.startsWith('{"id":"') && payload.startsWith(state.targets[0].id, 7) && payload.charCodeAt(7 + state.targets[0].id.length) === 34) {
+        const name = topName(payload);
+        if (name !== undefined) state.targets[0].name = name;
+      }
     }
+    this.done(request, reply);
+    return payload;
   }
 
-  /** onResponse: the call's entry in the audit log. */
+  /** The call's entry in the audit log. */
   done(request: FastifyRequest, reply: FastifyReply): void {
     const state = request.agentCall;
     if (!state || state.recorded) return;
@@ -423,6 +492,44 @@ export class Gateway implements AgentGateway {
   }
 }
 
+const REST_LABEL = Object.freeze({ transport: 'rest' as Transport, tool: null, recorded: false });
+
+/** Lists whose items are boards, and ad accounts, by their `id`. */
+const BOARD_LISTS = new Set(['boards/list', 'search_user_boards/get']);
+const AD_ACCOUNT_LISTS = new Set(['ad_accounts/list']);
+
+/**
+ * A list answer as an agent with resource scopes sees it: only its boards (and the
+ * Pins on them) and its ad accounts. pinbox: a page keeps Pinterest's bookmark, so it
+ * may hold fewer items than `page_size`; the next page goes on as before.
+ */
+function scopedList(operationId: string, payload: string, scope: AgentRecord['policy']['scope']): string {
+  if (!payload.startsWith('{"items":')) return payload;
+  let answer: { items?: unknown };
+  try {
+    answer = JSON.parse(payload) as { items?: unknown };
+  } catch {
+    return payload;
+  }
+  if (!Array.isArray(answer.items)) return payload;
+  const boardList = BOARD_LISTS.has(operationId);
+  const accountList = AD_ACCOUNT_LISTS.has(operationId);
+  const kept = answer.items.filter((item: Record<string, unknown> | null) => {
+    if (!item || typeof item !== 'object') return true;
+    if (scope.boards) {
+      if (boardList && typeof item.id === 'string' && !scope.boards.includes(item.id)) return false;
+      if (typeof item.board_id === 'string' && !scope.boards.includes(item.board_id)) return false;
+    }
+    if (scope.ad_accounts) {
+      if (accountList && typeof item.id === 'string' && !scope.ad_accounts.includes(item.id)) return false;
+      if (typeof item.ad_account_id === 'string' && !scope.ad_accounts.includes(item.ad_account_id)) return false;
+    }
+    return true;
+  });
+  if (kept.length === answer.items.length) return payload;
+  return JSON.stringify({ ...answer, items: kept });
+}
+
 /** The Pinterest code of an error answer. */
 function codeOf(payload: string): number | null {
   const match = /^\{"code":(\d+)/.exec(payload);
@@ -434,10 +541,21 @@ function codeOf(payload: string): number | null {
  * it: both come before any nested object in pinbox's answers.
  */
 function topName(payload: string): string | undefined {
-  const match = /"(?:name|title)":("(?:[^"\\]|\\.)*")/.exec(payload.slice(0, 4096));
+  // Two searches for a fixed text are cheaper than a pattern tried at every place.
+  const name = payload.indexOf('"name":"');
+  const title = payload.indexOf('"title":"');
+  const at = name === -1 ? title : title === -1 ? name : Math.min(name, title);
+  if (at === -1 || at > 4096) return undefined;
+  const start = payload.indexOf('"', payload.indexOf(':', at) + 1);
+  const end = payload.indexOf('"', start + 1);
+  if (end === -1) return undefined;
+  const raw = payload.slice(start + 1, end);
+  if (!raw.includes('\\')) return raw;
+  // An escape: read the whole string as JSON.
+  const match = /^"(?:[^"\\]|\\.)*"/.exec(payload.slice(start, start + 4096));
   if (!match) return undefined;
   try {
-    return JSON.parse(match[1]) as string;
+    return JSON.parse(match[0]) as string;
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { readBearer } from '../kernel/auth.js';
+import { ALL_SCOPES } from '../kernel/scopes.js';
 import type { AuditLog } from './audit.js';
 import type { Gateway } from './gateway.js';
 import type { AgentService } from './service.js';
@@ -52,7 +53,8 @@ export function agentPages(deps: { gateway: Gateway; audit: AuditLog; agents: Ag
       bearer_methods_supported: ['header'],
       resource_name: 'pinbox MCP server',
       resource_documentation: 'https://github.com/pinbox/pinbox#for-agent-builders',
-      scopes_supported: ['pinbox:agent'],
+      // pinbox:agent is what any agent key holds; the Pinterest scopes are its identity's, named in a 403 for step-up.
+      scopes_supported: ['pinbox:agent', ...ALL_SCOPES],
     });
     app.get(METADATA_PATH, metadata);
     app.get(`${METADATA_PATH}${MCP_PATH}`, metadata);
@@ -71,7 +73,16 @@ export function agentPages(deps: { gateway: Gateway; audit: AuditLog; agents: Ag
       const agent = deps.gateway.isAgentKey(key) ? await deps.gateway.liveAgent(key) : null;
       if (!agent) return challenge(request, reply, 'invalid_token');
       const transport = request.headers[MCP_TRANSPORT_HEADER] === 'stdio' ? 'mcp-stdio' : 'mcp-http';
-      const { mcpServer } = await import('./mcp/server.js');
+      const { mcpServer, scopesLacking } = await import('./mcp/server.js');
+      // The key is good but its identity lacks what the tool needs: 403 insufficient_scope, for step-up (SEP-835).
+      const lacking = scopesLacking(deps.agents, agent, request.body);
+      if (lacking.length > 0) {
+        const needed = ['pinbox:agent', ...agent.scopes, ...lacking].filter((scope, i, all) => all.indexOf(scope) === i).join(' ');
+        reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${needed}", resource_metadata="${baseOf(request)}${METADATA_PATH}${MCP_PATH}", error_description="the agent's identity lacks ${lacking.join(' ')}"`);
+        const body = request.body as { id?: unknown } | undefined;
+        const id = body && !Array.isArray(body) && (typeof body.id === 'string' || typeof body.id === 'number') ? body.id : null;
+        return reply.code(403).type('application/json').send({ jsonrpc: '2.0', error: { code: -32003, message: `insufficient_scope: this agent's identity lacks ${lacking.join(', ')}; ask for a key whose identity holds them.` }, id });
+      }
       const { StreamableHTTPServerTransport } = await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
       const server = mcpServer({ app, gateway: deps.gateway, agents: deps.agents, audit: deps.audit }, agent, key, transport);
       // Stateless: one server and transport per request, answers as JSON.

@@ -35,6 +35,12 @@ export const AREA_GROUPS: Readonly<Record<string, readonly string[]>> = {
   ads: ['ad_accounts', 'ad_groups', 'ads', 'campaigns', 'keywords', 'targeting_template', 'billing', 'bulk', 'audience_insights', 'resources'],
   account: ['user_account'],
   catalogs_all: ['catalogs', 'catalog_feeds', 'catalog_items', 'catalog_product_groups', 'catalog_reports'],
+  // pinbox: the newer families as one area each, named for their main tag (`catalogs: read`
+  // covers feeds, items, product groups and reports too; a tag named itself still wins).
+  catalogs: ['catalogs', 'catalog_feeds', 'catalog_items', 'catalog_product_groups', 'catalog_reports', 'product_categories'],
+  audiences: ['audiences', 'audience_sharing', 'customer_lists', 'customer_list_uploads'],
+  conversions: ['conversions', 'conversion_events', 'conversion_tags', 'conversion_eqs', 'msot_events'],
+  lead_ads: ['lead_ads', 'lead_forms', 'leads_export'],
 };
 
 const AREA_OF = new Map<string, string>(Object.entries(OPERATIONS_BY_TAG).flatMap(([tag, entries]) => entries.map((entry) => [entry.split(' ')[2], tag] as const)));

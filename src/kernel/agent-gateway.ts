@@ -12,10 +12,14 @@ export interface AgentGateway {
   isAgentKey(token: string): boolean;
   /** The identity the agent acts as; null for an unknown or revoked key (401). */
   resolve(key: string, request: FastifyRequest): AuthContext | null | Promise<AuthContext | null>;
-  /** Judges the call against the agent's policy; throws Pinterest's 403 naming the rule on a denial. */
-  check(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy): Promise<void>;
-  /** onSend: what the answer says (its Pinterest code). */
-  answered(request: FastifyRequest, reply: FastifyReply, payload: unknown): void;
-  /** onResponse: the call's audit entry. */
-  done(request: FastifyRequest, reply: FastifyReply): void;
+  /**
+   * Judges the call against the agent's policy; throws (or rejects with) Pinterest's
+   * 403 naming the rule on a denial. Returns nothing when it decided in this tick.
+   */
+  check(request: FastifyRequest, reply: FastifyReply, policy: RoutePolicy): void | Promise<void>;
+  /**
+   * onSend: what the answer says (its Pinterest code, the names it read), then the
+   * call's audit entry; answers the payload to send (a list cut to the agent's resource scopes).
+   */
+  answered(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown;
 }

@@ -164,6 +164,27 @@ export async function toolVisible(deps: McpDeps, agent: AgentRecord, tool: ToolD
   return true;
 }
 
+/**
+ * The Pinterest scopes the agent's identity lacks for the `tools/call`s of a message
+ * (one or a batch): the MCP endpoint answers 403 `insufficient_scope` for them
+ * (SEP-835 step-up), as no policy can grant what the key's identity does not hold.
+ * A tool the agent's policy refuses is not this: its answer is an `isError` naming the rule.
+ */
+export function scopesLacking(agents: Pick<AgentService, 'served'>, agent: AgentRecord, message: unknown): string[] {
+  const missing = new Set<string>();
+  for (const item of Array.isArray(message) ? message : [message]) {
+    if (!item || typeof item !== 'object' || (item as { method?: unknown }).method !== 'tools/call') continue;
+    const params = (item as { params?: { name?: unknown; arguments?: Record<string, unknown> } }).params;
+    const tool = ALL_TOOLS.find((each) => each.name === params?.name);
+    if (!tool || tool.adminOnly) continue;
+    const operations = tool.name === 'call_operation' && typeof params?.arguments?.operation_id === 'string' ? [params.arguments.operation_id] : tool.operations;
+    for (const operationId of operations) {
+      for (const scope of agents.served.get(operationId)?.scopes ?? []) if (!agent.scopes.includes(scope)) missing.add(scope);
+    }
+  }
+  return [...missing].sort();
+}
+
 function errorResult(error: ToolError): CallToolResult {
   const structuredContent = { code: error.code, message: error.message, hint: error.hint, ...error.extra };
   return { isError: true, content: [{ type: 'text', text: `${error.message} ${error.hint}` }], structuredContent };

@@ -547,6 +547,54 @@ export const CURATED_TOOLS: readonly ToolDefinition[] = [
   }),
 ];
 
+/** Catalogs (agents.md's catalogs area): catalogs, feeds and their processing, item batches; conversion tags, read. */
+const AD_ACCOUNT_QUERY = { ad_account_id: id('The ad account to act for (Business Access), if not your own.') };
+export const CATALOG_TOOLS: readonly ToolDefinition[] = [
+  operationTool({ name: 'list_catalogs', title: 'List catalogs', description: "The account's catalogs, a page at a time.", operationId: 'catalogs/list', annotations: READ, query: { ...PAGING, ...AD_ACCOUNT_QUERY }, output: 'list' }),
+  operationTool({
+    name: 'list_feeds',
+    title: 'List feeds',
+    description: "The catalogs' data feeds (data sources), a page at a time; catalog_id keeps one catalog's.",
+    operationId: 'feeds/list',
+    annotations: READ,
+    query: { ...PAGING, ...AD_ACCOUNT_QUERY, catalog_id: id('Only this catalog.') },
+    output: 'list',
+  }),
+  operationTool({
+    name: 'get_feed_processing_results',
+    title: "A feed's processing results",
+    description: "How each ingestion of a feed went: status, item counts, errors and warnings, newest first.",
+    operationId: 'feed_processing_results/list',
+    annotations: READ,
+    params: { feed_id: id('The feed.') },
+    query: { ...PAGING, ...AD_ACCOUNT_QUERY },
+    output: 'list',
+  }),
+  operationTool({
+    name: 'create_feed',
+    title: 'Create a feed',
+    description: 'Adds a data feed (name, format, location, default_locale, …) as Pinterest takes it; its first ingestion runs on pinbox\'s clock. Takes dry_run.',
+    operationId: 'feeds/create',
+    annotations: WRITE,
+    query: AD_ACCOUNT_QUERY,
+    body: 'fields',
+    required: ['name', 'format', 'location'],
+    output: 'object',
+  }),
+  operationTool({
+    name: 'batch_items',
+    title: 'Batch catalog items',
+    description: 'Creates, updates, upserts or deletes catalog items in one batch (catalog_type, country, language, operation, items); answers the batch to read back. Takes dry_run.',
+    operationId: 'items_batch/post',
+    annotations: WRITE,
+    query: AD_ACCOUNT_QUERY,
+    body: 'fields',
+    required: ['catalog_type', 'items'],
+    output: 'object',
+  }),
+  operationTool({ name: 'list_conversion_tags', title: 'List conversion tags', description: "An ad account's conversion tags (the Pinterest tag).", operationId: 'conversion_tags/list', annotations: READ, params: AD_ACCOUNT, query: { filter_deleted: { type: 'boolean' } }, output: 'list' }),
+];
+
 /** The catalogue pair: every operation pinbox serves, and a call to any of them. */
 export const CATALOGUE_TOOLS: readonly ToolDefinition[] = [
   {
@@ -704,4 +752,4 @@ export const PINBOX_TOOLS: readonly ToolDefinition[] = [
   },
 ];
 
-export const ALL_TOOLS: readonly ToolDefinition[] = [...CURATED_TOOLS, ...CATALOGUE_TOOLS, ...PINBOX_TOOLS];
+export const ALL_TOOLS: readonly ToolDefinition[] = [...CURATED_TOOLS, ...CATALOG_TOOLS, ...CATALOGUE_TOOLS, ...PINBOX_TOOLS];
