@@ -95,6 +95,8 @@ export const adsFamily = defineFamily({
         },
         adsAnalytics,
         adReports: reports,
+        /** What an entity of another family on the shared mechanism is built with (product group promotions). */
+        adEntityDeps: entityDeps,
       },
       routes: [
         ...adAccountRoutes({ accounts: adAccounts, users }),

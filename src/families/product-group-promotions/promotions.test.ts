@@ -1,0 +1,159 @@
+/**
+ * Product group promotions over HTTP: a CATALOG_SALES ad group promotes catalog
+ * product groups (refused item by item for an unknown or another's group, a second
+ * promotion of one group, an ad group of another objective); list, get and update
+ * on the ads mechanism; and the catalogs' 409 4176 / 4162 for deleting a product
+ * group or a feed while a promotion of it is ACTIVE. Every answer is checked
+ * against the spec by the harness's client.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertError, unique, useServer, type Client } from '../../../test/harness.js';
+import { adAccount, adGroupItem, adsPerson, campaignItem, madeEntity } from '../../../test/ads.js';
+import { makeCatalog, makeFeed, product, retailCsv, useFeedHost } from '../../../test/catalogs.js';
+
+const server = useServer();
+const host = useFeedHost();
+
+interface Shop {
+  client: Client;
+  accountId: string;
+  catalogId: string;
+  adGroupId: string;
+}
+
+async function productGroup(client: Client, catalogId: string, brand = unique('brand')): Promise<string> {
+  const made = await client.post('/catalogs/product_groups', { name: unique('group'), catalog_type: 'RETAIL', catalog_id: catalogId, filters: { any_of: [{ BRAND: { values: [brand] } }] } });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  return made.body.id;
+}
+
+async function shoppingShop(): Promise<Shop> {
+  const person = await adsPerson(server());
+  const account = await adAccount(person.client);
+  const campaign = await madeEntity(person.client, account.id, 'campaigns', campaignItem({ objective_type: 'CATALOG_SALES' }));
+  const group = await madeEntity(person.client, account.id, 'ad_groups', adGroupItem(campaign.id));
+  const catalog = await makeCatalog(person.client);
+  return { client: person.client, accountId: account.id, catalogId: catalog.id, adGroupId: group.id };
+}
+
+function promote(shop: Shop, items: Record<string, unknown>[], adGroupId = shop.adGroupId) {
+  return shop.client.post(`/ad_accounts/${shop.accountId}/product_group_promotions`, { ad_group_id: adGroupId, product_group_promotion: items });
+}
+
+describe('product group promotions', () => {
+  let shop: Shop;
+  before(async () => {
+    shop = await shoppingShop();
+  });
+
+  test('create promotes the owner\'s product groups item by item; unknown, foreign and repeated groups are refused with their codes', async () => {
+    const mine = await productGroup(shop.client, shop.catalogId);
+    const stranger = await shoppingShop();
+    const theirs = await productGroup(stranger.client, stranger.catalogId);
+    const response = await promote(shop, [
+      { catalog_product_group_id: mine, bid_in_micro_currency: 2_000_000, tracking_url: 'https://track.example/{id}', slideshow_collections_title: 'Title' },
+      { catalog_product_group_id: '999999999' },
+      { catalog_product_group_id: theirs },
+      { catalog_product_group_id: mine },
+    ]);
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    const [made, unknown, foreign, repeated] = response.body.items;
+    assert.deepEqual(made.exceptions, []);
+    assert.equal(made.data.catalog_product_group_id, mine);
+    assert.equal(made.data.ad_group_id, shop.adGroupId);
+    assert.equal(made.data.status, 'ACTIVE');
+    assert.equal(made.data.included, true);
+    assert.equal(made.data.creative_type, 'REGULAR');
+    assert.equal(made.data.bid_in_micro_currency, 2_000_000);
+    assert.equal(made.data.slideshow_collections_title, 'Title');
+    assert.match(made.data.catalog_product_group_name, /^group/);
+    assert.equal(unknown.data, undefined);
+    assert.equal(unknown.exceptions[0].code, 4180);
+    assert.equal(foreign.exceptions[0].code, 4180);
+    assert.equal(repeated.exceptions[0].code, 400);
+    assert.match(repeated.exceptions[0].message, /already promoted/);
+
+    const got = await shop.client.get(`/ad_accounts/${shop.accountId}/product_group_promotions/${made.data.id}`);
+    assert.equal(got.status, 200);
+    assert.deepEqual(got.body, made.data);
+    assertError(await shop.client.get(`/ad_accounts/${shop.accountId}/product_group_promotions/123456789`), 404, 404);
+    assertError(await stranger.client.get(`/ad_accounts/${shop.accountId}/product_group_promotions/${made.data.id}`), 403, 29);
+  });
+
+  test('only a CATALOG_SALES ad group promotes product groups; bad bodies are 400s naming the field', async () => {
+    const consideration = await madeEntity(shop.client, shop.accountId, 'campaigns', campaignItem());
+    const other = await madeEntity(shop.client, shop.accountId, 'ad_groups', adGroupItem(consideration.id));
+    const group = await productGroup(shop.client, shop.catalogId);
+    const refused = await promote(shop, [{ catalog_product_group_id: group }], other.id);
+    assert.equal(refused.status, 200);
+    assert.equal(refused.body.items[0].exceptions[0].code, 1);
+    assert.match(refused.body.items[0].exceptions[0].message, /ad_group_id.*CATALOG_SALES/);
+
+    assertError(await promote(shop, []), 400, 1, 'product_group_promotion');
+    const long = await promote(shop, [{ catalog_product_group_id: group, tracking_url: 'x'.repeat(4001) }]);
+    assert.equal(long.body.items[0].exceptions[0].code, 1);
+    assert.match(long.body.items[0].exceptions[0].message, /tracking_url/);
+    assertError(await promote(shop, [{ catalog_product_group_id: group, ad_group_id: '42' }]), 400, 1, 'product_group_promotion[0].ad_group_id');
+    assertError(await shop.client.post(`/ad_accounts/${shop.accountId}/product_group_promotions`, { product_group_promotion: [{ catalog_product_group_id: group }] }), 400, 1, 'ad_group_id');
+    const listed = await shop.client.get(`/ad_accounts/${shop.accountId}/product_group_promotions`, { query: { ad_group_id: other.id } });
+    assert.deepEqual(listed.body.items, [], 'nothing refused was written');
+  });
+
+  test('list filters by ad group and ids; update pauses and archives, keeps the product group', async () => {
+    const groups = [await productGroup(shop.client, shop.catalogId), await productGroup(shop.client, shop.catalogId)];
+    const second = await madeEntity(shop.client, shop.accountId, 'ad_groups', adGroupItem((await madeEntity(shop.client, shop.accountId, 'campaigns', campaignItem({ objective_type: 'CATALOG_SALES' }))).id));
+    const made = (await promote(shop, groups.map((id) => ({ catalog_product_group_id: id })), second.id)).body.items.map((item: any) => item.data.id);
+    const byGroup = await shop.client.get(`/ad_accounts/${shop.accountId}/product_group_promotions`, { query: { ad_group_id: second.id } });
+    assert.deepEqual(byGroup.body.items.map((item: any) => item.id), made);
+    const byId = await shop.client.get(`/ad_accounts/${shop.accountId}/product_group_promotions`, { query: { product_group_promotion_ids: made[1], order: 'DESCENDING' } });
+    assert.deepEqual(byId.body.items.map((item: any) => item.id), [made[1]]);
+
+    const update = await shop.client.patch(`/ad_accounts/${shop.accountId}/product_group_promotions`, {
+      ad_group_id: second.id,
+      product_group_promotion: [
+        { id: made[0], status: 'PAUSED', included: false },
+        { id: made[1], catalog_product_group_id: groups[0] },
+        { id: '77777777' },
+      ],
+    });
+    assert.equal(update.status, 200, JSON.stringify(update.body));
+    const [paused, moved, missing] = update.body.items;
+    assert.equal(paused.data.status, 'PAUSED');
+    assert.equal(paused.data.included, false);
+    assert.match(moved.exceptions[0].message, /catalog_product_group_id/);
+    assert.equal(missing.exceptions[0].code, 2);
+    const archived = await shop.client.patch(`/ad_accounts/${shop.accountId}/product_group_promotions`, { ad_group_id: second.id, product_group_promotion: [{ id: made[0], status: 'ARCHIVED' }] });
+    assert.equal(archived.body.items[0].data.status, 'ARCHIVED');
+    const back = await shop.client.patch(`/ad_accounts/${shop.accountId}/product_group_promotions`, { ad_group_id: second.id, product_group_promotion: [{ id: made[0], status: 'ACTIVE' }] });
+    assert.equal(back.body.items[0].exceptions[0].code, 400, 'an archived promotion stays archived');
+    const listed = await shop.client.get(`/ad_accounts/${shop.accountId}/product_group_promotions`, { query: { ad_group_id: second.id } });
+    assert.deepEqual(listed.body.items.map((item: any) => item.id), [made[1]], 'archived ones are not listed by default');
+  });
+
+  test('a product group or a feed with an ACTIVE promotion is not deleted (409 4176 / 4162); paused, it is', async () => {
+    const group = await productGroup(shop.client, shop.catalogId);
+    const [promotion] = (await promote(shop, [{ catalog_product_group_id: group }])).body.items.map((item: any) => item.data.id);
+    assertError(await shop.client.delete(`/catalogs/product_groups/${group}`), 409, 4176);
+    assertError(await shop.client.delete('/catalogs/product_groups/multiple', { query: { id: group } }), 409, 4176);
+    await shop.client.patch(`/ad_accounts/${shop.accountId}/product_group_promotions`, { ad_group_id: shop.adGroupId, product_group_promotion: [{ id: promotion, status: 'PAUSED' }] });
+    assert.equal((await shop.client.delete(`/catalogs/product_groups/${group}`)).status, 204);
+    assertError(await shop.client.get(`/ad_accounts/${shop.accountId}/product_group_promotions/${promotion}`), 404, 404);
+
+    host().put('/promoted.csv', { body: retailCsv([product('p1')]) });
+    const feed = await makeFeed(shop.client, shop.catalogId, host().url('/promoted.csv'));
+    const groups = await shop.client.get('/catalogs/product_groups', { query: { feed_id: feed.id } });
+    const all = groups.body.items.find((item: any) => item.type === 'ALL_PRODUCTS');
+    const [feedPromotion] = (await promote(shop, [{ catalog_product_group_id: all.id }])).body.items.map((item: any) => item.data.id);
+    assertError(await shop.client.delete(`/catalogs/feeds/${feed.id}`), 409, 4162);
+    assert.equal((await shop.client.get(`/catalogs/feeds/${feed.id}`)).status, 200, 'the refused delete left the feed');
+    await shop.client.patch(`/ad_accounts/${shop.accountId}/product_group_promotions`, { ad_group_id: shop.adGroupId, product_group_promotion: [{ id: feedPromotion, status: 'ARCHIVED' }] });
+    assert.equal((await shop.client.delete(`/catalogs/feeds/${feed.id}`)).status, 204);
+  });
+
+  test('no token is 401; a read-only token cannot promote', async () => {
+    assertError(await server().api.withToken(null).get(`/ad_accounts/${shop.accountId}/product_group_promotions`), 401, 2);
+    const { token } = await server().pinbox.admin.issueToken({ username: (await server().pinbox.admin.createUser({ username: unique('ro'), accountType: 'BUSINESS' })).username, scopes: ['ads:read'] });
+    assertError(await server().api.withToken(token).post(`/ad_accounts/${shop.accountId}/product_group_promotions`, { ad_group_id: shop.adGroupId, product_group_promotion: [{ catalog_product_group_id: '1' }] }), 401, 3);
+  });
+});
