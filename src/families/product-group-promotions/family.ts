@@ -2,6 +2,7 @@ import { adsFamily } from '../ads/family.js';
 import { adEntityFixtures, EntityService } from '../ads/entity.js';
 import { catalogsFamily } from '../catalogs/family.js';
 import { defineFamily } from '../family.js';
+import { PromotionAnalytics } from './analytics.js';
 import { productGroupPromotionEntity } from './entity.js';
 import { PRODUCT_GROUP_PROMOTION_MIGRATIONS } from './migrations.js';
 import { productGroupPromotionRoutes } from './routes.js';
@@ -11,16 +12,19 @@ import { productGroupPromotionRoutes } from './routes.js';
  * CATALOG_SALES campaign's ad groups, naming the catalogs family's product groups.
  * A family of its own because it builds on both (the catalogs family already uses
  * the ads family for its roles). It tells the catalogs family which groups are
- * promoted, so a feed or group with an ACTIVE promotion is not deleted (409 4162 / 4176).
+ * promoted, so a feed or group with an ACTIVE promotion is not deleted (409 4162 / 4176),
+ * and answers the ads family's product_groups/analytics from the delivery model (analytics.ts).
  */
 export const productGroupPromotionsFamily = defineFamily({
   name: 'product_group_promotions',
   uses: { ads: adsFamily, catalogs: catalogsFamily },
   migrations: PRODUCT_GROUP_PROMOTION_MIGRATIONS,
-  build(_core, uses) {
+  build(core, uses) {
     const { campaigns, adGroups } = uses.ads.stores.adEntities;
     const entity = productGroupPromotionEntity({ campaigns, adGroups }, uses.catalogs.services.productGroups);
     const service = new EntityService(entity, uses.ads.services.adEntityDeps);
+    const analytics = new PromotionAnalytics({ db: core.db, delivery: uses.ads.services.adDeliveryModel, promotions: entity });
+    uses.ads.services.adsAnalytics.productGroupRows = (account, request) => analytics.rows(account, request);
     uses.catalogs.services.catalogFeeds.promotedGroup = async (q, groupIds) => {
       if (groupIds.length === 0) return null;
       const row = await q.get<{ catalog_product_group_id: string }>(

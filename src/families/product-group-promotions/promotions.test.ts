@@ -3,16 +3,23 @@
  * product groups (refused item by item for an unknown or another's group, a second
  * promotion of one group, an ad group of another objective); list, get and update
  * on the ads mechanism; and the catalogs' 409 4176 / 4162 for deleting a product
- * group or a feed while a promotion of it is ACTIVE. Every answer is checked
+ * group or a feed while a promotion of it is ACTIVE; product_groups/analytics
+ * whose rows add up to the ad group's at every day and hour. Every answer is checked
  * against the spec by the harness's client.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertError, unique, useServer, type Client } from '../../../test/harness.js';
+import { Clock } from '../../kernel/clock.js';
+import { assertError, createBoard, createPin, unique, useServer, type Client } from '../../../test/harness.js';
 import { adAccount, adGroupItem, adsPerson, campaignItem, madeEntity } from '../../../test/ads.js';
 import { makeCatalog, makeFeed, product, retailCsv, useFeedHost } from '../../../test/catalogs.js';
 
-const server = useServer();
+const DAY = 86_400_000;
+const clock = new Clock();
+clock.freeze(Date.UTC(2026, 6, 1, 0, 0, 0));
+const server = useServer({ clock, analyticsSeed: 2121 });
+const day = (offset = 0) => new Date(Math.floor(clock.now() / DAY) * DAY + offset * DAY).toISOString().slice(0, 10);
+const SUMS = ['SPEND_IN_MICRO_DOLLAR', 'IMPRESSION_1', 'CLICKTHROUGH_1', 'OUTBOUND_CLICK_1', 'REPIN_1', 'TOTAL_ENGAGEMENT'];
 const host = useFeedHost();
 
 interface Shop {
@@ -155,5 +162,42 @@ describe('product group promotions', () => {
     assertError(await server().api.withToken(null).get(`/ad_accounts/${shop.accountId}/product_group_promotions`), 401, 2);
     const { token } = await server().pinbox.admin.issueToken({ username: (await server().pinbox.admin.createUser({ username: unique('ro'), accountType: 'BUSINESS' })).username, scopes: ['ads:read'] });
     assertError(await server().api.withToken(token).post(`/ad_accounts/${shop.accountId}/product_group_promotions`, { ad_group_id: shop.adGroupId, product_group_promotion: [{ catalog_product_group_id: '1' }] }), 401, 3);
+  });
+
+  test('product_groups/analytics: an ad group\'s delivery is its included promotions\' sum, day by day and hour by hour', async () => {
+    const start = day(0);
+    const group = await madeEntity(shop.client, shop.accountId, 'ad_groups', adGroupItem((await madeEntity(shop.client, shop.accountId, 'campaigns', campaignItem({ objective_type: 'CATALOG_SALES' }))).id));
+    const pin = await createPin(shop.client, (await createBoard(shop.client)).id, { link: 'https://shop.example/p' });
+    const ad = await madeEntity(shop.client, shop.accountId, 'ads', { ad_group_id: group.id, pin_id: pin.id, creative_type: 'REGULAR', destination_url: 'https://shop.example/a' });
+    await server().pinbox.control.reviewAd(ad.id, { review_status: 'APPROVED' });
+    const groups = [await productGroup(shop.client, shop.catalogId), await productGroup(shop.client, shop.catalogId), await productGroup(shop.client, shop.catalogId)];
+    const made = await promote(shop, [{ catalog_product_group_id: groups[0] }, { catalog_product_group_id: groups[1] }, { catalog_product_group_id: groups[2], included: false }], group.id);
+    const [first, second, excluded] = made.body.items.map((item: any) => item.data.id);
+    await clock.advance('3d');
+    const query = (granularity: string, extra: Record<string, string>) => ({ start_date: start, end_date: day(0), granularity, columns: [...SUMS, 'CTR', 'AD_GROUP_ID'].join(','), ...extra });
+    const pgPath = `/ad_accounts/${shop.accountId}/product_groups/analytics`;
+    const promoted = await shop.client.get(pgPath, { query: query('DAY', { product_group_ids: [first, second, excluded].join(',') }) });
+    assert.equal(promoted.status, 200, JSON.stringify(promoted.body));
+    const byGroup = await shop.client.get(`/ad_accounts/${shop.accountId}/ad_groups/analytics`, { query: query('DAY', { ad_group_ids: group.id }) });
+    assert.ok(byGroup.body.length >= 3, `the ad group delivered on each day: ${JSON.stringify(byGroup.body)}`);
+    assert.ok(promoted.body.some((row: any) => row.PRODUCT_GROUP_ID === first) && promoted.body.some((row: any) => row.PRODUCT_GROUP_ID === second));
+    assert.ok(!promoted.body.some((row: any) => row.PRODUCT_GROUP_ID === excluded), 'an excluded product group takes no share');
+    for (const row of promoted.body) assert.equal(row.AD_GROUP_ID, group.id);
+    for (const groupRow of byGroup.body) {
+      const parts = promoted.body.filter((row: any) => row.DATE === groupRow.DATE);
+      for (const column of SUMS) assert.equal(parts.reduce((sum: number, row: any) => sum + row[column], 0), groupRow[column], `${column} on ${groupRow.DATE}`);
+      for (const row of parts) assert.equal(row.CTR, row.IMPRESSION_1 > 0 ? row.CLICKTHROUGH_1 / row.IMPRESSION_1 : 0);
+    }
+    const hourly = await shop.client.get(pgPath, { query: query('HOUR', { start_date: day(-1), end_date: day(-1), product_group_ids: `${first},${second}` }) });
+    const groupHourly = await shop.client.get(`/ad_accounts/${shop.accountId}/ad_groups/analytics`, { query: query('HOUR', { start_date: day(-1), end_date: day(-1), ad_group_ids: group.id }) });
+    assert.ok(groupHourly.body.length > 0);
+    const hourTotal = (rows: any[]) => rows.reduce((sum, row) => sum + row.IMPRESSION_1, 0);
+    assert.equal(hourTotal(hourly.body), hourTotal(groupHourly.body));
+    const totals = await shop.client.get(pgPath, { query: query('TOTAL', { product_group_ids: first }) });
+    assert.equal(totals.body.length, 1);
+    assert.equal(totals.body[0].SPEND_IN_MICRO_DOLLAR, promoted.body.filter((row: any) => row.PRODUCT_GROUP_ID === first).reduce((sum: number, row: any) => sum + row.SPEND_IN_MICRO_DOLLAR, 0));
+    const stranger = await shoppingShop();
+    const theirs = await stranger.client.get(`/ad_accounts/${stranger.accountId}/product_groups/analytics`, { query: query('DAY', { product_group_ids: first }) });
+    assert.deepEqual(theirs.body, [], 'another account\'s promotion has no rows there');
   });
 });
