@@ -5,6 +5,7 @@ import { defineFamily } from '../family.js';
 import { PromotionAnalytics } from './analytics.js';
 import { productGroupPromotionEntity } from './entity.js';
 import { PRODUCT_GROUP_PROMOTION_MIGRATIONS } from './migrations.js';
+import { promotionEntity, promotionRoutes } from './promotions.js';
 import { productGroupPromotionRoutes } from './routes.js';
 
 /**
@@ -13,7 +14,8 @@ import { productGroupPromotionRoutes } from './routes.js';
  * A family of its own because it builds on both (the catalogs family already uses
  * the ads family for its roles). It tells the catalogs family which groups are
  * promoted, so a feed or group with an ACTIVE promotion is not deleted (409 4162 / 4176),
- * and answers the ads family's product_groups/analytics from the delivery model (analytics.ts).
+ * and answers the ads family's product_groups/analytics from the delivery model
+ * (analytics.ts). Beside them, the promotions tag's discount offers (promotions.ts).
  */
 export const productGroupPromotionsFamily = defineFamily({
   name: 'product_group_promotions',
@@ -23,6 +25,7 @@ export const productGroupPromotionsFamily = defineFamily({
     const { campaigns, adGroups } = uses.ads.stores.adEntities;
     const entity = productGroupPromotionEntity({ campaigns, adGroups }, uses.catalogs.services.productGroups);
     const service = new EntityService(entity, uses.ads.services.adEntityDeps);
+    const promotions = new EntityService(promotionEntity, uses.ads.services.adEntityDeps);
     const analytics = new PromotionAnalytics({ db: core.db, delivery: uses.ads.services.adDeliveryModel, promotions: entity });
     uses.ads.services.adsAnalytics.productGroupRows = (account, request) => analytics.rows(account, request);
     uses.catalogs.services.catalogFeeds.promotedGroup = async (q, groupIds) => {
@@ -35,9 +38,9 @@ export const productGroupPromotionsFamily = defineFamily({
     };
     return {
       stores: {},
-      services: { productGroupPromotions: service },
-      routes: productGroupPromotionRoutes(service),
-      fixtures: [adEntityFixtures(service)],
+      services: { productGroupPromotions: service, promotions },
+      routes: [...productGroupPromotionRoutes(service), ...promotionRoutes(promotions)],
+      fixtures: [adEntityFixtures(service), adEntityFixtures(promotions)],
     };
   },
 });

@@ -201,3 +201,61 @@ describe('product group promotions', () => {
     assert.deepEqual(theirs.body, [], 'another account\'s promotion has no rows there');
   });
 });
+
+describe('promotions (discount offers)', () => {
+  let shop: Shop;
+  before(async () => {
+    shop = await shoppingShop();
+  });
+  const path = () => `/ad_accounts/${shop.accountId}/promotions`;
+  const nowSec = () => Math.floor(clock.now() / 1000);
+
+  test('create answers {promotions: [{data | exception}]} in input order; discount_status follows the clock', async () => {
+    const created = await shop.client.post(path(), [
+      { promotion_title: 'Black Friday 10% off', promotion_type: 'SITEWIDE', promotion_code: 'bf10', template_values: [{ percent: 10 }], start_time: nowSec() + 86_400, end_time: nowSec() + 3 * 86_400 },
+      { promotion_title: 'Free shipping', promotion_type: 'FREE_SHIPPING', promotion_custom_id: 'ship-free' },
+      { promotion_title: 'Elsewhere', promotion_type: 'CUSTOM', platform_type: 'MAGENTO' },
+      { promotion_title: 'Backwards', promotion_type: 'CUSTOM', start_time: nowSec() + 10, end_time: nowSec() },
+      { promotion_title: 'Twin', promotion_type: 'CUSTOM', promotion_custom_id: 'ship-free' },
+      { promotion_type: 'CUSTOM' },
+    ]);
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const [friday, shipping, platform, backwards, twin, untitled] = created.body.promotions;
+    assert.equal(friday.data.discount_status, 'SCHEDULED');
+    assert.equal(friday.data.promotion_custom_id, friday.data.id, 'the custom id defaults to the id');
+    assert.equal(friday.data.platform_type, 'DEFAULT');
+    assert.equal(friday.data.status, 'ACTIVE');
+    assert.equal(shipping.data.promotion_custom_id, 'ship-free');
+    assert.equal(shipping.data.discount_status, 'ACTIVE');
+    assert.deepEqual(platform.exception, { code: 400, message: 'Platform type not supported for promotions.' });
+    assert.match(backwards.exception.message, /'end_time'/);
+    assert.match(twin.exception.message, /'promotion_custom_id'/);
+    assert.match(untitled.exception.message, /promotion_title/);
+    for (const refused of [platform, backwards, twin, untitled]) assert.equal(refused.data, undefined);
+
+    await clock.advance('2d');
+    assert.equal((await shop.client.get(`${path()}/${friday.data.id}`)).body.discount_status, 'ACTIVE');
+    await clock.advance('2d');
+    assert.equal((await shop.client.get(`${path()}/${friday.data.id}`)).body.discount_status, 'EXPIRED');
+    const listed = await shop.client.get(path(), { query: { order: 'ASCENDING' } });
+    assert.deepEqual(listed.body.items.map((item: any) => item.id), [friday.data.id, shipping.data.id], 'nothing refused was written');
+  });
+
+  test('update pauses and edits item by item; get and delete answer 404 code 4997 for a missing promotion', async () => {
+    const [made] = (await shop.client.post(path(), [{ promotion_title: 'Gift', promotion_type: 'GIFT_WITH_PURCHASE' }])).body.promotions;
+    const updated = await shop.client.patch(path(), [
+      { id: made.data.id, status: 'PAUSED', promotion_title: 'Gift wrapped' },
+      { id: '123456789' },
+    ]);
+    assert.equal(updated.status, 200, JSON.stringify(updated.body));
+    assert.equal(updated.body.promotions[0].data.discount_status, 'PAUSED');
+    assert.equal(updated.body.promotions[0].data.promotion_title, 'Gift wrapped');
+    assert.equal(updated.body.promotions[1].exception.code, 2);
+    assert.equal((await shop.client.delete(`${path()}/${made.data.id}`)).status, 204);
+    assertError(await shop.client.get(`${path()}/${made.data.id}`), 404, 4997);
+    assertError(await shop.client.delete(`${path()}/${made.data.id}`), 404, 4997);
+    assertError(await shop.client.post(path(), []), 400, 1);
+    const stranger = await shoppingShop();
+    assertError(await stranger.client.delete(`${path()}/${made.data.id}`), 403, 29);
+  });
+});
