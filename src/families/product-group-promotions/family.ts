@@ -3,6 +3,7 @@ import { adEntityFixtures, EntityService } from '../ads/entity.js';
 import { catalogsFamily } from '../catalogs/family.js';
 import { defineFamily } from '../family.js';
 import { PromotionAnalytics } from './analytics.js';
+import { productGroupsBulkPart } from './bulk-part.js';
 import { productGroupPromotionEntity } from './entity.js';
 import { PRODUCT_GROUP_PROMOTION_MIGRATIONS } from './migrations.js';
 import { promotionEntity, promotionRoutes } from './promotions.js';
@@ -27,6 +28,7 @@ export const productGroupPromotionsFamily = defineFamily({
     const service = new EntityService(entity, uses.ads.services.adEntityDeps);
     const promotions = new EntityService(promotionEntity, uses.ads.services.adEntityDeps);
     const analytics = new PromotionAnalytics({ db: core.db, delivery: uses.ads.services.adDeliveryModel, promotions: entity });
+    uses.ads.services.adBulk.addPart(productGroupsBulkPart(service));
     uses.ads.services.adsAnalytics.productGroupRows = (account, request) => analytics.rows(account, request);
     uses.catalogs.services.catalogFeeds.promotedGroup = async (q, groupIds) => {
       if (groupIds.length === 0) return null;

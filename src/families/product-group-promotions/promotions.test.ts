@@ -202,6 +202,35 @@ describe('product group promotions', () => {
   });
 });
 
+describe('bulk/upsert and bulk/download of product groups', () => {
+  test('an upsert\'s product_groups list promotes item by item; a download gives them back as get answers them', async () => {
+    const shop = await shoppingShop();
+    const group = await productGroup(shop.client, shop.catalogId);
+    assertError(await shop.client.post(`/ad_accounts/${shop.accountId}/bulk/upsert`, { create: { product_groups: [{ ad_group_id: shop.adGroupId, product_group_promotion: [] }] } }), 400, 1, 'create.product_groups.0.product_group_promotion');
+    assertError(await shop.client.post(`/ad_accounts/${shop.accountId}/bulk/upsert`, { create: { product_groups: [{ name: 'salad' }] } }), 400, 1, 'create.product_groups.0.ad_group_id');
+    const submitted = await shop.client.post(`/ad_accounts/${shop.accountId}/bulk/upsert`, {
+      create: { product_groups: [{ ad_group_id: shop.adGroupId, product_group_promotion: [{ catalog_product_group_id: group }, { catalog_product_group_id: '999999999' }] }] },
+    });
+    assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+    await clock.advance('11s');
+    const done = await shop.client.get(`/ad_accounts/${shop.accountId}/bulk/${submitted.body.request_id}`);
+    assert.equal(done.body.status, 'SUCCEEDED', JSON.stringify(done.body));
+    const file = JSON.parse(await (await fetch(done.body.result_url)).text());
+    const [answer] = file.create.product_groups;
+    assert.equal(answer.items.length, 2);
+    assert.equal(answer.items[0].data.catalog_product_group_id, group);
+    assert.equal(answer.items[1].exceptions[0].code, 4180);
+    const listed = await shop.client.get(`/ad_accounts/${shop.accountId}/product_group_promotions`);
+    assert.deepEqual(listed.body.items.map((item: any) => item.id), [answer.items[0].data.id]);
+
+    const download = await shop.client.post(`/ad_accounts/${shop.accountId}/bulk/download`, { entity_types: ['PRODUCT_GROUP'] });
+    await clock.advance('11s');
+    const downloaded = await shop.client.get(`/ad_accounts/${shop.accountId}/bulk/${download.body.request_id}`);
+    const content = JSON.parse(await (await fetch(downloaded.body.result_url)).text());
+    assert.deepEqual(content.product_groups, listed.body.items);
+  });
+});
+
 describe('promotions (discount offers)', () => {
   let shop: Shop;
   before(async () => {
