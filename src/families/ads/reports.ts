@@ -42,7 +42,8 @@ const LEVELS: Readonly<Record<string, { level: Level; targeting: boolean } | nul
   AD_GROUP_TARGETING: { level: 'AD_GROUP', targeting: true },
   PIN_PROMOTION: { level: 'AD', targeting: false },
   PIN_PROMOTION_TARGETING: { level: 'AD', targeting: true },
-  // pinbox: keywords and product groups are not served yet, so these reports have no rows.
+  // pinbox: PRODUCT_GROUP rows are product group promotions' (AdsAnalytics.productGroupRows); the other
+  // levels here have no rows yet.
   KEYWORD: null,
   PRODUCT_GROUP: null,
   PRODUCT_GROUP_TARGETING: null,
@@ -137,6 +138,7 @@ export interface ReportRequest {
   ad_group_statuses?: string[];
   ad_ids?: string[];
   ad_statuses?: string[];
+  product_group_ids?: string[];
   targeting_types?: string[];
   metrics_filters?: { field: 'SPEND_IN_DOLLAR' | 'TOTAL_IMPRESSION'; operator: 'LESS_THAN' | 'GREATER_THAN'; values: number[] }[];
 }
@@ -217,14 +219,16 @@ export class ReportService {
   /** The rows of a report: those the sync analytics answer for the same level, columns, dates and granularity, filtered and sorted. */
   async reportRows(account: AdAccountRow, body: ReportRequest): Promise<Record<string, unknown>[]> {
     const level = LEVELS[body.level];
-    if (!level) return [];
+    if (!level && body.level !== 'PRODUCT_GROUP') return [];
     // The dates were checked at create; the clock may have moved since.
     const [from, to] = [dayNumber(body.start_date), dayNumber(body.end_date)];
     const filterColumns = (body.metrics_filters ?? []).map((f) => (f.field === 'SPEND_IN_DOLLAR' ? 'SPEND_IN_DOLLAR' : 'TOTAL_IMPRESSION'));
     const columns = [...new Set([...body.columns, ...filterColumns])];
-    const asked: AnalyticsRequest = { level: level.level, from, to, granularity: body.granularity, columns, ...(await this.filters(account, body)) };
+    const asked: AnalyticsRequest = { level: level?.level ?? 'AD_GROUP', from, to, granularity: body.granularity, columns, ...(await this.filters(account, body)) };
     let rows: Record<string, unknown>[];
-    if (level.targeting) {
+    if (!level) {
+      rows = await this.deps.analytics.productGroupRows(account, { ...asked, ids: body.product_group_ids ?? null });
+    } else if (level.targeting) {
       rows = (await this.deps.analytics.targetingRows(account, asked, body.targeting_types ?? [])).map((t) => ({ TARGETING_TYPE: t.targeting_type, TARGETING_VALUE: t.targeting_value, ...t.metrics }));
     } else {
       rows = await this.deps.analytics.rows(account, asked);
@@ -286,7 +290,7 @@ export class ReportService {
       for (const row of rows) for (const column of Object.keys(row)) if (!columns.includes(column)) columns.push(column);
       return stringify(rows, { header: true, columns: columns.length ? columns : body.columns });
     }
-    const idColumn = LEVELS[body.level] ? LEVEL_ID_COLUMN[LEVELS[body.level]!.level] : null;
+    const idColumn = LEVELS[body.level] ? LEVEL_ID_COLUMN[LEVELS[body.level]!.level] : body.level === 'PRODUCT_GROUP' ? 'PRODUCT_GROUP_ID' : null;
     const out: Record<string, Record<string, unknown>[]> = {};
     for (const row of rows) {
       const id = idColumn && row[idColumn] !== undefined ? String(row[idColumn]) : account.id;

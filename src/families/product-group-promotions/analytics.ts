@@ -37,11 +37,19 @@ interface Bucket {
 export class PromotionAnalytics {
   constructor(private readonly deps: { db: Database; delivery: Delivery; promotions: AdEntity }) {}
 
-  /** The rows of the promotions `request.ids` names (others' or unknown ids give none), keyed by upper-case columns. */
+  /**
+   * The rows of the promotions `request.ids` names (others' or unknown ids give none;
+   * null: every promotion of the account, as a PRODUCT_GROUP report asks), within
+   * the campaigns and ad groups a report's filters keep, keyed by upper-case columns.
+   */
   async rows(account: AdAccountRow, request: AnalyticsRequest): Promise<Record<string, unknown>[]> {
     const { db, delivery, promotions } = this.deps;
     await delivery.catchUp(account.id);
-    const asked = new Map((await promotions.store.getMany(db, request.ids ?? [])).filter((r) => r.ad_account_id === account.id).map((r) => [r.id, r]));
+    const records = request.ids ? await promotions.store.getMany(db, request.ids) : await promotions.store.list(db, account.id, ['ACTIVE', 'PAUSED', 'ARCHIVED', 'DRAFT', 'DELETED_DRAFT'], null, false, null, Number.MAX_SAFE_INTEGER);
+    const kept = records.filter(
+      (r) => r.ad_account_id === account.id && (!request.campaignIds || request.campaignIds.includes(String(r.campaign_id))) && (!request.adGroupIds || request.adGroupIds.includes(String(r.ad_group_id))),
+    );
+    const asked = new Map(kept.map((r) => [r.id, r]));
     if (asked.size === 0) return [];
     const groupIds = [...new Set([...asked.values()].map((r) => String(r.ad_group_id)))];
     const siblings = (await db.all<Record<string, unknown>>(`SELECT * FROM ${promotions.table} WHERE ad_group_id IN (${groupIds.map(() => '?').join(', ')}) ORDER BY id`, groupIds)).map((row) =>

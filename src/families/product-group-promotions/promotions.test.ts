@@ -4,7 +4,8 @@
  * promotion of one group, an ad group of another objective); list, get and update
  * on the ads mechanism; and the catalogs' 409 4176 / 4162 for deleting a product
  * group or a feed while a promotion of it is ACTIVE; product_groups/analytics
- * whose rows add up to the ad group's at every day and hour. Every answer is checked
+ * whose rows add up to the ad group's at every day and hour, and PRODUCT_GROUP
+ * reports made of the same rows. Every answer is checked
  * against the spec by the harness's client.
  */
 import { before, describe, test } from 'node:test';
@@ -196,6 +197,14 @@ describe('product group promotions', () => {
     const totals = await shop.client.get(pgPath, { query: query('TOTAL', { product_group_ids: first }) });
     assert.equal(totals.body.length, 1);
     assert.equal(totals.body[0].SPEND_IN_MICRO_DOLLAR, promoted.body.filter((row: any) => row.PRODUCT_GROUP_ID === first).reduce((sum: number, row: any) => sum + row.SPEND_IN_MICRO_DOLLAR, 0));
+    const report = await shop.client.post(`/ad_accounts/${shop.accountId}/reports`, { start_date: start, end_date: day(0), granularity: 'DAY', level: 'PRODUCT_GROUP', columns: [...SUMS, 'CTR', 'AD_GROUP_ID'] });
+    assert.equal(report.status, 200, JSON.stringify(report.body));
+    await clock.advance('11s');
+    const ready = await shop.client.get(`/ad_accounts/${shop.accountId}/reports`, { query: { token: report.body.token } });
+    assert.equal(ready.body.report_status, 'FINISHED');
+    const file = JSON.parse(await (await fetch(ready.body.url)).text());
+    assert.deepEqual(Object.keys(file).sort(), [first, second].sort(), 'the report has every promotion that delivered, by id');
+    for (const id of [first, second]) assert.deepEqual(file[id], promoted.body.filter((row: any) => row.PRODUCT_GROUP_ID === id));
     const stranger = await shoppingShop();
     const theirs = await stranger.client.get(`/ad_accounts/${stranger.accountId}/product_groups/analytics`, { query: query('DAY', { product_group_ids: first }) });
     assert.deepEqual(theirs.body, [], 'another account\'s promotion has no rows there');
