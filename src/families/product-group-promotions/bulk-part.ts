@@ -6,9 +6,9 @@
  * `{items: [{data, exceptions}]}`.
  */
 import { Ajv } from 'ajv';
-import { fromValidation } from '../../kernel/errors.js';
 import type { BulkPart } from '../ads/bulk.js';
 import type { EntityService } from '../ads/entity.js';
+import { checkListItem } from '../ads/parented-batch.js';
 import { batchBody, itemsOf, type PromotionBatch } from './routes.js';
 
 const LIST = 'product_groups';
@@ -21,7 +21,7 @@ export function productGroupsBulkPart(service: EntityService): BulkPart {
     roles: service.entity.roles,
     check(write, items) {
       for (const [i, item] of items.entries()) {
-        if (!validate(item)) throw fromValidation(`${write}.${LIST}`, (validate.errors ?? []).map((e) => ({ ...e, instancePath: `/${write}/${LIST}/${i}${e.instancePath}` })));
+        checkListItem(validate, write, LIST, i, item);
         itemsOf(item as unknown as PromotionBatch, `${write}.${LIST}[${i}].`);
       }
     },
