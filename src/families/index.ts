@@ -10,6 +10,7 @@ import { leadAdsFamily } from './lead-ads/family.js';
 import { mediaFamily } from './media/family.js';
 import { oauthFamily } from './oauth/family.js';
 import { pinsFamily } from './pins/family.js';
+import { productGroupPromotionsFamily } from './product-group-promotions/family.js';
 import { searchFamily } from './search/family.js';
 import { userAccountFamily } from './user-account/family.js';
 
@@ -27,6 +28,7 @@ export const FAMILIES = [
   analyticsFamily,
   adsFamily,
   catalogsFamily,
+  productGroupPromotionsFamily,
   conversionsFamily,
   customerListsFamily,
   leadAdsFamily,

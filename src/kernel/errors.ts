@@ -47,6 +47,10 @@ export const ERROR_CATALOG = {
   feed_name_taken: { status: 422, code: 4170, message: 'The feed name already exists.' },
   feed_defaults_missing: { status: 501, code: 4181, message: 'Not implemented at the moment. Please, see documentation' },
   catalog_required: { status: 409, code: 4182, message: "Can't access this feature without an existing catalog." },
+  // Pinterest: promotions/get's 404 example.
+  promotion_not_found: { status: 404, code: 4997, message: 'Promotion for that ID was not found' },
+  feed_has_active_promotions: { status: 409, code: 4162, message: "We can't disable a Product Group with active promotions." },
+  product_group_has_active_promotions: { status: 409, code: 4176, message: "We can't delete a Catalogs Product Group with active promotions." },
   product_group_auto_generated: { status: 409, code: 4177, message: 'You cannot alter an auto generated catalogs product group.' },
   product_group_filters_taken: { status: 409, code: 4178, message: 'A catalogs product group with these filters already exists for this feed.' },
   product_group_name_taken: { status: 409, code: 4179, message: 'A catalogs product group with this name already exists for this feed.' },

@@ -256,18 +256,40 @@ interface Bucket {
   counts: Counts;
 }
 
+/**
+ * How one asked column is computed from counts (a sum, a ratio, a conversion
+ * column's zero); undefined for attribute columns and the columns pinbox does not model.
+ */
+export function countsColumn(column: string): ((t: Counts) => number) | undefined {
+  if (column in SUM_COLUMNS) return SUM_COLUMNS[column];
+  if (column in DERIVED_COLUMNS) return DERIVED_COLUMNS[column];
+  if (CONVERSION_COLUMN.test(column)) return () => 0;
+  return undefined;
+}
+
+/** The period a day belongs to: the range's start for TOTAL, the week's Monday or the month's first day (never before the range). */
+export function periodOf(day: number, granularity: Granularity, from: number): number {
+  if (granularity === 'TOTAL') return from;
+  if (granularity === 'WEEK') return Math.max(from, day - ((day + 3) % 7));
+  if (granularity === 'MONTH') return Math.max(from, dayNumber(`${dayString(day).slice(0, 7)}-01`));
+  return day;
+}
+
 /** Reads the delivery of an account as Pinterest's analytics rows. */
 export class AdsAnalytics {
+  /**
+   * product_groups/analytics: rows of product group promotions, set by the family
+   * that has them (product-group-promotions); none until then.
+   */
+  productGroupRows: (account: AdAccountRow, request: AnalyticsRequest) => Promise<Record<string, unknown>[]> = async () => [];
+
   constructor(
     private readonly deps: { db: Database; clock: Clock; delivery: Delivery; entities: { campaigns: AdEntity; adGroups: AdEntity; ads: AdEntity } },
   ) {}
 
   /** The period a day belongs to: the range's start for TOTAL, the week's Monday or the month's first day (never before the range). */
   private period(day: number, granularity: Granularity, from: number): number {
-    if (granularity === 'TOTAL') return from;
-    if (granularity === 'WEEK') return Math.max(from, day - ((day + 3) % 7));
-    if (granularity === 'MONTH') return Math.max(from, dayNumber(`${dayString(day).slice(0, 7)}-01`));
-    return day;
+    return periodOf(day, granularity, from);
   }
 
   /**

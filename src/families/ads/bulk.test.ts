@@ -76,7 +76,7 @@ describe('bulk/upsert', () => {
     assert.equal(done.status, 'FAILED');
     const result = JSON.parse((await fetchFile(done.result_url)).text);
     assert.match(result.create.ad_groups[0].exceptions[0].message, /campaign_id/);
-    assertError(await owner.client.post(`/ad_accounts/${acct.id}/bulk/upsert`, { create: { product_groups: [{ name: 'salad' }] } }), 400, 1, 'create.product_groups');
+    assertError(await owner.client.post(`/ad_accounts/${acct.id}/bulk/upsert`, { create: { catalog_product_groups: [{ name: 'salad' }] } }), 400, 1, 'create.catalog_product_groups');
     assertError(await owner.client.post(`/ad_accounts/${acct.id}/bulk/upsert`, { create: { pins: [{}] } }), 400, 1, 'create.pins');
     assertError(await owner.client.post(`/ad_accounts/${acct.id}/bulk/upsert`, {}), 400, 1, 'create');
   });

@@ -120,8 +120,16 @@ export class BulkService {
     return this.deps.entities.find((service) => service.entity.bulk.type === type);
   }
 
+  /** Parts other families add once built (product group promotions' `product_groups`). */
+  private readonly laterParts: BulkPart[] = [];
+
   private get parts(): readonly BulkPart[] {
-    return this.deps.parts ?? [];
+    return [...(this.deps.parts ?? []), ...this.laterParts];
+  }
+
+  /** Adds a list answered by another family's service (it then is no longer "not served"). */
+  addPart(part: BulkPart): void {
+    this.laterParts.push(part);
   }
 
   /** The roles of the entities and parts a request touches (every one's, if it names none). */
@@ -146,7 +154,7 @@ export class BulkService {
         if (!service) {
           // pinbox: a 400 rather than the 501 of an unserved route, since the request itself is served.
           if (UPSERT_LISTS_NOT_SERVED.includes(list)) throw invalidField(`${write}.${list}`, `names ${list}, which pinbox does not serve yet`);
-          throw invalidField(`${write}.${list}`, `is not a list bulk/upsert takes (${[...this.deps.entities.map((s) => s.entity.resource), ...this.parts.map((p) => p.list), ...UPSERT_LISTS_NOT_SERVED].join(', ')})`);
+          throw invalidField(`${write}.${list}`, `is not a list bulk/upsert takes (${[...this.deps.entities.map((s) => s.entity.resource), ...this.parts.map((p) => p.list), ...UPSERT_LISTS_NOT_SERVED.filter((l) => !this.parts.some((p) => p.list === l))].join(', ')})`);
         }
         if (given.length > BULK_ITEMS_MAX) throw invalidField(`${write}.${list}`, `holds ${given.length} items; pinbox takes at most ${BULK_ITEMS_MAX} a list`);
         items += given.length;

@@ -95,6 +95,10 @@ export const adsFamily = defineFamily({
         },
         adsAnalytics,
         adReports: reports,
+        /** What an entity of another family on the shared mechanism is built with (product group promotions). */
+        adEntityDeps: entityDeps,
+        /** The delivery model itself (its stored sums and rows), for figures of entities of other families. */
+        adDeliveryModel: delivery,
       },
       routes: [
         ...adAccountRoutes({ accounts: adAccounts, users }),

@@ -7,7 +7,7 @@
  * (EntityService.createOne/updateOne), in the caller's transaction, one by one:
  * a refused item writes nothing, the others are written.
  */
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { authOf } from '../../kernel/auth.js';
 import { ApiError, fromValidation } from '../../kernel/errors.js';
 import { paginationQuerySchema, type Bookmarks, type PageRequest } from '../../kernel/pagination.js';
@@ -207,6 +207,11 @@ const requestAjv = new Ajv({ allErrors: false, strict: false, coerceTypes: false
  * the file as its route answers it, in input order; download gives its records
  * whose parent the download keeps.
  */
+/** Refuses a bulk/upsert list item its schema does not take, naming it by its place (`create.keywords.0.value`). */
+export function checkListItem(validate: ValidateFunction, write: 'create' | 'update', list: string, i: number, item: unknown): void {
+  if (!validate(item)) throw fromValidation(`${write}.${list}`, (validate.errors ?? []).map((e) => ({ ...e, instancePath: `/${write}/${list}/${i}${e.instancePath}` })));
+}
+
 export function parentedBulkPart(entity: ParentedBatchEntity): BulkPart {
   const { service, plural } = entity;
   const validators = { create: requestAjv.compile(entity.schemas.request), update: requestAjv.compile(entity.schemas.updateItem) };
@@ -215,10 +220,7 @@ export function parentedBulkPart(entity: ParentedBatchEntity): BulkPart {
     type: service.entity.bulk.type,
     roles: service.entity.roles,
     check(write, items) {
-      for (const [i, item] of items.entries()) {
-        const validate = validators[write];
-        if (!validate(item)) throw fromValidation(`${write}.${plural}`, (validate.errors ?? []).map((e) => ({ ...e, instancePath: `/${write}/${plural}/${i}${e.instancePath}` })));
-      }
+      for (const [i, item] of items.entries()) checkListItem(validators[write], write, plural, i, item);
     },
     async upsert(tx, account, write, items) {
       const answers = [];

@@ -44,7 +44,8 @@ const LEVELS: Readonly<Record<string, { level: Level; targeting: boolean; keywor
   PIN_PROMOTION_TARGETING: { level: 'AD', targeting: true },
   // pinbox: a keyword's row is its share of its ad group's figures, as KEYWORD targeting analytics split them.
   KEYWORD: { level: 'AD_GROUP', targeting: true, keyword: true },
-  // pinbox: product groups have no delivery of their own yet, so these reports have no rows.
+  // pinbox: PRODUCT_GROUP rows are product group promotions' (AdsAnalytics.productGroupRows); the other
+  // product levels have no rows yet.
   PRODUCT_GROUP: null,
   PRODUCT_GROUP_TARGETING: null,
   PRODUCT_ITEM: null,
@@ -138,6 +139,7 @@ export interface ReportRequest {
   ad_group_statuses?: string[];
   ad_ids?: string[];
   ad_statuses?: string[];
+  product_group_ids?: string[];
   targeting_types?: string[];
   metrics_filters?: { field: 'SPEND_IN_DOLLAR' | 'TOTAL_IMPRESSION'; operator: 'LESS_THAN' | 'GREATER_THAN'; values: number[] }[];
 }
@@ -218,14 +220,18 @@ export class ReportService {
   /** The rows of a report: those the sync analytics answer for the same level, columns, dates and granularity, filtered and sorted. */
   async reportRows(account: AdAccountRow, body: ReportRequest): Promise<Record<string, unknown>[]> {
     const level = LEVELS[body.level];
-    if (!level) return [];
+    if (!level && body.level !== 'PRODUCT_GROUP') return [];
     // The dates were checked at create; the clock may have moved since.
     const [from, to] = [dayNumber(body.start_date), dayNumber(body.end_date)];
     const filterColumns = (body.metrics_filters ?? []).map((f) => (f.field === 'SPEND_IN_DOLLAR' ? 'SPEND_IN_DOLLAR' : 'TOTAL_IMPRESSION'));
     const columns = [...new Set([...body.columns, ...filterColumns])];
-    const asked: AnalyticsRequest = { level: level.level, from, to, granularity: body.granularity, columns, ...(await this.filters(account, body)) };
+    const asked: AnalyticsRequest = { level: level?.level ?? 'AD_GROUP', from, to, granularity: body.granularity, columns, ...(await this.filters(account, body)) };
     let rows: Record<string, unknown>[];
-    if (level.keyword) {
+    if (body.level === 'PRODUCT_GROUP') {
+      rows = await this.deps.analytics.productGroupRows(account, { ...asked, ids: body.product_group_ids ?? null });
+    } else if (!level) {
+      rows = [];
+    } else if (level.keyword) {
       rows = (await this.deps.analytics.targetingRows(account, asked, ['KEYWORD_ID'])).map((t) => ({ KEYWORD_ID: t.targeting_value, ...t.metrics }));
     } else if (level.targeting) {
       rows = (await this.deps.analytics.targetingRows(account, asked, body.targeting_types ?? [])).map((t) => ({ TARGETING_TYPE: t.targeting_type, TARGETING_VALUE: t.targeting_value, ...t.metrics }));
@@ -290,7 +296,7 @@ export class ReportService {
       return stringify(rows, { header: true, columns: columns.length ? columns : body.columns });
     }
     const levelOf = LEVELS[body.level];
-    const idColumn = levelOf?.keyword ? 'KEYWORD_ID' : levelOf ? LEVEL_ID_COLUMN[levelOf.level] : null;
+    const idColumn = levelOf?.keyword ? 'KEYWORD_ID' : levelOf ? LEVEL_ID_COLUMN[levelOf.level] : body.level === 'PRODUCT_GROUP' ? 'PRODUCT_GROUP_ID' : null;
     const out: Record<string, Record<string, unknown>[]> = {};
     for (const row of rows) {
       const id = idColumn && row[idColumn] !== undefined ? String(row[idColumn]) : account.id;

@@ -126,6 +126,12 @@ export class FeedService {
   private readonly work: ScheduledWork;
   /** Writes what comes with a new feed (its ALL_PRODUCTS product group); set by the family. */
   onFeedMade: (tx: Queryable, catalog: CatalogRow, feed: FeedRow) => Promise<void> = async () => undefined;
+  /**
+   * Whether any of these product groups has an ACTIVE promotion (set by the
+   * product-group-promotions family; none until then). Pinterest: a feed or a group
+   * with active promotions is not deleted (409 4162 / 4176).
+   */
+  promotedGroup: (q: Queryable, groupIds: readonly string[]) => Promise<string | null> = async () => null;
   /** Runs an ingestion that is due (ingestion.ts); set by the family once both are built. */
   runIngestion: (resultId: string) => Promise<void> = async () => undefined;
 
@@ -264,6 +270,8 @@ export class FeedService {
   async delete(userId: string, feedId: string): Promise<void> {
     await this.deps.db.transaction(async (tx) => {
       const { feed } = await this.owned(userId, feedId, tx);
+      const groups = await tx.all<{ id: string }>('SELECT id FROM catalog_product_groups WHERE feed_id = ?', [feed.id]);
+      if ((await this.promotedGroup(tx, groups.map((group) => group.id))) !== null) throw new ApiError('feed_has_active_promotions');
       await tx.run('DELETE FROM catalog_feeds WHERE id = ?', [feed.id]);
       await itemsChanged(tx, feed.catalog_id);
     });

@@ -3,8 +3,7 @@ import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
 import { adAccountQuery, numericId } from '../../kernel/schemas.js';
 import { CATALOG_TYPES } from './catalogs.js';
 import { country, locale } from './feed-routes.js';
-import { BATCH_OPERATIONS, type BatchInput, type ItemService } from './items.js';
-import type { CatalogType } from './catalogs.js';
+import { BATCH_OPERATIONS, type BatchInput, type ItemService, type ItemsFilter } from './items.js';
 
 type AccountQuery = { ad_account_id?: string };
 const itemId = { type: 'string', minLength: 1, maxLength: 127 } as const;
@@ -24,7 +23,7 @@ const batchItem = {
 /** The routes of the spec's `catalog_items` tag. */
 export function itemRoutes(items: ItemService): ApiRoute[] {
   return [
-    defineRoute<{ Querystring: AccountQuery; Body: { country: string; language: string; filters: { catalog_type: CatalogType; catalog_id?: string; item_ids: string[] } } }>({
+    defineRoute<{ Querystring: AccountQuery; Body: { country: string; language: string; filters: ItemsFilter } }>({
       method: 'POST',
       url: '/catalogs/items',
       operationId: 'items/post',
@@ -41,8 +40,15 @@ export function itemRoutes(items: ItemService): ApiRoute[] {
             filters: {
               type: 'object',
               additionalProperties: false,
-              required: ['catalog_type', 'item_ids'],
-              properties: { catalog_type: { enum: CATALOG_TYPES }, catalog_id: numericId, item_ids: { type: 'array', minItems: 1, maxItems: 1000, items: itemId } },
+              // Pinterest: RETAIL names item_ids (up to 1000), HOTEL hotel_ids and CREATIVE_ASSETS creative_assets_ids (up to 100); items.ts checks which.
+              required: ['catalog_type'],
+              properties: {
+                catalog_type: { enum: CATALOG_TYPES },
+                catalog_id: numericId,
+                item_ids: { type: 'array', minItems: 1, maxItems: 1000, items: itemId },
+                hotel_ids: { type: 'array', minItems: 1, maxItems: 100, items: itemId },
+                creative_assets_ids: { type: 'array', minItems: 1, maxItems: 100, items: itemId },
+              },
             },
           },
         },

@@ -76,6 +76,18 @@ export function presentAttributes(row: ItemRow): Record<string, unknown> {
   return JSON.parse(row.attributes) as Record<string, unknown>;
 }
 
+/** items/post's filter: RETAIL names `item_ids`, HOTEL `hotel_ids`, CREATIVE_ASSETS `creative_assets_ids`. */
+export interface ItemsFilter {
+  catalog_type: CatalogType;
+  catalog_id?: string;
+  item_ids?: string[];
+  hotel_ids?: string[];
+  creative_assets_ids?: string[];
+}
+
+/** The key each catalog type names its items by (Catalogs*ItemResponse). */
+const ITEM_ID_KEYS = { RETAIL: 'item_id', HOTEL: 'hotel_id', CREATIVE_ASSETS: 'creative_assets_id' } as const satisfies Record<CatalogType, string>;
+
 export class ItemService {
   private readonly work: ScheduledWork;
 
@@ -84,17 +96,25 @@ export class ItemService {
   }
 
   /** items/post: each asked id as an item, or as errors when the catalog has none by that id. */
-  async read(userId: string, body: { country: string; language: string; filters: { catalog_type: CatalogType; catalog_id?: string; item_ids: string[] } }) {
-    const catalog = await this.deps.catalogs.resolve(userId, body.filters.catalog_id, body.filters.catalog_type);
-    if (catalog.catalog_type !== body.filters.catalog_type) throw invalidField('filters.catalog_type', `is ${body.filters.catalog_type}, but catalog ${catalog.id} is a ${catalog.catalog_type} catalog`);
-    const rows = await getItems(this.deps.db, catalog.id, [...new Set(body.filters.item_ids)]);
+  async read(userId: string, body: { country: string; language: string; filters: ItemsFilter }) {
+    const { filters } = body;
+    // Pinterest: each catalog type names its items by its own key, in the filter and in the answer.
+    const key = ITEM_ID_KEYS[filters.catalog_type];
+    for (const other of Object.values(ITEM_ID_KEYS)) {
+      if (other !== key && filters[`${other}s`] !== undefined) throw invalidField(`filters.${other}s`, `is not taken for a ${filters.catalog_type} catalog (it names items by '${key}s')`);
+    }
+    const asked = filters[`${key}s`];
+    if (!asked) throw invalidField(`filters.${key}s`, `is required for a ${filters.catalog_type} catalog`);
+    const catalog = await this.deps.catalogs.resolve(userId, filters.catalog_id, filters.catalog_type);
+    if (catalog.catalog_type !== filters.catalog_type) throw invalidField('filters.catalog_type', `is ${filters.catalog_type}, but catalog ${catalog.id} is a ${catalog.catalog_type} catalog`);
+    const rows = await getItems(this.deps.db, catalog.id, [...new Set(asked)]);
     const byId = new Map(rows.map((row) => [row.item_id, row]));
     return {
-      items: body.filters.item_ids.map((itemId) => {
+      items: asked.map((itemId) => {
         const row = byId.get(itemId);
-        if (!row) return { catalog_type: catalog.catalog_type, item_id: itemId, errors: [refusal('item_id', `Item ${itemId} not found in catalog ${catalog.id}.`)] };
+        if (!row) return { catalog_type: catalog.catalog_type, [key]: itemId, errors: [refusal(key, `Item ${itemId} not found in catalog ${catalog.id}.`)] };
         // pinbox makes no Pins from catalog items, so an item has none.
-        return { catalog_type: catalog.catalog_type, item_id: itemId, attributes: presentAttributes(row), pins: [] };
+        return { catalog_type: catalog.catalog_type, [key]: itemId, attributes: presentAttributes(row), pins: [] };
       }),
     };
   }

@@ -276,6 +276,7 @@ export class ProductGroupService {
       for (const id of ids) {
         const { group } = await this.owned(userId, id, tx);
         if (group.group_type !== 'MERCHANT_CREATED') throw new ApiError('product_group_auto_generated');
+        if ((await this.deps.feeds.promotedGroup(tx, [group.id])) !== null) throw new ApiError('product_group_has_active_promotions');
         const naming = await tx.all<ProductGroupRow>('SELECT * FROM catalog_product_groups WHERE catalog_id = ? AND id <> ?', [group.catalog_id, group.id]);
         const by = naming.find((other) => !ids.includes(other.id) && referencedGroups(JSON.parse(other.filters) as Filters).includes(group.id));
         if (by) throw new ApiError('product_group_filters_invalid', `Catalog product group filters failed validation, please ensure all filters are set correctly. (pinbox: product group ${by.id} names ${group.id} in its filters.)`);
