@@ -34,6 +34,11 @@ await build({
   banner: { js: "import { createRequire as __pinboxCreateRequire } from 'node:module';\nconst require = __pinboxCreateRequire(import.meta.url);" },
   logLevel: 'warning',
   legalComments: 'none',
+  // A checkout whose node_modules is a link (the README test's copy) must build the
+  // same chunks, names and all: esbuild follows links to the real path, whose path
+  // comments would change the chunks' content and hashes, and a pinbox still running
+  // from before a rebuild (`npx pinbox` runs `prepare`) would then import a chunk that is gone.
+  preserveSymlinks: true,
 });
 rmSync(input, { force: true });
 // tsc's map described the file before bundling.
