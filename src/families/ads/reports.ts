@@ -6,6 +6,7 @@
  * processing time has passed on its clock (at the first GET after), from the same
  * rows the sync analytics answer, and serves it at a signed, expiring URL.
  */
+import { attributionOf } from './attribution.js';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { stringify } from 'csv-stringify/sync';
@@ -222,7 +223,7 @@ export class ReportService {
     const [from, to] = [dayNumber(body.start_date), dayNumber(body.end_date)];
     const filterColumns = (body.metrics_filters ?? []).map((f) => (f.field === 'SPEND_IN_DOLLAR' ? 'SPEND_IN_DOLLAR' : 'TOTAL_IMPRESSION'));
     const columns = [...new Set([...body.columns, ...filterColumns])];
-    const asked: AnalyticsRequest = { level: level.level, from, to, granularity: body.granularity, columns, ...(await this.filters(account, body)) };
+    const asked: AnalyticsRequest = { level: level.level, from, to, granularity: body.granularity, columns, attribution: attributionOf(body as unknown as Record<string, unknown>), ...(await this.filters(account, body)) };
     let rows: Record<string, unknown>[];
     if (level.targeting) {
       rows = (await this.deps.analytics.targetingRows(account, asked, body.targeting_types ?? [])).map((t) => ({ TARGETING_TYPE: t.targeting_type, TARGETING_VALUE: t.targeting_value, ...t.metrics }));

@@ -16,6 +16,8 @@ export const conversionsFamily = defineFamily({
   migrations: CONVERSIONS_MIGRATIONS,
   build(core, uses) {
     const conversions = new ConversionService({ db: core.db, clock: core.clock, ids: new AdIds(core.ids), accounts: uses.ads.services.adAccounts });
+    // Recorded events reach the ads analytics' conversion columns (ads/attribution.ts).
+    uses.ads.services.adsAnalytics.attributeFrom((accountId, from, to) => conversions.conversionsFor(accountId, from, to));
     return {
       stores: {},
       services: { conversions },
