@@ -7,43 +7,25 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { Clock } from '../../kernel/clock.js';
-import { createBoard, createPin, useServer, type Client } from '../../../test/harness.js';
-import { adAccount, adsPerson, madeEntity } from '../../../test/ads.js';
+import { useServer } from '../../../test/harness.js';
+import { adAccount, adsPerson, conversionEvents, servingAd } from '../../../test/ads.js';
 
 const DAY = 86_400_000;
 const clock = new Clock();
 clock.freeze(Date.UTC(2026, 6, 6, 0, 0, 0));
 const server = useServer({ clock, analyticsSeed: 2222 });
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const day = (offset = 0) => new Date(Math.floor(clock.now() / DAY) * DAY + offset * DAY).toISOString().slice(0, 10);
 const COLUMNS = ['SPEND_IN_MICRO_DOLLAR', 'CLICKTHROUGH_1', 'TOTAL_CONVERSIONS', 'TOTAL_CHECKOUT', 'TOTAL_CLICK_CHECKOUT', 'TOTAL_VIEW_CHECKOUT', 'TOTAL_WEB_CHECKOUT', 'TOTAL_CHECKOUT_VALUE_IN_MICRO_DOLLAR', 'CHECKOUT_ROAS', 'TOTAL_SIGNUP'];
 
-/** A CONSIDERATION campaign with one ad group and one approved ad. */
-async function servingAd(client: Client, accountId: string) {
-  const campaign = await madeEntity(client, accountId, 'campaigns', { name: 'conv', objective_type: 'CONSIDERATION' });
-  const group = await madeEntity(client, accountId, 'ad_groups', { campaign_id: campaign.id, name: 'g', billable_event: 'CLICKTHROUGH', bid_in_micro_currency: 4_000_000, budget_in_micro_currency: 500_000_000 });
-  const pin = await createPin(client, (await createBoard(client)).id, { link: 'https://example.com/p' });
-  const ad = await madeEntity(client, accountId, 'ads', { ad_group_id: group.id, pin_id: pin.id, creative_type: 'REGULAR', destination_url: 'https://example.com/a' });
-  await server().pinbox.control.reviewAd(ad.id, { review_status: 'APPROVED' });
-  return { campaign, group, ad };
-}
-
 let serial = 0;
-/** `n` checkout events of $10 a minute ago, from population members pinbox matches. */
-function checkouts(n: number, email = (i: number) => `member-${(serial + i) % 100_000}@population.pinbox.test`): Record<string, unknown>[] {
-  const at = Math.floor(clock.now() / 1000) - 60;
-  return Array.from({ length: n }, (_, i) => ({
-    event_name: 'checkout',
-    action_source: 'web',
-    event_time: at,
-    event_id: `attr-${++serial}`,
-    user_data: { em: [sha256(email(i))] },
-    custom_data: { currency: 'USD', value: '10.00' },
-  }));
-}
+/** `n` checkouts of $10 a minute ago, from population members pinbox matches (each batch its own). */
+const checkouts = (n: number, email?: (i: number) => string) => {
+  const base = serial;
+  serial += n;
+  return conversionEvents(clock.now(), n, email ?? ((i) => `member-${base + i}@population.pinbox.test`));
+};
 
 describe('conversions in the ads analytics', () => {
   let ready: ReturnType<typeof prepare> | null = null;
@@ -58,7 +40,7 @@ describe('conversions in the ads analytics', () => {
     };
     const start = day(0);
     // Ad A serves one day, then its campaign pauses.
-    const a = await servingAd(client, acct.id);
+    const a = await servingAd(s, client, acct.id);
     await clock.advance('1d');
     await send(checkouts(5)); // batch 1: the evening A served
     const paused = await client.patch(`/ad_accounts/${acct.id}/campaigns`, [{ id: a.campaign.id, status: 'PAUSED' }]);
@@ -66,7 +48,7 @@ describe('conversions in the ads analytics', () => {
     await clock.advance('3d');
     await send(checkouts(3)); // batch 3: three days after A's last click
     // Ad B starts and serves a day.
-    const b = await servingAd(client, acct.id);
+    const b = await servingAd(s, client, acct.id);
     await clock.advance('1d');
     // batch 2: the evening B served, and one event whose email matches nobody (never attributed).
     await send([...checkouts(10), ...checkouts(1, () => 'nobody@example.com')]);

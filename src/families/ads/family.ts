@@ -92,6 +92,8 @@ export const adsFamily = defineFamily({
           setAdMetrics: (adId: string, dates: readonly string[], metrics: Record<string, number>) => db.transaction((tx) => delivery.fixAdDays(tx, adId, dates, metrics)),
           /** Brings an account's delivery up to the clock. */
           catchUp: (accountId: string) => delivery.catchUp(accountId),
+          /** An account's delivery summed by day (and by campaign, ad group or ad): what engagement audiences are sized from. */
+          sums: (...args: Parameters<Delivery['sums']> extends [unknown, ...infer Rest] ? Rest : never) => delivery.sums(db, ...args),
         },
         adsAnalytics,
         adReports: reports,
