@@ -47,9 +47,9 @@ export async function adTree(client: Client, campaignExtra: Record<string, unkno
 }
 
 /** A CONSIDERATION campaign, an ad group ($4 a click, $500 a day) and an approved ad that serve, and are clicked, as soon as the clock moves. */
-export async function servingAd(s: TestServer, client: Client, accountId: string) {
+export async function servingAd(s: TestServer, client: Client, accountId: string, groupExtra: Record<string, unknown> = {}) {
   const campaign = await madeEntity(client, accountId, 'campaigns', { name: unique('conv'), objective_type: 'CONSIDERATION' });
-  const group = await madeEntity(client, accountId, 'ad_groups', { campaign_id: campaign.id, name: 'g', billable_event: 'CLICKTHROUGH', bid_in_micro_currency: 4_000_000, budget_in_micro_currency: 500_000_000 });
+  const group = await madeEntity(client, accountId, 'ad_groups', { campaign_id: campaign.id, name: 'g', billable_event: 'CLICKTHROUGH', bid_in_micro_currency: 4_000_000, budget_in_micro_currency: 500_000_000, ...groupExtra });
   const pin = await createPin(client, (await createBoard(client)).id, { link: 'https://example.com/p' });
   const ad = await madeEntity(client, accountId, 'ads', { ad_group_id: group.id, pin_id: pin.id, creative_type: 'REGULAR', destination_url: 'https://example.com/a' });
   await s.pinbox.control.reviewAd(ad.id, { review_status: 'APPROVED' });

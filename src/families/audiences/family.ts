@@ -23,6 +23,8 @@ export const audiencesFamily = defineFamily({
       conversions: uses.conversions.services.conversions,
       delivery: uses.ads.services.adDelivery,
     });
+    // Ad groups target the account's audiences; one not READY keeps its ad groups from serving.
+    uses.ads.services.audienceTargeting.register((q, accountId, ids) => audiences.statuses(q, accountId, ids));
     return { stores: {}, services: { audiences }, routes: audienceRoutes(audiences) };
   },
 });

@@ -148,8 +148,20 @@ export class AudienceService {
     return row;
   }
 
-  /** Whom an audience holds now: its size (null while it is worked out) and status. */
-  async sizeOf(q: Queryable, row: AudienceRow): Promise<{ size: number | null; status: 'READY' | 'TOO_SMALL' | 'INITIALIZING' }> {
+  /**
+   * The status of each of `ids` the account may target (its own audiences), for ad
+   * group targeting and delivery. Read inside a delivery's transaction, so an
+   * engagement audience is sized from the delivery stored, without catching up.
+   */
+  async statuses(q: Queryable, accountId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    const rows = await q.all<AudienceRow>(`SELECT * FROM audiences WHERE ad_account_id = ? AND id IN (${ids.map(() => '?').join(', ')})`, [accountId, ...ids]);
+    const out = new Map<string, string>();
+    for (const row of rows) out.set(row.id, (await this.sizeOf(q, row, false)).status);
+    return out;
+  }
+
+  /** Whom an audience holds now: its size (null while it is worked out) and status; `catchUp` false reads the delivery as stored. */
+  async sizeOf(q: Queryable, row: AudienceRow, catchUp = true): Promise<{ size: number | null; status: 'READY' | 'TOO_SMALL' | 'INITIALIZING' }> {
     const rule = JSON.parse(row.rule) as Rule;
     const counted = (size: number) => ({ size, status: size >= MIN_MATCHED ? ('READY' as const) : ('TOO_SMALL' as const) });
     const nowMs = this.deps.clock.now();
@@ -163,7 +175,7 @@ export class AudienceService {
         return counted(new Set(events.filter((e) => e.matched && keep(e)).map((e) => e.matched)).size);
       }
       case 'ENGAGEMENT': {
-        await this.deps.delivery.catchUp(row.ad_account_id);
+        if (catchUp) await this.deps.delivery.catchUp(row.ad_account_id);
         const today = dayOfInstant(nowMs);
         const [key, ids] = rule.ad_id ? (['ad_id', rule.ad_id] as const) : rule.campaign_id ? (['campaign_id', rule.campaign_id] as const) : ([null, null] as const);
         const sums = await this.deps.delivery.sums(row.ad_account_id, today - days + 1, today, key, ids as string[] | null);
@@ -178,7 +190,7 @@ export class AudienceService {
           const seedRow = await q.get<AudienceRow>('SELECT * FROM audiences WHERE ad_account_id = ? AND id = ?', [row.ad_account_id, seed]);
           // A seed removed since: it holds no one.
           if (!seedRow || seedRow.audience_type === 'ACTALIKE') continue;
-          const seedNow = await this.sizeOf(q, seedRow);
+          const seedNow = await this.sizeOf(q, seedRow, catchUp);
           if (seedNow.status === 'INITIALIZING') return { size: null, status: 'INITIALIZING' };
           seedSize += seedNow.size ?? 0;
         }
