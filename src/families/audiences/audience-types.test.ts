@@ -92,6 +92,30 @@ describe('audience types', () => {
     assert.deepEqual([smallLike.status, smallLike.size, smallLike.rule.percentage], ['TOO_SMALL', 0, 10]);
   });
 
+  test('audience insights: sizes from the delivery, breakdowns of whole people adding up to the size, the same on every read', async () => {
+    const { owner, acct, start } = await setup();
+    const figures = (await owner.client.get(`/ad_accounts/${acct.id}/analytics`, { query: { start_date: start, end_date: day(0), granularity: 'TOTAL', columns: 'TOTAL_IMPRESSION,TOTAL_CLICKTHROUGH,TOTAL_REPIN' } })).body[0];
+    const insights = async (type: string) => {
+      const answer = await owner.client.get(`/ad_accounts/${acct.id}/audience_insights`, { query: { audience_insight_type: type } });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      return answer.body;
+    };
+    const engaged = await insights('YOUR_ENGAGED_AUDIENCE');
+    assert.equal(engaged.size, figures.TOTAL_CLICKTHROUGH + figures.TOTAL_REPIN);
+    assert.equal((await insights('YOUR_TOTAL_AUDIENCE')).size, figures.TOTAL_IMPRESSION);
+    assert.equal((await insights('PINTEREST_TOTAL_AUDIENCE')).size, 522_000_000);
+    for (const [name, values] of Object.entries(engaged.demographics) as [string, { ratio: number }[]][]) {
+      const people = values.map((v) => v.ratio * engaged.size);
+      assert.ok(people.every((p) => Math.abs(p - Math.round(p)) < 1e-6), `${name}: whole people`);
+      assert.equal(Math.round(people.reduce((a, b) => a + b, 0)), engaged.size, `${name} adds up to the size`);
+    }
+    assert.equal(Math.round(engaged.categories.reduce((t: number, c: any) => t + c.ratio * engaged.size, 0)), engaged.size);
+    assert.deepEqual(await insights('YOUR_ENGAGED_AUDIENCE'), engaged);
+    assertError(await owner.client.get(`/ad_accounts/${acct.id}/audience_insights`), 400, 1, 'audience_insight_type');
+    const types = await owner.client.get(`/ad_accounts/${acct.id}/insights/audiences`);
+    assert.deepEqual(types.body.items.map((i: any) => i.type), ['YOUR_TOTAL_AUDIENCE', 'YOUR_ENGAGED_AUDIENCE', 'PINTEREST_TOTAL_AUDIENCE']);
+  });
+
   test('each rule is checked, naming the field', async () => {
     const { owner, path, tag, s } = await setup();
     const other = await adAccount(owner.client);

@@ -5,6 +5,7 @@ import { customerListsFamily } from '../customer-lists/family.js';
 import { defineFamily } from '../family.js';
 import { AUDIENCE_MIGRATIONS } from './migrations.js';
 import { audienceRoutes } from './routes.js';
+import { AudienceInsights, insightRoutes } from './insights.js';
 import { AudienceService } from './service.js';
 
 /** Audiences (issue 22, item 2): CUSTOMER_LIST, VISITOR, ENGAGEMENT and ACTALIKE audiences, sized from lists, conversion events and ads delivery. */
@@ -25,6 +26,11 @@ export const audiencesFamily = defineFamily({
     });
     // Ad groups target the account's audiences; one not READY keeps its ad groups from serving.
     uses.ads.services.audienceTargeting.register((q, accountId, ids) => audiences.statuses(q, accountId, ids));
-    return { stores: {}, services: { audiences }, routes: audienceRoutes(audiences) };
+    const insights = new AudienceInsights({ clock: core.clock, delivery: uses.ads.services.adDelivery });
+    return {
+      stores: {},
+      services: { audiences },
+      routes: [...audienceRoutes(audiences), ...insightRoutes({ insights, accounts: uses.ads.services.adAccounts, clock: core.clock })],
+    };
   },
 });
