@@ -4,6 +4,7 @@ import { defineFamily } from '../family.js';
 import { CONVERSIONS_MIGRATIONS } from './migrations.js';
 import { conversionRoutes } from './routes.js';
 import { ConversionService } from './service.js';
+import { TagLists, tagListRoutes } from './tag-lists.js';
 
 /**
  * The Conversions API (issue 22, item 3's recording side): conversion tags, conversion
@@ -21,7 +22,7 @@ export const conversionsFamily = defineFamily({
     return {
       stores: {},
       services: { conversions },
-      routes: conversionRoutes(conversions),
+      routes: [...conversionRoutes(conversions), ...tagListRoutes({ lists: new TagLists({ db: core.db, clock: core.clock }), accounts: uses.ads.services.adAccounts })],
       forgetCached: () => conversions.forgetCached(),
     };
   },
