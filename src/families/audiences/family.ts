@@ -6,6 +6,7 @@ import { defineFamily } from '../family.js';
 import { AUDIENCE_MIGRATIONS } from './migrations.js';
 import { audienceRoutes } from './routes.js';
 import { AudienceInsights, insightRoutes } from './insights.js';
+import { AudienceSharing, sharingRoutes } from './sharing.js';
 import { AudienceService } from './service.js';
 
 /** Audiences (issue 22, item 2): CUSTOMER_LIST, VISITOR, ENGAGEMENT and ACTALIKE audiences, sized from lists, conversion events and ads delivery. */
@@ -30,7 +31,11 @@ export const audiencesFamily = defineFamily({
     return {
       stores: {},
       services: { audiences },
-      routes: [...audienceRoutes(audiences), ...insightRoutes({ insights, accounts: uses.ads.services.adAccounts, clock: core.clock })],
+      routes: [
+        ...audienceRoutes(audiences),
+        ...insightRoutes({ insights, accounts: uses.ads.services.adAccounts, clock: core.clock }),
+        ...sharingRoutes(new AudienceSharing({ db: core.db, clock: core.clock, accounts: uses.ads.services.adAccounts, audiences })),
+      ],
     };
   },
 });

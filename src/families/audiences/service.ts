@@ -109,8 +109,16 @@ export class AudienceService {
 
   async list(userId: string, accountId: string, query: PageRequest & { order?: 'ASCENDING' | 'DESCENDING'; ownership_type?: string }): Promise<{ items: Record<string, unknown>[]; bookmark: string | null }> {
     await this.deps.accounts.require(userId, accountId, AUDIENCE_ROLES.read);
-    // pinbox: no audience is shared between accounts yet, so RECEIVED lists none.
-    if (query.ownership_type === 'RECEIVED') return { items: [], bookmark: null };
+    // Audiences shared with the account (sharing.ts), by id; one page holds them all (at most a few hundred).
+    if (query.ownership_type === 'RECEIVED') {
+      const rows = await this.deps.db.all<AudienceRow>(
+        'SELECT a.* FROM audience_shares s JOIN audiences a ON a.id = s.audience_id WHERE s.recipient_account_id = ? ORDER BY a.id',
+        [accountId],
+      );
+      const items: Record<string, unknown>[] = [];
+      for (const row of rows) items.push(await this.present(this.deps.db, row));
+      return { items, bookmark: null };
+    }
     const page = await pageById<AudienceRow>(this.deps.bookmarks, this.deps.db, 'audiences', 'audiences/list', accountId, query);
     const items: Record<string, unknown>[] = [];
     for (const row of page.items) items.push(await this.present(this.deps.db, row));
@@ -142,6 +150,11 @@ export class AudienceService {
     return { customer_list_id: listId };
   }
 
+  /** The audience of the account, or the 404. */
+  async requireOwn(q: Queryable, accountId: string, id: string): Promise<void> {
+    await this.row(q, accountId, id);
+  }
+
   private async row(q: Queryable, accountId: string, id: string): Promise<AudienceRow> {
     const row = await q.get<AudienceRow>('SELECT * FROM audiences WHERE ad_account_id = ? AND id = ?', [accountId, id]);
     if (!row) throw new ApiError('ad_entity_not_found', `Audience ${id} not found in ad account ${accountId}.`);
@@ -154,7 +167,12 @@ export class AudienceService {
    * engagement audience is sized from the delivery stored, without catching up.
    */
   async statuses(q: Queryable, accountId: string, ids: readonly string[]): Promise<Map<string, string>> {
-    const rows = await q.all<AudienceRow>(`SELECT * FROM audiences WHERE ad_account_id = ? AND id IN (${ids.map(() => '?').join(', ')})`, [accountId, ...ids]);
+    const marks = ids.map(() => '?').join(', ');
+    // Its own audiences and those shared with it.
+    const rows = await q.all<AudienceRow>(
+      `SELECT * FROM audiences WHERE id IN (${marks}) AND (ad_account_id = ? OR id IN (SELECT audience_id FROM audience_shares WHERE recipient_account_id = ?))`,
+      [...ids, accountId, accountId],
+    );
     const out = new Map<string, string>();
     for (const row of rows) out.set(row.id, (await this.sizeOf(q, row, false)).status);
     return out;
