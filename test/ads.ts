@@ -26,26 +26,6 @@ export async function madeEntity(client: Client, accountId: string, kind: 'campa
   return only.data;
 }
 
-export const campaignItem = (extra: Record<string, unknown> = {}) => ({ name: unique('camp'), objective_type: 'CONSIDERATION', daily_spend_cap: 50_000_000, ...extra });
-export const adGroupItem = (campaignId: string, extra: Record<string, unknown> = {}) => ({
-  campaign_id: campaignId,
-  name: unique('group'),
-  billable_event: 'CLICKTHROUGH',
-  budget_in_micro_currency: 10_000_000,
-  bid_in_micro_currency: 1_000_000,
-  ...extra,
-});
-
-/** An account with a campaign, an ad group and an ad of a Pin of its owner. */
-export async function adTree(client: Client, campaignExtra: Record<string, unknown> = {}) {
-  const acct = await adAccount(client);
-  const campaign = await madeEntity(client, acct.id, 'campaigns', campaignItem(campaignExtra));
-  const group = await madeEntity(client, acct.id, 'ad_groups', adGroupItem(campaign.id));
-  const pin = await createPin(client, (await createBoard(client)).id, { link: 'https://example.com/promoted' });
-  const ad = await madeEntity(client, acct.id, 'ads', { ad_group_id: group.id, pin_id: pin.id, creative_type: 'REGULAR', destination_url: 'https://example.com/a' });
-  return { acct, campaign, group, pin, ad };
-}
-
 /** A CONSIDERATION campaign, an ad group ($4 a click, $500 a day) and an approved ad that serve, and are clicked, as soon as the clock moves. */
 export async function servingAd(s: TestServer, client: Client, accountId: string, groupExtra: Record<string, unknown> = {}) {
   const campaign = await madeEntity(client, accountId, 'campaigns', { name: unique('conv'), objective_type: 'CONSIDERATION' });
@@ -69,4 +49,24 @@ export function conversionEvents(nowMs: number, n: number, email = (i: number) =
     custom_data: { currency: 'USD', value: '10.00' },
     ...extra,
   }));
+}
+
+export const campaignItem = (extra: Record<string, unknown> = {}) => ({ name: unique('camp'), objective_type: 'CONSIDERATION', daily_spend_cap: 50_000_000, ...extra });
+export const adGroupItem = (campaignId: string, extra: Record<string, unknown> = {}) => ({
+  campaign_id: campaignId,
+  name: unique('group'),
+  billable_event: 'CLICKTHROUGH',
+  budget_in_micro_currency: 10_000_000,
+  bid_in_micro_currency: 1_000_000,
+  ...extra,
+});
+
+/** An account with a campaign, an ad group and an ad of a Pin of its owner. */
+export async function adTree(client: Client, campaignExtra: Record<string, unknown> = {}) {
+  const acct = await adAccount(client);
+  const campaign = await madeEntity(client, acct.id, 'campaigns', campaignItem(campaignExtra));
+  const group = await madeEntity(client, acct.id, 'ad_groups', adGroupItem(campaign.id));
+  const pin = await createPin(client, (await createBoard(client)).id, { link: 'https://example.com/promoted' });
+  const ad = await madeEntity(client, acct.id, 'ads', { ad_group_id: group.id, pin_id: pin.id, creative_type: 'REGULAR', destination_url: 'https://example.com/a' });
+  return { acct, campaign, group, pin, ad };
 }
