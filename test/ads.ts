@@ -70,3 +70,19 @@ export async function adTree(client: Client, campaignExtra: Record<string, unkno
   const ad = await madeEntity(client, acct.id, 'ads', { ad_group_id: group.id, pin_id: pin.id, creative_type: 'REGULAR', destination_url: 'https://example.com/a' });
   return { acct, campaign, group, pin, ad };
 }
+
+/**
+ * Analytics rows' additive columns summed by `DATE` (TOTAL for rows without one):
+ * what the add-up checks compare between levels and breakdowns.
+ * @example assert.deepEqual(sumsByDate(adRows, ['IMPRESSION_1']), sumsByDate(groupRows, ['IMPRESSION_1']))
+ */
+export function sumsByDate(rows: readonly any[], columns: readonly string[]): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>();
+  for (const row of rows) {
+    const key = row.DATE ?? 'TOTAL';
+    const sums = out.get(key) ?? Object.fromEntries(columns.map((c) => [c, 0]));
+    for (const c of columns) sums[c] += row[c] ?? 0;
+    out.set(key, sums);
+  }
+  return out;
+}

@@ -36,9 +36,13 @@ test('GET / answers a page naming the version, store, clock, the curl line and t
   assert.equal(landing.operations.served, pinbox.routes.length, 'every route is one operation');
   const pins = landing.operations.by_tag.find((t: { tag: string }) => t.tag === 'pins');
   assert.ok(pins.served.includes('pins/create'));
-  const catalogs = landing.operations.by_tag.find((t: { tag: string }) => t.tag === 'catalogs');
-  assert.deepEqual(catalogs.served, []);
-  assert.ok(catalogs.not_served.includes('catalogs/list'));
+  // Every tag lists exactly the routes pinbox registered as served, the rest of its operations as not served.
+  const registered = new Set(pinbox.routes.map((route) => route.policy?.operationId));
+  for (const tag of landing.operations.by_tag as { tag: string; served: string[]; not_served: string[] }[]) {
+    for (const operationId of tag.served) assert.ok(registered.has(operationId), `${tag.tag}: ${operationId} is listed served`);
+    for (const operationId of tag.not_served) assert.ok(!registered.has(operationId), `${tag.tag}: ${operationId} is listed not served`);
+  }
+  assert.equal(landing.operations.by_tag.reduce((n: number, t: { served: string[] }) => n + t.served.length, 0), landing.operations.served);
   assert.ok(html.includes(`Operations served: ${landing.operations.served} of ${landing.operations.total}`));
 });
 

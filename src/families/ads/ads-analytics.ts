@@ -143,8 +143,14 @@ const ATTRIBUTE_COLUMNS: Readonly<Record<string, { from: 'account' | 'campaign' 
 const LEVEL_DEPTH: Readonly<Record<Level, number>> = { ADVERTISER: 0, CAMPAIGN: 1, AD_GROUP: 2, AD: 3, PIN: 3 };
 const FROM_DEPTH = { account: 0, campaign: 1, ad_group: 2, ad: 3 } as const;
 
-/** Pinterest's targeting breakdowns pinbox splits figures by (the others answer no rows; see the README). */
-export const TARGETING_BREAKDOWNS = ['APPTYPE', 'GENDER', 'AGE_BUCKET', 'LOCATION', 'COUNTRY', 'GEO', 'PLACEMENT', 'TARGETED_INTEREST', 'CREATIVE_TYPE'] as const;
+/**
+ * Pinterest's targeting breakdowns pinbox splits figures by (AdsAnalyticsTargetingType and the
+ * campaign, ad group and ad variants). QUIZ_RESULT, CREATIVE_ENHANCEMENTS and AUDIENCE_MULTIPLIER
+ * answer no rows (pinbox has no quizzes, enhancements nor multipliers; see the README).
+ */
+export const TARGETING_BREAKDOWNS = [
+  'APPTYPE', 'GENDER', 'AGE_BUCKET', 'AGE_BUCKET_AND_GENDER', 'LOCATION', 'COUNTRY', 'GEO', 'REGION', 'PLACEMENT', 'TARGETED_INTEREST', 'PINNER_INTEREST', 'AUDIENCE_INCLUDE', 'KEYWORD', 'CREATIVE_TYPE',
+] as const;
 
 /** pinbox's audience mix where an ad group does not narrow it: values and their shares. */
 const AUDIENCE_MIX: Readonly<Record<string, readonly [string, number][]>> = {
@@ -154,37 +160,68 @@ const AUDIENCE_MIX: Readonly<Record<string, readonly [string, number][]>> = {
   PLACEMENT: [['BROWSE', 0.6], ['SEARCH', 0.32], ['OTHER', 0.08]],
 };
 
-/** The values an ad group's figures split between for a targeting type, with weights; none when it has no such breakdown. */
-function breakdownOf(type: string, group: EntityRecord, account: AdAccountRow, ad: EntityRecord | undefined): [string, number][] {
+/** The top-level interests of pinbox's taxonomy: who saw an ad (PINNER_INTEREST) when its ad group targets none. */
+const TOP_INTERESTS = [...INTERESTS.values()].filter((interest) => interest.level === 1).map((interest) => interest.id);
+
+/** An ad group's active, non-negative keywords (what KEYWORD splits by): text and id. */
+export interface GroupKeyword {
+  id: string;
+  value: string;
+}
+
+/**
+ * The values an ad group's figures split between for a targeting type, with weights; none when it
+ * has no such breakdown. `KEYWORD_ID` is pinbox's own: KEYWORD by keyword id, for the KEYWORD report level.
+ */
+function breakdownOf(type: string, group: EntityRecord, account: AdAccountRow, ad: EntityRecord | undefined, keywords: readonly GroupKeyword[]): [string, number][] {
   const spec = (group.targeting_spec ?? {}) as Record<string, string[] | undefined>;
-  const key = hashText(`targeting:${group.id}:${type}`);
+  const key = hashText(`targeting:${group.id}:${type === 'KEYWORD_ID' ? 'KEYWORD' : type}`);
   const vary = (values: readonly [string, number][]) => values.map(([v, w], i) => [v, w * (0.7 + unit(key, i, 3) * 0.6)] as [string, number]);
   const narrowed = (field: string, mix: readonly [string, number][]) => {
     const chosen = spec[field];
     if (!chosen?.length) return vary(mix);
     return vary(chosen.map((v) => [v, mix.find(([m]) => m === v)?.[1] ?? 1 / chosen.length]));
   };
+  const countries = () => (spec.LOCATION?.length ? spec.LOCATION : spec.GEO?.length ? spec.GEO : [account.country]);
   switch (type) {
     case 'APPTYPE':
     case 'GENDER':
     case 'AGE_BUCKET':
       return narrowed(type, AUDIENCE_MIX[type]);
+    case 'AGE_BUCKET_AND_GENDER': {
+      // pinbox: the value is `<age bucket>:<gender>`, each pair weighted by the product of its parts.
+      const ages = narrowed('AGE_BUCKET', AUDIENCE_MIX.AGE_BUCKET);
+      const genders = narrowed('GENDER', AUDIENCE_MIX.GENDER);
+      return ages.flatMap(([age, a]) => genders.map(([gender, g]) => [`${age}:${gender}`, a * g] as [string, number]));
+    }
     case 'PLACEMENT': {
       const placement = String(group.placement_group ?? 'ALL');
       return placement === 'ALL' ? vary(AUDIENCE_MIX.PLACEMENT) : [[placement, 1]];
     }
     case 'LOCATION':
     case 'COUNTRY':
-    case 'GEO': {
-      const countries = spec.LOCATION?.length ? spec.LOCATION : spec.GEO?.length ? spec.GEO : [account.country];
-      return vary(countries.map((c) => [c, 1]));
-    }
+    case 'GEO':
+      return vary(countries().map((c) => [c, 1]));
+    case 'REGION':
+      // pinbox: the regions an ad group targets (GEO's sub-country codes such as US-CA), else its countries as a whole.
+      return vary(((spec.GEO ?? []).some((g) => g.includes('-')) ? (spec.GEO ?? []).filter((g) => g.includes('-')) : countries()).map((c) => [c, 1]));
     case 'CREATIVE_TYPE':
       return ad ? [[String(ad.creative_type), 1]] : [];
     case 'TARGETED_INTEREST': {
       const interests = (spec.INTEREST ?? []).filter((id) => INTERESTS.has(id));
       return vary(interests.map((id) => [id, 1]));
     }
+    case 'PINNER_INTEREST': {
+      // pinbox: the interests of the people reached: those targeted, else every top-level interest.
+      const interests = (spec.INTEREST ?? []).filter((id) => INTERESTS.has(id));
+      return vary((interests.length ? interests : TOP_INTERESTS).map((id) => [id, 1]));
+    }
+    case 'AUDIENCE_INCLUDE':
+      return vary((spec.AUDIENCE_INCLUDE ?? []).map((id) => [id, 1]));
+    case 'KEYWORD':
+      return vary(keywords.map((k) => [k.value, 1]));
+    case 'KEYWORD_ID':
+      return vary(keywords.map((k) => [k.id, 1]));
     default:
       return [];
   }
@@ -253,12 +290,24 @@ export class AdsAnalytics {
   private async tree(q: Queryable, accountId: string, request: AnalyticsRequest, targeting: boolean) {
     const needed =
       targeting || request.level === 'PIN' || !!request.pinIds || request.columns.some((c) => c in ATTRIBUTE_COLUMNS && c !== LEVEL_ID_COLUMN[request.level]);
-    if (!needed) return { campaigns: new Map<string, EntityRecord>(), adGroups: new Map<string, EntityRecord>(), ads: new Map<string, EntityRecord>() };
+    const keywords = new Map<string, GroupKeyword[]>();
+    if (!needed) return { campaigns: new Map<string, EntityRecord>(), adGroups: new Map<string, EntityRecord>(), ads: new Map<string, EntityRecord>(), keywords };
     const statuses = ['ACTIVE', 'PAUSED', 'ARCHIVED', 'DRAFT', 'DELETED_DRAFT'];
     const { campaigns, adGroups, ads } = this.deps.entities;
     const all = (entity: AdEntity) => entity.store.list(q, accountId, statuses, null, false, null, Number.MAX_SAFE_INTEGER);
     const byId = (records: EntityRecord[]) => new Map(records.map((r) => [r.id, r]));
-    return { campaigns: byId(await all(campaigns)), adGroups: byId(await all(adGroups)), ads: byId(await all(ads)) };
+    if (targeting) {
+      // Pinterest: negative keywords exclude searches, so only an ad group's active positive keywords take a share.
+      const rows = await q.all<{ id: string; parent_id: string; value: string }>(
+        "SELECT id, parent_id, value FROM ad_keywords WHERE ad_account_id = ? AND parent_type = 'ad_group' AND status = 'ACTIVE' AND match_type NOT LIKE '%_NEGATIVE' ORDER BY id",
+        [accountId],
+      );
+      for (const row of rows) {
+        if (!keywords.has(row.parent_id)) keywords.set(row.parent_id, []);
+        keywords.get(row.parent_id)!.push({ id: row.id, value: row.value });
+      }
+    }
+    return { campaigns: byId(await all(campaigns)), adGroups: byId(await all(adGroups)), ads: byId(await all(ads)), keywords };
   }
 
   /** The rows of a request, flat, keyed by upper-case columns: the sync answer and a report's file. */
@@ -377,7 +426,7 @@ export class AdsAnalytics {
           continue;
         }
         const group = tree.adGroups.get(row.ad_group_id);
-        const values = group ? breakdownOf(type, group, account, tree.ads.get(row.ad_id)) : [];
+        const values = group ? breakdownOf(type, group, account, tree.ads.get(row.ad_id), tree.keywords.get(row.ad_group_id) ?? []) : [];
         if (values.length === 0) continue;
         for (const part of parts) {
           const split = Array.from(part.counts, (v) => apportion(v, values.map(([, w]) => w)));

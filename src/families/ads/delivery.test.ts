@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertError, Client, createBoard, createPin, ROOMY_STANDARD_LIMITS, startTestPinbox, useServer } from '../../../test/harness.js';
-import { adAccount, adsPerson, madeEntity } from '../../../test/ads.js';
+import { adAccount, adsPerson, madeEntity, sumsByDate } from '../../../test/ads.js';
 import { TEST_BACKEND } from '../../../test/backend.js';
 
 const DAY = 86_400_000;
@@ -221,16 +221,7 @@ describe('ads analytics add up', () => {
     await clock.advance('7h');
   });
 
-  const byDate = (rows: any[]) => {
-    const out = new Map<string, Record<string, number>>();
-    for (const row of rows) {
-      const key = row.DATE ?? 'TOTAL';
-      const sums = out.get(key) ?? Object.fromEntries(SUMS.map((c) => [c, 0]));
-      for (const c of SUMS) sums[c] += row[c] ?? 0;
-      out.set(key, sums);
-    }
-    return out;
-  };
+  const byDate = (rows: any[]) => sumsByDate(rows, SUMS);
 
   for (const granularity of ['DAY', 'TOTAL', 'HOUR', 'WEEK']) {
     test(`${granularity}: the account is the sum of its campaigns, a campaign of its ad groups, an ad group of its ads`, async () => {

@@ -34,7 +34,7 @@ export const REPORT_COST_LIMIT_AD_DAYS = 2_000_000;
 export const REPORT_FILE_PATH = '/async_reporting_v3';
 
 /** Pinterest: MetricsReportingLevel; the levels pinbox makes rows for, and the analytics level each reads. */
-const LEVELS: Readonly<Record<string, { level: Level; targeting: boolean } | null>> = {
+const LEVELS: Readonly<Record<string, { level: Level; targeting: boolean; keyword?: true } | null>> = {
   ADVERTISER: { level: 'ADVERTISER', targeting: false },
   ADVERTISER_TARGETING: { level: 'ADVERTISER', targeting: true },
   CAMPAIGN: { level: 'CAMPAIGN', targeting: false },
@@ -43,8 +43,9 @@ const LEVELS: Readonly<Record<string, { level: Level; targeting: boolean } | nul
   AD_GROUP_TARGETING: { level: 'AD_GROUP', targeting: true },
   PIN_PROMOTION: { level: 'AD', targeting: false },
   PIN_PROMOTION_TARGETING: { level: 'AD', targeting: true },
-  // pinbox: keywords and product groups are not served yet, so these reports have no rows.
-  KEYWORD: null,
+  // pinbox: a keyword's row is its share of its ad group's figures, as KEYWORD targeting analytics split them.
+  KEYWORD: { level: 'AD_GROUP', targeting: true, keyword: true },
+  // pinbox: product groups have no delivery of their own yet, so these reports have no rows.
   PRODUCT_GROUP: null,
   PRODUCT_GROUP_TARGETING: null,
   PRODUCT_ITEM: null,
@@ -175,7 +176,7 @@ export class ReportService {
     const { from, to } = kind === 'PRODUCT' ? checkProductDates(body.start_date, body.end_date) : checkDates(body.start_date, body.end_date, body.granularity, 'async', now);
     if (kind === 'DELIVERY') {
       const level = LEVELS[body.level];
-      if (level?.targeting && !body.targeting_types?.length) throw invalidField('targeting_types', `is required for level ${body.level}`);
+      if (level?.targeting && !level.keyword && !body.targeting_types?.length) throw invalidField('targeting_types', `is required for level ${body.level}`);
       if ((body.start_hour !== undefined || body.end_hour !== undefined) && body.granularity !== 'HOUR') throw invalidField('start_hour', 'needs granularity HOUR');
     }
     const ads = await this.deps.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM ads WHERE ad_account_id = ?', [accountId]);
@@ -225,7 +226,9 @@ export class ReportService {
     const columns = [...new Set([...body.columns, ...filterColumns])];
     const asked: AnalyticsRequest = { level: level.level, from, to, granularity: body.granularity, columns, attribution: attributionOf(body as unknown as Record<string, unknown>), ...(await this.filters(account, body)) };
     let rows: Record<string, unknown>[];
-    if (level.targeting) {
+    if (level.keyword) {
+      rows = (await this.deps.analytics.targetingRows(account, asked, ['KEYWORD_ID'])).map((t) => ({ KEYWORD_ID: t.targeting_value, ...t.metrics }));
+    } else if (level.targeting) {
       rows = (await this.deps.analytics.targetingRows(account, asked, body.targeting_types ?? [])).map((t) => ({ TARGETING_TYPE: t.targeting_type, TARGETING_VALUE: t.targeting_value, ...t.metrics }));
     } else {
       rows = await this.deps.analytics.rows(account, asked);
@@ -287,7 +290,8 @@ export class ReportService {
       for (const row of rows) for (const column of Object.keys(row)) if (!columns.includes(column)) columns.push(column);
       return stringify(rows, { header: true, columns: columns.length ? columns : body.columns });
     }
-    const idColumn = LEVELS[body.level] ? LEVEL_ID_COLUMN[LEVELS[body.level]!.level] : null;
+    const levelOf = LEVELS[body.level];
+    const idColumn = levelOf?.keyword ? 'KEYWORD_ID' : levelOf ? LEVEL_ID_COLUMN[levelOf.level] : null;
     const out: Record<string, Record<string, unknown>[]> = {};
     for (const row of rows) {
       const id = idColumn && row[idColumn] !== undefined ? String(row[idColumn]) : account.id;

@@ -263,6 +263,66 @@ export class PlanningModel {
     return [{ interest, market: region, trends: topics }];
   }
 
+  /**
+   * Product-category details: a category's weekly series over the lookback window (as
+   * trending keywords' are, of the category's words), its month-over-month changes by
+   * engagement type, related searches and the audience that engaged.
+   */
+  async productCategoryDetails(now: number, query: ProductCategoryQuery & { product_categories: string[]; lookback_window: number }): Promise<Record<string, unknown>[]> {
+    const seed = await this.seed();
+    const weeks = Math.round(query.lookback_window / 7);
+    const lastSunday = Math.floor(now / DAY_MS) * DAY_MS - new Date(now).getUTCDay() * DAY_MS;
+    const related = await this.related(query.product_categories.map(categoryTerm));
+    return query.product_categories.map((category, i) => {
+      const term = categoryTerm(category);
+      const past = this.series(seed, query.region, 'growing', query.engagement_type, term, weeks);
+      const peak = Math.max(1, ...past);
+      const mom = (what: string) => {
+        const shifted = this.series(seed, query.region, 'growing', what, term, 9);
+        const sum = (from: number, to: number) => shifted.slice(from, to).reduce((a, b) => a + b, 0);
+        return Math.round(((sum(5, 9) - sum(1, 5)) / Math.max(sum(1, 5), 1e-9)) * 1000) / 10;
+      };
+      const demographics = this.demographics(seed, term);
+      return {
+        product_category: category,
+        has_prediction: false,
+        time_series: Object.fromEntries(past.map((v, w) => [new Date(lastSunday - (weeks - 1 - w) * WEEK_MS).toISOString().slice(0, 10), Math.min(100, Math.round((v / peak) * 100))])),
+        metrics_highlights: { engagement: { pct_change_mom: mom('ENGAGEMENT') }, outbound_clicks: { pct_change_mom: mom('OUTBOUND_CLICK') }, pin_saves: { pct_change_mom: mom('SAVE') } },
+        related_searches: related.related_terms_list[i].related_terms.slice(0, 5),
+        demographics: { age: demographics.age_distribution, gender: demographics.gender_distribution },
+      };
+    });
+  }
+
+  /**
+   * Growing product categories: pinbox has no product taxonomy (see the README), so its
+   * categories are the trends model's single-word candidates in upper snake case, each in
+   * a seeded vertical, ranked by growth for the engagement type and audience.
+   */
+  async trendingProductCategories(query: ProductCategoryQuery & { verticals?: string[]; ages?: string[]; genders?: string[] }): Promise<Record<string, unknown>[]> {
+    const seed = await this.seed();
+    const audience = [query.engagement_type, ...(query.genders ?? []), ...(query.ages ?? [])].sort().join(',');
+    const scored = this.candidates(seed)
+      .filter((keyword) => !keyword.includes(' '))
+      .map((keyword) => ({ keyword, vertical: PRODUCT_VERTICALS[Math.floor(this.draw(seed, 'vertical', keyword) * PRODUCT_VERTICALS.length)] }))
+      .filter(({ vertical }) => !query.verticals || query.verticals.includes(vertical))
+      .map((c) => ({ ...c, score: this.trendScore(seed, query.region, 'growing', audience, c.keyword), volume: this.volume(seed, query.region.split('+')[0], c.keyword) }))
+      .sort((a, b) => b.score - a.score || (a.keyword < b.keyword ? -1 : 1))
+      .slice(0, 50);
+    const top = Math.max(1e-9, ...scored.map((c) => c.volume));
+    return scored.map(({ keyword, vertical, volume }) => {
+      const past = this.series(seed, query.region, 'growing', audience, keyword, 9);
+      const sum = (from: number, to: number) => past.slice(from, to).reduce((a, b) => a + b, 0);
+      return {
+        product_category: keyword.toUpperCase(),
+        engagement_type: query.engagement_type,
+        pct_change_mom: Math.max(-10_000, Math.min(10_001, Math.round(((sum(5, 9) - sum(1, 5)) / Math.max(sum(1, 5), 1e-9)) * 100))),
+        percent_relative_volume: Math.round((volume / top) * 100),
+        verticals: [vertical],
+      };
+    });
+  }
+
   /** Up to eight phrases of each term with other words of the vocabulary, seeded. */
   async related(terms: readonly string[]): Promise<{ id: string; related_term_count: number; related_terms_list: { term: string; related_terms: string[] }[] }> {
     const seed = await this.seed();
@@ -291,6 +351,23 @@ export class PlanningModel {
     }
     return out;
   }
+}
+
+/** The spec's VerticalProductCategory, ProductCategoriesEngagementType and ProductCategoryDetailLookbackWindow. */
+export const PRODUCT_VERTICALS = ['FASHION', 'HOME_DECOR', 'BEAUTY'] as const;
+export const PRODUCT_ENGAGEMENT_TYPES = ['ENGAGEMENT', 'OUTBOUND_CLICK', 'SAVE'] as const;
+export const PRODUCT_LOOKBACK_WINDOWS = [90, 180, 365, 730] as const;
+/**
+ * pinbox: a well-formed product category (Pinterest's ProductCategoryEnum names are upper
+ * snake case, e.g. AREA_RUGS); pinbox has no taxonomy to check them against (see the README).
+ */
+export const PRODUCT_CATEGORY_PATTERN = '^[A-Z0-9]+(_[A-Z0-9]+)*$';
+/** The search term of a category: its words in lower case (AREA_RUGS: "area rugs"). */
+const categoryTerm = (category: string) => category.toLowerCase().split('_').join(' ');
+
+export interface ProductCategoryQuery {
+  region: string;
+  engagement_type: string;
 }
 
 export interface TrendingQuery {
@@ -382,6 +459,56 @@ export function trendRoutes(deps: { model: PlanningModel; accounts: AdAccountSer
         querystring: { type: 'object', required: ['region'], properties: { region: { enum: FEATURED_REGIONS }, interest: { enum: FEATURED_INTERESTS } } },
       },
       handler: async (request) => model.featured(clock.now(), request.query.region, request.query.interest ?? 'ALL'),
+    }),
+    defineRoute<{ Querystring: { product_categories: string[]; region: string; lookback_window?: number; engagement_type?: string } }>({
+      method: 'GET',
+      url: '/trends/product_categories/details',
+      operationId: 'trends_product_categories_details/list',
+      scopes: ['user_accounts:read'],
+      schema: {
+        querystring: {
+          type: 'object',
+          required: ['product_categories', 'region'],
+          properties: {
+            product_categories: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+            region: { enum: FEATURED_REGIONS },
+            lookback_window: { type: 'integer', enum: PRODUCT_LOOKBACK_WINDOWS },
+            engagement_type: { enum: PRODUCT_ENGAGEMENT_TYPES },
+          },
+        },
+      },
+      handler: async (request) => {
+        const q = request.query;
+        const categories = [...new Set(split(q.product_categories)!.map((c) => c.trim()))];
+        // Pinterest: 1 to 20 categories (ProductCategoryIds), each a ProductCategoryEnum name.
+        if (categories.length > 20) throw invalidField('product_categories', 'names more than 20 product categories');
+        const bad = categories.find((c) => c.length > 100 || !new RegExp(PRODUCT_CATEGORY_PATTERN).test(c));
+        if (bad !== undefined) throw invalidField('product_categories', `has ${JSON.stringify(bad)}, which is no product category (upper snake case, such as AREA_RUGS)`);
+        return model.productCategoryDetails(clock.now(), { product_categories: categories, region: q.region, lookback_window: q.lookback_window ?? 365, engagement_type: q.engagement_type ?? 'ENGAGEMENT' });
+      },
+    }),
+    defineRoute<{ Querystring: { region: string; verticals?: string[]; ages?: string[]; genders?: string[]; engagement_type?: string } }>({
+      method: 'GET',
+      url: '/trends/product_categories/trending',
+      operationId: 'trends_product_categories_trending/list',
+      scopes: ['user_accounts:read'],
+      schema: {
+        querystring: {
+          type: 'object',
+          required: ['region'],
+          properties: {
+            region: { enum: FEATURED_REGIONS },
+            verticals: listOf(PRODUCT_VERTICALS),
+            ages: listOf(TREND_AGES),
+            genders: listOf(['MALE', 'FEMALE', 'UNSPECIFIED']),
+            engagement_type: { enum: PRODUCT_ENGAGEMENT_TYPES },
+          },
+        },
+      },
+      handler: async (request) => {
+        const q = request.query;
+        return model.trendingProductCategories({ region: q.region, engagement_type: q.engagement_type ?? 'ENGAGEMENT', verticals: split(q.verticals), ages: split(q.ages), genders: split(q.genders) });
+      },
     }),
     defineRoute<{ Querystring: { terms: string[] } }>({
       method: 'GET',
