@@ -252,7 +252,7 @@ export interface TargetingRow {
   metrics: Record<string, unknown>;
 }
 
-type Tree = { campaigns: Map<string, EntityRecord>; adGroups: Map<string, EntityRecord>; ads: Map<string, EntityRecord> };
+type Tree = { campaigns: Map<string, EntityRecord>; adGroups: Map<string, EntityRecord>; ads: Map<string, EntityRecord>; keywords: Map<string, GroupKeyword[]> };
 
 interface Bucket {
   id: string;
