@@ -3,6 +3,7 @@ import { defineAdEntity, type AdEntity, type EntityContext, type EntityFields, t
 import { CAMPAIGN_ROLES } from './roles.js';
 import { anyObject, BID_STRATEGIES, BILLABLE_EVENTS, digits, itemSchema, nullableFlag, nullableInteger, seconds, status, trackingUrls } from './schemas.js';
 import { deliverySummary } from './status.js';
+import { AudienceTargeting } from './audience-targeting.js';
 import { checkAgeRange } from './targeting-spec.js';
 import { applyTargetingTemplate } from './targeting-templates.js';
 import { presentIfSet } from './schemas.js';
@@ -65,7 +66,7 @@ const fields = {
 } as const;
 
 /** Pinterest's ad group rules, checked on the ad group as it would be after the item, under its campaign. */
-async function checkAdGroup(next: EntityFields, context: EntityContext, creating: boolean): Promise<EntityFields> {
+async function checkAdGroup(next: EntityFields, context: EntityContext, creating: boolean, audiences: AudienceTargeting): Promise<EntityFields> {
   const campaign = context.parent!;
   const objective = String(campaign.objective_type);
   const cbo = Boolean(campaign.is_campaign_budget_optimization);
@@ -115,6 +116,7 @@ async function checkAdGroup(next: EntityFields, context: EntityContext, creating
     if (next.end_time == null) throw invalidField('lifetime_frequency_cap', "needs an 'end_time'");
   }
   checkTargeting(next);
+  await audiences.check(context.q, context.account.id, next.targeting_spec as Record<string, unknown> | null);
 
   const start = next.start_time as number | null;
   const end = next.end_time as number | null;
@@ -143,7 +145,7 @@ function checkTargeting(next: EntityFields): void {
 }
 
 /** Ad groups (the spec's `ad_groups` tag), under campaigns. */
-export function adGroupEntity(campaigns: AdEntity): AdEntity {
+export function adGroupEntity(campaigns: AdEntity, audiences: AudienceTargeting = new AudienceTargeting()): AdEntity {
   return defineAdEntity({
     noun: 'ad group',
     table: 'ad_groups',
@@ -207,11 +209,12 @@ export function adGroupEntity(campaigns: AdEntity): AdEntity {
         },
         context,
         true,
+        audiences,
       );
     },
     async update(item, current, context) {
       const { id: _id, status: _status, ad_account_id: _account, ...given } = await applyTargetingTemplate(item, context);
-      const next = await checkAdGroup({ ...current, ...given }, context, false);
+      const next = await checkAdGroup({ ...current, ...given }, context, false, audiences);
       // A new lifetime budget gives a spent-out ad group room again.
       if (next.budget_in_micro_currency !== current.budget_in_micro_currency || next.budget_type !== current.budget_type) next.budget_spent_at = null;
       return next;

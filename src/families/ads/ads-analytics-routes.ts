@@ -6,6 +6,7 @@ import type { Clock } from '../../kernel/clock.js';
 import type { AdAccountService } from './ad-accounts.js';
 import { AdsAnalytics, checkDates, GRANULARITIES, type AnalyticsRequest, type Granularity, type Level } from './ads-analytics.js';
 import { CAMPAIGN_ROLES } from './roles.js';
+import { attributionOf } from './attribution.js';
 
 /** Pinterest: the attribution windows a query may ask for, in days. */
 export const ATTRIBUTION_WINDOW_DAYS = [0, 1, 7, 14, 30, 60] as const;
@@ -108,7 +109,7 @@ export function adsAnalyticsRoutes(deps: { accounts: AdAccountService; clock: Cl
         const { account } = await accounts.require(authOf(request).userId, request.params.ad_account_id, CAMPAIGN_ROLES.read);
         const query = request.query;
         const { from, to } = checkDates(query.start_date, query.end_date, query.granularity, 'sync', clock.now());
-        const asked: AnalyticsRequest = { level: spec.level, from, to, granularity: query.granularity, columns: limited('columns', listOf(query.columns), 1000) };
+        const asked: AnalyticsRequest = { level: spec.level, from, to, granularity: query.granularity, columns: limited('columns', listOf(query.columns), 1000), attribution: attributionOf(query) };
         for (const id of spec.ids) {
           const values = id.as === 'single' ? listOf(query[id.param] as string | undefined) : limited(id.param, listOf(query[id.param] as string[] | undefined), id.max);
           if (values.length === 0) continue;

@@ -11,7 +11,8 @@ import type { Clock } from '../../kernel/clock.js';
 import type { Database, Queryable } from '../../storage/database.js';
 import { dayNumber, dayOfInstant, dayString, hashText, unit } from '../analytics/model.js';
 import type { AdEntity, EntityRecord } from './entity.js';
-import { apportion, C, hoursOf, type Delivery, type DeliveryRow } from './delivery.js';
+import { attribute, attributionSpan, conversionColumn, CONVERSION_SLOTS, DEFAULT_ATTRIBUTION, type Attribution, type ConversionSource } from './attribution.js';
+import { apportion, C, DELIVERY_COUNTERS, hoursOf, type Delivery, type DeliveryRow } from './delivery.js';
 import { INTERESTS } from './resources.js';
 import type { AdAccountRow } from './roles.js';
 
@@ -118,7 +119,7 @@ const DERIVED_COLUMNS: Readonly<Record<string, (t: Counts) => number>> = {
 /** The columns that are sums (the add-up property holds for them). */
 export const ADDITIVE_COLUMNS = Object.keys(SUM_COLUMNS);
 
-/** pinbox: conversion columns are zero until the Conversions API exists. */
+/** The conversion columns: those attribution computes (attribution.ts), the others 0. */
 const CONVERSION_COLUMN = /CONVERSION|CHECKOUT|SIGNUP|LEAD|ADD_TO_CART|PAGE_VISIT|ROAS|CUSTOM|WATCH_VIDEO|SEARCH|VIEW_CATEGORY|UNKNOWN|WEB_SESSION/;
 
 /** Entity attribute columns and the level that has them. */
@@ -241,6 +242,8 @@ export interface AnalyticsRequest {
   pinIds?: readonly string[] | null;
   /** One row over every entity asked for, without the id column. */
   aggregate?: boolean;
+  /** The attribution windows and report time of the conversion columns (Pinterest's defaults when absent). */
+  attribution?: Attribution;
 }
 
 export interface TargetingRow {
@@ -248,6 +251,8 @@ export interface TargetingRow {
   targeting_value: string;
   metrics: Record<string, unknown>;
 }
+
+type Tree = { campaigns: Map<string, EntityRecord>; adGroups: Map<string, EntityRecord>; ads: Map<string, EntityRecord>; keywords: Map<string, GroupKeyword[]> };
 
 interface Bucket {
   id: string;
@@ -287,6 +292,14 @@ export class AdsAnalytics {
     private readonly deps: { db: Database; clock: Clock; delivery: Delivery; entities: { campaigns: AdEntity; adGroups: AdEntity; ads: AdEntity } },
   ) {}
 
+  /** Where recorded conversion events come from (the conversions family registers it); none: conversion columns are 0. */
+  private conversions: ConversionSource | null = null;
+
+  /** Attributes the events `source` reads into the conversion columns. */
+  attributeFrom(source: ConversionSource): void {
+    this.conversions = source;
+  }
+
   /** The period a day belongs to: the range's start for TOTAL, the week's Monday or the month's first day (never before the range). */
   private period(day: number, granularity: Granularity, from: number): number {
     return periodOf(day, granularity, from);
@@ -325,7 +338,61 @@ export class AdsAnalytics {
     const q = this.deps.db;
     const tree = await this.tree(q, account.id, request, false);
     const buckets = await this.buckets(q, account, request, tree, null);
-    return this.present(buckets.get('') ?? [], account, request, tree);
+    const list = buckets.get('') ?? [];
+    return this.present(await this.withConversions(q, account, request, tree, list), account, request, tree);
+  }
+
+  /**
+   * Adds the attributed conversions to the buckets when a conversion column is asked
+   * for: each bucket's counts grow by the conversion slots, and an attribution with no
+   * bucket yet (a conversion reported on a day its ad did not serve) makes one.
+   */
+  private async withConversions(q: Queryable, account: AdAccountRow, request: AnalyticsRequest, tree: Tree, list: Bucket[]): Promise<Bucket[]> {
+    if (!this.conversions || !request.columns.some((c) => CONVERSION_COLUMN.test(c))) return list;
+    const a = request.attribution ?? DEFAULT_ATTRIBUTION;
+    const span = attributionSpan(request.from, request.to, a);
+    const events = await this.conversions(account.id, span.eventsFrom, span.eventsTo);
+    if (events.length === 0) return list;
+    const delivery = await this.deps.delivery.rows(q, account.id, span.deliveryFrom, span.deliveryTo);
+    const attributed = attribute(account.id, events, delivery, C, a, request.from, request.to);
+    const width = DELIVERY_COUNTERS.length + CONVERSION_SLOTS;
+    const byKey = new Map<string, Bucket>();
+    const out = list.map((b) => {
+      const counts = new Float64Array(width);
+      counts.set(b.counts);
+      const grown: Bucket = { ...b, counts };
+      byKey.set(`${b.id}:${b.period}:${b.hour ?? ''}`, grown);
+      return grown;
+    });
+    for (const at of attributed) {
+      const id = this.keyOf(request, account, tree, at.row);
+      if (id === null) continue;
+      const period = this.period(at.day, request.granularity, request.from);
+      const hour = request.granularity === 'HOUR' ? at.hourOfDay : null;
+      const key = `${id}:${period}:${hour ?? ''}`;
+      let bucket = byKey.get(key);
+      if (!bucket) {
+        bucket = { id, period, hour, counts: new Float64Array(width) };
+        byKey.set(key, bucket);
+        out.push(bucket);
+      }
+      bucket.counts[DELIVERY_COUNTERS.length + at.count] += 1;
+      bucket.counts[DELIVERY_COUNTERS.length + at.value] += at.valueMicro;
+    }
+    return out;
+  }
+
+  /** The bucket id a delivery row counts under for the request, or null when the request's filters leave it out. */
+  private keyOf(request: AnalyticsRequest, account: AdAccountRow, tree: Tree, row: { ad_id: string; campaign_id: string; ad_group_id: string }): string | null {
+    const level = request.level;
+    const ad = tree.ads.get(row.ad_id);
+    if (request.campaignIds && !request.campaignIds.includes(row.campaign_id)) return null;
+    if (request.adGroupIds && !request.adGroupIds.includes(row.ad_group_id)) return null;
+    if (request.adIds && !request.adIds.includes(row.ad_id)) return null;
+    if (request.pinIds && !request.pinIds.includes(String(ad?.pin_id))) return null;
+    const id = level === 'ADVERTISER' ? account.id : level === 'CAMPAIGN' ? row.campaign_id : level === 'AD_GROUP' ? row.ad_group_id : level === 'AD' ? row.ad_id : String(ad?.pin_id);
+    if (request.ids && !request.ids.includes(id)) return null;
+    return request.aggregate ? '' : id;
   }
 
   /** Targeting analytics: `{targeting_type, targeting_value, metrics}` per entity, period and value. */
@@ -348,18 +415,9 @@ export class AdsAnalytics {
    * when `type` is given). TOTAL, DAY, WEEK and MONTH at the account, campaign, ad
    * group or ad level without a breakdown are summed by the store; the rest row by row.
    */
-  private async buckets(q: Queryable, account: AdAccountRow, request: AnalyticsRequest, tree: Awaited<ReturnType<AdsAnalytics['tree']>>, type: string | null): Promise<Map<string, Bucket[]>> {
+  private async buckets(q: Queryable, account: AdAccountRow, request: AnalyticsRequest, tree: Tree, type: string | null): Promise<Map<string, Bucket[]>> {
     const { level, granularity, from, to } = request;
-    const keyOf = (row: { ad_id: string; campaign_id: string; ad_group_id: string }): string | null => {
-      const ad = tree.ads.get(row.ad_id);
-      if (request.campaignIds && !request.campaignIds.includes(row.campaign_id)) return null;
-      if (request.adGroupIds && !request.adGroupIds.includes(row.ad_group_id)) return null;
-      if (request.adIds && !request.adIds.includes(row.ad_id)) return null;
-      if (request.pinIds && !request.pinIds.includes(String(ad?.pin_id))) return null;
-      const id = level === 'ADVERTISER' ? account.id : level === 'CAMPAIGN' ? row.campaign_id : level === 'AD_GROUP' ? row.ad_group_id : level === 'AD' ? row.ad_id : String(ad?.pin_id);
-      if (request.ids && !request.ids.includes(id)) return null;
-      return request.aggregate ? '' : id;
-    };
+    const keyOf = (row: { ad_id: string; campaign_id: string; ad_group_id: string }) => this.keyOf(request, account, tree, row);
     const out = new Map<string, Map<string, Bucket>>();
     const add = (value: string, id: string, period: number, hour: number | null, counts: ArrayLike<number>) => {
       if (!out.has(value)) out.set(value, new Map());
@@ -402,7 +460,7 @@ export class AdsAnalytics {
   }
 
   /** Shapes buckets as Pinterest's rows: the id column, DATE for time-based granularity, then the columns asked for. */
-  private present(buckets: Bucket[], account: AdAccountRow, request: AnalyticsRequest, tree: Awaited<ReturnType<AdsAnalytics['tree']>>): Record<string, unknown>[] {
+  private present(buckets: Bucket[], account: AdAccountRow, request: AnalyticsRequest, tree: Tree): Record<string, unknown>[] {
     const idColumn = LEVEL_ID_COLUMN[request.level];
     const depth = LEVEL_DEPTH[request.level];
     buckets.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.period - b.period || (a.hour ?? 0) - (b.hour ?? 0)));
@@ -412,7 +470,11 @@ export class AdsAnalytics {
     for (const column of request.columns) {
       if (column in SUM_COLUMNS) producers.push({ column, counts: SUM_COLUMNS[column] });
       else if (column in DERIVED_COLUMNS) producers.push({ column, counts: DERIVED_COLUMNS[column] });
-      else if (CONVERSION_COLUMN.test(column)) producers.push({ column, counts: () => 0 });
+      else if (CONVERSION_COLUMN.test(column)) {
+        const computed = conversionColumn(column, DELIVERY_COUNTERS.length, C.spend, C.clicks);
+        // Buckets without the conversion slots (targeting analytics, no events) answer 0.
+        producers.push({ column, counts: computed ? (t) => (t.length > DELIVERY_COUNTERS.length ? computed.of(t) : 0) : () => 0 });
+      }
       else if (column in ATTRIBUTE_COLUMNS && !request.aggregate) {
         const attribute = ATTRIBUTE_COLUMNS[column];
         if (FROM_DEPTH[attribute.from] <= depth && !(request.level === 'PIN' && attribute.from !== 'account')) producers.push({ column, attribute });
@@ -443,7 +505,7 @@ export class AdsAnalytics {
     return out;
   }
 
-  private chain(level: Level, id: string, account: AdAccountRow, tree: Awaited<ReturnType<AdsAnalytics['tree']>>): Record<string, Record<string, unknown> | undefined> {
+  private chain(level: Level, id: string, account: AdAccountRow, tree: Tree): Record<string, Record<string, unknown> | undefined> {
     const ad = level === 'AD' ? tree.ads.get(id) : undefined;
     const group = level === 'AD_GROUP' ? tree.adGroups.get(id) : ad ? tree.adGroups.get(String(ad.ad_group_id)) : undefined;
     const campaign = level === 'CAMPAIGN' ? tree.campaigns.get(id) : group ? tree.campaigns.get(String(group.campaign_id)) : undefined;

@@ -23,6 +23,7 @@ import { storedSeed } from '../analytics/store.js';
 import { BID_FLOORS } from './ad-groups.js';
 import type { AdEntity, EntityRecord } from './entity.js';
 import { reviewStatusAt } from './review.js';
+import type { AudienceTargeting } from './audience-targeting.js';
 
 export const HOUR_MS = 3_600_000;
 
@@ -214,6 +215,8 @@ export interface DeliveryDeps {
   db: Database;
   clock: Clock;
   entities: { campaigns: AdEntity; adGroups: AdEntity; ads: AdEntity };
+  /** Whether an ad group's audiences let it serve (an included audience not READY: it does not). */
+  audiences?: AudienceTargeting;
 }
 
 /** The delivery of every ad account, brought up to pinbox's clock when read or changed. */
@@ -266,7 +269,10 @@ export class Delivery {
     const account = await q.get<{ currency: string }>('SELECT currency FROM ad_accounts WHERE id = ?', [accountId]);
     const seed = (await storedSeed(q)) ?? 0;
 
-    const groupsById = new Map(groupRecords.map((g) => [g.id, g]));
+    // Pinterest: an audience is usable from 100 people; an ad group including one that is not READY serves nothing while it is so.
+    const servingGroups: EntityRecord[] = [];
+    for (const g of groupRecords) if (!this.deps.audiences || (await this.deps.audiences.serves(q, accountId, g.targeting_spec as Record<string, unknown>))) servingGroups.push(g);
+    const groupsById = new Map(servingGroups.map((g) => [g.id, g]));
     const campaignsById = new Map(campaignRecords.map((c) => [c.id, c]));
     const currency = account?.currency ?? 'USD';
     // The tree of what may serve: campaigns -> ad groups -> ads, all ACTIVE, each ad

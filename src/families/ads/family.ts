@@ -22,6 +22,7 @@ import { targetingTemplateEntity, targetingTemplateRoutes } from './targeting-te
 import { PlanningModel, trendRoutes } from './trends.js';
 import { DELIVERY_MIGRATIONS } from './delivery-migrations.js';
 import { Delivery } from './delivery.js';
+import { AudienceTargeting } from './audience-targeting.js';
 import { AdsAnalytics } from './ads-analytics.js';
 import { adsAnalyticsRoutes } from './ads-analytics-routes.js';
 import { deliveryFixtures } from './delivery-fixtures.js';
@@ -46,10 +47,11 @@ export const adsFamily = defineFamily({
     const ids = new AdIds(core.ids);
     const adAccounts = new AdAccountService({ db, clock, ids, bookmarks, users });
     const campaigns = campaignEntity();
-    const adGroups = adGroupEntity(campaigns);
+    const audienceTargeting = new AudienceTargeting();
+    const adGroups = adGroupEntity(campaigns, audienceTargeting);
     const ads = adEntity(adGroups, uses.pins.stores.pins);
     const entities = { campaigns, adGroups, ads };
-    const delivery = new Delivery({ db, clock, entities });
+    const delivery = new Delivery({ db, clock, entities, audiences: audienceTargeting });
     const adsAnalytics = new AdsAnalytics({ db, clock, delivery, entities });
     const reports = new ReportService({ db, clock, accounts: adAccounts, analytics: adsAnalytics, entities, instanceSecret: core.instanceSecret });
     const entityDeps = { db, clock, ids, bookmarks, accounts: adAccounts, delivery };
@@ -92,6 +94,8 @@ export const adsFamily = defineFamily({
           setAdMetrics: (adId: string, dates: readonly string[], metrics: Record<string, number>) => db.transaction((tx) => delivery.fixAdDays(tx, adId, dates, metrics)),
           /** Brings an account's delivery up to the clock. */
           catchUp: (accountId: string) => delivery.catchUp(accountId),
+          /** An account's delivery summed by day (and by campaign, ad group or ad): what engagement audiences are sized from. */
+          sums: (...args: Parameters<Delivery['sums']> extends [unknown, ...infer Rest] ? Rest : never) => delivery.sums(db, ...args),
         },
         adsAnalytics,
         adReports: reports,
@@ -99,6 +103,8 @@ export const adsFamily = defineFamily({
         adEntityDeps: entityDeps,
         /** The delivery model itself (its stored sums and rows), for figures of entities of other families. */
         adDeliveryModel: delivery,
+        /** Where the audiences family says which audiences an account may target, and which are READY. */
+        audienceTargeting,
       },
       routes: [
         ...adAccountRoutes({ accounts: adAccounts, users }),

@@ -6,6 +6,7 @@
  * processing time has passed on its clock (at the first GET after), from the same
  * rows the sync analytics answer, and serves it at a signed, expiring URL.
  */
+import { attributionOf } from './attribution.js';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { stringify } from 'csv-stringify/sync';
@@ -225,7 +226,7 @@ export class ReportService {
     const [from, to] = [dayNumber(body.start_date), dayNumber(body.end_date)];
     const filterColumns = (body.metrics_filters ?? []).map((f) => (f.field === 'SPEND_IN_DOLLAR' ? 'SPEND_IN_DOLLAR' : 'TOTAL_IMPRESSION'));
     const columns = [...new Set([...body.columns, ...filterColumns])];
-    const asked: AnalyticsRequest = { level: level?.level ?? 'AD_GROUP', from, to, granularity: body.granularity, columns, ...(await this.filters(account, body)) };
+    const asked: AnalyticsRequest = { level: level?.level ?? 'AD_GROUP', from, to, granularity: body.granularity, columns, attribution: attributionOf(body as unknown as Record<string, unknown>), ...(await this.filters(account, body)) };
     let rows: Record<string, unknown>[];
     if (body.level === 'PRODUCT_GROUP') {
       rows = await this.deps.analytics.productGroupRows(account, { ...asked, ids: body.product_group_ids ?? null });

@@ -38,14 +38,14 @@ test('a customer list becomes an audience: INITIALIZING, READY with the matched 
   assertError(await owner.client.get(`${path}/${made.body.id}`), 404, 404);
 });
 
-test('refusals: a type pinbox does not build yet, a missing or foreign customer list, another user', async () => {
+test('refusals: a type pinbox does not build (PERSONA), a missing or foreign customer list, another user', async () => {
   const s = server();
   const owner = await adsPerson(s);
   const acct = await adAccount(owner.client);
   const other = await adAccount(owner.client);
   const foreign = (await owner.client.post(`/ad_accounts/${other.id}/customer_lists`, { name: 'x', records: 'a@b.co' })).body;
   const path = `/ad_accounts/${acct.id}/audiences`;
-  assertError(await owner.client.post(path, { name: 'v', audience_type: 'VISITOR', rule: { visitor_source_id: '1' } }), 400, 1, 'audience_type');
+  assertError(await owner.client.post(path, { name: 'p', audience_type: 'PERSONA', rule: {} }), 400, 1, 'audience_type');
   assertError(await owner.client.post(path, { name: 'c', audience_type: 'CUSTOMER_LIST', rule: {} }), 400, 1, 'rule.customer_list_id');
   assertError(await owner.client.post(path, { name: 'c', audience_type: 'CUSTOMER_LIST', rule: { customer_list_id: foreign.id } }), 400, 1, 'rule.customer_list_id');
   assertError(await owner.client.post(path, { name: 'c', audience_type: 'SOMETHING', rule: {} }), 400, 1, 'audience_type');

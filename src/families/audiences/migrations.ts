@@ -19,4 +19,17 @@ CREATE TABLE audiences (
 CREATE INDEX audiences_account ON audiences(ad_account_id, id);
 `,
   },
+  {
+    version: 8,
+    name: 'audience-shares',
+    sql: `
+CREATE TABLE audience_shares (
+  audience_id TEXT NOT NULL REFERENCES audiences(id) ON DELETE CASCADE,
+  recipient_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE,
+  shared_at BIGINT NOT NULL,
+  PRIMARY KEY (audience_id, recipient_account_id)
+);
+CREATE INDEX audience_shares_recipient ON audience_shares(recipient_account_id, audience_id);
+`,
+  },
 ];

@@ -4,6 +4,7 @@ import { defineFamily } from '../family.js';
 import { CONVERSIONS_MIGRATIONS } from './migrations.js';
 import { conversionRoutes } from './routes.js';
 import { ConversionService } from './service.js';
+import { TagLists, tagListRoutes } from './tag-lists.js';
 
 /**
  * The Conversions API (issue 22, item 3's recording side): conversion tags, conversion
@@ -16,10 +17,12 @@ export const conversionsFamily = defineFamily({
   migrations: CONVERSIONS_MIGRATIONS,
   build(core, uses) {
     const conversions = new ConversionService({ db: core.db, clock: core.clock, ids: new AdIds(core.ids), accounts: uses.ads.services.adAccounts });
+    // Recorded events reach the ads analytics' conversion columns (ads/attribution.ts).
+    uses.ads.services.adsAnalytics.attributeFrom((accountId, from, to) => conversions.conversionsFor(accountId, from, to));
     return {
       stores: {},
       services: { conversions },
-      routes: conversionRoutes(conversions),
+      routes: [...conversionRoutes(conversions), ...tagListRoutes({ lists: new TagLists({ db: core.db, clock: core.clock }), accounts: uses.ads.services.adAccounts })],
       forgetCached: () => conversions.forgetCached(),
     };
   },
