@@ -27,17 +27,28 @@ describe('keyword, interest, audience, region and age-and-gender breakdowns', ()
   let interestId = '';
   let start = '';
   const keywordIds: string[] = [];
+  const audienceIds: string[] = [];
 
   test('an account with keyworded and targeted ad groups delivers', async () => {
     ({ client } = await adsPerson(server()));
     acct = await adAccount(client);
+    // Two READY customer-list audiences to include (a list of 100 matched people is READY after its processing time).
+    for (const from of [0, 1000]) {
+      const records = Array.from({ length: 100 }, (_, n) => `member-${from + n}@population.pinbox.test`).join(',');
+      const list = await client.post(`/ad_accounts/${acct.id}/customer_lists`, { name: `list ${from}`, records });
+      assert.equal(list.status, 200, JSON.stringify(list.body));
+      const audience = await client.post(`/ad_accounts/${acct.id}/audiences`, { name: `audience ${from}`, audience_type: 'CUSTOMER_LIST', rule: { customer_list_id: list.body.id } });
+      assert.equal(audience.status, 200, JSON.stringify(audience.body));
+      audienceIds.push(audience.body.id);
+    }
+    await clock.advance('6m');
     start = day(0);
     const interests = await client.get('/resources/targeting/INTEREST');
     assert.equal(interests.status, 200);
     interestId = Object.keys(interests.body[0])[0];
     const campaign = await madeEntity(client, acct.id, 'campaigns', { name: 'kw', objective_type: 'AWARENESS', daily_spend_cap: 40_000_000 });
     const board = await createBoard(client);
-    const targetings = [{}, { INTEREST: [interestId], GENDER: ['female'], AGE_BUCKET: ['25-34', '35-44'], AUDIENCE_INCLUDE: ['2542620000001', '2542620000002'] }];
+    const targetings = [{}, { INTEREST: [interestId], GENDER: ['female'], AGE_BUCKET: ['25-34', '35-44'], AUDIENCE_INCLUDE: audienceIds }];
     for (const [i, targeting] of targetings.entries()) {
       const group = await madeEntity(client, acct.id, 'ad_groups', {
         campaign_id: campaign.id,
@@ -99,7 +110,7 @@ describe('keyword, interest, audience, region and age-and-gender breakdowns', ()
       assert.deepEqual(values('KEYWORD', 0), ['garden chairs', 'patio table'], 'the positive keywords, not the negative one');
       assert.deepEqual(values('PINNER_INTEREST', 1), [interestId], 'the targeted interest');
       assert.ok(values('PINNER_INTEREST', 0).length > 1, 'every top-level interest when none is targeted');
-      assert.deepEqual(values('AUDIENCE_INCLUDE', 1), ['2542620000001', '2542620000002']);
+      assert.deepEqual(values('AUDIENCE_INCLUDE', 1), [...audienceIds].sort());
       assert.deepEqual(values('AGE_BUCKET_AND_GENDER', 1), ['25-34:female', '35-44:female']);
       assert.deepEqual(values('REGION', 0), [acct.country]);
     });
