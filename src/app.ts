@@ -321,6 +321,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       if (pending) pending.then(judged, done);
       else judged();
     };
+  type PreHandler = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
+  /** Runs `first`, then `acting` when `first` let the call through (it never calls back once it answered itself). */
+  const thenActing =
+    (first: PreHandler, acting: PreHandler): PreHandler =>
+    (request, reply, done) =>
+      first(request, reply, (error) => (error ? done(error) : acting(request, reply, done)));
+
   /** onSend, the gateway's one hook after the handler: the answer's code and names, then the audit entry. */
   const agentAnswered = (gateway: AgentGateway) => (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
     done(null, request.auth?.agent ? gateway.answered(request, reply, payload) : payload);
@@ -354,7 +361,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         config: { policy },
         // After the global onRequest hooks (the control plane's faults, the headers above).
         onRequest: admitCall(policy),
-        preHandler: deps.agents ? [agentCheck(deps.agents, policy), actForAdAccount(operationId)] : actForAdAccount(operationId),
+        // One preHandler, not two: every /v5 call pays per hook, and most are no agent's.
+        preHandler: deps.agents ? thenActing(agentCheck(deps.agents, policy), actForAdAccount(operationId)) : actForAdAccount(operationId),
         ...(deps.agents ? { onSend: agentAnswered(deps.agents) } : {}),
         handler: route.handler,
       });

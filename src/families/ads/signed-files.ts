@@ -1,6 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../kernel/clock.js';
+import { UrlSigner } from '../../kernel/signed-urls.js';
 import { s3Xml } from '../media/upload-endpoint.js';
 
 /** A signed file URL refused, in S3's words (pinbox's file URLs stand in for Pinterest's signed S3 ones). */
@@ -15,39 +15,32 @@ export class FileRefusal extends Error {
 }
 
 /**
- * Signs and checks expiring file URLs: `?expires=<ms>&signature=<hmac>`, keyed by a
- * purpose-bound key derived from the instance secret, expiry on pinbox's clock.
+ * Expiring file URLs on pinbox's clock: the kernel's UrlSigner (the same
+ * purpose-bound HMAC the lead exports and customer-list uploads use), with the
+ * refusals in S3's words.
  * @example const urls = new SignedUrls(secret, 'ads-report-url', clock); urls.query(token, 300_000)
  */
 export class SignedUrls {
-  private readonly key: Buffer;
+  private readonly signer: UrlSigner;
 
   constructor(
     secret: Buffer,
     purpose: string,
     private readonly clock: Clock,
   ) {
-    this.key = createHmac('sha256', secret).update(purpose).digest();
-  }
-
-  private sign(id: string, expires: number): string {
-    return createHmac('sha256', this.key).update(`${id}.${expires}`).digest('hex');
+    this.signer = new UrlSigner(secret, purpose);
   }
 
   /** The query string of a URL for `id` that lives `ttlMs` from now. */
   query(id: string, ttlMs: number): string {
-    const expires = this.clock.now() + ttlMs;
-    return `expires=${expires}&signature=${this.sign(id, expires)}`;
+    return this.signer.query([id], this.clock.now() + ttlMs);
   }
 
   /** Throws a FileRefusal unless the signature holds and has not expired. */
   check(id: string, expires: string | undefined, signature: string | undefined): void {
-    const given = Buffer.from(signature ?? '', 'utf8');
-    const expected = Buffer.from(this.sign(id, Number(expires)), 'utf8');
-    if (expires === undefined || !/^\d+$/.test(expires) || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new FileRefusal(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
-    }
-    if (Number(expires) < this.clock.now()) throw new FileRefusal(403, 'AccessDenied', 'Request has expired');
+    const verdict = this.signer.check([id], expires, signature, this.clock.now());
+    if (verdict === 'signature') throw new FileRefusal(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+    if (verdict === 'expired') throw new FileRefusal(403, 'AccessDenied', 'Request has expired');
   }
 }
 
