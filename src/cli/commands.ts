@@ -153,6 +153,7 @@ async function start({ args, json }: CommandContext): Promise<void> {
         access_token: identity.token,
         access_token_expires_at: new Date(identity.tokenExpiresAt).toISOString(),
         admin_key: pinbox.adminKey,
+        console_url: `${pinbox.url}/console/sign-in?ticket=${pinbox.control.consoleSessions.ticket()}`,
         seeded: pinbox.seeded,
       })}\n`,
     );
@@ -170,6 +171,7 @@ async function start({ args, json }: CommandContext): Promise<void> {
   );
   out.write(`  access token:  ${identity.token} (every scope, expires ${new Date(identity.tokenExpiresAt).toISOString()})\n`);
   out.write(`  admin key:     ${pinbox.adminKey} (control plane ${pinbox.url}/_pinbox/, pinbox ctl --admin-key)\n`);
+  out.write(`  console:       ${pinbox.url}/console/sign-in?ticket=${pinbox.control.consoleSessions.ticket()} (signs a browser in once)\n`);
   if (pinbox.seeded) {
     const { users, boards, pins, tokens } = pinbox.seeded;
     out.write(`  seeded:        ${options.seed} (${users.length} users, ${boards.length} boards, ${pins.length} Pins)\n`);

@@ -4,11 +4,16 @@ import type { AgentControl } from '../agents/control-routes.js';
 import type { Clock } from '../kernel/clock.js';
 import { pinterestTimestamp } from '../kernel/clock.js';
 import { ApiError } from '../kernel/errors.js';
-import type { ControlDeps } from './deps.js';
+import { ALL_SCOPES } from '../kernel/scopes.js';
+import { schemaVersionOf } from './tables.js';
+import { DEV_USERNAME } from '../families/oauth/dev-identity.js';
+import { findDev, type ControlDeps } from './deps.js';
 import { Faults } from './faults.js';
 import { loadFixture, loadFixtureFile, type Fixture, type FixtureResult } from './fixtures.js';
 import { Journal, type JournalEntry, type JournalSettings } from './journal.js';
 import { landingPage } from './landing.js';
+import { CONSOLE_PATH, consoleRoutes } from '../console/routes.js';
+import { ConsoleSessions } from '../console/sessions.js';
 import { resetAll, resetUser } from './reset.js';
 import { controlRoutes } from './routes.js';
 import { restoreSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
@@ -53,6 +58,8 @@ export class Control {
   readonly faults: Faults;
   readonly journal: Journal;
   readonly clock: Clock;
+  /** Sign-in links and sessions of the console, signed with the admin key. */
+  readonly consoleSessions: ConsoleSessions;
 
   constructor(
     private readonly deps: ControlDeps,
@@ -60,6 +67,7 @@ export class Control {
   ) {
     this.clock = deps.core.clock;
     this.journal = new Journal(this.clock, options.journal);
+    this.consoleSessions = new ConsoleSessions(options.adminKey);
     this.faults = new Faults(
       deps.families.stores.tokens,
       async (username) => (await deps.families.stores.users.getByUsername(username))?.id ?? null,
@@ -203,6 +211,42 @@ export class Control {
     return entries.map((entry) => ({ ...entry, username: entry.user === null ? null : (this.usernames.get(entry.user) ?? null) }));
   }
 
+  /** What the console's overview shows of the instance: version, store, schema, the dev identity. */
+  async instance(): Promise<{ pinbox: string; store: string; dialect: string; schema_version: number; dev: { username: string; token: string } | null }> {
+    const dev = this.deps.dev;
+    return {
+      pinbox: this.options.version,
+      store: this.options.store ?? this.deps.core.db.dialect,
+      dialect: this.deps.core.db.dialect,
+      schema_version: await schemaVersionOf(this.deps.core.db),
+      dev: dev && { username: dev.username ?? DEV_USERNAME, token: dev.token },
+    };
+  }
+
+  /** The users, with their counts (the console's Content view). */
+  async users(): Promise<{ id: string; username: string; account_type: string; business_name: string | null; board_count: number; pin_count: number }[]> {
+    const rows = await this.deps.families.stores.users.listWithCounts();
+    return rows.map(({ id, username, account_type, business_name, board_count, pin_count }) => ({ id, username, account_type, business_name, board_count, pin_count }));
+  }
+
+  /**
+   * A short-lived token of `username` for the console to call /v5 with, as any
+   * Pinterest client would (every scope, secret ones included; one hour), issued
+   * for the dev app. The console keeps it in the page's memory only.
+   */
+  async consoleToken(username: string): Promise<{ token: string; expires_at: string; user_id: string }> {
+    const { users, apps, tokens } = this.deps.families.stores;
+    const user = await users.getByUsername(username);
+    if (!user) throw new ApiError('user_not_found', `User '${username}' not found.`);
+    return this.deps.core.db.transaction(async (tx) => {
+      const dev = await findDev(this.deps, tx);
+      const appId = dev?.appId ?? (await apps.findAny(tx))?.id;
+      if (!appId) throw new ApiError('invalid_parameters', 'Invalid parameters: the store has no app to issue a console token for.');
+      const issued = await tokens.issue(tx, { userId: user.id, appId, scopes: ALL_SCOPES, lifetimeMs: 60 * 60 * 1000 });
+      return { token: issued.token, expires_at: new Date(issued.expiresAt).toISOString(), user_id: user.id };
+    });
+  }
+
   /** Installs the fault and journal hooks (before authentication) and the `/_pinbox` routes. */
   install(app: FastifyInstance): void {
     app.decorateRequest('faultId', null);
@@ -212,6 +256,7 @@ export class Control {
     app.addHook('onRoute', this.journal.onRoute);
     app.addHook('onResponse', this.journal.onNotFound);
     app.register(controlRoutes(this, this.deps.families.stores.tokens), { prefix: '/_pinbox' });
+    app.register(consoleRoutes({ sessions: this.consoleSessions, adminKey: this.options.adminKey, remote: this.options.remote ?? false, version: this.options.version }), { prefix: CONSOLE_PATH });
     app.register(landingPage(this, this.options.store ?? this.deps.core.db.dialect));
   }
 }

@@ -2,11 +2,15 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { readBearer, safeEqual, type TokenResolver } from '../kernel/auth.js';
 import { ApiError } from '../kernel/errors.js';
+import { publicBase } from '../kernel/http.js';
 import { agentControlRoutes } from '../agents/control-routes.js';
 import type { Control } from './control.js';
 import { openEventStream } from './event-stream.js';
 import type { FaultRuleInput } from './faults.js';
 import { isLoopback } from './loopback.js';
+import cookie from '@fastify/cookie';
+import { isSafeMethod, sameOriginWithCsrf, sessionOf } from '../console/routes.js';
+import { CSRF_HEADER } from '../console/sessions.js';
 import { journalFilter, type JournalEntry, type JournalQuery, type JournalSettings } from './journal.js';
 
 /** Snapshots and fixtures carry images: far larger bodies than the API takes. */
@@ -41,6 +45,9 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
   return async (app: FastifyInstance): Promise<void> => {
     const streams = new Set<ServerResponse>();
 
+    // The console's session cookie stands in for the admin key (its page never holds the key).
+    await app.register(cookie);
+
     app.addHook('onRequest', async (request) => {
       if (!control.options.remote && !isLoopback(request.socket.remoteAddress)) {
         throw new ApiError('not_permitted', 'The pinbox control plane answers only on loopback; start pinbox with --control-remote to reach it from other hosts.');
@@ -48,6 +55,12 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
       const header = request.headers['x-pinbox-admin-key'];
       const given = typeof header === 'string' ? header : readBearer(request.headers.authorization);
       if (!given) {
+        const session = sessionOf(control.consoleSessions, request);
+        if (session) {
+          // A cookie rides along on any request the browser makes: a change needs the page's CSRF token too.
+          if (isSafeMethod(request.method) || sameOriginWithCsrf(control.consoleSessions, session, request)) return;
+          throw new ApiError('not_permitted', `A console request that changes state needs the session's CSRF token as ${CSRF_HEADER}, from this origin.`);
+        }
         throw new ApiError('authentication_failed', 'The pinbox control plane needs the admin key printed on start: send it as X-Pinbox-Admin-Key (or Authorization: Bearer).');
       }
       if (safeEqual(given, control.options.adminKey)) return;
@@ -63,12 +76,23 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
       done();
     });
 
+    // A new single-use sign-in link for the console (pinbox ctl console-link).
+    app.post('/console/links', async (request, reply) =>
+      reply.code(201).send({ url: `${publicBase(request)}/console/sign-in?ticket=${control.consoleSessions.ticket()}`, expires_in_hours: 24 }),
+    );
+
+    app.get('/instance', async () => control.instance());
+
     app.get('/', async () => ({
       pinbox: control.options.version,
       clock: control.clockState(),
       faults: (await control.faults.list()).length,
       journal: control.journal.config,
     }));
+
+    // The users and a short-lived token of one, for the console's views of their content.
+    app.get('/users', async () => ({ items: await control.users() }));
+    app.post('/users/:username/token', async (request, reply) => reply.code(201).send(await control.consoleToken((request.params as { username: string }).username)));
 
     app.get('/clock', async () => control.clockState());
     app.post('/clock/freeze', async (request) => {

@@ -104,6 +104,12 @@ export class AppStore implements ClientAuthenticator {
     return row ? toApp(row) : null;
   }
 
+  /** The oldest app, when the store has one. */
+  async findAny(q: Queryable = this.db): Promise<App | null> {
+    const row = await q.get<AppRow>(`SELECT ${APP_COLUMNS} FROM apps ORDER BY created_at, id LIMIT 1`);
+    return row ? toApp(row) : null;
+  }
+
   async setSecret(q: Queryable, id: string, secret: string): Promise<void> {
     await q.run('UPDATE apps SET secret_hash = ? WHERE id = ?', [hashToken(secret), id]);
   }

@@ -85,6 +85,26 @@ export class UserStore {
     return q.get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`, [username]);
   }
 
+  /** Every user, oldest first, with their counts (the console's list; an instance has tens, not millions). */
+  async listWithCounts(limit = 500): Promise<(UserRow & AccountCounts)[]> {
+    const rows = await this.db.all<UserRow & AccountCounts>(
+      `SELECT u.*,
+         (SELECT COUNT(*) FROM boards b WHERE b.owner_id = u.id) AS board_count,
+         (SELECT COUNT(*) FROM pins p WHERE p.owner_id = u.id) AS pin_count,
+         (SELECT COUNT(*) FROM user_follows f WHERE f.followee_id = u.id) AS follower_count,
+         (SELECT COUNT(*) FROM user_follows f WHERE f.follower_id = u.id) AS following_count
+       FROM users u ORDER BY u.created_at, u.id LIMIT ?`,
+      [limit],
+    );
+    return rows.map((row) => ({
+      ...row,
+      board_count: Number(row.board_count),
+      pin_count: Number(row.pin_count),
+      follower_count: Number(row.follower_count),
+      following_count: Number(row.following_count),
+    }));
+  }
+
   async counts(userId: string): Promise<AccountCounts> {
     const row = await this.db.get<AccountCounts>(
       `SELECT

@@ -1,0 +1,18 @@
+/**
+ * The console's views, in the order of its navigation: each is one file of this
+ * folder, named for what it shows, and one line here. A view gets the route's
+ * parts after its own id (`#/content/alice` → ['alice']).
+ */
+import type { FunctionComponent } from 'preact';
+import { Overview } from './overview.js';
+
+export interface ConsoleView {
+  /** The first part of its hash route, and the id of its nav link (`nav-overview`). */
+  id: string;
+  title: string;
+  component: FunctionComponent<{ parts: string[]; query: URLSearchParams }>;
+}
+
+export const VIEWS: ConsoleView[] = [
+  { id: 'overview', title: 'Overview', component: Overview },
+];
