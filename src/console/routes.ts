@@ -1,7 +1,7 @@
 /**
  * The console's pages under `/console`: sign-in (the printed link, or the admin key
  * typed into a form), sign-out, the session the page reads its CSRF token from, and
- * the built single-page app (`dist/console`, made by `npm run build`). Nothing of
+ * the built single-page app (`dist/console-app`, made by `npm run build`). Nothing of
  * the app is served before sign-in. Everything the app then does goes through the
  * control plane (`/_pinbox`, which takes the session cookie in place of the admin
  * key, with the CSRF token on every change) and the v5 API, as the CLI does.
@@ -18,12 +18,12 @@ import { CONSOLE_COOKIE, CSRF_HEADER, SESSION_LIFETIME_MS, type ConsoleSession, 
 
 export const CONSOLE_PATH = '/console';
 
-/** Where the built console is: `dist/console` of the package this file belongs to (from src/ under tsx, or dist/). */
+/** Where the built console is: `dist/console-app` of the package this file belongs to (from src/ under tsx, or dist/). */
 export function consoleAssetsDir(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i += 1) {
     if (existsSync(join(dir, 'package.json'))) {
-      const built = join(dir, 'dist', 'console');
+      const built = join(dir, 'dist', 'console-app');
       return existsSync(join(built, 'index.html')) ? built : null;
     }
     dir = dirname(dir);
@@ -188,7 +188,7 @@ export function consoleRoutes(deps: { sessions: ConsoleSessions; adminKey: strin
         assets = dir ? readAssets(dir) : null;
       }
       if (assets === null) {
-        return reply.code(503).headers(CONSOLE_PAGE_HEADERS).type('text/html; charset=utf-8').send(page('Console not built', '<h1>The console is not built</h1><p>Run <code>npm run build</code>: it builds the console into dist/console.</p>'));
+        return reply.code(503).headers(CONSOLE_PAGE_HEADERS).type('text/html; charset=utf-8').send(page('Console not built', '<h1>The console is not built</h1><p>Run <code>npm run build</code>: it builds the console into dist/console-app.</p>'));
       }
       const wanted = (request.params as { '*'?: string })['*'] ?? '';
       const file = assets.get(`/${wanted || 'index.html'}`);

@@ -197,6 +197,10 @@ export const CTL_COMMANDS: readonly CliCommand[] = [
       print(context, answer, () => (values.user === undefined ? 'reset: the whole store (the dev identity kept)' : `reset: the content of ${values.user}`));
     },
   ),
+  control('console-link', 'console-link', 'Prints a new link that signs a browser in to the console once (good for a day).', async (client, values, positionals, context) => {
+    noMore(positionals, 0);
+    print(context, await client.json('POST', '/console/links', {}), (link: { url: string }) => `console: ${link.url}`);
+  }),
   control('seed', 'seed FILE', 'Loads a JSON fixture (image files are read relative to FILE).', async (client, _values, positionals, context) => {
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'seed needs a FILE' : `unexpected argument '${positionals[1]}'`);
     const file = resolve(positionals[0]);

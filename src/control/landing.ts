@@ -42,7 +42,7 @@ function landingOf(app: FastifyInstance, control: Control, store: string, reques
     store,
     clock: { now, at, frozen },
     dev: dev && { username: dev.username ?? DEV_USERNAME, token, curl: `curl -H 'Authorization: Bearer ${token ?? '$TOKEN'}' ${base}/v5/user_account` },
-    links: { oauth: `${base}/oauth/`, control: `${base}/_pinbox/`, console: null },
+    links: { oauth: `${base}/oauth/`, control: `${base}/_pinbox/`, console: `${base}/console/` },
     operations: {
       served: [...byTag.values()].reduce((n, t) => n + t.served.length, 0),
       total: PINTEREST_OPERATIONS.length,
@@ -69,7 +69,7 @@ function html(landing: Landing): string {
 <dt>clock</dt><dd>${escapeHtml(landing.clock.at)} (${landing.clock.frozen ? 'frozen' : 'running'})</dd>
 ${landing.dev ? `<dt>dev user</dt><dd>${escapeHtml(landing.dev.username)}</dd><dt>try it</dt><dd><code>${escapeHtml(landing.dev.curl)}</code></dd>` : ''}
 </dl>
-<p><a href="${escapeHtml(landing.links.oauth)}">OAuth pages</a> · <a href="${escapeHtml(landing.links.control)}">control plane</a> (admin key)</p>
+<p><a href="${escapeHtml(landing.links.oauth)}">OAuth pages</a> · <a href="${escapeHtml(landing.links.control)}">control plane</a> (admin key) · <a href="${escapeHtml(landing.links.console ?? '')}">console</a> (the link pinbox start prints, or the admin key)</p>
 <h2>Operations served: ${landing.operations.served} of ${landing.operations.total}</h2>
 <table>
 <tr><th>tag</th><th>served</th><th>operations</th></tr>

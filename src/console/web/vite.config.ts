@@ -1,5 +1,5 @@
 /**
- * The console's build: Vite bundles this folder's Preact app into dist/console,
+ * The console's build: Vite bundles this folder's Preact app into dist/console-app,
  * served by pinbox under /console (after sign-in). JSX is compiled for Preact by
  * Vite's own transformer (no Babel).
  */
@@ -14,7 +14,7 @@ export default defineConfig({
   publicDir: false,
   logLevel: 'warn',
   build: {
-    outDir: fileURLToPath(new URL('../../../dist/console', import.meta.url)),
+    outDir: fileURLToPath(new URL('../../../dist/console-app', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: false,
