@@ -237,6 +237,31 @@ describe('feeds', () => {
     assert.deepEqual(all.map((r) => r.id), [third.id, second.id, all[2].id], 'newest first');
   });
 
+  test('a file unchanged for 90 days fails with FETCH_INACTIVE_FEED_ERROR, its items kept; a changed file completes again', async () => {
+    const s = server();
+    const made = await merchant(s);
+    // A token that outlives the 91 days the clock moves.
+    const shop = { client: s.api.withToken((await s.pinbox.admin.issueToken({ username: made.username, lifetimeMs: 365 * 86_400_000 })).token) };
+    const catalog = await makeCatalog(shop.client);
+    host().put('/stale.csv', { body: retailCsv([product('s1'), product('s2')]) });
+    const feed = await makeFeed(shop.client, catalog.id, host().url('/stale.csv'));
+    assert.equal((await processed(s, shop.client, feed.id)).status, 'COMPLETED');
+    await control().ok('POST', '/clock/advance', { by: '89d' });
+    await shop.client.post(`/catalogs/feeds/${feed.id}/ingest`);
+    const early = await processed(s, shop.client, feed.id);
+    assert.deepEqual([early.status, early.validation_details.warnings.FETCH_SAME_SIGNATURE, early.validation_details.errors.FETCH_INACTIVE_FEED_ERROR], ['COMPLETED', 1, undefined]);
+    await control().ok('POST', '/clock/advance', { by: '2d' });
+    await shop.client.post(`/catalogs/feeds/${feed.id}/ingest`);
+    const stale = await processed(s, shop.client, feed.id);
+    assert.deepEqual([stale.status, stale.validation_details.errors.FETCH_INACTIVE_FEED_ERROR], ['FAILED', 1], JSON.stringify(stale));
+    assert.equal((await itemsById(shop.client, catalog.id, ['s1', 's2'])).size, 2, 'the items stay');
+    host().put('/stale.csv', { body: retailCsv([product('s1'), product('s3')]) });
+    await shop.client.post(`/catalogs/feeds/${feed.id}/ingest`);
+    const fresh = await processed(s, shop.client, feed.id);
+    assert.deepEqual([fresh.status, fresh.validation_details.errors.FETCH_INACTIVE_FEED_ERROR], ['COMPLETED', undefined]);
+    assert.deepEqual([...(await itemsById(shop.client, catalog.id, ['s1', 's2', 's3'])).keys()].sort(), ['s1', 's3']);
+  });
+
   test('a file that drops more than 99% of the items trips LARGE_PRODUCT_COUNT_DECREASE and changes nothing', async () => {
     const s = server();
     const shop = await merchant(s);

@@ -41,6 +41,8 @@ export interface FeedRow {
   status: 'ACTIVE' | 'INACTIVE';
   next_ingest_at: number | null;
   signature: string | null;
+  /** When the file last changed (its signature became `signature`); null before the first completed ingestion. */
+  signature_at?: number | string | null;
   created_at: number;
   updated_at: number;
 }

@@ -9,7 +9,8 @@
  * Pinterest's guards: a file that would leave under 1% of the feed's items
  * (a >99% drop) is not applied (LARGE_PRODUCT_COUNT_DECREASE); a file whose bytes
  * have not changed since the last completed ingestion is reported with the
- * FETCH_SAME_SIGNATURE warning (its items are written again, which changes nothing).
+ * FETCH_SAME_SIGNATURE warning (its items are written again, which changes nothing);
+ * one unchanged for 90 days fails with FETCH_INACTIVE_FEED_ERROR.
  */
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import type { Clock } from '../../kernel/clock.js';
@@ -30,6 +31,8 @@ export const INGEST_CHUNK = 250;
 const ROWS_PER_TURN = 100;
 /** Pinterest: `item_issues` gives up to 20 samples per code. */
 export const ISSUE_SAMPLES_PER_CODE = 20;
+/** Pinterest: FETCH_INACTIVE_FEED_ERROR fails a feed whose file has not changed for 90 days. */
+export const INACTIVE_FEED_MS = 90 * 24 * 60 * 60 * 1000;
 /** Pinterest: LARGE_PRODUCT_COUNT_DECREASE trips on a drop of more than 99%. */
 const LARGE_DECREASE_KEEPS = 0.01;
 
@@ -83,6 +86,13 @@ export class IngestionRunner {
     try {
       signature = await this.ingest(resultId, feed, catalog, summary, samples);
       if (summary.ingestion_details.errors.LARGE_PRODUCT_COUNT_DECREASE) status = 'FAILED';
+      // The same bytes as 90 days ago and every time since: Pinterest fails the feed as inactive
+      // (its items were written again unchanged, so nothing of the catalog moved).
+      const unchangedSince = feed.signature_at === null || feed.signature_at === undefined ? null : Number(feed.signature_at);
+      if (status === 'COMPLETED' && signature === feed.signature && unchangedSince !== null && now - unchangedSince >= INACTIVE_FEED_MS) {
+        status = 'FAILED';
+        summary.validation_details.errors.FETCH_INACTIVE_FEED_ERROR = 1;
+      }
     } catch (error) {
       if (!(error instanceof FeedFileError)) throw error;
       status = 'FAILED';
@@ -92,7 +102,10 @@ export class IngestionRunner {
       const current = await tx.get<{ status: string }>('SELECT status FROM catalog_processing_results WHERE id = ?', [resultId]);
       if (current?.status !== 'PROCESSING') return;
       await finishResult(tx, resultId, status, summary, samples, this.deps.clock.now());
-      if (status === 'COMPLETED' && signature !== null) await tx.run('UPDATE catalog_feeds SET signature = ? WHERE id = ?', [signature, feed.id]);
+      if (status === 'COMPLETED' && signature !== null) {
+        // The age of the signature restarts only when the file changed.
+        await tx.run('UPDATE catalog_feeds SET signature_at = CASE WHEN signature = ? AND signature_at IS NOT NULL THEN signature_at ELSE ? END, signature = ? WHERE id = ?', [signature, now, signature, feed.id]);
+      }
     });
   }
 

@@ -190,4 +190,11 @@ CREATE TABLE catalog_reports (
 CREATE INDEX catalog_reports_request ON catalog_reports(owner_id, request_key, day);
 `,
   },
+  {
+    version: 9,
+    name: 'catalogs-feed-signature-age',
+    // signature_at: when the feed's file last changed (its signature became the one
+    // kept), for FETCH_INACTIVE_FEED_ERROR on a file unchanged for 90 days.
+    sql: `ALTER TABLE catalog_feeds ADD COLUMN signature_at BIGINT;`,
+  },
 ];
