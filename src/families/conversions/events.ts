@@ -31,6 +31,19 @@ export const EVENT_WINDOW_SECONDS = 7 * 86_400;
 /** pinbox: an event up to an hour ahead of the clock is taken (clocks drift); later ones are refused. */
 export const EVENT_FUTURE_SECONDS = 3600;
 
+/**
+ * The receipt times (`received_at`, milliseconds on pinbox's clock) an event with
+ * `event_time` in [fromSeconds, toSeconds) can have: an event is taken only within
+ * EVENT_WINDOW_SECONDS after its time and EVENT_FUTURE_SECONDS before it, so this
+ * range holds every such event. The store indexes events by receipt (appended at
+ * the end of the index, batch after batch) rather than by their scattered event
+ * times, and a query by event time bounds its receipt with this.
+ * @example receiptRange(1700000000, 1700086400) // [1699996400000, 1700691200000]
+ */
+export function receiptRange(fromSeconds: number, toSeconds: number): [number, number] {
+  return [(fromSeconds - EVENT_FUTURE_SECONDS) * 1000, (toSeconds + EVENT_WINDOW_SECONDS) * 1000];
+}
+
 /** A checked event: what pinbox records of it. */
 export interface CheckedEvent {
   eventId: string;

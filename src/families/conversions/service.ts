@@ -12,7 +12,7 @@ import type { Database, Queryable, SqlValue } from '../../storage/database.js';
 import type { AdAccountService } from '../ads/ad-accounts.js';
 import type { AdIds } from '../ads/ad-ids.js';
 import type { RoleRule, RoleSet } from '../ads/roles.js';
-import { checkEvent, type CheckedEvent } from './events.js';
+import { checkEvent, receiptRange, type CheckedEvent } from './events.js';
 import { matchableUsers, matchDigest, userDigests } from './hashing.js';
 
 /** Pinterest: events are sent by the Owner, Admin, Analyst, Audience or Campaign Manager. */
@@ -228,8 +228,8 @@ export class ConversionService implements TokenResolver {
    */
   async conversionsFor(adAccountId: string, fromSeconds: number, toSeconds: number, q: Queryable = this.deps.db): Promise<RecordedConversion[]> {
     const rows = await q.all<{ event_id: string; event_name: string; action_source: string; event_time: number; email_hash: string | null; value_micro: number | null; currency: string }>(
-      'SELECT event_id, event_name, action_source, event_time, email_hash, value_micro, currency FROM conversion_events WHERE ad_account_id = ? AND event_time >= ? AND event_time < ? ORDER BY event_time, event_id',
-      [adAccountId, fromSeconds, toSeconds],
+      'SELECT event_id, event_name, action_source, event_time, email_hash, value_micro, currency FROM conversion_events WHERE ad_account_id = ? AND received_at >= ? AND received_at < ? AND event_time >= ? AND event_time < ? ORDER BY event_time, event_id',
+      [adAccountId, ...receiptRange(fromSeconds, toSeconds), fromSeconds, toSeconds],
     );
     const digests = userDigests(await matchableUsers(q));
     return rows.map((row) => {

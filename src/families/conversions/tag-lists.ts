@@ -7,6 +7,7 @@
  * eligibility (Pinterest: a tag must be firing) is an event type recorded in the
  * last 7 days. pinbox has no advertiser-defined events: that list is empty.
  */
+import { receiptRange } from './events.js';
 import { authOf } from '../../kernel/auth.js';
 import type { Clock } from '../../kernel/clock.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
@@ -45,8 +46,8 @@ export class TagLists {
     const tags = await this.deps.db.all<{ id: string }>("SELECT id FROM conversion_tags WHERE ad_account_id = ? AND status = 'ACTIVE' ORDER BY id", [accountId]);
     if (tags.length === 0) return [];
     const firsts = await this.deps.db.all<{ event_name: string; first: number }>(
-      `SELECT event_name, MIN(event_time) AS first FROM conversion_events WHERE ad_account_id = ? AND event_time >= ? AND event_name IN (${names.map(() => '?').join(', ')}) GROUP BY event_name ORDER BY event_name`,
-      [accountId, sinceSeconds, ...names],
+      `SELECT event_name, MIN(event_time) AS first FROM conversion_events WHERE ad_account_id = ? AND received_at >= ? AND event_time >= ? AND event_name IN (${names.map(() => '?').join(', ')}) GROUP BY event_name ORDER BY event_name`,
+      [accountId, receiptRange(sinceSeconds, sinceSeconds)[0], sinceSeconds, ...names],
     );
     return tags.flatMap((tag) => firsts.map((f) => ({ ad_account_id: accountId, conversion_tag_id: tag.id, conversion_event: TAG_TYPES[f.event_name], created_time: Number(f.first) })));
   }
