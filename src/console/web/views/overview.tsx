@@ -149,7 +149,7 @@ function RateLimitCounts({ limits, reload }: { limits: Instance['rate_limits']; 
     <>
       <p>
         Mode <strong id="rate-limit-mode">{limits.mode}</strong>
-        {limits.mode === 'off' ? ' (no limits)' : ''}; in the journal: <span id="rate-limit-calls">{limits.journal.calls}</span> calls,{' '}
+        {limits.mode === 'off' ? ' (no limits)' : ''}; in this process's journal: <span id="rate-limit-calls">{limits.journal.calls}</span> calls,{' '}
         <span id="rate-limit-429s">{limits.journal.limited}</span> answered 429.
       </p>
       {limits.journal.categories.length > 0 && (
