@@ -18,6 +18,13 @@ import { resetAll, resetUser } from './reset.js';
 import { controlRoutes } from './routes.js';
 import { restoreSnapshot, takeSnapshot, type Snapshot } from './snapshot.js';
 import type { LeadAdsService } from '../families/lead-ads/service.js';
+import type { CategoryCount } from './journal.js';
+
+/** The pinbox processes sharing the store (null when the store cannot tell). */
+export interface InstanceProcesses {
+  count: number | null;
+  source: 'sqlite' | 'pg_stat_activity' | 'unknown';
+}
 
 /**
  * The admin key of an instance that was given none: derived from the store's secret,
@@ -211,8 +218,20 @@ export class Control {
     return entries.map((entry) => ({ ...entry, username: entry.user === null ? null : (this.usernames.get(entry.user) ?? null) }));
   }
 
-  /** What the console's overview shows of the instance: version, store, schema, the dev identity. */
-  async instance(): Promise<{ pinbox: string; store: string; dialect: string; schema_version: number; dev: { username: string; token: string } | null }> {
+  /**
+   * What the console's overview shows of the instance: version, store, schema, the
+   * dev identity, the processes sharing the store, and the rate limits' mode with
+   * this process's journal counts of calls and 429s per category.
+   */
+  async instance(): Promise<{
+    pinbox: string;
+    store: string;
+    dialect: string;
+    schema_version: number;
+    dev: { username: string; token: string } | null;
+    processes: InstanceProcesses;
+    rate_limits: { mode: string; journal: { calls: number; limited: number; categories: CategoryCount[] } };
+  }> {
     const dev = this.deps.dev;
     return {
       pinbox: this.options.version,
@@ -220,7 +239,29 @@ export class Control {
       dialect: this.deps.core.db.dialect,
       schema_version: await schemaVersionOf(this.deps.core.db),
       dev: dev && { username: dev.username ?? DEV_USERNAME, token: dev.token },
+      processes: await this.processes(),
+      rate_limits: { mode: this.deps.rateLimits.policy.mode, journal: this.journal.categoryCounts() },
     };
+  }
+
+  /**
+   * How many pinbox processes share the store: on PostgreSQL, every process holds
+   * its process lock on a connection of its own named `pinbox lock <schema>`, so
+   * pg_stat_activity counts them; a SQLite store has one process.
+   */
+  private async processes(): Promise<InstanceProcesses> {
+    const db = this.deps.core.db;
+    if (db.dialect !== 'postgres') return { count: 1, source: 'sqlite' };
+    const schema = (db as unknown as { schema?: string }).schema;
+    if (!schema) return { count: null, source: 'unknown' };
+    try {
+      // Loaded as the store loaded it (only a PostgreSQL store needs the driver).
+      const { applicationName } = await import('../storage/postgres/postgres-database.js');
+      const row = await db.get<{ n: number | string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = ?', [applicationName(schema, 'lock')]);
+      return { count: Number(row?.n ?? 0), source: 'pg_stat_activity' };
+    } catch {
+      return { count: null, source: 'unknown' };
+    }
   }
 
   /** The users, with their counts (the console's Content view). */

@@ -38,6 +38,13 @@ export interface JournalEntry {
   response_body?: unknown;
 }
 
+/** Calls and 429s of one rate-limit category, in the journal. */
+export interface CategoryCount {
+  category: string;
+  calls: number;
+  limited: number;
+}
+
 /** What the hook keeps: references and numbers only, shaped into an entry when read. */
 interface RawEntry {
   id: number;
@@ -129,6 +136,26 @@ export class Journal {
   clear(): void {
     this.ring = new Array(this.settings.size);
     this.next = 0;
+  }
+
+  /**
+   * Calls and 429s per rate-limit category among the entries kept (the console's
+   * overview): counted over the raw ring, nothing parsed.
+   */
+  categoryCounts(): { calls: number; limited: number; categories: CategoryCount[] } {
+    const counts = new Map<string, CategoryCount>();
+    let calls = 0;
+    let limited = 0;
+    for (const raw of this.raw()) {
+      calls++;
+      if (raw.status === 429) limited++;
+      const name = raw.category ?? 'none';
+      const count = counts.get(name) ?? { category: name, calls: 0, limited: 0 };
+      count.calls++;
+      if (raw.status === 429) count.limited++;
+      counts.set(name, count);
+    }
+    return { calls, limited, categories: [...counts.values()].sort((a, b) => b.calls - a.calls || a.category.localeCompare(b.category)) };
   }
 
   /** Entries matching `filter`, oldest first. */

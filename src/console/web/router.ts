@@ -22,6 +22,8 @@ export function useRoute(): Route {
   useEffect(() => {
     const changed = () => setCurrent(route());
     addEventListener('hashchange', changed);
+    // The hash may have changed between the first render and this effect (a link opened as the page loads).
+    changed();
     return () => removeEventListener('hashchange', changed);
   }, []);
   return current;

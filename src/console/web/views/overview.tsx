@@ -9,6 +9,8 @@ interface Instance {
   dialect: string;
   schema_version: number;
   dev: { username: string; token: string } | null;
+  processes?: { count: number | null; source: 'sqlite' | 'pg_stat_activity' | 'unknown' };
+  rate_limits?: { mode: string; journal: { calls: number; limited: number; categories: { category: string; calls: number; limited: number }[] } };
 }
 
 interface ClockState {
@@ -38,6 +40,8 @@ export function Overview() {
                 <dd>
                   <code>{location.origin}/v5</code>
                 </dd>
+                <dt>processes</dt>
+                <dd id="instance-processes">{processesText(data.processes)}</dd>
               </dl>
             )}
           </Show>
@@ -45,6 +49,10 @@ export function Overview() {
         <section class="panel" aria-labelledby="dev-title">
           <h2 id="dev-title">Dev identity</h2>
           <Show loaded={instance}>{(data) => <DevIdentity dev={data.dev} />}</Show>
+        </section>
+        <section class="panel" aria-labelledby="rate-limits-title">
+          <h2 id="rate-limits-title">Rate limits</h2>
+          <Show loaded={instance}>{(data) => <RateLimitCounts limits={data.rate_limits} reload={instance.reload} />}</Show>
         </section>
         <Clock />
       </div>
@@ -124,5 +132,49 @@ function Clock() {
       </form>
       <ErrorNote error={action.error} />
     </section>
+  );
+}
+
+function processesText(processes: Instance['processes']): string {
+  if (!processes) return '—';
+  if (processes.source === 'sqlite') return 'one process (SQLite)';
+  if (processes.count === null) return 'unknown';
+  return `${processes.count} ${processes.count === 1 ? 'process shares' : 'processes share'} this PostgreSQL schema`;
+}
+
+/** The rate limits' mode, and the calls and 429s per category among the journal's entries (this process). */
+function RateLimitCounts({ limits, reload }: { limits: Instance['rate_limits']; reload: () => void }) {
+  if (!limits) return <p class="muted">Not reported by this pinbox.</p>;
+  return (
+    <>
+      <p>
+        Mode <strong id="rate-limit-mode">{limits.mode}</strong>
+        {limits.mode === 'off' ? ' (no limits)' : ''}; in this process's journal: <span id="rate-limit-calls">{limits.journal.calls}</span> calls,{' '}
+        <span id="rate-limit-429s">{limits.journal.limited}</span> answered 429.
+      </p>
+      {limits.journal.categories.length > 0 && (
+        <table id="rate-limit-categories">
+          <thead>
+            <tr>
+              <th scope="col">category</th>
+              <th scope="col">calls</th>
+              <th scope="col">429s</th>
+            </tr>
+          </thead>
+          <tbody>
+            {limits.journal.categories.map((c) => (
+              <tr key={c.category}>
+                <th scope="row">{c.category}</th>
+                <td>{c.calls}</td>
+                <td>{c.limited}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <button type="button" class="small" id="rate-limit-refresh" onClick={reload}>
+        Refresh
+      </button>
+    </>
   );
 }
