@@ -5,6 +5,7 @@
  */
 import type { FunctionComponent } from 'preact';
 import { Overview } from './overview.js';
+import { Agents } from './agents.js';
 
 export interface ConsoleView {
   /** The first part of its hash route, and the id of its nav link (`nav-overview`). */
@@ -15,4 +16,5 @@ export interface ConsoleView {
 
 export const VIEWS: ConsoleView[] = [
   { id: 'overview', title: 'Overview', component: Overview },
+  { id: 'agents', title: 'Agents', component: Agents },
 ];
