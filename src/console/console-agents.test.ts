@@ -25,11 +25,22 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
+/**
+ * Signed in at `hash`, loaded afresh there: signedIn() changes the hash of a page
+ * that may not listen for it yet (useRoute adds its hashchange listener in an
+ * effect, after the first render), so the page is reloaded at that address.
+ */
+async function open(hash: string) {
+  const opened = await signedIn(browser(), server().pinbox, hash);
+  await opened.page.reload();
+  await opened.page.waitForSelector('main#view h1');
+  return opened;
+}
+
 const policyOf = async (name: string) => (await control().ok<{ policy: any }>('GET', `/agents/${name}`)).policy;
 
 test('agents: one made in the console, its key shown once with a copy button and gone after a reload; the key works', async () => {
-  const { pinbox } = server();
-  const { context, page } = await signedIn(browser(), pinbox, '#/agents');
+  const { context, page } = await open('#/agents');
   const name = unique('made').toLowerCase();
   await page.fill('#agent-name', name);
   await page.selectOption('#agent-user', 'pinbox_dev');
@@ -57,10 +68,9 @@ test('agents: one made in the console, its key shown once with a copy button and
 });
 
 test("agent policy: Off, Read and Full changed in the console take effect on the agent's next call; overrides, scopes and limits saved", async () => {
-  const { pinbox } = server();
   const agent = await makeAgent({ areas: {} });
   const client = server().api.withToken(agent.key);
-  const { context, page } = await signedIn(browser(), pinbox, `#/agents/${agent.name}`);
+  const { context, page } = await open(`#/agents/${agent.name}`);
   await page.waitForSelector('#policy-areas');
   assert.equal(await page.isChecked('#area-boards-off'), true, 'an area not set is Off');
   assert.equal((await client.get('/boards')).status, 403);
@@ -107,6 +117,17 @@ test("agent policy: Off, Read and Full changed in the console take effect on the
   assert.equal(await page.isChecked('#area-boards-full'), true);
   await assertAccessible(page, 'agent policy');
   await keepScreenshot(page, 'agent-policy');
+  // One radio group per area, every id once (a group named like a tag is one row).
+  const duplicates = await page.evaluate(() => {
+    const seen = new Map<string, number>();
+    for (const element of document.querySelectorAll('[id]')) seen.set(element.id, (seen.get(element.id) ?? 0) + 1);
+    return [...seen].filter(([, count]) => count > 1).map(([id]) => id);
+  });
+  assert.deepEqual(duplicates, []);
+  // A group's level shows on the tags it covers that are not set themselves.
+  await page.check('#area-ads-read');
+  assert.match((await page.textContent('#area-row-ad_accounts')) ?? '', /Read, from ads/);
+  assert.equal(await page.isChecked('#area-ads-read'), true);
   await context.close();
 });
 
@@ -123,9 +144,8 @@ async function askToDelete(): Promise<{ agent: { name: string; key: string }; bo
 const withApproval = (id: string) => ({ headers: { 'x-pinbox-approval': id } });
 
 test('approvals: the pending call shown with its method, path and arguments; approved in the console, the call runs (once)', async () => {
-  const { pinbox } = server();
   const { agent, board, id } = await askToDelete();
-  const { context, page } = await signedIn(browser(), pinbox, '#/agents/approvals');
+  const { context, page } = await open('#/agents/approvals');
   const row = `#approval-${id}`;
   await page.waitForSelector(row);
   assert.equal(((await page.textContent(`${row} .approval-call`)) ?? '').replace(/\s+/g, ' ').trim(), `DELETE /v5/boards/${board.id}`);
@@ -146,9 +166,8 @@ test('approvals: the pending call shown with its method, path and arguments; app
 });
 
 test('approvals: rejected in the console, the call stays refused and the board stays', async () => {
-  const { pinbox } = server();
   const { agent, board, id } = await askToDelete();
-  const { context, page } = await signedIn(browser(), pinbox, '#/agents/approvals');
+  const { context, page } = await open('#/agents/approvals');
   await page.click(`#reject-${id}`);
   await page.waitForSelector(`#approval-${id}-status:text("rejected")`);
   const again = await server().api.withToken(agent.key).delete(`/boards/${board.id}`, withApproval(id));
@@ -159,12 +178,11 @@ test('approvals: rejected in the console, the call stays refused and the board s
 });
 
 test('audit: a call shows in the live log within a second; filtered by agent and by decision; an entry links to its agent', async () => {
-  const { pinbox } = server();
   const reader = await makeAgent({ areas: { boards: 'read' } });
   const other = await makeAgent({ areas: { boards: 'read' } });
   const readerClient = server().api.withToken(reader.key);
   assert.equal((await server().api.withToken(other.key).get('/boards')).status, 200);
-  const { context, page } = await signedIn(browser(), pinbox, '#/agents/audit');
+  const { context, page } = await open('#/agents/audit');
   await page.waitForSelector('#audit-live:text("live")');
   assert.equal((await readerClient.get('/boards')).status, 200);
   const live = await page.waitForSelector(`tr.audit-entry[data-agent="${reader.name}"]`, { timeout: 1000 });
@@ -203,11 +221,10 @@ test('audit: a call shows in the live log within a second; filtered by agent and
 });
 
 test('rotate and revoke from the console take effect: the old key refused, the new one shown once, then refused after revoking', async () => {
-  const { pinbox } = server();
   const agent = await makeAgent({ areas: { boards: 'read' } });
   const old = server().api.withToken(agent.key);
   assert.equal((await old.get('/boards')).status, 200);
-  const { context, page } = await signedIn(browser(), pinbox, `#/agents/${agent.name}`);
+  const { context, page } = await open(`#/agents/${agent.name}`);
   await page.click('#agent-rotate');
   const key = ((await page.textContent('#new-key-value')) ?? '').trim();
   assert.match(key, /^pbx_[0-9a-f]{8}_[0-9a-f]{40}$/);

@@ -384,13 +384,15 @@ function PolicyEditor({ agent, catalogue, saved }: { agent: Agent; catalogue: Ca
               Groups of areas
             </th>
           </tr>
-          {Object.entries(catalogue.groups).map(([group, tags]) => (
-            <tr key={group} id={`area-row-${slug(group)}`}>
-              <th scope="row">{group}</th>
-              {radios(group, areas[group] ?? 'off')}
-              <td class="muted small">covers {tags.join(', ')}</td>
-            </tr>
-          ))}
+          {Object.entries(catalogue.groups)
+            .filter(([group]) => !catalogue.areas.some(({ area }) => area === group))
+            .map(([group, tags]) => (
+              <tr key={group} id={`area-row-${slug(group)}`}>
+                <th scope="row">{group}</th>
+                {radios(group, areas[group] ?? 'off')}
+                <td class="muted small">covers {tags.join(', ')}</td>
+              </tr>
+            ))}
           <tr>
             <th scope="colgroup" colSpan={5} class="subhead">
               Areas (the spec's tags)
@@ -405,6 +407,7 @@ function PolicyEditor({ agent, catalogue, saved }: { agent: Agent; catalogue: Ca
                 <td class="muted small">
                   {inherited ? `${LEVEL_NAMES[inherited[1]]}, from ${inherited[0]}; ` : ''}
                   {list.length} operations
+                  {catalogue.groups[area] ? `; as a group also covers ${catalogue.groups[area].filter((tag) => tag !== area).join(', ')}` : ''}
                 </td>
               </tr>
             );
