@@ -67,6 +67,16 @@ test('agents: one made in the console, its key shown once with a copy button and
   await context.close();
 });
 
+test("the policy editor's catalogue: every area with its operations, the groups and the tool names", async () => {
+  const catalogue = await control().ok<{ areas: { area: string; operations: { operation_id: string; method: string; path: string }[] }[]; groups: Record<string, string[]>; aliases: Record<string, string> }>('GET', '/agent-areas');
+  const boards = catalogue.areas.find((entry) => entry.area === 'boards');
+  assert.deepEqual(boards?.operations.find((op) => op.operation_id === 'boards/delete'), { operation_id: 'boards/delete', method: 'DELETE', path: '/boards/{board_id}' });
+  assert.ok(catalogue.groups.ads.includes('campaigns'));
+  assert.equal(catalogue.aliases.delete_board, 'boards/delete');
+  // Behind the admin key like the rest of the control plane.
+  assert.equal((await fetch(`${server().pinbox.url}/_pinbox/agent-areas`)).status, 401);
+});
+
 test("agent policy: Off, Read and Full changed in the console take effect on the agent's next call; overrides, scopes and limits saved", async () => {
   const agent = await makeAgent({ areas: {} });
   const client = server().api.withToken(agent.key);
@@ -165,9 +175,11 @@ test('approvals: the pending call shown with its method, path and arguments; app
   await context.close();
 });
 
-test('approvals: rejected in the console, the call stays refused and the board stays', async () => {
-  const { agent, board, id } = await askToDelete();
+test('approvals: a call that asks shows up on the open page; rejected in the console, the call stays refused and the board stays', async () => {
   const { context, page } = await open('#/agents/approvals');
+  await page.waitForSelector('#approvals-live:text("live")');
+  const { agent, board, id } = await askToDelete();
+  await page.waitForSelector(`#approval-${id}`);
   await page.click(`#reject-${id}`);
   await page.waitForSelector(`#approval-${id}-status:text("rejected")`);
   const again = await server().api.withToken(agent.key).delete(`/boards/${board.id}`, withApproval(id));

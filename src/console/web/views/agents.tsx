@@ -536,13 +536,27 @@ function Approvals() {
   const agents = useLoad(listAgents);
   const action = useAction();
   const { reload } = approvals;
+  const [live, setLive] = useState(false);
   // A call that asks shows up here as it happens.
-  useEffect(() => listen<AuditEntry>('/agents/audit/stream', (entry) => entry.decision === 'asked' && reload()), [reload]);
+  useEffect(
+    () =>
+      listen<AuditEntry>(
+        '/agents/audit/stream?decision=asked',
+        () => reload(),
+        () => setLive(true),
+      ),
+    [reload],
+  );
   const nameOf = (id: string) => agents.data?.find((agent) => agent.id === id)?.name ?? id;
   const decide = (id: string, decision: 'approve' | 'reject') => action.run(() => control('POST', `/agents/approvals/${id}/${decision}`).then(reload), decision === 'approve' ? `Approved ${id}: the agent's call may run once, with these arguments.` : `Rejected ${id}.`);
   return (
     <>
       <h1>Approvals</h1>
+      <p>
+        <span id="approvals-live" class={`badge ${live ? 'ok' : ''}`} role="status">
+          {live ? 'live' : 'connecting…'}
+        </span>
+      </p>
       <p class="muted">
         A call an <code>ask</code> override stopped waits here. Once approved, the agent repeats it with the header <code>X-Pinbox-Approval: ap_…</code> and it runs, once, for exactly these arguments.
       </p>
