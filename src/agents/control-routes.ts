@@ -2,8 +2,10 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { openEventStream } from '../control/event-stream.js';
 import { ApiError } from '../kernel/errors.js';
+import { OPERATIONS_BY_TAG } from '../kernel/operations-table.js';
 import type { ApprovalStore } from './approvals.js';
 import { auditMatches, type AuditLog, type AuditQuery } from './audit.js';
+import { ACTION_ALIASES, AREA_GROUPS, AREAS } from './policy.js';
 import type { AgentService } from './service.js';
 
 export interface AgentControl {
@@ -50,6 +52,19 @@ export function agentControlRoutes(control: AgentControl) {
     const name = (request: FastifyRequest) => (request.params as { name: string }).name;
 
     app.get('/agents', async () => ({ items: await control.agents.list() }));
+    // What a policy can name, for the console's policy editor: the areas (the spec's tags,
+    // each with its operations), the groups of areas, and the tool names actions may use.
+    app.get('/agent-areas', async () => ({
+      areas: AREAS.map((area) => ({
+        area,
+        operations: OPERATIONS_BY_TAG[area].map((entry) => {
+          const [method, path, operation_id] = entry.split(' ');
+          return { operation_id, method, path };
+        }),
+      })),
+      groups: AREA_GROUPS,
+      aliases: ACTION_ALIASES,
+    }));
     app.post('/agents', async (request, reply) => reply.code(201).send(await control.agents.create(bodyOf(request) as never)));
     app.get('/agents/:name', async (request) => {
       const agent = await control.agents.get(name(request));

@@ -6,6 +6,7 @@
 import type { FunctionComponent } from 'preact';
 import { Overview } from './overview.js';
 import { Content } from './content.js';
+import { Agents } from './agents.js';
 
 export interface ConsoleView {
   /** The first part of its hash route, and the id of its nav link (`nav-overview`). */
@@ -17,4 +18,5 @@ export interface ConsoleView {
 export const VIEWS: ConsoleView[] = [
   { id: 'overview', title: 'Overview', component: Overview },
   { id: 'content', title: 'Content', component: Content },
+  { id: 'agents', title: 'Agents', component: Agents },
 ];
