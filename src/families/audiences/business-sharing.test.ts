@@ -120,3 +120,33 @@ test('the owner business shares with businesses and with ad accounts of its hier
   const { token: readOnly } = await s.pinbox.admin.issueToken({ username: biz.username, scopes: ['biz_access:read'] });
   assert.equal((await s.api.withToken(readOnly).patch(`/businesses/${biz.id}/audiences/businesses/shared`, { audience_id: audiences[0].id, recipient_business_ids: [biz2.id], operation_type: 'REVOKE' })).status, 401);
 });
+
+test('who holds an audience, seen from a business: the owner sees every ad account and business; a recipient only its own ad accounts', async () => {
+  const s = server();
+  const { biz, biz2, outsider } = await hierarchy(s);
+  const acct = await adAccount(biz.client);
+  const sister = await adAccount(biz.client);
+  const biz2Acct = await adAccount(biz2.client);
+  const audience = await audienceOf(biz.client, acct.id);
+  assert.equal((await biz.client.patch(`/ad_accounts/${acct.id}/audiences/ad_accounts/shared`, { audience_id: audience.id, recipient_account_ids: [sister.id], operation_type: 'SHARE' })).status, 200);
+  assert.equal((await biz.client.patch(`/businesses/${biz.id}/audiences/businesses/shared`, { audience_id: audience.id, recipient_business_ids: [biz2.id], operation_type: 'SHARE' })).status, 200);
+  assert.equal((await biz2.client.patch(`/businesses/${biz2.id}/audiences/ad_accounts/shared`, { audience_id: audience.id, recipient_account_ids: [biz2Acct.id], operation_type: 'SHARE' })).status, 200);
+  const holders = (client: any, businessId: string, account_type: string, extra: Record<string, unknown> = {}) =>
+    client.get(`/businesses/${businessId}/audiences/shared/accounts`, { query: { audience_id: audience.id, account_type, ...extra } });
+  const accountIds = (r: any) => r.body.items.map((i: any) => i.account_id);
+
+  const owned = await holders(biz.client, biz.id, 'AD_ACCOUNT');
+  assert.equal(owned.status, 200, JSON.stringify(owned.body));
+  assert.deepEqual(accountIds(owned), [sister.id, biz2Acct.id].sort());
+  assert.ok(owned.body.items.every((i: any) => i.account_type === 'AD_ACCOUNT' && Number.isInteger(i.shared_on_timestamp)));
+  const firstPage = await holders(biz.client, biz.id, 'AD_ACCOUNT', { page_size: 1 });
+  const rest = await holders(biz.client, biz.id, 'AD_ACCOUNT', { page_size: 1, bookmark: firstPage.body.bookmark });
+  assert.deepEqual([...accountIds(firstPage), ...accountIds(rest)], [sister.id, biz2Acct.id].sort());
+  assert.deepEqual((await holders(biz.client, biz.id, 'BUSINESS_ACCOUNT')).body.items.map((i: any) => [i.account_id, i.account_type]), [[biz2.id, 'BUSINESS_ACCOUNT']]);
+
+  assert.deepEqual(accountIds(await holders(biz2.client, biz2.id, 'AD_ACCOUNT')), [biz2Acct.id]);
+  assert.deepEqual((await holders(biz2.client, biz2.id, 'BUSINESS_ACCOUNT')).body, { items: [], bookmark: null });
+  assertError(await holders(outsider.client, outsider.id, 'AD_ACCOUNT'), 400, 1, 'audience_id');
+  assertError(await holders(outsider.client, biz.id, 'AD_ACCOUNT'), 400, 1, 'business_id');
+  assertError(await holders(biz.client, biz.id, 'EVERYONE'), 400, 1, 'account_type');
+});

@@ -1,7 +1,7 @@
 /**
  * Audience sharing with and from businesses (`update_ad_account_to_business_shared_audience`,
  * `update_business_to_business_shared_audience`, `update_business_to_ad_account_shared_audience`,
- * `shared_audiences_for_business/list`).
+ * `shared_audiences_for_business/list`, `business_account_audiences_shared_accounts/list`).
  *
  * pinbox's model of a business (README, audiences' sharing): a business is a user of
  * account type BUSINESS, its id the user's; its ad accounts are those it owns; its
@@ -131,6 +131,34 @@ export class BusinessSharing {
     });
   }
 
+  /**
+   * Who has the audience: ad accounts, or businesses. Pinterest: the audience is owned
+   * by an ad account of the business or was shared with it; a business that does not
+   * own it sees only its own ad accounts (and no businesses).
+   */
+  async holders(userId: string, businessId: string, query: { audience_id: string; account_type: 'AD_ACCOUNT' | 'BUSINESS_ACCOUNT'; page_size?: number; bookmark?: string }) {
+    await this.requireMember(this.deps.db, userId, businessId);
+    const audience = await this.audience(this.deps.db, query.audience_id);
+    const owns = audience.owner_id === businessId;
+    if (!owns && (await this.deps.db.get('SELECT 1 AS x FROM audience_business_shares WHERE audience_id = ? AND recipient_business_id = ?', [audience.id, businessId])) === undefined) {
+      throw invalidField('audience_id', `names ${query.audience_id}, an audience business ${businessId} neither owns nor received`);
+    }
+    const business = query.account_type === 'BUSINESS_ACCOUNT';
+    if (business && !owns) return { items: [], bookmark: null };
+    const size = query.page_size ?? PAGE_SIZE.default;
+    const rows = await this.deps.db.all<{ id: string; name: string; shared_at: number }>(
+      business
+        ? 'SELECT u.id, COALESCE(u.business_name, u.username) AS name, s.shared_at FROM audience_business_shares s JOIN users u ON u.id = s.recipient_business_id WHERE s.audience_id = ? AND u.id > ? ORDER BY u.id LIMIT ?'
+        : `SELECT a.id, a.name, s.shared_at FROM audience_shares s JOIN ad_accounts a ON a.id = s.recipient_account_id WHERE s.audience_id = ? AND a.id > ? ${owns ? '' : 'AND a.owner_id = ?'} ORDER BY a.id LIMIT ?`,
+      business || owns ? [audience.id, query.bookmark ?? '', size + 1] : [audience.id, query.bookmark ?? '', businessId, size + 1],
+    );
+    const page = rows.slice(0, size);
+    return {
+      items: page.map((r) => ({ account_id: r.id, account_name: r.name, account_type: query.account_type, shared_on_timestamp: Math.floor(Number(r.shared_at) / 1000) })),
+      bookmark: rows.length > size ? page[page.length - 1].id : null,
+    };
+  }
+
   /** The audiences shared with the business, by id in the order asked, `bookmark` the last id answered. */
   async received(userId: string, businessId: string, query: { page_size?: number; bookmark?: string; order?: 'ASCENDING' | 'DESCENDING' }) {
     await this.requireMember(this.deps.db, userId, businessId);
@@ -208,6 +236,26 @@ export function businessSharingRoutes(sharing: BusinessSharing): ApiRoute[] {
         },
       },
       handler: async (request) => sharing.received(authOf(request).userId, request.params.business_id, request.query),
+    }),
+    defineRoute<{ Params: { business_id: string }; Querystring: { audience_id: string; account_type: 'AD_ACCOUNT' | 'BUSINESS_ACCOUNT'; page_size?: number; bookmark?: string } }>({
+      method: 'GET',
+      url: '/businesses/:business_id/audiences/shared/accounts',
+      operationId: 'business_account_audiences_shared_accounts/list',
+      scopes: ['biz_access:read'],
+      schema: {
+        params: businessParams,
+        querystring: {
+          type: 'object',
+          required: ['audience_id', 'account_type'],
+          properties: {
+            audience_id: id,
+            account_type: { type: 'string', enum: ['AD_ACCOUNT', 'BUSINESS_ACCOUNT'] },
+            page_size: { type: 'integer', minimum: 1, maximum: PAGE_SIZE.max, default: PAGE_SIZE.default },
+            bookmark: { type: 'string', pattern: '^\\d+$', maxLength: 20 },
+          },
+        },
+      },
+      handler: async (request) => sharing.holders(authOf(request).userId, request.params.business_id, request.query),
     }),
   ];
 }
