@@ -7,6 +7,7 @@ import { AUDIENCE_MIGRATIONS } from './migrations.js';
 import { audienceRoutes } from './routes.js';
 import { AudienceInsights, insightRoutes } from './insights.js';
 import { AudienceSharing, sharingRoutes } from './sharing.js';
+import { BusinessSharing, businessSharingRoutes } from './business-sharing.js';
 import { AudienceService } from './service.js';
 
 /** Audiences (issue 22, item 2): CUSTOMER_LIST, VISITOR, ENGAGEMENT and ACTALIKE audiences, sized from lists, conversion events and ads delivery. */
@@ -35,6 +36,7 @@ export const audiencesFamily = defineFamily({
         ...audienceRoutes(audiences),
         ...insightRoutes({ insights, accounts: uses.ads.services.adAccounts, clock: core.clock }),
         ...sharingRoutes(new AudienceSharing({ db: core.db, clock: core.clock, accounts: uses.ads.services.adAccounts, audiences })),
+        ...businessSharingRoutes(new BusinessSharing({ db: core.db, clock: core.clock, accounts: uses.ads.services.adAccounts, audiences })),
       ],
     };
   },

@@ -32,4 +32,19 @@ CREATE TABLE audience_shares (
 CREATE INDEX audience_shares_recipient ON audience_shares(recipient_account_id, audience_id);
 `,
   },
+  {
+    version: 9,
+    // Audiences shared with businesses (business-sharing.ts): a business is a BUSINESS
+    // user, so the recipient is a users row.
+    name: 'audience-business-shares',
+    sql: `
+CREATE TABLE audience_business_shares (
+  audience_id TEXT NOT NULL REFERENCES audiences(id) ON DELETE CASCADE,
+  recipient_business_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  shared_at BIGINT NOT NULL,
+  PRIMARY KEY (audience_id, recipient_business_id)
+);
+CREATE INDEX audience_business_shares_recipient ON audience_business_shares(recipient_business_id, audience_id);
+`,
+  },
 ];

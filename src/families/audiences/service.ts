@@ -223,6 +223,13 @@ export class AudienceService {
     }
   }
 
+  /** Audiences as the API answers them, each with its size and status derived now (business sharing's lists). */
+  async presentRows(q: Queryable, rows: readonly AudienceRow[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    for (const row of rows) items.push(await this.present(q, row));
+    return items;
+  }
+
   /** The audience with its size and status derived now. */
   private async present(q: Queryable, row: AudienceRow): Promise<Record<string, unknown>> {
     const rule = JSON.parse(row.rule) as Rule;

@@ -1,10 +1,11 @@
 /**
  * Audience sharing between ad accounts (`update_ad_account_to_ad_account_shared_audience`,
- * `ad_accounts_audiences_shared_accounts/list`). pinbox has no businesses, so "one
- * business" is one owner: an audience is shared only with ad accounts owned by the
- * owner of its own (another is a 400 naming `recipient_account_ids`). A recipient
- * lists it with `ownership_type=RECEIVED` and its ad groups may target it. The
- * business-to-business and business-to-account operations are not built.
+ * `ad_accounts_audiences_shared_accounts/list`). Between ad accounts "one business"
+ * is one owner: an audience is shared only with ad accounts owned by the owner of its
+ * own (another is a 400 naming `recipient_account_ids`). A recipient lists it with
+ * `ownership_type=RECEIVED` and its ad groups may target it. Sharing with and from
+ * businesses (a business is a BUSINESS user) is business-sharing.ts; the list with
+ * `account_type=BUSINESS_ACCOUNT` answers the businesses it was shared with.
  */
 import { authOf } from '../../kernel/auth.js';
 import type { Clock } from '../../kernel/clock.js';
@@ -46,15 +47,18 @@ export class AudienceSharing {
   async recipients(userId: string, accountId: string, query: { audience_id: string; account_type: string; page_size?: number; bookmark?: string }) {
     await this.deps.accounts.require(userId, accountId, AUDIENCE_ROLES.read);
     await this.deps.audiences.requireOwn(this.deps.db, accountId, query.audience_id);
-    if (query.account_type === 'BUSINESS_ACCOUNT') return { items: [], bookmark: null };
+    const business = query.account_type === 'BUSINESS_ACCOUNT';
+    // A business is a BUSINESS user (business-sharing.ts): its name is its business_name, else its username.
     const rows = await this.deps.db.all<{ id: string; name: string; shared_at: number }>(
-      'SELECT a.id, a.name, s.shared_at FROM audience_shares s JOIN ad_accounts a ON a.id = s.recipient_account_id WHERE s.audience_id = ? AND a.id > ? ORDER BY a.id',
+      business
+        ? 'SELECT u.id, COALESCE(u.business_name, u.username) AS name, s.shared_at FROM audience_business_shares s JOIN users u ON u.id = s.recipient_business_id WHERE s.audience_id = ? AND u.id > ? ORDER BY u.id'
+        : 'SELECT a.id, a.name, s.shared_at FROM audience_shares s JOIN ad_accounts a ON a.id = s.recipient_account_id WHERE s.audience_id = ? AND a.id > ? ORDER BY a.id',
       [query.audience_id, query.bookmark ?? ''],
     );
     const size = query.page_size ?? PAGE_SIZE.default;
     const page = rows.slice(0, size);
     return {
-      items: page.map((r) => ({ account_id: r.id, account_name: r.name, account_type: 'AD_ACCOUNT', shared_on_timestamp: Math.floor(Number(r.shared_at) / 1000) })),
+      items: page.map((r) => ({ account_id: r.id, account_name: r.name, account_type: business ? 'BUSINESS_ACCOUNT' : 'AD_ACCOUNT', shared_on_timestamp: Math.floor(Number(r.shared_at) / 1000) })),
       bookmark: rows.length > size ? page[page.length - 1].id : null,
     };
   }

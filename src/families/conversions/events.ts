@@ -44,6 +44,26 @@ export function receiptRange(fromSeconds: number, toSeconds: number): [number, n
   return [(fromSeconds - EVENT_FUTURE_SECONDS) * 1000, (toSeconds + EVENT_WINDOW_SECONDS) * 1000];
 }
 
+/**
+ * The keys and metadata an event may carry, as bits of its recorded `signals`: what
+ * the event quality score (eqs.ts) measures the coverage of. Names are the spec's
+ * `QualityComponents` fields.
+ */
+export const SIGNAL = {
+  hashed_email: 1,
+  hashed_maid: 2,
+  ip_address: 4,
+  user_agent: 8,
+  advertiser_external_id: 16,
+  click_id_epik: 32,
+  external_event_id: 64,
+  order_id: 128,
+  order_value: 256,
+  product_id: 512,
+  source_url: 1024,
+} as const;
+export type SignalName = keyof typeof SIGNAL;
+
 /** A checked event: what pinbox records of it. */
 export interface CheckedEvent {
   eventId: string;
@@ -54,6 +74,8 @@ export interface CheckedEvent {
   emailHash: string | null;
   valueMicro: number | null;
   currency: string | null;
+  /** The SIGNAL bits it carries. */
+  signals: number;
 }
 
 export type EventVerdict = { ok: true; event: CheckedEvent; warning: string } | { ok: false; error: string };
@@ -129,9 +151,22 @@ export function checkEvent(raw: unknown, nowSeconds: number): EventVerdict {
       currency = custom.currency;
     }
   }
+  const custom = isObject(raw.custom_data) ? raw.custom_data : {};
+  const present = (value: unknown) => (Array.isArray(value) ? value.length > 0 : nonEmptyString(value));
+  let signals = SIGNAL.external_event_id; // event_id is required, so every recorded event can be deduplicated
+  if (emailHash) signals |= SIGNAL.hashed_email;
+  if (present(user.hashed_maids)) signals |= SIGNAL.hashed_maid;
+  if (present(user.client_ip_address)) signals |= SIGNAL.ip_address;
+  if (present(user.client_user_agent)) signals |= SIGNAL.user_agent;
+  if (present(user.external_id)) signals |= SIGNAL.advertiser_external_id;
+  if (present(user.click_id)) signals |= SIGNAL.click_id_epik;
+  if (present(custom.order_id)) signals |= SIGNAL.order_id;
+  if (valueMicro !== null) signals |= SIGNAL.order_value;
+  if (present(custom.content_ids) || (Array.isArray(custom.contents) && custom.contents.length > 0)) signals |= SIGNAL.product_id;
+  if (present(raw.event_source_url)) signals |= SIGNAL.source_url;
   return {
     ok: true,
-    event: { eventId: id.trim(), eventName: name, actionSource: source, eventTime: time, emailHash, valueMicro, currency },
+    event: { eventId: id.trim(), eventName: name, actionSource: source, eventTime: time, emailHash, valueMicro, currency, signals },
     warning: warnings.join(' '),
   };
 }

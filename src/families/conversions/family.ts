@@ -2,6 +2,8 @@ import { adsFamily } from '../ads/family.js';
 import { AdIds } from '../ads/ad-ids.js';
 import { defineFamily } from '../family.js';
 import { CONVERSIONS_MIGRATIONS } from './migrations.js';
+import { EventQuality } from './eqs.js';
+import { MsotEvents } from './msot.js';
 import { conversionRoutes } from './routes.js';
 import { ConversionService } from './service.js';
 import { TagLists, tagListRoutes } from './tag-lists.js';
@@ -22,7 +24,9 @@ export const conversionsFamily = defineFamily({
     return {
       stores: {},
       services: { conversions },
-      routes: [...conversionRoutes(conversions), ...tagListRoutes({ lists: new TagLists({ db: core.db, clock: core.clock }), accounts: uses.ads.services.adAccounts })],
+      routes: [
+        ...conversionRoutes(conversions, new EventQuality({ db: core.db, clock: core.clock, accounts: uses.ads.services.adAccounts }), new MsotEvents({ db: core.db, clock: core.clock, accounts: uses.ads.services.adAccounts })),
+        ...tagListRoutes({ lists: new TagLists({ db: core.db, clock: core.clock }), accounts: uses.ads.services.adAccounts })],
       forgetCached: () => conversions.forgetCached(),
     };
   },

@@ -57,4 +57,41 @@ CREATE INDEX conversion_events_time ON conversion_events(ad_account_id, event_ti
     sql: `DROP INDEX conversion_events_time;
 CREATE INDEX conversion_events_received ON conversion_events(ad_account_id, received_at);`,
   },
+  {
+    version: 9,
+    // `signals`: a bit set of the matching keys and metadata an event came with
+    // (events.ts SIGNAL), what the event quality score is computed from; 0 for events
+    // recorded before it was kept, which count as carrying only what the v8 columns hold.
+    name: 'conversion-event-signals',
+    sql: `
+ALTER TABLE conversion_events ADD COLUMN signals INTEGER NOT NULL DEFAULT 0;
+`,
+  },
+  {
+    version: 9,
+    // MSOT events: attributed conversions a measurement partner sends (msot_events/create).
+    // Pinterest: "These events will NOT be used in Reporting", so nothing reads them but
+    // snapshots; one row per (ad account, event_id) as for the Conversions API.
+    name: 'msot-events',
+    sql: `
+CREATE TABLE msot_events (
+  ad_account_id TEXT NOT NULL REFERENCES ad_accounts(id) ON DELETE CASCADE,
+  event_id TEXT NOT NULL,
+  event_name TEXT NOT NULL,
+  event_timestamp BIGINT NOT NULL,
+  ad_group_id TEXT NOT NULL,
+  campaign_id TEXT,
+  attribution_scope TEXT NOT NULL,
+  attribution_model TEXT,
+  attribution_score DOUBLE PRECISION,
+  action_timestamps TEXT NOT NULL,
+  total_events INTEGER,
+  total_event_touchpoints INTEGER,
+  value_micro BIGINT,
+  currency TEXT,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (ad_account_id, event_id)
+);
+`,
+  },
 ];

@@ -1,10 +1,12 @@
-/** The Conversions API's routes: `oauth/conversion_token`, `events/create` and the conversion tags. */
+/** The Conversions API's routes: `oauth/conversion_token`, `events/create`, the conversion tags, the event quality score and MSOT events. */
 import type { FastifyRequest } from 'fastify';
 import { authOf } from '../../kernel/auth.js';
 import { refuseNonObjectBody } from '../../kernel/http.js';
 import { ApiError, invalidField } from '../../kernel/errors.js';
 import { literalOperationAt, notServedYet } from '../../kernel/operations.js';
 import { defineRoute, type ApiRoute } from '../../kernel/route-policy.js';
+import { LOOKBACK_DAYS, type EventQuality, type LookbackPeriod } from './eqs.js';
+import type { MsotEvents } from './msot.js';
 import { MAX_EVENTS, type ConversionService } from './service.js';
 
 type AccountParams = { ad_account_id: string };
@@ -15,7 +17,7 @@ function tagNotFound(accountId: string, tagId: string): ApiError {
   return new ApiError('ad_entity_not_found', `Conversion tag ${tagId} not found in ad account ${accountId}.`);
 }
 
-export function conversionRoutes(conversions: ConversionService): ApiRoute[] {
+export function conversionRoutes(conversions: ConversionService, eqs: EventQuality, msot: MsotEvents): ApiRoute[] {
   return [
     defineRoute({
       method: 'POST',
@@ -104,6 +106,38 @@ export function conversionRoutes(conversions: ConversionService): ApiRoute[] {
         const tag = await conversions.getTag(authOf(request).userId, accountId, tagId);
         if (!tag) throw tagNotFound(accountId, tagId);
         return tag;
+      },
+    }),
+    defineRoute<{ Params: AccountParams; Querystring: { lookback_period: LookbackPeriod; source_platform?: string; ingestion_source?: string } }>({
+      method: 'GET',
+      url: '/ad_accounts/:ad_account_id/conversion_eqs',
+      operationId: 'conversion_eqs/list',
+      scopes: ['ads:read'],
+      schema: {
+        params: accountParams,
+        querystring: {
+          type: 'object',
+          required: ['lookback_period'],
+          properties: {
+            lookback_period: { type: 'string', enum: Object.keys(LOOKBACK_DAYS) },
+            source_platform: { type: 'string', enum: ['WEB', 'MOBILE', 'MOBILE_ANDROID', 'MOBILE_IOS', 'OFFLINE', 'PINTEREST_WEB', 'PINTEREST_ANDROID', 'PINTEREST_IOS', 'POINT_OF_SALE'] },
+            ingestion_source: { type: 'string', enum: ['TAG', 'MMP', 'FILE_UPLOAD', 'CONVERSIONS_API', 'NATIVE'] },
+          },
+        },
+      },
+      handler: async (request) => eqs.list(authOf(request).userId, request.params.ad_account_id, request.query),
+    }),
+    defineRoute<{ Params: AccountParams; Body: unknown }>({
+      method: 'POST',
+      url: '/ad_accounts/:ad_account_id/msot/events',
+      operationId: 'msot_events/create',
+      scopes: ['msot:write'],
+      schema: { params: accountParams },
+      handler: async (request, reply) => {
+        await msot.send(authOf(request).userId, request.params.ad_account_id, request.body);
+        // Pinterest: the spec's 200 "Success" carries no content.
+        reply.code(200);
+        return reply.send();
       },
     }),
   ];

@@ -205,15 +205,15 @@ export class ConversionService implements TokenResolver {
   /** Inserts the batch's events, an event_id already recorded for the account (or earlier in the batch) kept once. */
   private async record(accountId: string, currency: string, events: readonly CheckedEvent[]): Promise<void> {
     const now = this.deps.clock.now();
-    const ROWS = 200; // 9 parameters a row: well inside SQLite's and PostgreSQL's limits per statement
+    const ROWS = 200; // 10 parameters a row: well inside SQLite's and PostgreSQL's limits per statement
     await this.deps.db.transaction(async (tx) => {
       for (let start = 0; start < events.length; start += ROWS) {
         const chunk = events.slice(start, start + ROWS);
         const params: SqlValue[] = [];
-        for (const e of chunk) params.push(accountId, e.eventId, e.eventName, e.actionSource, e.eventTime, e.emailHash, e.valueMicro, e.currency ?? currency, now);
+        for (const e of chunk) params.push(accountId, e.eventId, e.eventName, e.actionSource, e.eventTime, e.emailHash, e.valueMicro, e.currency ?? currency, now, e.signals);
         await tx.run(
-          `INSERT INTO conversion_events (ad_account_id, event_id, event_name, action_source, event_time, email_hash, value_micro, currency, received_at)
-           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (ad_account_id, event_id) DO NOTHING`,
+          `INSERT INTO conversion_events (ad_account_id, event_id, event_name, action_source, event_time, email_hash, value_micro, currency, received_at, signals)
+           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (ad_account_id, event_id) DO NOTHING`,
           params,
         );
       }
