@@ -5,6 +5,8 @@
  */
 import type { FunctionComponent } from 'preact';
 import { Overview } from './overview.js';
+import { Requests } from './requests.js';
+import { Faults } from './faults.js';
 
 export interface ConsoleView {
   /** The first part of its hash route, and the id of its nav link (`nav-overview`). */
@@ -15,4 +17,6 @@ export interface ConsoleView {
 
 export const VIEWS: ConsoleView[] = [
   { id: 'overview', title: 'Overview', component: Overview },
+  { id: 'requests', title: 'Requests', component: Requests },
+  { id: 'faults', title: 'Faults & state', component: Faults },
 ];
