@@ -252,7 +252,7 @@ export function Requests() {
         )}
         <ErrorNote error={action.error} />
       </div>
-      <div class="requests-layout">
+      <div class={`requests-layout${selected ? ' with-detail' : ''}`}>
         <div class="requests-scroll" id="requests-scroll" style={{ height: `${VIEWPORT_HEIGHT}px` }} onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)} tabIndex={0} aria-label="Journal entries, newest first">
           <table id="requests-table" class="requests-table">
             <thead>
