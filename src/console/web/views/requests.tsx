@@ -90,7 +90,7 @@ export function curlOf(entry: JournalEntry, origin: string): string {
   if (authorization === undefined ? entry.user !== null : String(authorization).toLowerCase().startsWith('bearer')) lines.push(`-H "Authorization: Bearer $TOKEN"`);
   else if (authorization !== undefined) lines.push(`-H ${quote(`Authorization: ${String(authorization)}`)}`);
   for (const [name, value] of Object.entries(headers)) {
-    if (SKIPPED_HEADERS.has(name.toLowerCase())) continue;
+    if (SKIPPED_HEADERS.has(name.toLowerCase()) || name.toLowerCase().startsWith('sec-fetch-')) continue;
     lines.push(`-H ${quote(`${name}: ${Array.isArray(value) ? value.join(', ') : String(value)}`)}`);
   }
   const body = entry.request_body;
