@@ -22,6 +22,8 @@ export interface JournalEntry {
   /** Client id of the calling app, and id of the user the token acts for. */
   app: string | null;
   user: string | null;
+  /** The agent whose key made the call (its name), or null for an app's token. */
+  agent: string | null;
   /** The scopes the route requires (what the call used of the token). */
   scopes: string[];
   /** The route's rate-limit category and the calls left in its tightest window. */
@@ -55,6 +57,7 @@ interface RawEntry {
   status: number;
   app: string | null;
   user: string | null;
+  agent: string | null;
   scopes: readonly string[] | undefined;
   category: string | null;
   remaining: unknown;
@@ -75,6 +78,10 @@ export interface JournalQuery {
   since?: string | number;
   /** Calls after this entry id. */
   after?: number;
+  /** Calls by this app (client id), for this user (id), or by this agent (name). */
+  app?: string;
+  user?: string;
+  agent?: string;
   /** At most this many, the newest (default 100). */
   limit?: number;
 }
@@ -163,7 +170,7 @@ export class Journal {
     const limit = filter.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1) throw invalid('limit', 'must be a whole number from 1');
     const matches = journalFilter(filter);
-    const found = this.raw().filter((raw) => matches({ id: raw.id, time: raw.time, method: raw.method, status: raw.status, path: raw.url.split('?', 1)[0] }));
+    const found = this.raw().filter((raw) => matches({ id: raw.id, time: raw.time, method: raw.method, status: raw.status, path: raw.url.split('?', 1)[0], app: raw.app, user: raw.user, agent: raw.agent }));
     return found.slice(-limit).map((raw) => this.view(raw));
   }
 
@@ -229,6 +236,7 @@ export class Journal {
       status: dropped ? 0 : reply.statusCode,
       app: auth?.appId ?? request.client?.appId ?? request.faultCaller?.appId ?? null,
       user: auth?.userId ?? request.faultCaller?.userId ?? null,
+      agent: auth?.agent?.name ?? null,
       scopes: policy?.scopes,
       category: policy?.category ?? null,
       remaining: reply.getHeader('x-ratelimit-remaining'),
@@ -265,6 +273,7 @@ export class Journal {
       status: raw.status,
       app: raw.app,
       user: raw.user,
+      agent: raw.agent,
       scopes: [...(raw.scopes ?? [])],
       rate_limit_category: raw.category,
       rate_limit_remaining: raw.remaining === undefined ? null : Number(raw.remaining),
@@ -285,7 +294,7 @@ export class Journal {
  * The test a journal query applies to each call (everything but `limit`), also
  * used on entries streamed live.
  */
-export function journalFilter(filter: JournalQuery): (entry: Pick<JournalEntry, 'id' | 'time' | 'method' | 'status' | 'path'>) => boolean {
+export function journalFilter(filter: JournalQuery): (entry: Pick<JournalEntry, 'id' | 'time' | 'method' | 'status' | 'path' | 'app' | 'user' | 'agent'>) => boolean {
   const matchPath = filter.path ? (filter.path.includes('*') ? pathMatcher(filter.path) : (p: string) => p.startsWith(filter.path!)) : null;
   const status = filter.status === undefined ? null : String(filter.status).toLowerCase();
   if (status !== null && !/^[1-5](\d\d|xx)$/.test(status)) throw invalid('status', 'must be a status like 201 or a class like 4xx');
@@ -295,6 +304,9 @@ export function journalFilter(filter: JournalQuery): (entry: Pick<JournalEntry, 
     if (filter.after !== undefined && entry.id <= filter.after) return false;
     if (since !== null && entry.time < since) return false;
     if (method && entry.method !== method) return false;
+    if (filter.app && entry.app !== filter.app) return false;
+    if (filter.user && entry.user !== filter.user) return false;
+    if (filter.agent && entry.agent !== filter.agent) return false;
     if (status !== null && (status.endsWith('xx') ? String(entry.status)[0] !== status[0] : String(entry.status) !== status)) return false;
     return !matchPath || matchPath(entry.path);
   };

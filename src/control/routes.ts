@@ -33,7 +33,7 @@ function journalQueryOf(query: Record<string, string | undefined>): JournalQuery
     if (!/^\d+$/.test(value)) throw new ApiError('invalid_parameters', `Invalid parameters: '${name}' must be a whole number.`);
     return Number(value);
   };
-  return { path: query.path, method: query.method, status: query.status, since: query.since, after: number('after'), limit: number('limit') };
+  return { path: query.path, method: query.method, status: query.status, since: query.since, after: number('after'), limit: number('limit'), app: query.app, user: query.user, agent: query.agent };
 }
 
 /**

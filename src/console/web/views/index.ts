@@ -7,6 +7,8 @@ import type { FunctionComponent } from 'preact';
 import { Overview } from './overview.js';
 import { Content } from './content.js';
 import { Agents } from './agents.js';
+import { Requests } from './requests.js';
+import { Faults } from './faults.js';
 
 export interface ConsoleView {
   /** The first part of its hash route, and the id of its nav link (`nav-overview`). */
@@ -18,5 +20,7 @@ export interface ConsoleView {
 export const VIEWS: ConsoleView[] = [
   { id: 'overview', title: 'Overview', component: Overview },
   { id: 'content', title: 'Content', component: Content },
+  { id: 'requests', title: 'Requests', component: Requests },
+  { id: 'faults', title: 'Faults & state', component: Faults },
   { id: 'agents', title: 'Agents', component: Agents },
 ];
