@@ -5,6 +5,9 @@
  */
 import type { FunctionComponent } from 'preact';
 import { Overview } from './overview.js';
+import { Ads } from './ads.js';
+import { Catalogs } from './catalogs.js';
+import { Audiences } from './audiences.js';
 
 export interface ConsoleView {
   /** The first part of its hash route, and the id of its nav link (`nav-overview`). */
@@ -15,4 +18,7 @@ export interface ConsoleView {
 
 export const VIEWS: ConsoleView[] = [
   { id: 'overview', title: 'Overview', component: Overview },
+  { id: 'ads', title: 'Ads', component: Ads },
+  { id: 'catalogs', title: 'Catalogs', component: Catalogs },
+  { id: 'audiences', title: 'Audiences', component: Audiences },
 ];
