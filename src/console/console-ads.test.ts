@@ -66,6 +66,12 @@ test('ads: the user picker, then the account tree shows a campaign, its ad group
 
   await assertAccessible(page, 'ads');
   await keepScreenshot(page, 'ads');
+
+  // The campaign links to its own page, its ads shown there.
+  await page.click(`#campaign-${campaign.id} a:text("Spend and ads of")`);
+  await page.waitForSelector(`#campaign-title`);
+  assert.equal(new URL(page.url()).hash, `#/ads/${username}/${acct.id}/campaigns/${campaign.id}`);
+  await page.waitForSelector(`#ad-${ad.id}`, { state: 'visible' });
   await context.close();
 });
 
@@ -88,8 +94,12 @@ test("ads: a campaign's spend chart grows after the clock is advanced, and agree
 
   // The table under the chart ends at the same cumulative figure.
   await page.click('#campaign-spend-chart summary');
-  const lastRow = await page.$$eval('#campaign-spend-chart tbody tr', (rows) => Array.from(rows.at(-1)!.querySelectorAll('td')).map((td) => td.textContent));
+  const lastRow = await page.$$eval('#campaign-spend-chart details tbody tr', (rows) => Array.from(rows.at(-1)!.querySelectorAll('td')).map((td) => td.textContent));
   assert.equal(Number(lastRow[1]), Number((after / 1_000_000).toFixed(2)));
+  // No campaign cap: the budget line is the ad group's $500 a day, summed by day.
+  const days = await page.$$eval('#campaign-spend-chart details tbody tr', (rows) => rows.length);
+  assert.equal(Number(lastRow[2]), 500 * days);
+  assert.ok(after / 1_000_000 <= Number(lastRow[2]), 'spent within the budget');
 
   // The figure is what the analytics answer.
   const now = s.pinbox.control.clockState().now;
@@ -125,7 +135,11 @@ test("catalogs: a feed's processing result with its counts and item issues, and 
   await page.keyboard.press('Enter');
   await page.waitForSelector(`#item-issues-${result.id}`);
   assert.equal(await page.getAttribute(`#processing-results-${feed.id} tbody tr button`, 'aria-expanded'), 'true');
-  if (group.status === 200) await page.waitForSelector(`#product-groups-${feed.id}`);
+  const issues = (await page.textContent(`#item-issues-${result.id}`)) ?? '';
+  assert.match(issues, /A3.*PRICE_MISSING/);
+  assert.equal(group.status, 201, JSON.stringify(group.body));
+  await page.waitForSelector(`#product-groups-${feed.id}`);
+  assert.match((await page.textContent(`#product-groups-${feed.id}`)) ?? '', /All of it.*total 2/);
 
   await assertAccessible(page, 'catalogs');
   await keepScreenshot(page, 'catalogs');

@@ -145,6 +145,7 @@ function Statuses({ item }: { item: { status: string; summary_status?: string; r
 }
 
 function CampaignTree({ user, tree, open = false }: { user: string; tree: Tree; open?: boolean }) {
+  const inCampaign = open;
   if (tree.campaigns.length === 0) return <p class="muted">No campaigns.</p>;
   return (
     <ul class="ads-tree" id="ads-tree">
@@ -154,9 +155,11 @@ function CampaignTree({ user, tree, open = false }: { user: string; tree: Tree; 
             <summary>
               Campaign <strong>{c.name}</strong> <Statuses item={c} />
             </summary>
-            <p>
-              <a href={href('ads', user, tree.account.id, 'campaigns', c.id)}>Spend and ads of {c.name}</a>
-            </p>
+            {!inCampaign && (
+              <p>
+                <a href={href('ads', user, tree.account.id, 'campaigns', c.id)}>Spend and ads of {c.name}</a>
+              </p>
+            )}
             <ul>
               {tree.groups
                 .filter((g) => g.campaign_id === c.id)
@@ -219,7 +222,7 @@ interface SpendData {
   budgetLabel: string;
 }
 
-async function loadSpend(user: string, account: string, campaign: Campaign): Promise<SpendData> {
+async function loadSpend(user: string, account: string, campaign: Campaign, groups: AdGroup[]): Promise<SpendData> {
   const clock = await control<{ now: number }>('GET', '/clock');
   const end = Math.floor(clock.now / DAY) * DAY;
   const created = campaign.created_time ? Math.floor((campaign.created_time * 1000) / DAY) * DAY : end;
@@ -236,6 +239,10 @@ async function loadSpend(user: string, account: string, campaign: Campaign): Pro
   const budget: (number | null)[] = [];
   let sum = 0;
   let days = 0;
+  // Without a campaign cap, the budget is its ad groups': daily ones add up each day, lifetime ones once.
+  const own = groups.filter((g) => g.campaign_id === campaign.id && g.budget_in_micro_currency);
+  const groupDaily = own.filter((g) => g.budget_type !== 'LIFETIME').reduce((n, g) => n + (g.budget_in_micro_currency ?? 0), 0);
+  const groupLifetime = own.filter((g) => g.budget_type === 'LIFETIME').reduce((n, g) => n + (g.budget_in_micro_currency ?? 0), 0);
   for (let t = start; t <= end; t += DAY) {
     days++;
     sum += byDay.get(isoDay(t)) ?? 0;
@@ -243,14 +250,21 @@ async function loadSpend(user: string, account: string, campaign: Campaign): Pro
     cumulative.push(Number((sum / 1_000_000).toFixed(2)));
     if (campaign.lifetime_spend_cap) budget.push(campaign.lifetime_spend_cap / 1_000_000);
     else if (campaign.daily_spend_cap) budget.push(Number(((campaign.daily_spend_cap * days) / 1_000_000).toFixed(2)));
+    else if (own.length) budget.push(Number(((groupDaily * days + groupLifetime) / 1_000_000).toFixed(2)));
     else budget.push(null);
   }
-  const budgetLabel = campaign.lifetime_spend_cap ? 'lifetime spend cap' : campaign.daily_spend_cap ? 'daily spend cap, summed' : 'no campaign cap';
+  const budgetLabel = campaign.lifetime_spend_cap
+    ? 'against its lifetime spend cap'
+    : campaign.daily_spend_cap
+      ? 'against its daily spend cap, summed by day'
+      : own.length
+        ? "against its ad groups' budgets, summed by day"
+        : 'no budget';
   return { x, cumulative, budget, total: sum, budgetLabel };
 }
 
-function SpendChart({ user, account, campaign }: { user: string; account: string; campaign: Campaign }) {
-  const spend = useLoad(() => loadSpend(user, account, campaign), [user, account, campaign.id]);
+function SpendChart({ user, account, campaign, groups }: { user: string; account: string; campaign: Campaign; groups: AdGroup[] }) {
+  const spend = useLoad(() => loadSpend(user, account, campaign, groups), [user, account, campaign.id]);
   return (
     <section aria-labelledby="campaign-spend-title">
       <h2 id="campaign-spend-title">Spend against budget</h2>
@@ -264,7 +278,7 @@ function SpendChart({ user, account, campaign }: { user: string; account: string
             </p>
             <TimeChart
               id="campaign-spend-chart"
-              title={`Cumulative spend of ${campaign.name} by day (${data.budgetLabel})`}
+              title={`Cumulative spend of ${campaign.name} by day, ${data.budgetLabel}`}
               x={data.x}
               series={[
                 { label: 'cumulative spend', values: data.cumulative },
@@ -309,7 +323,7 @@ function CampaignView({ user, account, campaign }: { user: string; account: stri
                   <dd>{money(c.daily_spend_cap)}</dd>
                 </dl>
               </section>
-              <SpendChart user={user} account={account} campaign={c} />
+              <SpendChart user={user} account={account} campaign={c} groups={data.groups} />
               <section aria-labelledby="campaign-ads-title">
                 <h2 id="campaign-ads-title">Ad groups and ads</h2>
                 <CampaignTree user={user} tree={data} open />
