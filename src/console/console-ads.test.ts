@@ -150,7 +150,7 @@ test('audiences: a customer list and its status, conversion events as they arriv
   const s = server();
   const { username, client } = await adsPerson(s);
   const acct = await adAccount(client);
-  const list = await client.post(`/ad_accounts/${acct.id}/customer_lists`, { name: 'Buyers', records: Array.from({ length: 5 }, (_, i) => `member-${i}@population.pinbox.test`).join(',') });
+  const list = await client.post(`/ad_accounts/${acct.id}/customer_lists`, { name: 'Buyers', records: Array.from({ length: 120 }, (_, i) => `member-${i}@population.pinbox.test`).join(',') });
   assert.equal(list.status, 200, JSON.stringify(list.body));
 
   const { context, page } = await signedIn(browser(), s.pinbox, `#/audiences/${username}`);
@@ -170,6 +170,20 @@ test('audiences: a customer list and its status, conversion events as they arriv
   const text = (await page.textContent('#conversion-events')) ?? '';
   for (const e of events) assert.ok(text.includes(String(e.event_id)), text);
   assert.match(text, /checkout.*web/);
+
+  // Once matched (6 minutes on pinbox's clock) the list is READY; an audience of it shows its status and size.
+  await s.pinbox.clock.advance('6m');
+  const ready = (await client.get(`/ad_accounts/${acct.id}/customer_lists/${list.body.id}`)).body;
+  assert.equal(ready.status, 'READY');
+  const audience = await client.post(`/ad_accounts/${acct.id}/audiences`, { name: 'Buyers audience', audience_type: 'CUSTOMER_LIST', rule: { customer_list_id: list.body.id } });
+  assert.equal(audience.status, 200, JSON.stringify(audience.body));
+  await page.reload();
+  await page.waitForSelector(`#audience-${audience.body.id}`);
+  assert.match((await page.textContent(`#customer-list-${list.body.id}`)) ?? '', /READY/);
+  const shown = (await page.textContent(`#audience-${audience.body.id}`)) ?? '';
+  const read = (await client.get(`/ad_accounts/${acct.id}/audiences/${audience.body.id}`)).body;
+  assert.ok(shown.includes('Buyers audience') && shown.includes('CUSTOMER_LIST') && shown.includes(read.status), `${shown} vs ${JSON.stringify(read)}`);
+  if (typeof read.size === 'number') assert.ok(shown.includes(String(read.size)), shown);
 
   await assertAccessible(page, 'audiences');
   await keepScreenshot(page, 'audiences');
