@@ -137,6 +137,13 @@ test("ads: a campaign's spend chart grows after the clock is advanced, and agree
   assert.equal(rows.status, 200, JSON.stringify(rows.body));
   assert.equal(rows.body.reduce((sum: number, row: any) => sum + (row.SPEND_IN_MICRO_DOLLAR ?? 0), 0), after);
 
+  // By hour: the same total, hour by hour.
+  await page.selectOption('#campaign-spend-granularity', 'HOUR');
+  await page.waitForSelector('#campaign-spend-total[data-granularity="HOUR"]');
+  const hourly = Number(await page.getAttribute('#campaign-spend-total', 'data-spend-micro'));
+  assert.equal(hourly, after, 'the hours add up to the days');
+  assert.ok((await page.$$eval('#campaign-spend-chart details tbody tr', (rows) => rows.length)) > days);
+
   await assertAccessible(page, 'ads campaign');
   await keepScreenshot(page, 'ads-campaign');
   await context.close();

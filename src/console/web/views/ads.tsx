@@ -212,6 +212,7 @@ function Account({ user, account }: { user: string; account: string }) {
 }
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 interface SpendData {
@@ -220,20 +221,25 @@ interface SpendData {
   budget: (number | null)[];
   total: number;
   budgetLabel: string;
+  granularity: 'DAY' | 'HOUR';
 }
 
-async function loadSpend(user: string, account: string, campaign: Campaign, groups: AdGroup[]): Promise<SpendData> {
+async function loadSpend(user: string, account: string, campaign: Campaign, groups: AdGroup[], granularity: 'DAY' | 'HOUR'): Promise<SpendData> {
   const clock = await control<{ now: number }>('GET', '/clock');
   const end = Math.floor(clock.now / DAY) * DAY;
   const created = campaign.created_time ? Math.floor((campaign.created_time * 1000) / DAY) * DAY : end;
-  const start = Math.max(created, end - 89 * DAY);
-  const rows = await v5<{ DATE?: string; SPEND_IN_MICRO_DOLLAR?: number }[]>(
+  // Pinterest keeps hourly figures for a few days only: HOUR shows the last two days and today.
+  const start = Math.max(created, end - (granularity === 'HOUR' ? 2 : 89) * DAY);
+  const step = granularity === 'HOUR' ? HOUR : DAY;
+  const last = granularity === 'HOUR' ? Math.floor(clock.now / HOUR) * HOUR : end;
+  const rows = await v5<{ DATE?: string; HOUR?: number; SPEND_IN_MICRO_DOLLAR?: number }[]>(
     user,
     'GET',
-    `/ad_accounts/${account}/campaigns/analytics?campaign_ids=${campaign.id}&columns=SPEND_IN_MICRO_DOLLAR&granularity=DAY&start_date=${isoDay(start)}&end_date=${isoDay(end)}`,
+    `/ad_accounts/${account}/campaigns/analytics?campaign_ids=${campaign.id}&columns=SPEND_IN_MICRO_DOLLAR&granularity=${granularity}&start_date=${isoDay(start)}&end_date=${isoDay(end)}`,
   );
   const byDay = new Map<string, number>();
-  for (const row of rows) if (row.DATE) byDay.set(row.DATE, (byDay.get(row.DATE) ?? 0) + (row.SPEND_IN_MICRO_DOLLAR ?? 0));
+  const keyOf = (date: string, hour?: number) => (granularity === 'HOUR' ? `${date}T${hour ?? 0}` : date);
+  for (const row of rows) if (row.DATE) byDay.set(keyOf(row.DATE, row.HOUR), (byDay.get(keyOf(row.DATE, row.HOUR)) ?? 0) + (row.SPEND_IN_MICRO_DOLLAR ?? 0));
   const x: number[] = [];
   const cumulative: number[] = [];
   const budget: (number | null)[] = [];
@@ -243,9 +249,9 @@ async function loadSpend(user: string, account: string, campaign: Campaign, grou
   const own = groups.filter((g) => g.campaign_id === campaign.id && g.budget_in_micro_currency);
   const groupDaily = own.filter((g) => g.budget_type !== 'LIFETIME').reduce((n, g) => n + (g.budget_in_micro_currency ?? 0), 0);
   const groupLifetime = own.filter((g) => g.budget_type === 'LIFETIME').reduce((n, g) => n + (g.budget_in_micro_currency ?? 0), 0);
-  for (let t = start; t <= end; t += DAY) {
-    days++;
-    sum += byDay.get(isoDay(t)) ?? 0;
+  for (let t = start; t <= last; t += step) {
+    days = Math.floor((t - start) / DAY) + 1;
+    sum += byDay.get(keyOf(isoDay(t), new Date(t).getUTCHours())) ?? 0;
     x.push(t / 1000);
     cumulative.push(Number((sum / 1_000_000).toFixed(2)));
     if (campaign.lifetime_spend_cap) budget.push(campaign.lifetime_spend_cap / 1_000_000);
@@ -260,25 +266,33 @@ async function loadSpend(user: string, account: string, campaign: Campaign, grou
       : own.length
         ? "against its ad groups' budgets, summed by day"
         : 'no budget';
-  return { x, cumulative, budget, total: sum, budgetLabel };
+  return { x, cumulative, budget, total: sum, budgetLabel, granularity };
 }
 
 function SpendChart({ user, account, campaign, groups }: { user: string; account: string; campaign: Campaign; groups: AdGroup[] }) {
-  const spend = useLoad(() => loadSpend(user, account, campaign, groups), [user, account, campaign.id]);
+  const [granularity, setGranularity] = useState<'DAY' | 'HOUR'>('DAY');
+  const spend = useLoad(() => loadSpend(user, account, campaign, groups, granularity), [user, account, campaign.id, granularity]);
   return (
     <section aria-labelledby="campaign-spend-title">
       <h2 id="campaign-spend-title">Spend against budget</h2>
+      <div class="row">
+        <label for="campaign-spend-granularity">By</label>
+        <select id="campaign-spend-granularity" value={granularity} onChange={(event) => setGranularity(event.currentTarget.value as 'DAY' | 'HOUR')}>
+          <option value="DAY">day</option>
+          <option value="HOUR">hour (the last days)</option>
+        </select>
+      </div>
       <Show loaded={spend}>
         {(data) => (
           <>
-            <p id="campaign-spend-total" data-spend-micro={data.total}>
+            <p id="campaign-spend-total" data-spend-micro={data.total} data-granularity={data.granularity}>
               Spent so far: <strong>{money(data.total)}</strong>
               {campaign.lifetime_spend_cap ? <> of a lifetime cap of {money(campaign.lifetime_spend_cap)}</> : null}
               {campaign.daily_spend_cap ? <> ({money(campaign.daily_spend_cap)} a day)</> : null}
             </p>
             <TimeChart
               id="campaign-spend-chart"
-              title={`Cumulative spend of ${campaign.name} by day, ${data.budgetLabel}`}
+              title={`Cumulative spend of ${campaign.name} by ${data.granularity === 'HOUR' ? 'hour' : 'day'}, ${data.budgetLabel}`}
               x={data.x}
               series={[
                 { label: 'cumulative spend', values: data.cumulative },
