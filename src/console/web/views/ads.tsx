@@ -428,7 +428,6 @@ function Requests({ user, account }: { user: string; account: string }) {
 
 /** A report's or bulk request's state as v5 answers it, with a link to its signed file once there is one. */
 function FileState({ user, path }: { user: string; path: string }) {
-  const [shown, setShown] = useState(false);
   const state = useLoad(async () => {
     const body = await v5<Record<string, unknown>>(user, 'GET', path);
     const data = (body.data as Record<string, unknown> | undefined) ?? body;
@@ -440,8 +439,8 @@ function FileState({ user, path }: { user: string; path: string }) {
         <>
           <span class="badge">{s.status}</span>{' '}
           {s.url && (
-            <a href={s.url} onClick={() => setShown(true)} class="file-link">
-              file{shown ? ' (opened)' : ''}
+            <a href={s.url} class="file-link">
+              file
             </a>
           )}
         </>
