@@ -181,6 +181,45 @@ export class Control {
     return this.deps.families.services.leadAds.deliveriesOf(adAccountId);
   }
 
+  /**
+   * The async work an ad account asked for, newest first (what the console lists;
+   * their states and signed URLs come from the v5 reports/get and bulk_request/get).
+   */
+  async adAccountRequests(adAccountId: string): Promise<{ reports: { token: string; kind: string; created_at: number; due_at: number; finished_at: number | null }[]; bulk_requests: { id: string; kind: string; status: string; created_at: number; due_at: number }[] }> {
+    const { db } = this.deps.core;
+    const reports = await db.all<{ token: string; kind: string; created_at: number; due_at: number; finished_at: number | null }>(
+      'SELECT token, kind, created_at, due_at, finished_at FROM ad_reports WHERE ad_account_id = ? ORDER BY created_at DESC LIMIT 100',
+      [adAccountId],
+    );
+    const bulk = await db.all<{ id: string; kind: string; status: string; created_at: number; due_at: number }>(
+      'SELECT id, kind, status, created_at, due_at FROM ad_bulk_requests WHERE ad_account_id = ? ORDER BY created_at DESC LIMIT 100',
+      [adAccountId],
+    );
+    const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    return {
+      reports: reports.map((r) => ({ token: r.token, kind: r.kind, created_at: Number(r.created_at), due_at: Number(r.due_at), finished_at: n(r.finished_at) })),
+      bulk_requests: bulk.map((b) => ({ id: b.id, kind: b.kind, status: b.status, created_at: Number(b.created_at), due_at: Number(b.due_at) })),
+    };
+  }
+
+  /** The Conversions API events an ad account received, newest first (up to `limit`). */
+  async conversionEvents(adAccountId: string, limit = 100): Promise<{ event_id: string; event_name: string; action_source: string; event_time: number; value_micro: number | null; currency: string | null; received_at: number; email_hashed: boolean }[]> {
+    const rows = await this.deps.core.db.all<{ event_id: string; event_name: string; action_source: string; event_time: number; value_micro: number | null; currency: string | null; received_at: number; email_hash: string | null }>(
+      'SELECT event_id, event_name, action_source, event_time, value_micro, currency, received_at, email_hash FROM conversion_events WHERE ad_account_id = ? ORDER BY received_at DESC, event_id LIMIT ?',
+      [adAccountId, Math.max(1, Math.min(1000, Math.floor(limit) || 100))],
+    );
+    return rows.map((r) => ({
+      event_id: r.event_id,
+      event_name: r.event_name,
+      action_source: r.action_source,
+      event_time: Number(r.event_time),
+      value_micro: r.value_micro === null ? null : Number(r.value_micro),
+      currency: r.currency,
+      received_at: Number(r.received_at),
+      email_hashed: r.email_hash !== null,
+    }));
+  }
+
   /** How long a submitted ad stays PENDING before it is APPROVED, in seconds of pinbox's clock (default a day). */
   setAdReviewTime(seconds: number): Promise<number> {
     return this.deps.families.services.adReviews.setReviewSeconds(seconds);

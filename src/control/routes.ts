@@ -172,6 +172,10 @@ export function controlRoutes(control: Control, tokens: TokenResolver) {
       return reply.code(201).send(await control.simulateLead((request.params as { id: string }).id, answers as string[]));
     });
     app.get('/ad_accounts/:id/lead_deliveries', async (request) => ({ items: await control.leadDeliveries((request.params as { id: string }).id) }));
+    app.get('/ad_accounts/:id/requests', async (request) => control.adAccountRequests((request.params as { id: string }).id));
+    app.get('/ad_accounts/:id/conversion_events', async (request) => ({
+      items: await control.conversionEvents((request.params as { id: string }).id, Number((request.query as { limit?: string }).limit ?? 100)),
+    }));
     app.put('/ads/review_time', async (request) => ({ seconds: await control.setAdReviewTime(bodyOf(request).seconds as number) }));
 
     // Agents, their policies, approvals and the audit log (src/agents).

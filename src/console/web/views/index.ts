@@ -9,6 +9,9 @@ import { Content } from './content.js';
 import { Agents } from './agents.js';
 import { Requests } from './requests.js';
 import { Faults } from './faults.js';
+import { Ads } from './ads.js';
+import { Catalogs } from './catalogs.js';
+import { Audiences } from './audiences.js';
 
 export interface ConsoleView {
   /** The first part of its hash route, and the id of its nav link (`nav-overview`). */
@@ -23,4 +26,7 @@ export const VIEWS: ConsoleView[] = [
   { id: 'requests', title: 'Requests', component: Requests },
   { id: 'faults', title: 'Faults & state', component: Faults },
   { id: 'agents', title: 'Agents', component: Agents },
+  { id: 'ads', title: 'Ads', component: Ads },
+  { id: 'catalogs', title: 'Catalogs', component: Catalogs },
+  { id: 'audiences', title: 'Audiences', component: Audiences },
 ];
