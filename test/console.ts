@@ -56,6 +56,9 @@ export async function signedIn(browser: Browser, pinbox: Pinbox, hash = '#/overv
   await page.goto(await consoleLink(pinbox));
   await page.waitForURL(/\/console\/$/);
   if (hash) await page.goto(`${pinbox.url}/console/${hash}`);
+  // The view the hash names is the one shown (its nav link current), not the overview the page opened on.
+  const view = /^#\/([^/?]+)/.exec(hash)?.[1] ?? 'overview';
+  await page.waitForSelector(`#nav-${view}[aria-current="page"]`);
   await page.waitForSelector('main#view h1');
   return { context, page };
 }
