@@ -36,7 +36,7 @@
  * Also: time from process start to the first 200 with an empty store (median of 5; target 300 ms).
  * PINBOX_BENCH_CLI=path/to/dist/cli/main.js measures another build of pinbox (before/after).
  * Flags: --duration S (default 8), --connections N (default 10), --pins N (default 10000),
- * --only kernel|limiter|journal|images|search|analytics|uploads|ads|keywords|ads-analytics|catalogs|gateway|conversions (just that part; kernel is
+ * --only kernel|limiter|journal|images|search|analytics|uploads|ads|keywords|ads-analytics|catalogs|gateway|conversions|console (just that part; kernel is
  * the three kernel scenarios and the start-up time; ads lists 25 of an ad account's
  * 10,000 campaigns and bulk-creates 30, against the bare server, and runs only when asked;
  * keywords lists 25 of an ad group's 10,000 keywords, asks metrics of 500 and the top
@@ -44,7 +44,8 @@
  * over 1,000 serving ads, reads 90 days of DAY analytics at 1 and 16 connections and
  * makes a 1,000-ad × 90-day report; catalogs ingests a 100,000-row feed and counts a
  * product group over it (bench/catalogs.ts); conversions sends batches of 1,000 events
- * while GET a Pin is measured (bench/conversions.ts); each only when asked).
+ * while GET a Pin is measured (bench/conversions.ts); console keeps the live journal
+ * page open in Chromium at 1,000 calls a second (bench/console.ts); each only when asked).
  * --backend postgres: scale-out instead: GET a Pin and create a Pin by 16 users at
  * once (one connection each, a board and a picture each) on PostgreSQL's ceiling
  * (bench/postgres-server.ts: bare Fastify + pg on pinbox's schema), on one pinbox
@@ -66,6 +67,7 @@ import sharp from 'sharp';
 import { freeBoxHeader, makeVideo, uploadFile, uploadFormAround } from '../test/videos.js';
 import { catalogsBench } from './catalogs.js';
 import { conversionsBench } from './conversions.js';
+import { consoleBench } from './console.js';
 
 const { values } = parseArgs({
   options: {
@@ -1334,6 +1336,7 @@ async function main(): Promise<void> {
     keywords: keywordsBench,
     'ads-analytics': adsAnalyticsBench,
     conversions: () => conversionsBench({ startPinbox, stop, api, token: TOKEN, seconds: DURATION, roomyLimits: COUNTED_NOT_REFUSED }),
+    console: () => consoleBench({ startPinbox, stop, token: TOKEN, seconds: DURATION, roomyLimits: COUNTED_NOT_REFUSED }),
     catalogs: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'pinbox-bench-catalogs-'));
       try {
