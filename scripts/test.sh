@@ -13,7 +13,9 @@ mapfile -t files < <(find src test -name '*.test.ts' | sort)
 # TEST_BACKEND or databaseUrlFor, the harness's useServer or startTestPinbox, test/cli.ts's
 # startCli or runCli, which start pinbox on it) runs the same in both passes — the CLI's
 # help, pure functions — so when the SQLite pass runs, the PostgreSQL pass leaves it out.
-mapfile -t backend_files < <(grep -lE 'TEST_BACKEND|onTestBackend|useServer|databaseUrlFor|startTestPinbox|startCli|runCli|cliArgsOnTestBackend' "${files[@]}")
+mapfile -t backend_files < <(grep -lE 'TEST_BACKEND|onTestBackend|useServer|databaseUrlFor|startTestPinbox|startCli|runCli|cliArgsOnTestBackend' "${files[@]}" | xargs grep -L '^// pinbox test: the SQLite pass only')
+# A file marked 'pinbox test: the SQLite pass only' (the console's browser tests: the same page
+# over either store, its calls tested on both elsewhere) is left out of the PostgreSQL pass too.
 
 # This run's own schemas and Redis keys (a prefix no other run has) and its own
 # temporary folder (every test file's temporary files, blob folders among them):

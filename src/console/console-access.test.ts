@@ -1,3 +1,4 @@
+// pinbox test: the SQLite pass only (the console is the same page over either store, and what it calls is tested on both by the families' and the control plane's own tests).
 /**
  * Who may open the console, in a real browser and over plain HTTP: the printed
  * link signs a browser in once; the cookie is HttpOnly and SameSite; no page is

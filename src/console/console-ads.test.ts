@@ -1,3 +1,4 @@
+// pinbox test: the SQLite pass only (the console is the same page over either store, and what it calls is tested on both by the families' and the control plane's own tests).
 /**
  * The ads, catalogs and audiences views in a real browser: the campaign → ad group →
  * ad tree with statuses (expanded by keyboard), a campaign's spend chart growing as

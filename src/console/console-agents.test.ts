@@ -1,3 +1,4 @@
+// pinbox test: the SQLite pass only (the console is the same page over either store, and what it calls is tested on both by the families' and the control plane's own tests).
 /**
  * The console's agents view in a real browser: an agent made there and its key
  * shown once; an Off / Read / Full change and an override saved there taking

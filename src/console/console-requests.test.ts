@@ -1,3 +1,4 @@
+// pinbox test: the SQLite pass only (the console is the same page over either store, and what it calls is tested on both by the families' and the control plane's own tests).
 /**
  * The console's Requests view (the journal live, filters, a call's detail with its
  * redacted headers, copy as curl, a burst of calls while the page stays responsive)
