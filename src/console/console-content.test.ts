@@ -1,3 +1,4 @@
+// pinbox test: the SQLite pass only (the console is the same page over either store, and what it calls is tested on both by the families' and the control plane's own tests; console-processes.test.ts counts processes on PostgreSQL).
 /**
  * The console's overview additions and its Content view, in a real browser: the
  * processes sharing the store and the rate limits' mode and counts; the users, a
@@ -9,10 +10,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startPinbox } from '../index.js';
-import { databaseUrlFor, dropSchema, freshSchema, TEST_BACKEND, TEST_REDIS_URL } from '../../test/backend.js';
 import { createBoard, newUser, unique, useServer, type Client } from '../../test/harness.js';
 import { imageHost, makeImage } from '../../test/images.js';
 import { makeVideo, uploadFile } from '../../test/videos.js';
@@ -110,33 +107,6 @@ test('overview: the processes sharing the store, the rate limits mode and the ca
   await assertAccessible(page, 'overview');
   await keepScreenshot(page, 'overview');
   await context.close();
-});
-
-test('overview: two pinbox processes on one PostgreSQL schema count as two, one again when the other stops', { skip: TEST_BACKEND !== 'postgres' && 'PostgreSQL only' }, async () => {
-  const schema = freshSchema();
-  const options = { port: 0, databaseUrl: databaseUrlFor(schema), redisUrl: TEST_REDIS_URL, blobsDir: join(tmpdir(), `blobs-${schema}`) };
-  const first = await startPinbox(options);
-  try {
-    const processes = async () =>
-      ((await (await fetch(`${first.url}/_pinbox/instance`, { headers: { 'x-pinbox-admin-key': first.adminKey } })).json()) as { processes: { count: number } }).processes.count;
-    assert.equal(await processes(), 1);
-    const second = await startPinbox(options);
-    try {
-      assert.equal(await processes(), 2);
-    } finally {
-      await second.close();
-    }
-    // PostgreSQL drops a closed connection's backend from pg_stat_activity as it exits: wait for that, not for a time.
-    let count = await processes();
-    for (let tries = 0; count !== 1 && tries < 100; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      count = await processes();
-    }
-    assert.equal(count, 1);
-  } finally {
-    await first.close();
-    await dropSchema(schema);
-  }
 });
 
 test('advancing the clock in the console moves a video upload to succeeded; the video Pin plays on its page', async () => {

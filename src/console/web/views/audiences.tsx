@@ -176,7 +176,7 @@ function Conversions({ account }: { account: string }) {
   const events = useLoad(() => control<{ items: ConversionEvent[] }>('GET', `/ad_accounts/${account}/conversion_events?limit=50`).then((r) => r.items), [account]);
   useEffect(() => {
     // Conversion events arrive from the advertiser's server: the table polls for them.
-    const timer = setInterval(events.reload, 5000);
+    const timer = setInterval(events.reload, 2000);
     return () => clearInterval(timer);
   }, [events.reload]);
   return (
