@@ -51,6 +51,9 @@ for backend in $backends; do
       fi
       postgres_files=("${files[@]}")
       case " $backends " in *" sqlite "*) postgres_files=("${backend_files[@]}") ;; esac
+      # The README's walk-through (about two minutes, one shell session, this pass only) starts
+      # first, beside the others, rather than last, alone, after them.
+      mapfile -t postgres_files < <(printf '%s\n' "${postgres_files[@]}" | grep -x 'test/readme.test.ts'; printf '%s\n' "${postgres_files[@]}" | grep -vx 'test/readme.test.ts')
       echo "== the suite on PostgreSQL + Redis (${#postgres_files[@]} of ${#files[@]} files: the rest do not use the backend and ran above) =="
       PINBOX_TEST_BACKEND=postgres node --import tsx --test --test-concurrency=2 "${postgres_files[@]}"
       ;;
