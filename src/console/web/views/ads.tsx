@@ -4,16 +4,13 @@
  * clock moves, and the account's async reports and bulk requests with their files.
  * Routes: #/ads, #/ads/<user>, #/ads/<user>/<account>, #/ads/<user>/<account>/campaigns/<id>.
  */
+import { UserSelect } from '../parts/user-select.js';
 import { useState } from 'preact/hooks';
 import { control, v5, v5All } from '../api.js';
 import { TimeChart } from '../parts/chart.js';
 import { ErrorNote, Show, money, useLoad, when } from '../parts/common.js';
-import { href, navigate } from '../router.js';
+import { href } from '../router.js';
 
-interface User {
-  username: string;
-  account_type: string;
-}
 interface AdAccount {
   id: string;
   name: string;
@@ -53,7 +50,7 @@ export function Ads({ parts }: { parts: string[] }) {
   return (
     <>
       <h1>Ads</h1>
-      <UserPicker user={user} />
+      <UserSelect view="ads" id="ads-user" user={user} />
       {user && !account && <Accounts user={user} />}
       {user && account && !kind && <Account user={user} account={account} />}
       {user && account && kind === 'campaigns' && id && <CampaignView user={user} account={account} campaign={id} />}
@@ -61,28 +58,6 @@ export function Ads({ parts }: { parts: string[] }) {
   );
 }
 
-function UserPicker({ user }: { user?: string }) {
-  const users = useLoad(() => control<{ items: User[] }>('GET', '/users').then((r) => r.items));
-  return (
-    <Show loaded={users}>
-      {(items) => (
-        <div class="row">
-          <label for="ads-user">User</label>
-          <select id="ads-user" value={user ?? ''} onChange={(event) => navigate(href('ads', event.currentTarget.value))}>
-            <option value="" disabled>
-              Choose a user
-            </option>
-            {items.map((u) => (
-              <option key={u.username} value={u.username}>
-                {u.username} ({u.account_type})
-              </option>
-            ))}
-          </select>
-        </div>
-      )}
-    </Show>
-  );
-}
 
 function Accounts({ user }: { user: string }) {
   const accounts = useLoad(() => v5All<AdAccount>(user, '/ad_accounts'), [user]);

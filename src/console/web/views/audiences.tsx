@@ -8,7 +8,7 @@ import { useEffect } from 'preact/hooks';
 import { control, v5All } from '../api.js';
 import { money, Show, useLoad, when } from '../parts/common.js';
 import { href } from '../router.js';
-import { UserSelect } from './catalogs.js';
+import { UserSelect } from '../parts/user-select.js';
 
 interface CustomerList {
   id: string;

@@ -3,10 +3,11 @@
  * and a result's item issues, and the product groups of each feed with their counts.
  * Routes: #/catalogs, #/catalogs/<user>.
  */
+import { UserSelect } from '../parts/user-select.js';
 import { useState } from 'preact/hooks';
-import { control, v5, v5All } from '../api.js';
+import { v5, v5All } from '../api.js';
 import { Show, useLoad, when } from '../parts/common.js';
-import { href, navigate } from '../router.js';
+import { href } from '../router.js';
 
 interface Feed {
   id: string;
@@ -40,28 +41,6 @@ export function counts(value: unknown): string {
   return out.length ? out.join(' · ') : '—';
 }
 
-export function UserSelect({ view, user, id }: { view: string; user?: string; id: string }) {
-  const users = useLoad(() => control<{ items: { username: string; account_type: string }[] }>('GET', '/users').then((r) => r.items));
-  return (
-    <Show loaded={users}>
-      {(items) => (
-        <div class="row">
-          <label for={id}>User</label>
-          <select id={id} value={user ?? ''} onChange={(event) => navigate(href(view, event.currentTarget.value))}>
-            <option value="" disabled>
-              Choose a user
-            </option>
-            {items.map((u) => (
-              <option key={u.username} value={u.username}>
-                {u.username} ({u.account_type})
-              </option>
-            ))}
-          </select>
-        </div>
-      )}
-    </Show>
-  );
-}
 
 export function Catalogs({ parts }: { parts: string[] }) {
   const [user, account] = parts;
